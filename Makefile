@@ -1,0 +1,41 @@
+# The two commands of the README: `make lab` and `make test`. Each sets itself up on a
+# fresh machine: a virtual environment in .venv, made on first use and reused after.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test test-fast bench data strip peers clean-venv
+
+$(STAMP): pyproject.toml scripts/install_torch.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	sh scripts/install_torch.sh $(PY)
+	$(PY) -m pip install -q -e ".[lab,test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest musynth_lab tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest musynth_lab tests -m "not notebook"
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+peers:
+	bash ../shared/tools/peers-venv.sh .peers-venv 2>/dev/null || bash scripts/peers-venv.sh .peers-venv
+
+data: $(STAMP)
+	$(PY) -m pip install -q -e ".[data]"
+	$(PY) scripts/build_data.py
+
+strip: $(STAMP)
+	$(PY) scripts/strip_notebooks.py notebooks/*.ipynb
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,8 @@
+"""Torch models of every chapter, and the one small training loop they share.
+
+Chapter: notebooks/01b_deep_learning.ipynb (the loop); each model names its own chapter.
+"""
+
+from .training import History, accuracy, evaluate_loss, fit, make_loader, predict
+
+__all__ = ["History", "accuracy", "evaluate_loss", "fit", "make_loader", "predict"]
