@@ -1,0 +1,13 @@
+"""Answer checks for the notebooks' exercises.
+
+Each ``check_*`` function takes the student's answer, prints a short verdict with a hint
+when it is wrong, and returns a :class:`CheckResult` that is truthy when the answer is
+right, so a notebook cell can show it and a test can assert it.
+
+Chapter: every notebook's "Exercises" section.
+"""
+
+from ._core import CheckResult
+from .start import *  # noqa: F401,F403  (chapter 0)
+
+__all__ = ["CheckResult"] + [n for n in dir() if n.startswith("check_")]

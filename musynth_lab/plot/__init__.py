@@ -1,0 +1,8 @@
+"""Matplotlib figures used across the chapters (nothing imports this module).
+
+Chapter: every notebook.
+"""
+
+from .core import waveform, spectrogram, piano_roll, spectrum
+
+__all__ = ["waveform", "spectrogram", "piano_roll", "spectrum"]

@@ -1,0 +1,104 @@
+"""Basic figures: waveform, magnitude spectrum, spectrogram, piano roll."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..audio import amplitude_to_db, as_audio, to_numpy
+from ..errors import check
+
+
+def _ax(ax, figsize=(7, 2.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def waveform(y, *, sr: int, ax=None, title: str | None = None, **kw):
+    """Plot a mono signal against time in seconds; returns the axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = waveform(np.sin(np.linspace(0, 100, 800)), sr=8000)
+    >>> ax.get_xlabel()
+    'time (s)'
+    """
+    y = to_numpy(as_audio(y, mono=True))
+    ax = _ax(ax)
+    ax.plot(np.arange(len(y)) / sr, y, lw=0.8, **kw)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float = -100.0, **kw):
+    """Plot the magnitude spectrum (dB, Hann window) of a whole mono signal; returns the axes."""
+    y = to_numpy(as_audio(y, mono=True)).astype(np.float64)
+    w = np.hanning(len(y))
+    mag = np.abs(np.fft.rfft(y * w)) / max(w.sum() / 2, 1e-12)
+    f = np.fft.rfftfreq(len(y), 1 / sr)
+    ax = _ax(ax)
+    ax.plot(f, np.maximum(amplitude_to_db(mag), db_floor), lw=0.8, **kw)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("level (dB)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear", db: bool = True,
+                title: str | None = None, fmax: float | None = None, **kw):
+    """Show a (magnitude) time-frequency array ``(n_bins, n_frames)`` with librosa's specshow.
+
+    ``db=True`` converts magnitudes to dB first. ``y_axis`` is librosa's: 'linear', 'log',
+    'mel', 'cqt_note', 'chroma', ...
+    """
+    import librosa.display
+
+    S = to_numpy(S)
+    check(S.ndim == 2, "S", S, "a 2-D array (n_bins, n_frames)")
+    ax = _ax(ax, figsize=(7, 3))
+    data = amplitude_to_db(S, ref=float(np.max(S)) or 1.0, top_db=80.0) if db else S
+    img = librosa.display.specshow(data, sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis,
+                                   ax=ax, fmax=fmax, **kw)
+    ax.figure.colorbar(img, ax=ax, format="%+.0f dB" if db else "%.2f")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | None = None,
+               highlight=None):
+    """Show a piano roll ``(n_keys, n_frames)``; ``highlight`` (same shape, 0..1) tints cells.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = piano_roll(np.eye(88, 16, dtype=bool))
+    >>> ax.get_ylabel()
+    'MIDI pitch'
+    """
+    roll = to_numpy(roll).astype(float)
+    check(roll.ndim == 2, "roll", roll, "a 2-D array (n_keys, n_frames)")
+    rows = np.flatnonzero(roll.any(axis=1))
+    lo, hi = (rows.min(), rows.max()) if len(rows) else (0, roll.shape[0] - 1)
+    lo, hi = max(0, lo - 2), min(roll.shape[0] - 1, hi + 2)
+    ax = _ax(ax, figsize=(8, 3))
+    extent = [0, roll.shape[1] * step, low + lo - 0.5, low + hi + 0.5]
+    ax.imshow(roll[lo:hi + 1], origin="lower", aspect="auto", cmap="Greys", extent=extent,
+              interpolation="nearest", vmin=0, vmax=1)
+    if highlight is not None:
+        h = to_numpy(highlight).astype(float)
+        check(h.shape == roll.shape, "highlight", h, f"an array of the roll's shape {roll.shape}")
+        ax.imshow(np.ma.masked_where(roll[lo:hi + 1] == 0, h[lo:hi + 1]), origin="lower", aspect="auto",
+                  cmap="autumn_r", alpha=0.7, extent=extent, interpolation="nearest", vmin=0, vmax=1)
+    ax.set_xlabel("time (quarter notes)")
+    ax.set_ylabel("MIDI pitch")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,55 @@
+"""NoteBrowser: pick a bundled instrument, pitch and velocity; hear, see its wave and spectrum.
+
+Chapter: notebooks/00_start_here.ipynb
+"""
+
+from __future__ import annotations
+
+from ._base import Panel, dropdown, slider
+
+
+def render_note(instrument: str, pitch: int, velocity: int):
+    """The bundled note nearest to ``pitch`` for an instrument and velocity: ``(audio, sr, pitch)``."""
+    import numpy as np
+
+    from ..data import load_notes
+
+    notes = load_notes(instrument=instrument, velocity=velocity)
+    i = int(np.argmin(np.abs(notes.pitch - int(pitch))))
+    return notes.audio[i], notes.sr, int(notes.pitch[i])
+
+
+class NoteBrowser(Panel):
+    """Browse the bundled notes: instrument, pitch, velocity -> audio, waveform, spectrum.
+
+    Examples
+    --------
+    >>> panel = NoteBrowser()                       # doctest: +SKIP
+    >>> panel.controls["instrument"].value = "flute"  # doctest: +SKIP
+    """
+
+    def __init__(self, instrument: str = "piano", pitch: int = 60, velocity: int = 110):
+        from ..data import list_instruments
+
+        controls = {
+            "instrument": dropdown("instrument", list_instruments(), instrument),
+            "pitch": slider("MIDI pitch", min=28, max=83, value=pitch, integer=True),
+            "velocity": dropdown("velocity", [60, 110], velocity),
+        }
+        super().__init__(controls, render_note, self._draw, title="Bundled notes")
+
+    @staticmethod
+    def _draw(result):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from ..audio import midi_to_note, play
+        from ..plot import spectrum, waveform
+
+        audio, sr, pitch = result
+        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 2.6))
+        waveform(audio, sr=sr, ax=a, title=f"{midi_to_note(pitch)} (MIDI {pitch})")
+        spectrum(audio, sr=sr, ax=b, title="spectrum")
+        b.set_xlim(0, 4000)
+        fig.tight_layout()
+        display(play(audio, sr=sr))

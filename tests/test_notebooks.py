@@ -1,0 +1,69 @@
+"""Execute every notebook in notebooks/ headless, within its time and memory budget.
+
+Budgets (CHAPTERS.md / README): each notebook runs top to bottom in at most 180 s here and
+at most 1.5 GB of resident memory (Binder gives 1 CPU and 2 GB); 00_start_here in 120 s.
+Outputs must be stripped in the committed files.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+LIMIT_S = {"00_start_here": 120}
+DEFAULT_LIMIT_S = 180
+MEMORY_LIMIT_MB = 1536
+
+MEMORY_PROBE = """
+import resource, sys
+_peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("__PEAK_MB__", _peak_kb / 1024 if sys.platform != "darwin" else _peak_kb / 2**20)
+"""
+
+
+def test_there_are_notebooks():
+    assert any(p.stem == "00_start_here" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stripped(path):
+    nb = json.loads(path.read_text())
+    with_outputs = [i for i, c in enumerate(nb["cells"]) if c.get("outputs")]
+    assert not with_outputs, f"{path.name}: cells {with_outputs} have stored outputs; run `make strip`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_opens_as_a_lesson(path):
+    nb = nbformat.read(path, as_version=4)
+    first_md = next(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Colab" in first_md and "Binder" in first_md, "launch badges atop the notebook"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text), "the source's Chinese terms beside the English"
+    assert "Exercise" in text and "Summary" in text
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "check_" in code, "exercises verified by musynth_lab.exercises.check_*"
+    assert "google.colab" in nb.cells[1].source if nb.cells[1].cell_type == "code" else False, \
+        "the first code cell installs the kit on Colab"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_headless(path, tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(MEMORY_PROBE))
+    limit = LIMIT_S.get(path.stem, DEFAULT_LIMIT_S)
+    client = NotebookClient(nb, timeout=limit, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    t0 = time.perf_counter()
+    client.execute()  # the kernel inherits MPLBACKEND=Agg from conftest
+    seconds = time.perf_counter() - t0
+    out = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+    peak_mb = float(out.split("__PEAK_MB__")[1].split()[0])
+    print(f"{path.name}: {seconds:.1f} s, peak {peak_mb:.0f} MB")
+    assert seconds <= limit, f"{path.name} took {seconds:.0f} s, budget {limit} s"
+    assert peak_mb <= MEMORY_LIMIT_MB, f"{path.name} peaked at {peak_mb:.0f} MB, budget {MEMORY_LIMIT_MB} MB"
