@@ -168,6 +168,8 @@ def as_audio(
     if not tensor:
         if isinstance(y, (list, tuple)):
             y = np.asarray(y, dtype=np.float32)
+        elif isinstance(y, (np.generic, int, float)) and not isinstance(y, bool):
+            y = np.asarray(y)
         elif not isinstance(y, np.ndarray):
             raise ParameterError(
                 f"{name}: expected a NumPy array or torch tensor of audio samples, got {type(y).__name__}"

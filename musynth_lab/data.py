@@ -473,7 +473,7 @@ def load_notes(*, instrument=None, family=None, pitch=None, velocity=None) -> No
     Returns
     -------
     NoteSet
-        ``audio`` is read-only; copy it before changing it in place.
+        Its arrays are the caller's own copy: changing them does not change later loads.
 
     Raises
     ------
