@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 	$(PY) -m pip install -q --upgrade pip
 	sh scripts/install_torch.sh $(PY)
 	$(PY) -m pip install -q -e ".[lab,test]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name musynth-lab --display-name "Python (musynth-lab)" >/dev/null
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -58,7 +58,12 @@ def test_notebook_runs_headless(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(MEMORY_PROBE))
     limit = LIMIT_S.get(path.stem, DEFAULT_LIMIT_S)
-    client = NotebookClient(nb, timeout=limit, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    # The Makefile registers the venv's own kernel as "musynth-lab"; a user-level "python3"
+    # kernel could point at another interpreter.
+    kernel = "musynth-lab" if "musynth-lab" in find_kernel_specs() else "python3"
+    client = NotebookClient(nb, timeout=limit, kernel_name=kernel, resources={"metadata": {"path": str(tmp_path)}})
     t0 = time.perf_counter()
     client.execute()  # the kernel inherits MPLBACKEND=Agg from conftest
     seconds = time.perf_counter() - t0
