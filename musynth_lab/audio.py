@@ -639,15 +639,9 @@ def amplitude_to_db(amplitude, *, ref: float = 1.0, amin: float = 1e-5, top_db: 
     """
     check(amin > 0, "amin", amin, "a positive floor")
     a, tensor = _num(amplitude, "amplitude")
-    if tensor:
-        db = 20.0 * torch.log10(torch.clamp(a.abs(), min=amin) / ref)
-        if top_db is not None:
-            db = torch.maximum(db, db.max() - top_db)
-    else:
-        db = 20.0 * np.log10(np.maximum(amin, np.abs(a)) / ref)
-        if top_db is not None:
-            db = np.maximum(db, db.max() - top_db)
-    return _out(amplitude, db, tensor)
+    power = a.abs() ** 2 if tensor else np.abs(a) ** 2
+    # As librosa does: the dB of an amplitude is the dB of its power.
+    return _out(amplitude, power_to_db(power, ref=ref ** 2, amin=amin ** 2, top_db=top_db), tensor)
 
 
 def db_to_amplitude(db, *, ref: float = 1.0):
