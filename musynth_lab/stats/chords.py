@@ -1,0 +1,279 @@
+"""Chord vocabulary, templates, frame-wise template matching and beat-level evaluation.
+
+The vocabulary is the 25 classes of :data:`musynth_lab.data.CHORD_NAMES`: 12 major triads
+(0-11), 12 minor triads (12-23) and "no chord" (24). Template matching scores each chroma
+frame against a binary triad template (cosine similarity) and takes the best chord of each
+frame on its own; the HMM of :mod:`musynth_lab.stats.hmm` adds what a chord sequence looks
+like over time.
+
+Chapter: notebooks/04_encoding.ipynb
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import CHORD_NAMES
+from ..errors import ParameterError, check
+
+__all__ = [
+    "N_CHORDS", "NO_CHORD", "VOCABULARIES", "chord_templates", "check_chroma", "check_labels",
+    "template_scores", "template_chords", "beat_sync", "frames_to_beats", "beat_accuracy",
+    "frame_accuracy", "transpose_chords", "ChordSequence",
+]
+
+N_CHORDS = 25
+NO_CHORD = 24
+#: Chord vocabularies the kit knows; only the 25-class major/minor one is implemented.
+VOCABULARIES = ("majmin",)
+
+
+def _check_vocabulary(vocabulary: str) -> None:
+    if vocabulary not in VOCABULARIES:
+        raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} "
+                             "(24 major/minor triads plus 'N')")
+
+
+def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np.ndarray:
+    """Binary triad templates over the 12 pitch classes, ``(25, 12)``.
+
+    Row ``r`` (0-11) has the major triad on root ``r`` (root, major third, fifth), row
+    ``12 + r`` the minor triad, row 24 ("N") is flat.
+
+    Parameters
+    ----------
+    vocabulary : {'majmin'}
+        The 25-class major/minor vocabulary of :data:`musynth_lab.data.CHORD_NAMES`.
+    normalize : bool
+        Scale each row to unit Euclidean norm (for cosine similarity).
+
+    Returns
+    -------
+    np.ndarray [shape=(25, 12)]
+
+    Raises
+    ------
+    ParameterError
+        An unknown vocabulary.
+
+    Examples
+    --------
+    >>> T = chord_templates(normalize=False)
+    >>> np.flatnonzero(T[0]).tolist(), np.flatnonzero(T[12 + 9]).tolist()   # C major, A minor
+    ([0, 4, 7], [0, 4, 9])
+    """
+    _check_vocabulary(vocabulary)
+    T = np.zeros((N_CHORDS, 12))
+    for r in range(12):
+        T[r, [r, (r + 4) % 12, (r + 7) % 12]] = 1.0
+        T[12 + r, [r, (r + 3) % 12, (r + 7) % 12]] = 1.0
+    T[NO_CHORD] = 1.0
+    if normalize:
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+    return T
+
+
+def check_chroma(chroma, name: str = "chroma") -> np.ndarray:
+    """Validate a chromagram: a finite ``(12, n_frames)`` array with ``n_frames >= 1``.
+
+    Examples
+    --------
+    >>> check_chroma(np.ones((12, 3))).shape
+    (12, 3)
+    >>> check_chroma(np.ones((3, 12)))
+    Traceback (most recent call last):
+    ...
+    musynth_lab.errors.ParameterError: chroma: array of shape (3, 12): expected a finite array of shape (12, n_frames)
+    """
+    arr = np.asarray(chroma, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1 or not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{name}: array of shape {arr.shape}: expected a finite array of shape (12, n_frames)")
+    return arr
+
+
+def check_labels(labels, name: str = "labels") -> np.ndarray:
+    """Validate chord labels: integers in 0..24 (the 25-class vocabulary).
+
+    Examples
+    --------
+    >>> check_labels([0, 24]).tolist()
+    [0, 24]
+    """
+    arr = np.asarray(labels)
+    if arr.size and (not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr))
+                     or arr.min() < 0 or arr.max() >= N_CHORDS):
+        raise ParameterError(f"{name}={arr!r}: expected chord indices in 0..24 of the 'majmin' vocabulary")
+    return arr.astype(np.int64)
+
+
+def _unit_columns(chroma: np.ndarray) -> np.ndarray:
+    return chroma / np.maximum(np.linalg.norm(chroma, axis=0, keepdims=True), 1e-9)
+
+
+def template_scores(chroma, vocabulary: str = "majmin") -> np.ndarray:
+    """Cosine similarity of each chroma frame with each chord template, ``(25, n_frames)``.
+
+    Examples
+    --------
+    >>> c = chord_templates(normalize=False)[7][:, None]          # a G major frame
+    >>> int(template_scores(c).argmax())
+    7
+    """
+    chroma = check_chroma(chroma)
+    return chord_templates(vocabulary) @ _unit_columns(chroma)
+
+
+def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
+    """Frame-wise template matching: the best-scoring chord of each frame on its own, ``(n_frames,)``.
+
+    This is the baseline the chord HMM must beat.
+
+    Examples
+    --------
+    >>> T = chord_templates(normalize=False)
+    >>> template_chords(np.stack([T[0], T[21]], axis=1)).tolist()     # C major, A minor
+    [0, 21]
+    """
+    return template_scores(chroma, vocabulary).argmax(axis=0).astype(np.int64)
+
+
+def _beat_bounds(beat_samples, end_sample, n_frames, hop_length):
+    beat_samples = np.asarray(beat_samples, dtype=np.float64).ravel()
+    check(beat_samples.size >= 1 and np.all(np.diff(beat_samples) > 0), "beat_samples", beat_samples,
+          "at least one beat, strictly increasing sample positions")
+    check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
+    t = np.arange(n_frames) * int(hop_length)
+    ends = np.append(beat_samples[1:], end_sample)
+    return t, beat_samples, ends
+
+
+def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None = None) -> np.ndarray:
+    """Average chroma over each beat (from one beat to the next), ``(12, n_beats)``, unit-norm columns.
+
+    Parameters
+    ----------
+    chroma : np.ndarray [shape=(12, n_frames)]
+    beat_samples : np.ndarray [shape=(n_beats,)]
+        Sample positions of the beats (increasing).
+    hop_length : int
+        Samples between chroma frames.
+    end_sample : float, optional
+        Where the last beat ends (default: the last frame).
+
+    Examples
+    --------
+    >>> C = np.zeros((12, 8)); C[0, :4] = 1; C[7, 4:] = 1
+    >>> np.argmax(beat_sync(C, [0, 4 * 512], hop_length=512), axis=0).tolist()
+    [0, 7]
+    """
+    chroma = check_chroma(chroma)
+    n = chroma.shape[1]
+    end = n * int(hop_length) if end_sample is None else float(end_sample)
+    t, starts, ends = _beat_bounds(beat_samples, end, n, hop_length)
+    out = np.zeros((12, len(starts)))
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        m = (t >= s) & (t < e)
+        if not m.any():  # a beat shorter than a hop: take the nearest frame
+            m = np.zeros(n, dtype=bool)
+            m[min(n - 1, int(round(s / int(hop_length))))] = True
+        out[:, i] = chroma[:, m].mean(axis=1)
+    return _unit_columns(out)
+
+
+def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: float | None = None) -> np.ndarray:
+    """The most frequent frame label within each beat, ``(n_beats,)``.
+
+    Examples
+    --------
+    >>> frames_to_beats([3, 3, 3, 5, 5, 5, 5, 7], [0, 3 * 512], hop_length=512).tolist()
+    [3, 5]
+    """
+    labels = check_labels(frame_labels, "frame_labels")
+    n = len(labels)
+    end = n * int(hop_length) if end_sample is None else float(end_sample)
+    t, starts, ends = _beat_bounds(beat_samples, end, n, hop_length)
+    out = np.empty(len(starts), dtype=np.int64)
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        m = (t >= s) & (t < e)
+        if not m.any():
+            m = np.zeros(n, dtype=bool)
+            m[min(n - 1, int(round(s / int(hop_length))))] = True
+        out[i] = np.bincount(labels[m], minlength=N_CHORDS).argmax()
+    return out
+
+
+def beat_accuracy(predicted, truth) -> float:
+    """Fraction of beats whose predicted chord (root and major/minor) equals the truth.
+
+    Beats labelled "N" in ``truth`` are left out, as in MIREX's major/minor evaluation.
+
+    Examples
+    --------
+    >>> beat_accuracy([0, 7, 9, 3], [0, 7, 21, 24])
+    0.6666666666666666
+    """
+    p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
+    check(p.shape == t.shape, "predicted", p, f"as many labels as truth ({t.shape})")
+    keep = t != NO_CHORD
+    check(keep.any(), "truth", t, "at least one beat with a chord")
+    return float(np.mean(p[keep] == t[keep]))
+
+
+def frame_accuracy(predicted, truth) -> float:
+    """Fraction of frames (all of them, "N" included) whose predicted chord equals the truth.
+
+    Examples
+    --------
+    >>> frame_accuracy([0, 1, 24], [0, 2, 24])
+    0.6666666666666666
+    """
+    p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
+    check(p.shape == t.shape and p.size > 0, "predicted", p, f"as many labels as truth ({t.shape})")
+    return float(np.mean(p == t))
+
+
+def transpose_chords(labels, semitones: int) -> np.ndarray:
+    """Move chord labels up by ``semitones`` (the quality and "N" are kept).
+
+    Examples
+    --------
+    >>> transpose_chords([0, 21, 24], 2).tolist()      # C, Am, N -> D, Bm, N
+    [2, 23, 24]
+    """
+    c = check_labels(labels)
+    k = int(semitones) % 12
+    return np.where(c < 12, (c + k) % 12, np.where(c < 24, 12 + (c - 12 + k) % 12, NO_CHORD)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ChordSequence:
+    """Recognised chords with their times.
+
+    Attributes
+    ----------
+    labels : np.ndarray [shape=(n,)], int
+        Chord indices in :data:`musynth_lab.data.CHORD_NAMES`.
+    times : np.ndarray [shape=(n,)], float
+        Start of each frame or beat, in seconds.
+    level : str
+        ``'frame'`` or ``'beat'``.
+    """
+
+    labels: np.ndarray
+    times: np.ndarray
+    level: str
+
+    @property
+    def names(self) -> list:
+        """Chord names, e.g. ``['G:maj', 'E:min', ...]``."""
+        return [CHORD_NAMES[int(i)] for i in self.labels]
+
+    def segments(self) -> list:
+        """Runs of one chord as ``(start_s, name)`` pairs (a lead sheet)."""
+        out = []
+        for i, lab in enumerate(self.labels):
+            if i == 0 or lab != self.labels[i - 1]:
+                out.append((round(float(self.times[i]), 3), CHORD_NAMES[int(lab)]))
+        return out
