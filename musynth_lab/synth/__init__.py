@@ -1,0 +1,48 @@
+"""A batched, differentiable synthesizer in PyTorch: every kind of synthesis the source names.
+
+Audio is ``(batch, n_samples)`` float32 on CPU or CUDA; parameters are numbers, ``(batch,)``
+tensors or, where documented, ``(batch, n_samples)`` controls; ``sr`` is a required keyword;
+gradients flow through every continuous parameter.
+
+=====================  =====================================================================
+source term            modules
+=====================  =====================================================================
+音源合成 (a)            :class:`Sampler` (recorded notes at any pitch and length)
+混响合成 (b)            :func:`algorithmic_reverb`, :func:`convolution_reverb`, :func:`pan`, :func:`spatialize`
+效果器合成 (c)          :func:`biquad`, :func:`delay`, :func:`overdrive`, :func:`chorus`, :func:`flanger`, :func:`exciter`
+信号处理器合成 (d)      :func:`adsr`, :func:`lfo`, :func:`fm_tone`, :func:`fm4`, :func:`noise_gate`, :func:`compressor`, :func:`gain`
+音轨生成器合成 (e)      :func:`accompaniment`, :func:`render_notes`, :func:`render_chorale`
+(building blocks)      oscillators, :func:`svf`, :func:`equalizer`, :class:`SubtractiveVoice`, :class:`FMVoice`, :func:`match_sound`
+=====================  =====================================================================
+
+Chapter: notebooks/01a_synthesis.ipynb
+"""
+
+from .params import Param, param_table
+from .oscillators import (SHAPES, make_wavetable, oscillator, phase_ramp, pink_noise, saw, sine, square,
+                          triangle, wavetable, white_noise)
+from .envelopes import LFO_SHAPES, adsr, adsr_level, lfo
+from .fm import FM4_ALGORITHMS, bessel_sidebands, feedback_sine, fm4, fm_tone
+from .filters import (BIQUAD_KINDS, GRAPHIC_EQ_CENTRES, SVF_MODES, biquad, biquad_coefficients, equalizer,
+                      frequency_response, graphic_eq, lfilter2, linear_recurrence, one_pole, svf)
+from .effects import (DRIVE_SHAPES, chorus, compressor, delay, exciter, flanger, gain, limit, noise_gate,
+                      overdrive, rms_db)
+from .reverb import (algorithmic_reverb, convolution_reverb, convolve, energy_decay_db, measure_rt60, pan,
+                     schroeder_ir, spatialize, synthetic_ir, woodworth_itd)
+from .sampler import Sampler
+from .sequencer import STYLES, accompaniment, parse_chord, render_chorale, render_notes, twelve_bar_blues
+from .voices import INSTRUMENTS, FMVoice, SubtractiveVoice, Voice, instrument
+from .matching import MatchResult, match_sound, multi_resolution_stft_loss
+
+__all__ = [
+    "Param", "param_table", "SHAPES", "make_wavetable", "oscillator", "phase_ramp", "pink_noise", "saw", "sine",
+    "square", "triangle", "wavetable", "white_noise", "LFO_SHAPES", "adsr", "adsr_level", "lfo",
+    "FM4_ALGORITHMS", "bessel_sidebands", "feedback_sine", "fm4", "fm_tone", "BIQUAD_KINDS",
+    "GRAPHIC_EQ_CENTRES", "SVF_MODES", "biquad", "biquad_coefficients", "equalizer", "frequency_response",
+    "graphic_eq", "lfilter2", "linear_recurrence", "one_pole", "svf", "DRIVE_SHAPES", "chorus", "compressor",
+    "delay", "exciter", "flanger", "gain", "limit", "noise_gate", "overdrive", "rms_db", "algorithmic_reverb",
+    "convolution_reverb", "convolve", "energy_decay_db", "measure_rt60", "pan", "schroeder_ir", "spatialize",
+    "synthetic_ir", "woodworth_itd", "Sampler", "STYLES", "accompaniment", "parse_chord", "render_chorale",
+    "render_notes", "twelve_bar_blues", "INSTRUMENTS", "FMVoice", "SubtractiveVoice", "Voice", "instrument",
+    "MatchResult", "match_sound", "multi_resolution_stft_loss",
+]
