@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 	$(PY) -m ipykernel install --sys-prefix --name musynth-lab --display-name "Python (musynth-lab)" >/dev/null
 	touch $(STAMP)
 
+# LAB_ARGS passes options through, e.g. `make lab LAB_ARGS=--no-browser`.
+LAB_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(PY) -m pytest musynth_lab tests
