@@ -1,0 +1,84 @@
+"""Shared plumbing of ``musynth_lab.features``: argument checks and array/tensor handling.
+
+Every public feature accepts a NumPy array or a torch tensor ``(..., n_samples)`` and
+returns the same kind (a tensor stays on its device). Internally everything is a float32
+torch tensor; :func:`audio_in` validates and converts, :func:`out` converts back.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+from ..audio import as_audio, is_tensor, like, to_tensor
+from ..errors import ParameterError, check
+
+__all__ = ["audio_in", "spec_in", "out", "check_int", "check_sr", "check_hop", "check_fmax"]
+
+
+def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) -> torch.Tensor:
+    """Validate audio (finite, floating point, not channels-last) and return a float32 tensor."""
+    if y is None:
+        raise ParameterError(f"{name}=None: expected audio samples (..., n_samples)")
+    y = as_audio(y, name=name, mono=mono, allow_int=False, min_samples=min_samples)
+    return to_tensor(y, dtype=torch.float32)
+
+
+def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:
+    """Validate a (non-negative or complex) spectrogram ``(..., n_bins, n_frames)``; return a tensor."""
+    if not is_tensor(S):
+        arr = np.asarray(S)
+        if arr.dtype.kind not in "fc":
+            raise ParameterError(f"{name} has dtype {arr.dtype}: expected a floating-point spectrogram")
+        S = torch.from_numpy(np.ascontiguousarray(arr))
+    if S.ndim < min_ndim:
+        raise ParameterError(f"{name} has shape {tuple(S.shape)}: expected (..., n_bins, n_frames)")
+    if not bool(torch.isfinite(S).all()):
+        raise ParameterError(f"{name} contains NaN or infinite values: expected a finite spectrogram")
+    if S.dtype == torch.float64:
+        S = S.float()
+    elif S.dtype == torch.complex128:
+        S = S.to(torch.complex64)
+    return S
+
+
+def out(reference, value):
+    """Return ``value`` as the kind of ``reference`` (array -> array, tensor -> tensor)."""
+    return like(reference, value)
+
+
+def check_int(value, name: str, *, minimum: int = 1, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool) and value >= minimum
+    check(ok, name, value, f"an integer >= {minimum}")
+    return int(value)
+
+
+def check_sr(sr) -> float:
+    ok = isinstance(sr, (numbers.Real, np.number)) and not isinstance(sr, bool) and float(sr) > 0
+    check(ok, "sr", sr, "a positive sample rate in Hz")
+    return float(sr)
+
+
+def check_hop(hop_length, default: int) -> int:
+    if hop_length is None:
+        return int(default)
+    return check_int(hop_length, "hop_length")
+
+
+def check_fmax(fmax, sr: float, *, name: str = "fmax"):
+    """``fmax`` must lie in (0, sr/2]; ``None`` means sr/2."""
+    if fmax is None:
+        return sr / 2.0
+    ok = isinstance(fmax, (numbers.Real, np.number)) and 0 < float(fmax) <= sr / 2.0 + 1e-9
+    check(ok, name, fmax, f"a frequency in (0, {sr / 2:g}] Hz (the Nyquist frequency at sr={sr:g})")
+    return float(fmax)
+
+
+def flatten(x: torch.Tensor, keep: int):
+    """Reshape ``(..., *last keep dims)`` to ``(batch, *last)``; return it and the leading shape."""
+    lead = tuple(x.shape[: x.ndim - keep])
+    return x.reshape((-1,) + tuple(x.shape[x.ndim - keep:])), lead
