@@ -49,7 +49,7 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
     def on_level(tt):
         a_part = tt / attack.clamp(min=eps)
         d_part = 1.0 - (1.0 - sustain) * (tt - attack) / decay.clamp(min=eps)
-        lvl = torch.where(tt < attack, a_part, torch.where(tt < attack + decay, d_part, sustain.expand_as(tt)))
+        lvl = torch.where(tt < attack, a_part, torch.where(tt < attack + decay, d_part, sustain + 0 * tt))
         return lvl.clamp(min=0.0, max=1.0)
 
     held = on_level(t)

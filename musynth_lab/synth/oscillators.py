@@ -18,6 +18,10 @@ Band limiting (3 methods, ``method=``):
   PolyBLEP otherwise.
 * ``'naive'``: no band limiting, for comparison.
 
+``'auto'`` decides per call, so a stream whose pitch crosses the threshold between blocks
+would switch method mid-stream; a streaming engine should name ``'polyblep'`` or
+``'additive'`` explicitly (both carry their phase across calls exactly).
+
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
@@ -218,6 +222,7 @@ def saw(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, method: s
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
+    batch_of(freq_hz=ramp, amplitude=amp)
     m = _choose(method, inc, sr, max_additive)
     if m == "additive":
         y = _additive("saw", ramp, inc)
@@ -260,7 +265,7 @@ def square(freq_hz, *, n_samples: int, sr: int, pulse_width=0.5, phase=0.0, ampl
     pw = param(pulse_width, "pulse_width", lo=0.0, hi=1.0, lo_open=True, hi_open=True, device=ramp.device,
                n_samples=n_samples, per_sample=True)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
-    batch_of(freq_hz=ramp, pulse_width=pw)
+    batch_of(freq_hz=ramp, pulse_width=pw, amplitude=amp)
     m = _choose(method, inc, sr, max_additive)
     if m == "additive":
         y = _additive("square", ramp, inc, pulse_width=pw)
@@ -291,6 +296,7 @@ def triangle(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, meth
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
+    batch_of(freq_hz=ramp, amplitude=amp)
     m = _choose(method, inc, sr, max_additive)
     if m == "additive":
         y = _additive("triangle", ramp, inc)

@@ -1,0 +1,380 @@
+"""Filters, effects, reverb and space: -3 dB points, parity with scipy, levels, decay times."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.signal as ss
+import torch
+
+from musynth_lab import ParameterError
+from musynth_lab import synth as S
+
+
+def impulse(n=8192, batch=1):
+    x = torch.zeros(batch, n)
+    x[:, 0] = 1.0
+    return x
+
+
+def response_db(y, sr, f):
+    spec = torch.fft.rfft(y.double(), dim=-1).abs()
+    return 20 * torch.log10(spec[..., int(round(f * y.shape[-1] / sr))])
+
+
+# ---------------------------------------------------------------- filters
+
+@pytest.mark.parametrize("kind", ["lowpass", "highpass"])
+@pytest.mark.parametrize("fc", [100.0, 1000.0, 3000.0])
+def test_butterworth_q_gives_minus_3db_at_cutoff(kind, fc):
+    sr = 8192
+    y = S.biquad(impulse(sr), kind=kind, cutoff_hz=fc, sr=sr)
+    assert float(response_db(y, sr, fc)) == pytest.approx(-3.01, abs=0.02)
+    far = fc / 8 if kind == "highpass" else min(fc * 8, 4000)
+    assert float(response_db(y, sr, far)) < -30
+
+
+def test_bandpass_notch_peaking_shelves():
+    sr, fc = 8192, 1000.0
+    x = impulse(sr)
+    assert float(response_db(S.biquad(x, kind="bandpass", cutoff_hz=fc, q=2.0, sr=sr), sr, fc)) == pytest.approx(0.0, abs=0.01)
+    assert float(response_db(S.biquad(x, kind="notch", cutoff_hz=fc, q=2.0, sr=sr), sr, fc)) < -60
+    assert float(response_db(S.biquad(x, kind="peaking", cutoff_hz=fc, gain_db=9.0, q=1.0, sr=sr), sr, fc)) == pytest.approx(9.0, abs=0.01)
+    ls = S.biquad(x, kind="lowshelf", cutoff_hz=fc, gain_db=6.0, sr=sr)
+    hs = S.biquad(x, kind="highshelf", cutoff_hz=fc, gain_db=-6.0, sr=sr)
+    assert float(response_db(ls, sr, 20)) == pytest.approx(6.0, abs=0.05)
+    assert float(response_db(ls, sr, 4000)) == pytest.approx(0.0, abs=0.1)
+    assert float(response_db(hs, sr, 4000)) == pytest.approx(-6.0, abs=0.1)
+    assert float(response_db(ls, sr, fc)) == pytest.approx(3.0, abs=0.05)     # midpoint of the shelf
+
+
+@pytest.mark.parametrize("kind", S.BIQUAD_KINDS)
+def test_biquad_coefficients_match_the_analytic_response(kind):
+    b, a = S.biquad_coefficients(kind, cutoff_hz=700.0, sr=8000, q=1.3, gain_db=5.0)
+    f, H = S.frequency_response(b, a, sr=8000, n_freqs=64)
+    w, Href = ss.freqz(b[0].double().numpy(), a[0].double().numpy(), worN=f.double().numpy(), fs=8000)
+    assert np.allclose(H[0].numpy(), Href, atol=1e-4)
+
+
+def test_scan_path_matches_scipy_lfilter_and_gives_gradients():
+    x = torch.randn(3, 5000, generator=torch.Generator().manual_seed(0))
+    b, a = S.biquad_coefficients("highpass", cutoff_hz=50.0, q=5.0, sr=44100)
+    ref = ss.lfilter(b[0].double().numpy(), a[0].double().numpy(), x.double().numpy(), axis=-1)
+    fast = S.lfilter2(x, b, a)                                   # scipy path (no gradient needed)
+    xg = x.clone().requires_grad_(True)
+    scan = S.lfilter2(xg, b, a)                                  # parallel-scan path
+    assert np.abs(fast.numpy() - ref).max() < 1e-5
+    assert np.abs(scan.detach().numpy() - ref).max() < 1e-5
+    scan.pow(2).sum().backward()
+    assert xg.grad is not None and torch.isfinite(xg.grad).all()
+
+
+def test_filter_gradient_wrt_cutoff_matches_finite_difference():
+    x = torch.randn(1, 600, generator=torch.Generator().manual_seed(1))
+    fc = torch.tensor([900.0], requires_grad=True)
+    S.biquad(x, kind="lowpass", cutoff_hz=fc, q=2.0, sr=16000).pow(2).sum().backward()
+    h = 0.5
+    with torch.no_grad():
+        fd = (S.biquad(x, kind="lowpass", cutoff_hz=fc + h, q=2.0, sr=16000).pow(2).sum()
+              - S.biquad(x, kind="lowpass", cutoff_hz=fc - h, q=2.0, sr=16000).pow(2).sum()) / (2 * h)
+    assert float(fc.grad) == pytest.approx(float(fd), rel=1e-2)
+
+
+def test_biquad_block_state_equals_whole_signal():
+    x = torch.randn(2, 3000, generator=torch.Generator().manual_seed(2))
+    whole = S.biquad(x, kind="peaking", cutoff_hz=500.0, gain_db=6.0, sr=16000)
+    a, st = S.biquad(x[:, :1000], kind="peaking", cutoff_hz=500.0, gain_db=6.0, sr=16000, return_state=True)
+    b = S.biquad(x[:, 1000:], kind="peaking", cutoff_hz=500.0, gain_db=6.0, sr=16000, state=st)
+    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 1e-5
+
+
+def test_numpy_in_numpy_out_and_shapes():
+    y = S.biquad(np.zeros((2, 3, 100), dtype=np.float32), kind="lowpass", cutoff_hz=100.0, sr=8000)
+    assert isinstance(y, np.ndarray) and y.shape == (2, 3, 100)
+
+
+@pytest.mark.parametrize("mode", S.SVF_MODES)
+def test_svf_matches_biquad_when_static(mode):
+    kind = {"lowpass": "lowpass", "highpass": "highpass", "bandpass": None, "notch": "notch", "peak": None}[mode]
+    sr = 8192
+    y = S.svf(impulse(sr), cutoff_hz=1000.0, q=0.7071, mode=mode, sr=sr)
+    assert torch.isfinite(y).all()
+    if kind is not None:
+        ref = S.biquad(impulse(sr), kind=kind, cutoff_hz=1000.0, q=0.7071, sr=sr)
+        assert float((y - ref).abs().max()) < 1e-4
+    if mode == "lowpass":
+        assert float(response_db(y, sr, 1000.0)) == pytest.approx(-3.01, abs=0.02)
+
+
+def test_svf_sweep_moves_the_spectrum_and_carries_state():
+    sr = 16000
+    x = S.white_noise(n_samples=2 * sr, seed=0)
+    fc = torch.cat([torch.full((1, sr), 300.0), torch.full((1, sr), 3000.0)], -1)
+    y = S.svf(x, cutoff_hz=fc, q=1.0, sr=sr)
+
+    def centroid(v):
+        s = torch.fft.rfft(v).abs()
+        return float((s * torch.arange(len(s))).sum() / s.sum()) * sr / len(v)
+
+    assert centroid(y[0, : sr]) < 700 < 1500 < centroid(y[0, sr:])
+    a, st = S.svf(x[:, :777], cutoff_hz=fc[:, :777], sr=sr, return_state=True)
+    b = S.svf(x[:, 777:], cutoff_hz=fc[:, 777:], sr=sr, state=st)
+    assert float((torch.cat([a, b], -1) - S.svf(x, cutoff_hz=fc, sr=sr)).abs().max()) < 1e-5
+
+
+def test_svf_runs_on_device_with_gradient(device):
+    x = torch.randn(2, 512, device=device)
+    fc = torch.full((2, 512), 800.0, device=device, requires_grad=True)
+    y = S.svf(x, cutoff_hz=fc, q=3.0, sr=16000)
+    y.pow(2).sum().backward()
+    assert y.device.type == device and torch.isfinite(fc.grad).all()
+
+
+@pytest.mark.parametrize("fc", [4000.0, 5000.0, 0.0, float("nan")])
+def test_cutoff_at_or_above_nyquist_is_refused(fc):
+    with pytest.raises(ParameterError, match="cutoff_hz"):
+        S.biquad(np.zeros(10, dtype=np.float32), kind="lowpass", cutoff_hz=fc, sr=8000)
+    with pytest.raises(ParameterError, match="cutoff_hz"):
+        S.svf(np.zeros(10, dtype=np.float32), cutoff_hz=fc, sr=8000)
+
+
+def test_filter_bad_kind_and_nan_audio():
+    with pytest.raises(ParameterError, match="kind"):
+        S.biquad(np.zeros(10, dtype=np.float32), kind="lowpas", cutoff_hz=100.0, sr=8000)
+    with pytest.raises(ParameterError, match="NaN"):
+        S.biquad(np.array([0.0, np.nan], dtype=np.float32), kind="lowpass", cutoff_hz=100.0, sr=8000)
+
+
+def test_one_pole_time_constant():
+    y = S.one_pole(torch.ones(1, 2000), time_s=0.05, sr=1000)
+    assert float(y[0, 49]) == pytest.approx(1 - math.exp(-1), abs=1e-3)
+
+
+def test_equalizer_and_graphic_eq_gains():
+    sr = 32768
+    x = impulse(sr)
+    y = S.equalizer(x, bands=[{"kind": "lowshelf", "cutoff_hz": 200.0, "gain_db": -12.0},
+                              {"kind": "peaking", "cutoff_hz": 2000.0, "gain_db": 6.0, "q": 4.0}], sr=sr)
+    assert float(response_db(y, sr, 2000.0)) == pytest.approx(6.0, abs=0.1)
+    assert float(response_db(y, sr, 20.0)) == pytest.approx(-12.0, abs=0.2)
+    g = S.graphic_eq(x, gains_db=[0, 0, 0, 0, 0, 6, 0, 0, 0, 0], sr=sr)
+    assert float(response_db(g, sr, 1000.0)) == pytest.approx(6.0, abs=0.05)
+    with pytest.raises(ParameterError, match="gains_db"):
+        S.graphic_eq(x, gains_db=[0] * 9, sr=sr)
+    with pytest.raises(ParameterError, match="bands"):
+        S.equalizer(x, bands=[{"gain_db": 3}], sr=sr)
+
+
+# ---------------------------------------------------------------- effects
+
+def test_gain_exact_and_limited():
+    x = torch.full((1, 10), 0.4)
+    assert float(S.gain(x, gain_db=6.0206, limit_output=False)[0, 0]) == pytest.approx(0.8, abs=1e-4)
+    assert float(S.gain(x, gain_db=20.0).abs().max()) <= 1.0
+
+
+def test_delay_echo_times_and_levels_and_blocks():
+    sr = 1000
+    x = impulse(1000)
+    y = S.delay(x, delay_s=0.25, sr=sr, feedback=0.5, mix=1.0, dry=0.0)[0]
+    assert [int(i) for i in torch.nonzero(y).flatten()] == [250, 500, 750]
+    assert y[[250, 500, 750]].tolist() == [1.0, 0.5, 0.25]
+    z = torch.randn(2, 1000, generator=torch.Generator().manual_seed(0))
+    whole = S.delay(z, delay_s=0.1, sr=sr, feedback=0.6)
+    a, st = S.delay(z[:, :500], delay_s=0.1, sr=sr, feedback=0.6, return_state=True)
+    b = S.delay(z[:, 500:], delay_s=0.1, sr=sr, feedback=0.6, state=st)
+    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 1e-5
+
+
+def test_delay_gradient_wrt_feedback():
+    fb = torch.tensor([0.5], requires_grad=True)
+    S.delay(impulse(1000), delay_s=0.1, sr=1000, feedback=fb, mix=1.0).sum().backward()
+    assert float(fb.grad) == pytest.approx(sum(k * 0.5 ** (k - 1) for k in range(1, 9)), rel=1e-4)
+
+
+def test_delay_bad_input():
+    with pytest.raises(ParameterError, match="feedback"):
+        S.delay(impulse(100), delay_s=0.01, sr=1000, feedback=1.0)
+    with pytest.raises(ParameterError, match="delay_s"):
+        S.delay(impulse(100), delay_s=0.0, sr=1000)
+
+
+@pytest.mark.parametrize("shape", S.DRIVE_SHAPES)
+def test_overdrive_harmonics_and_full_scale(shape):
+    sr = 8000
+    x = S.sine(100.0, n_samples=sr, sr=sr)
+    y = S.overdrive(x, drive_db=18.0, shape=shape)[0]
+    assert float(y.abs().max()) <= 1.0 + 1e-6
+    spec = torch.fft.rfft(y.double()).abs()
+    assert float(spec[300] / spec[100]) > 0.05                      # a strong 3rd harmonic
+    if shape == "asymmetric":
+        assert float(spec[200] / spec[100]) > 0.02                  # even harmonics too
+    else:
+        assert float(spec[200] / spec[100]) < 1e-4                  # symmetric: odd harmonics only
+
+
+def test_more_drive_more_distortion():
+    x = S.sine(100.0, n_samples=8000, sr=8000)
+
+    def thd(y):
+        s = torch.fft.rfft(y[0].double()).abs()
+        return float(torch.sqrt((s[200::100] ** 2).sum()) / s[100])
+
+    assert thd(S.overdrive(x, drive_db=3.0)) < thd(S.overdrive(x, drive_db=12.0)) < thd(S.overdrive(x, drive_db=30.0))
+
+
+def test_flanger_static_delay_makes_comb_notches():
+    sr = 16000
+    x = impulse(2 ** 15)
+    d = 0.001                                       # 1 ms: notches at 500, 1500, 2500 Hz
+    y = S.flanger(x, sr=sr, rate_hz=0.0, depth_s=0.0, delay_s=d, mix=1.0)
+    H = torch.fft.rfft(y[0].double()).abs()
+    f = torch.fft.rfftfreq(2 ** 15, 1 / sr)
+    for notch in (500, 1500, 2500):
+        assert float(H[int(torch.argmin((f - notch).abs()))]) < 0.05
+    assert float(H[int(torch.argmin((f - 1000).abs()))]) == pytest.approx(1.0, abs=0.02)
+
+
+def test_chorus_detunes_by_the_doppler_shift_and_carries_state():
+    sr = 16000
+    x = S.sine(1000.0, n_samples=sr, sr=sr)
+    wet = S.chorus(x, sr=sr, rate_hz=2.0, depth_s=0.002, delay_s=0.01, mix=1.0, voices=1)
+    # the moving delay widens the line: energy appears up to 1000 * 2 pi * rate * depth = +-25 Hz away
+    spec = torch.fft.rfft(wet[0].double()).abs()
+    side = float(spec[1010:1030].sum() + spec[970:990].sum())
+    assert side > 0.05 * float(spec[1000])
+    z = torch.randn(1, 3000, generator=torch.Generator().manual_seed(0))
+    whole = S.chorus(z, sr=sr)
+    a, st = S.chorus(z[:, :1200], sr=sr, return_state=True)
+    b = S.chorus(z[:, 1200:], sr=sr, state=st)
+    # the LFO restarts each call, so only the first block is comparable sample for sample
+    assert float((a - whole[:, :1200]).abs().max()) < 1e-6 and b.shape == (1, 1800)
+
+
+def test_compressor_static_curve():
+    sr = 16000
+    t = torch.arange(2 * sr) / sr
+    for amp, thr, ratio in ((0.5, -20.0, 4.0), (0.5, -30.0, 2.0), (0.05, -20.0, 4.0)):
+        x = amp * torch.sin(2 * math.pi * 440 * t)[None]
+        y = S.compressor(x, sr=sr, threshold_db=thr, ratio=ratio)
+        lin = 20 * math.log10(amp / math.sqrt(2))
+        expected = lin if lin < thr else thr + (lin - thr) / ratio
+        assert float(S.rms_db(y, sr=sr, time_s=0.1)[0, -1]) == pytest.approx(expected, abs=0.3)
+
+
+def test_noise_gate_mutes_quiet_passes_loud():
+    sr = 8000
+    x = S.white_noise(n_samples=sr, seed=0) * 0.003
+    x[:, sr // 2:] = S.sine(440.0, n_samples=sr // 2, sr=sr) * 0.5
+    y = S.noise_gate(x, sr=sr, threshold_db=-30.0, range_db=-80.0)
+    quiet = float(S.rms_db(y[:, 1000:3500], sr=sr, time_s=0.05)[0, -1])
+    loud_in = float(S.rms_db(x[:, 6000:], sr=sr, time_s=0.05)[0, -1])
+    loud_out = float(S.rms_db(y[:, 6000:], sr=sr, time_s=0.05)[0, -1])
+    assert quiet < -100 and loud_out == pytest.approx(loud_in, abs=0.1)
+
+
+def test_exciter_adds_upper_harmonics_only_above_cutoff():
+    sr = 32000
+    x = 0.5 * S.sine(3000.0, n_samples=sr, sr=sr) + 0.5 * S.sine(200.0, n_samples=sr, sr=sr)
+    y = S.exciter(x, sr=sr, cutoff_hz=2000.0, drive_db=18.0, amount=0.5)
+    sx, sy = torch.fft.rfft(x[0].double()).abs(), torch.fft.rfft(y[0].double()).abs()
+    assert float(sy[9000] / sy[3000]) > 0.05 > float(sx[9000] / sx[3000])
+    assert float(sy[600] / sy[200]) < 0.01                              # the lows get (almost) none
+    assert float(y.abs().max()) <= 1.0
+
+
+# ---------------------------------------------------------------- reverb and space
+
+@pytest.mark.parametrize("rt60", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize("sr", [16000, 44100])
+def test_algorithmic_reverb_rt60_follows_parameter(rt60, sr):
+    ir = S.schroeder_ir(rt60=rt60, sr=sr)
+    assert S.measure_rt60(ir[0], sr=sr) == pytest.approx(rt60, rel=0.08)
+
+
+def test_damping_shortens_the_decay_and_darkens_the_tail():
+    sr = 16000
+    plain = S.schroeder_ir(rt60=1.0, sr=sr)[0]
+    damped = S.schroeder_ir(rt60=1.0, sr=sr, damping=0.6)[0]
+    assert S.measure_rt60(damped, sr=sr) < S.measure_rt60(plain, sr=sr)
+    late = slice(sr // 2, sr)
+
+    def hf_share(h):
+        s = torch.fft.rfft(h[late].double()).abs() ** 2
+        return float(s[len(s) // 2:].sum() / s.sum())
+
+    assert hf_share(damped) < 0.3 * hf_share(plain)
+
+
+def test_reverb_ir_is_differentiable_in_rt60():
+    T = torch.tensor([0.8], requires_grad=True)
+    ir = S.schroeder_ir(rt60=T, sr=8000, n_samples=8000)
+    ir[:, 4000:].pow(2).sum().backward()       # energy in the late tail grows with rt60
+    assert float(T.grad) > 0
+
+
+def test_algorithmic_reverb_mix_stereo_and_tail():
+    x = impulse(4000)
+    dry = S.algorithmic_reverb(x, sr=8000, rt60=0.5, mix=0.0)
+    assert torch.equal(dry, x)
+    st = S.algorithmic_reverb(x, sr=8000, rt60=0.5, mix=1.0, stereo=True)
+    assert st.shape == (1, 2, 4000)
+    corr = float(torch.corrcoef(st[0])[0, 1])
+    assert abs(corr) < 0.5                                          # decorrelated channels
+    tail = S.algorithmic_reverb(x, sr=8000, rt60=0.5, mix=1.0, keep_tail=True)
+    assert tail.shape[-1] > 4000
+
+
+def test_convolution_reverb_with_generated_ir():
+    sr = 8000
+    ir = S.synthetic_ir(rt60=0.7, sr=sr, seed=1)
+    assert S.measure_rt60(ir[0], sr=sr) == pytest.approx(0.7, rel=0.1)
+    x = impulse(2000)
+    y = S.convolution_reverb(x, ir, mix=1.0)
+    assert torch.allclose(y[0], ir[0, :2000], atol=1e-6)
+
+
+def test_convolve_streams_block_by_block():
+    x = torch.randn(2, 5000, generator=torch.Generator().manual_seed(0))
+    ir = S.synthetic_ir(rt60=0.2, sr=8000)
+    whole = S.convolve(x, ir)
+    y1, st = S.convolve(x[:, :1000], ir, return_state=True)
+    y2, st = S.convolve(x[:, 1000:1300], ir, state=st, return_state=True)   # block shorter than the IR
+    y3 = S.convolve(x[:, 1300:], ir, state=st)
+    assert float((torch.cat([y1, y2, y3], -1) - whole).abs().max()) < 1e-5
+
+
+@pytest.mark.parametrize("p", [-1.0, -0.5, 0.0, 0.3, 1.0])
+def test_constant_power_pan(p):
+    y = S.pan(torch.ones(1, 4), position=p)
+    left, right = float(y[0, 0, 0]), float(y[0, 1, 0])
+    assert left ** 2 + right ** 2 == pytest.approx(1.0, abs=1e-6)
+    if p == 0.0:
+        assert 20 * math.log10(left) == pytest.approx(-3.01, abs=0.01)
+    if p == -1.0:
+        assert right == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("az", [-60.0, 30.0, 90.0])
+def test_spatialize_itd_and_ild(az):
+    sr = 48000
+    x = S.white_noise(n_samples=4800, seed=0)
+    y = S.spatialize(x, azimuth_deg=az, sr=sr)[0].double().numpy()
+    left, right = y
+    near, far = (left, right) if az < 0 else (right, left)
+    lags = np.arange(-60, 61)
+    xc = [np.dot(near[60:-60], np.roll(far, -k)[60:-60]) for k in lags]
+    lag = lags[int(np.argmax(xc))]
+    assert lag == pytest.approx(S.woodworth_itd(az) * sr, abs=1.0)
+    assert np.sqrt(np.mean(far ** 2)) < np.sqrt(np.mean(near ** 2))
+
+
+def test_reverb_bad_input():
+    with pytest.raises(ParameterError, match="rt60"):
+        S.schroeder_ir(rt60=0.0, sr=8000)
+    with pytest.raises(ParameterError, match="damping"):
+        S.algorithmic_reverb(impulse(10), sr=8000, damping=1.5)
+    with pytest.raises(ParameterError, match="position"):
+        S.pan(torch.ones(1, 4), position=2.0)
+    with pytest.raises(ParameterError, match="azimuth_deg"):
+        S.spatialize(torch.ones(1, 4), azimuth_deg=120.0, sr=8000)
