@@ -120,7 +120,7 @@ class Voice(torch.nn.Module):
 
     def _run(self, vals, batch, sr, n_samples, dev):
         if n_samples is None:
-            n_samples = int(math.ceil(float((vals["note_off"] + vals["release"]).max()) * sr))
+            n_samples = int(round(float((vals["note_off"] + vals["release"]).max()) * sr))
         n_samples = check_n_samples(n_samples)
         return self._render(vals, n_samples, sr, batch, dev)
 
