@@ -53,7 +53,7 @@ def test_melody_windows_are_bar_aligned_and_playable(windows):
 def test_render_tokens_puts_the_pitch_where_the_token_says():
     sr = 16000
     y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.REST, 2 + 57 - data.MELODY_LOW],
-                        sr=sr, step_s=0.25)
+                        sr=sr, bpm=120)
     assert y.shape == (sr,) and np.isfinite(y).all()
     seg = y[int(0.05 * sr):int(0.45 * sr)]
     f = np.fft.rfftfreq(len(seg), 1 / sr)[np.argmax(np.abs(np.fft.rfft(seg * np.hanning(len(seg)))))]
@@ -61,6 +61,18 @@ def test_render_tokens_puts_the_pitch_where_the_token_says():
     assert np.abs(y[int(0.55 * sr):int(0.7 * sr)]).max() < 1e-6     # the rest is silent
     with pytest.raises(ParameterError, match="sr"):
         V.render_tokens([2], sr=0)
+
+
+def test_render_tokens_through_the_synth_sampler():
+    sr = 16000
+    y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.HOLD, data.HOLD], sr=sr, bpm=120,
+                        instrument="piano")
+    assert y.shape == (sr,) and np.abs(y).max() > 0.01
+    seg = y[int(0.1 * sr):int(0.6 * sr)]
+    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+    f = np.fft.rfftfreq(len(seg), 1 / sr)
+    assert abs(f[np.argmax(spec * (f < 1000))] - 440) < 8       # the sampler plays A4 where the token says
+    assert not V.render_tokens([data.REST] * 4, sr=sr, instrument="piano").any()
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,3 +204,71 @@ def test_retrieval_helpers():
 def test_classifier_rejects_bad_labels():
     with pytest.raises(ParameterError, match="y"):
         E.RNNEncoder(n_classes=3).fit(np.zeros((4, 32), dtype=np.int64), np.array([0, 1, 2, 3]), epochs=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Widget, figures, exercises
+# ---------------------------------------------------------------------------------------
+
+def test_latent_explorer_sliders_change_the_decoded_melody(windows):
+    from musynth_lab.widgets import LatentExplorer
+
+    train, test = windows
+    vae = V.MelodyVAE().fit(train[:600], epochs=6)
+    panel = LatentExplorer(vae, test[:64], n_sliders=3, sr=8000)
+    assert len([k for k in panel.controls if k.startswith("z")]) == 3
+    first = panel.result["tokens"].copy()
+    assert np.array_equal(first, vae.decode_tokens(torch.tensor(vae.encode(test[:1])))[0].numpy())
+    name = next(k for k in panel.controls if k.startswith("z"))
+    ctrl = panel.controls[name]
+    ctrl.value = ctrl.max
+    assert panel.result["z"][int(name[1:])] == pytest.approx(ctrl.max, abs=1e-6)
+    at_max = panel.result["tokens"].copy()
+    ctrl.value = ctrl.min
+    # the busiest latent dimension, moved across +-3 of its spread, changes the melody
+    assert panel.renders == 3 and not np.array_equal(panel.result["tokens"], at_max)
+    assert panel.result["audio"].shape == (int(16 * 0.5 * 0.5 * 8000),)      # 16 eighths at 120 bpm
+    with pytest.raises(ParameterError, match="not fitted"):
+        LatentExplorer(V.MelodyVAE(), test[:4])
+
+
+def test_encoding_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from musynth_lab import plot
+
+    ax = plot.chord_timeline(np.arange(3.0), {"HMM": np.array([0, 7, 0])}, truth=np.array([0, 7, 7]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["C:maj", "G:maj"]
+    with pytest.raises(ParameterError, match="truth"):
+        plot.chord_timeline(np.arange(3.0), {}, truth=np.array([0, 1]))
+    ax = plot.embedding_map(np.random.default_rng(0).normal(size=(30, 4)), np.arange(30) % 3, names=list("abc"))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+    with pytest.raises(ParameterError, match="posteriors"):
+        plot.posteriorgram(np.ones((4, 12)))
+
+
+@pytest.mark.parametrize("check, right, wrong", [
+    ("check_chord_states", 25, 24),
+    ("check_minor_triad", [9, 0, 4], [9, 1, 4]),
+    ("check_kl_shift", 0.5, 1.0),
+    ("check_discriminative", "crf", "vae"),
+    ("check_chance_precision", 0.1, 0.5),
+    ("check_chord_after_dominant", "C:maj", "A:min"),
+])
+def test_exercise_checks(check, right, wrong):
+    from musynth_lab import exercises
+
+    fn = getattr(exercises, check)
+    assert fn(right) and not fn(wrong)
+    assert not fn("nonsense")
+
+
+def test_exercise_answers_follow_from_the_library():
+    from musynth_lab import exercises, stats
+
+    T = stats.chord_templates(normalize=False)
+    assert exercises.check_minor_triad(np.flatnonzero(T[data.chord_index(9, "min")]))
+    assert exercises.check_kl_shift(float(V.gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0]))))
+    y = np.repeat(np.arange(10), 4)
+    assert exercises.check_chance_precision(E.chance_precision(y, y))

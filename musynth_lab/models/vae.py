@@ -532,28 +532,52 @@ def interpolate(model: TorchEncoder, a, b, *, n_steps: int = 5) -> np.ndarray:
     return (1 - w) * za + w * zb
 
 
-def render_tokens(tokens, *, sr: int, step_s: float = 0.25, gain: float = 0.3) -> np.ndarray:
-    """Render melody tokens as audio with a plain sine voice (attack/release ramps), ``(n_samples,)``.
+def render_tokens(tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, instrument: str = "sine",
+                  gain: float = 0.3) -> np.ndarray:
+    """Render melody tokens as audio, ``(n_samples,)`` float32.
 
-    Each onset token starts a sine at its pitch with a few partials; hold tokens extend it;
-    rests are silent. ``step_s`` is the length of one token in seconds.
+    Parameters
+    ----------
+    tokens : array of int [shape=(n_steps,)]
+        Melody tokens (:func:`musynth_lab.data.melody_tokens`).
+    sr : int
+    bpm : float
+        Quarter notes per minute.
+    step : float
+        Length of one token in quarter notes (0.5 = eighth notes).
+    instrument : str
+        ``'sine'``: a plain sine voice with two weak overtones and short attack/release
+        ramps (fast, no dependencies); any other name goes to chapter 1's
+        :func:`musynth_lab.synth.render_notes` (e.g. ``'piano'``, ``'choir'``, ``'fm_bell'``).
+    gain : float
+        Peak level of the sine voice.
 
     Examples
     --------
-    >>> y = render_tokens([2 + 69 - MELODY_LOW, HOLD, REST, 2 + 60 - MELODY_LOW], sr=8000, step_s=0.25)
-    >>> y.shape, bool(np.abs(y[int(0.6 * 8000):int(0.7 * 8000)]).max() < 1e-6)      # the rest is silent
+    >>> y = render_tokens([2 + 69 - MELODY_LOW, HOLD, REST, 2 + 60 - MELODY_LOW], sr=8000)
+    >>> y.shape, bool(np.abs(y[int(0.55 * 8000):int(0.7 * 8000)]).max() < 1e-6)      # the rest is silent
     ((8000,), True)
     """
     from ..audio import midi_to_hz
     from ..data import tokens_to_notes
 
     check(int(sr) > 0, "sr", sr, "a positive sample rate in Hz")
-    check(step_s > 0, "step_s", step_s, "a positive duration in seconds")
+    check(bpm > 0 and step > 0, "bpm", bpm, "a positive tempo (and a positive step)")
     toks = np.asarray(to_numpy(tokens)).astype(np.int64).ravel()
-    n = int(round(len(toks) * step_s * sr))
+    notes = tokens_to_notes(toks, step=step)                      # rows (onset_q, dur_q, midi)
+    q = 60.0 / float(bpm)                                         # seconds per quarter note
+    n = int(round(len(toks) * step * q * sr))
+    if instrument != "sine":
+        from ..synth import render_notes
+
+        y = np.zeros(n, dtype=np.float32)
+        if len(notes):
+            out = to_numpy(render_notes(notes, bpm=float(bpm), sr=int(sr), instrument=instrument, tail_s=0.0))
+            y[:min(n, len(out))] = out[:n]
+        return y
     y = np.zeros(n, dtype=np.float64)
-    for on, dur, midi in tokens_to_notes(toks, step=1.0):
-        s, e = int(round(on * step_s * sr)), min(n, int(round((on + dur) * step_s * sr)))
+    for on, dur, midi in notes:
+        s, e = int(round(on * q * sr)), min(n, int(round((on + dur) * q * sr)))
         t = np.arange(e - s) / sr
         f = midi_to_hz(float(midi))
         tone = sum(a * np.sin(2 * np.pi * k * f * t) for k, a in ((1, 1.0), (2, 0.3), (3, 0.1)) if k * f < sr / 2)
