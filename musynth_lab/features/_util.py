@@ -19,11 +19,32 @@ __all__ = ["audio_in", "spec_in", "out", "check_int", "check_sr", "check_hop", "
 
 
 def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) -> torch.Tensor:
-    """Validate audio (finite, floating point, not channels-last) and return a float32 tensor."""
+    """Validate audio (finite, floating point, not channels-last) and return a float32 tensor.
+
+    The same rules as :func:`musynth_lab.audio.as_audio` with ``allow_int=False``; a float32
+    tensor takes a fast path (one reduction decides finiteness; the full check runs only when
+    the sum is not finite), because the features run on large batches.
+    """
     if y is None:
         raise ParameterError(f"{name}=None: expected audio samples (..., n_samples)")
-    y = as_audio(y, name=name, mono=mono, allow_int=False, min_samples=min_samples)
-    return to_tensor(y, dtype=torch.float32)
+    if isinstance(y, torch.Tensor) and y.dtype == torch.float32 and y.ndim >= 1 and y.numel() >= 1:
+        t = y
+    elif isinstance(y, np.ndarray) and y.dtype == np.float32 and y.ndim >= 1 and y.size >= 1:
+        t = torch.from_numpy(np.ascontiguousarray(y))
+    else:
+        y = as_audio(y, name=name, mono=mono, allow_int=False, min_samples=min_samples)
+        return to_tensor(y, dtype=torch.float32)
+    if t.shape[-1] < min_samples:
+        raise ParameterError(f"{name} has {t.shape[-1]} samples: expected at least {min_samples}")
+    if t.ndim == 2 and t.shape[-1] <= 2 < t.shape[0]:
+        raise ParameterError(f"{name} has shape {tuple(t.shape)}, which looks channels-last (n_samples, channels): "
+                             "expected (channels, n_samples); transpose it")
+    if mono and t.ndim != 1:
+        raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected mono audio of shape (n_samples,); "
+                             "mix down with y.mean(axis=0)")
+    if not bool(torch.isfinite(t.detach().sum())) and not bool(torch.isfinite(t).all()):
+        raise ParameterError(f"{name} contains NaN or infinite samples: expected finite audio")
+    return t
 
 
 def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:

@@ -8,13 +8,11 @@ highest filter is far below Nyquist. Two things make ours faster:
 * each octave's filterbank is turned from librosa's sparse frequency-domain basis into the
   equivalent time-domain kernel (exactly: ``K = FFT(B)``), so an octave is one strided
   matrix product ``frames @ K`` with no FFT per frame;
-* the halving is a linear-phase low-pass FIR applied by FFT convolution on the whole batch.
+* the whole batch is resampled at once (soxr on the CPU, as librosa; on a GPU a
+  linear-phase Kaiser FIR with soxr's pass band, applied by overlap-save FFT convolution).
 
-Deliberate difference: librosa resamples with soxr ('soxr_hq'); we use a Kaiser-windowed
-FIR with the same pass band (flat to 0.91 of the new Nyquist frequency). The kernels are
-librosa's (sparsified with ``sparsity``), so the difference lies only in the transition
-band of the resampler; measured against librosa it stays within 1e-3 of the peak
-(``tests/test_features_cqt.py``).
+On the GPU the resampler differs from soxr only in its transition band; measured against
+librosa the CQT stays within 1e-3 of the peak either way (``tests/test_features.py``).
 
 Chapter: notebooks/03_features.ipynb
 """
@@ -48,24 +46,31 @@ def cqt_frequencies(n_bins: int, *, fmin: float, bins_per_octave: int = 12, tuni
 
 
 @functools.lru_cache(maxsize=4)
-def _halfband_fir() -> np.ndarray:
+def _lowpass_fir(short: bool) -> np.ndarray:
+    """The decimation filter (input-Nyquist units): Kaiser window, 100 dB stop band (~285 taps).
+
+    Pass band to 0.91 and stop band from 1.0 of the output Nyquist frequency, soxr_hq's band.
+    Narrower filters were tried and rejected: a pass band ending at 0.5 of the output Nyquist
+    (51 taps) or a half-band filter (27 taps) moved the CQT 2-5e-3 of its peak away from
+    librosa's, because the sparsified kernels of the lower octaves still see that band.
+    ``short`` is accepted for compatibility and ignored.
+    """
     from scipy.signal import firwin, kaiserord
 
-    # Pass band to 0.91 and stop band from 1.0 of the output Nyquist frequency (soxr_hq's band),
-    # 100 dB of stop-band attenuation.
     numtaps, beta = kaiserord(100.0, 0.09 / 2)
-    numtaps |= 1
-    return firwin(numtaps, 0.955 / 2, window=("kaiser", beta))
+    return firwin(numtaps | 1, 0.955 / 2, window=("kaiser", beta))
 
 
-_FIR_FFT: dict = {}
+_FIR: dict = {}
+_OLS_N = 4096  # FFT block of the overlap-save convolution
 
 
-def halve_rate(x: torch.Tensor) -> torch.Tensor:
+def halve_rate(x: torch.Tensor, *, short: bool = False) -> torch.Tensor:
     """Downsample ``(..., n)`` by 2 to ``ceil(n / 2)`` samples with a linear-phase low-pass (unscaled).
 
-    The FIR (Kaiser, 100 dB, pass band to 0.91 of the new Nyquist) is applied by FFT
-    convolution with zero padding; output sample ``k`` is aligned with input sample ``2k``.
+    Output sample ``k`` is aligned with input sample ``2k`` (zero padding at both ends). The
+    filter (:func:`_lowpass_fir`) is applied by overlap-save FFT convolution in blocks of
+    4096 samples, which keeps the work cache-sized and independent of the filter length.
 
     Examples
     --------
@@ -74,19 +79,84 @@ def halve_rate(x: torch.Tensor) -> torch.Tensor:
     >>> y.shape[-1], round(float(y[500:1500].abs().max()), 3)
     (2000, 1.0)
     """
-    h = _halfband_fir()
+    h = _lowpass_fir(short)
     L = len(h)
     c = L // 2
-    n = x.shape[-1]
-    nfft = 1 << (n + L - 1).bit_length()
-    key = (nfft, str(x.device))
-    H = _FIR_FFT.get(key)
+    N = _OLS_N
+    V = (N - L + 1) & ~1  # valid outputs per block, even so that every block keeps phase 0
+    key = (short, str(x.device), x.dtype)
+    H = _FIR.get(key)
     if H is None:
-        if len(_FIR_FFT) > 16:
-            _FIR_FFT.clear()
-        H = _FIR_FFT[key] = torch.fft.rfft(torch.as_tensor(h, dtype=torch.float32, device=x.device), n=nfft)
-    y = torch.fft.irfft(torch.fft.rfft(x, n=nfft) * H, n=nfft)
-    return y[..., c:c + n:2]
+        H = _FIR[key] = torch.fft.rfft(torch.as_tensor(h, dtype=x.dtype, device=x.device), n=N)
+    n = x.shape[-1]
+    n_out = (n + 1) // 2
+    n_blocks = -(-n // V)
+    total = (n_blocks - 1) * V + N
+    xp = F.pad(x.reshape(-1, n), (c, total - n - c))  # xp[i] = x[i - c]
+    frames = xp.unfold(-1, N, V)  # (B, n_blocks, N)
+    z = torch.fft.irfft(torch.fft.rfft(frames) * H, n=N)[..., L - 1: L - 1 + V: 2]  # z[k] = sum_j h[j] xp[2k + j]
+    y = z.reshape(z.shape[0], -1)[:, :n_out]
+    return y.reshape(x.shape[:-1] + (n_out,))
+
+
+@functools.lru_cache(maxsize=32)
+def _cascade_response(M: int, stages: int) -> np.ndarray:
+    """Zero-phase response of ``stages`` cascaded halvings at the ``M // 2**(stages+1) + 1`` kept bins."""
+    h = _lowpass_fir(False)
+    c = len(h) // 2
+    k = np.arange(1, c + 1)
+    n_keep = M // 2 ** (stages + 1) + 1
+    b = np.arange(n_keep, dtype=np.float64)
+    G = np.ones(n_keep)
+    for j in range(stages):
+        nu = b * 2 ** j / M  # the bin's frequency in cycles per sample at stage j's input rate
+        G *= h[c] + 2 * np.cos(2 * np.pi * np.outer(nu, k)) @ h[c + 1:]
+    return G
+
+
+def _pyramid(y: torch.Tensor, levels: int) -> list:
+    """``[y, D(y), D(D(y)), ...]`` (``levels`` signals), each halving done in the frequency domain.
+
+    ``D`` is :func:`halve_rate`'s filter applied exactly as a zero-phase frequency response
+    (one ``rfft`` of the zero-padded signal, an ``irfft`` of half the size over the kept
+    bins; aliasing lies below the 100 dB stop band). Each level is cut to ``ceil(n / 2)``
+    samples before the next halving, as librosa's resampler does, so the ends match too.
+    """
+    out_levels = [y]
+    half_len = len(_lowpass_fir(False)) // 2 + 1
+    for _ in range(1, levels):
+        n = y.shape[-1]
+        M = 1 << (n + half_len).bit_length()
+        G = torch.as_tensor(_cascade_response(M, 1), dtype=y.dtype, device=y.device)
+        y = torch.fft.irfft(torch.fft.rfft(y, n=M)[..., : G.shape[0]] * G, n=M // 2)[..., : -(-n // 2)] * 0.5
+        out_levels.append(y)
+    return out_levels
+
+
+def _downsample(y: torch.Tensor, factor: int) -> torch.Tensor:
+    """Resample ``(B, n)`` by ``1 / factor`` to ``ceil(n / factor)`` samples, as librosa does.
+
+    On the CPU (no gradient) this is soxr 'HQ', the very resampler librosa calls, followed by
+    librosa's ``fix_length``; elsewhere it is :func:`halve_rate` applied ``log2(factor)`` times
+    (same pass band, linear phase), which keeps CUDA tensors on the GPU and differentiable.
+    """
+    n = y.shape[-1]
+    n_out = -(-n // factor)
+    if y.device.type == "cpu" and not y.requires_grad:
+        import soxr
+
+        z = soxr.resample(np.ascontiguousarray(y.numpy().T), factor, 1, quality="HQ")
+        z = np.ascontiguousarray(z.T if z.ndim == 2 else z[None])
+        out_t = torch.from_numpy(z[..., :n_out])
+        if out_t.shape[-1] < n_out:
+            out_t = F.pad(out_t, (0, n_out - out_t.shape[-1]))
+        return out_t.reshape(y.shape[:-1] + (n_out,))
+    for _ in range(int(np.log2(factor))):
+        y = halve_rate(y)
+    keep = int(np.floor(n / factor + 0.5))  # soxr's length, then zero-padded to ceil (librosa's fix_length)
+    if keep < y.shape[-1]:
+        y = F.pad(y[..., :keep], (0, y.shape[-1] - keep))
+    return y
 
 
 @functools.lru_cache(maxsize=64)
@@ -254,22 +324,22 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     count1 = max(0, int(np.ceil(np.log2(nyquist / filter_cutoff)) - 1) - 1)
     count2 = max(0, _num_two_factors(hop_length) - n_octaves + 1)
     count = min(count1, count2)
+    # The cheap resampler suffices when every filter lies below half the Nyquist frequency
+    # (an octave lower each halving keeps that ratio).
     my_y, my_sr, my_hop = flat, sr, hop_length
     if count > 0:
         factor = 2 ** count
         check(flat.shape[-1] >= factor, "y", y, f"at least {factor} samples for a {n_octaves}-octave CQT")
-        n0 = my_y.shape[-1]
-        for _ in range(count):
-            my_y = halve_rate(my_y)
-        # librosa resamples by `factor` in one soxr call, which returns round(n / factor) samples,
-        # then pads with zeros to ceil(n / factor): mimic that last-sample detail.
-        keep = int(np.floor(n0 / factor + 0.5))
-        if keep < my_y.shape[-1]:
-            my_y = F.pad(my_y[..., :keep], (0, my_y.shape[-1] - keep))
+        my_y = _downsample(my_y, factor)
         my_y = my_y * (np.sqrt(factor) if scale else factor)
         my_sr = sr / factor
         my_hop = hop_length // factor
     sr_ds = my_sr
+    # How many halvings the octave loop makes (librosa halves only while the hop stays whole).
+    n_halve, h = 0, my_hop
+    while n_halve + 1 < n_octaves and h % 2 == 0:
+        n_halve, h = n_halve + 1, h // 2
+    levels = _pyramid(my_y, n_halve + 1)
     responses = []
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
@@ -279,6 +349,8 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
         Wt, n_fft = _kernel_tensor((float(my_sr), tuple(freqs_oct), tuple(np.atleast_1d(alpha_oct)),
                                     float(filter_scale), norm, float(sparsity), win_key, float(gamma or 0.0)
                                     if gamma is not None else None, float(np.sqrt(sr_ds / my_sr))), x.device)
+        lvl = min(i, n_halve)
+        my_y = levels[lvl] * float(np.sqrt(2.0) ** lvl)
         padded = _pad_center(my_y, n_fft // 2, pad_mode)
         if padded.shape[-1] < n_fft:
             padded = F.pad(padded, (0, n_fft - padded.shape[-1]))
@@ -286,10 +358,9 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
         R = torch.matmul(frames, Wt)  # (B, T, 2 * n_filt)
         k = Wt.shape[1] // 2
         responses.append(torch.complex(R[..., :k], R[..., k:]).transpose(-1, -2))
-        if my_hop % 2 == 0 and i + 1 < n_octaves:
+        if i < n_halve:
             my_hop //= 2
             my_sr /= 2.0
-            my_y = halve_rate(my_y) * np.sqrt(2.0)
     max_col = min(r.shape[-1] for r in responses)
     V = torch.cat([r[..., :max_col] for r in responses[::-1]], dim=-2)[..., -n_bins:, :]
     if scale:
