@@ -214,7 +214,7 @@ def test_latent_explorer_sliders_change_the_decoded_melody(windows):
     from musynth_lab.widgets import LatentExplorer
 
     train, test = windows
-    vae = V.MelodyVAE().fit(train[:600], epochs=6)
+    vae = V.MelodyVAE().fit(train, epochs=10)
     panel = LatentExplorer(vae, test[:64], n_sliders=3, sr=8000)
     assert len([k for k in panel.controls if k.startswith("z")]) == 3
     first = panel.result["tokens"].copy()
