@@ -194,6 +194,7 @@ class ChordHMM(Encoder):
             means = chord_templates(self.vocabulary)
             var = np.full((N_CHORDS, 12), self.template_var)
         model = hl.GaussianHMM(n_components=N_CHORDS, covariance_type="diag", init_params="", params="")
+        model.n_features = 12
         model.startprob_ = np.full(N_CHORDS, 1.0 / N_CHORDS)
         model.transmat_ = self.beat_transmat_
         model.means_ = means
@@ -228,8 +229,11 @@ class ChordHMM(Encoder):
         return means, var + 1e-3
 
     # -- decoding ----------------------------------------------------------------------
-    def _frame_model(self, frames_per_beat):
+    def frame_model(self, frames_per_beat: float):
+        """The hmmlearn ``GaussianHMM`` at frame rate (``transmat_`` from :func:`frame_transitions`)."""
         import copy
+
+        require_fitted(self, self.fitted)
 
         m = copy.deepcopy(self.hmm_)
         m.transmat_ = frame_transitions(self.beat_transmat_, frames_per_beat)
@@ -246,7 +250,7 @@ class ChordHMM(Encoder):
         """State posteriors ``P(chord | all chroma)`` per frame (forward-backward), ``(n_frames, 25)``."""
         require_fitted(self, self.fitted)
         C = _unit(check_chroma(chroma))
-        return self._frame_model(self._frames_per_beat(None, frames_per_beat)).predict_proba(C.T)
+        return self.frame_model(self._frames_per_beat(None, frames_per_beat)).predict_proba(C.T)
 
     def predict(self, chroma, *, sr: int, level: str = "frame", beat_samples=None, end_sample=None,
                 frames_per_beat: float | None = None) -> ChordSequence:
@@ -275,7 +279,7 @@ class ChordHMM(Encoder):
         if level not in ("frame", "beat"):
             raise ParameterError(f"level={level!r}: expected 'frame' or 'beat'")
         C = _unit(check_chroma(chroma))
-        model = self._frame_model(self._frames_per_beat(beat_samples, frames_per_beat))
+        model = self.frame_model(self._frames_per_beat(beat_samples, frames_per_beat))
         _, states = model.decode(C.T, algorithm="viterbi")
         states = states.astype(np.int64)
         if level == "frame":
