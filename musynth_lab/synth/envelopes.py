@@ -45,19 +45,21 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
     [[0.5, 0.5, 0.25]]
     """
     eps = 1e-9
+    a_ = attack.clamp(min=eps)
+    d_ = decay.clamp(min=eps)
+    r_ = release.clamp(min=eps)
 
     def on_level(tt):
-        a_part = tt / attack.clamp(min=eps)
-        d_part = 1.0 - (1.0 - sustain) * (tt - attack) / decay.clamp(min=eps)
-        lvl = torch.where(tt < attack, a_part, torch.where(tt < attack + decay, d_part, sustain + 0 * tt))
-        return lvl.clamp(min=0.0, max=1.0)
+        # min(attack ramp, decay line clamped to [sustain, 1]): the ramp is below the line
+        # before the peak and above it after, so one minimum joins the segments
+        dec = 1.0 - (1.0 - sustain) * ((tt - attack) / d_ + (decay <= 0).to(tt.dtype)).clamp(0.0, 1.0)
+        ramp = tt / a_ + (attack <= 0).to(tt.dtype)          # a zero attack starts at the peak
+        return torch.minimum(ramp, dec).clamp(min=0.0)
 
     held = on_level(t)
     at_off = on_level(note_off)
-    rel = at_off * (1.0 - (t - note_off) / release.clamp(min=eps))
-    rel = rel.clamp(min=0.0)
-    out = torch.where(t < note_off, held, rel)
-    return torch.where(t < 0, torch.zeros_like(out), out)
+    rel = at_off * (1.0 - (t - note_off) / r_).clamp(0.0, 1.0)
+    return torch.where(t < note_off, held, rel)
 
 
 def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, device=None):

@@ -23,7 +23,8 @@ from ._util import check_sr
 __all__ = ["multi_resolution_stft_loss", "match_sound", "MatchResult"]
 
 
-def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps: float = 1e-7):
+def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps: float = 1e-7,
+                               sc_weight: float = 1.0, log_weight: float = 1.0):
     """Mean over FFT sizes of ``||S_t - S_p||_F / ||S_t||_F + mean |log S_t - log S_p|``.
 
     Parameters
@@ -31,6 +32,8 @@ def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps:
     pred, target : Tensor [shape=(batch, n_samples)]
     fft_sizes : sequence of int
         Hann windows of these sizes, hop a quarter of each.
+    sc_weight, log_weight : float
+        Weights of the spectral-convergence and log-magnitude terms.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps:
         st = torch.stft(target, n_fft, hop_length=n_fft // 4, window=win, return_complex=True).abs()
         sc = torch.linalg.norm(st - sp) / torch.linalg.norm(st).clamp(min=eps)
         mag = (torch.log(st + eps) - torch.log(sp + eps)).abs().mean()
-        total = total + sc + mag
+        total = total + sc_weight * sc + log_weight * mag
     return total / len(fft_sizes)
 
 
@@ -77,7 +80,8 @@ class MatchResult:
 
 
 def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: int = 60, lr: float = 0.05,
-                fft_sizes=(256, 512, 1024), seed: int = 0) -> MatchResult:
+                fft_sizes=(256, 512, 1024), sc_weight: float = 1.0, log_weight: float = 1.0,
+                seed: int = 0) -> MatchResult:
     """Fit some of a voice's parameters to a target sound with Adam on the spectral loss.
 
     Parameters
@@ -94,6 +98,8 @@ def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: in
         Values of the parameters that are not fitted (they must match the target's).
     steps : int
         Optimiser steps (keep it small in notebooks).
+    fft_sizes, sc_weight, log_weight
+        Passed to :func:`multi_resolution_stft_loss`.
     lr : float
         Adam's initial learning rate in normalised units (cosine decay to 5 % of it).
 
@@ -134,7 +140,7 @@ def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: in
         opt.zero_grad()
         units = {k: torch.sigmoid(z) for k, z in free.items()}
         y = voice.render_unit(units, sr=sr, n_samples=tgt.shape[-1], fixed=fixed)
-        loss = multi_resolution_stft_loss(y, tgt, fft_sizes=fft_sizes)
+        loss = multi_resolution_stft_loss(y, tgt, fft_sizes=fft_sizes, sc_weight=sc_weight, log_weight=log_weight)
         loss.backward()
         opt.step()
         sched.step()

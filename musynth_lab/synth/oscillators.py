@@ -85,16 +85,35 @@ def phase_ramp(freq_hz, *, n_samples: int, sr: int, phase=0.0, device=None):
     p0 = param(phase, "phase", device=dev)
     b = batch_of(freq_hz=f, phase=p0)
     inc = f / sr
-    inc64 = inc.double().expand(b, n_samples)
-    csum = torch.cumsum(inc64, dim=-1)
     start = p0.double().expand(b, 1)
-    ph = torch.cat([start, start + csum[:, :-1]], dim=-1)
-    ph = ph - torch.floor(ph)
-    end = start[:, 0] + csum[:, -1]
+    L = _PHASE_BLOCK
+    C = -(-n_samples // L)
+    j = torch.arange(L, device=dev, dtype=torch.float32)
+    if inc.shape[-1] == 1:
+        # constant frequency: phase(c L + j) = p0 + c L inc + j inc; the block starts are
+        # reduced modulo 1 in float64, the in-block part j * inc is small, so float32 is exact enough
+        incd = inc.double().expand(b, 1)
+        starts = start + torch.arange(C, device=dev, dtype=torch.float64)[None] * (L * incd)   # (b, C)
+        starts = (starts - torch.floor(starts)).float()
+        ph = starts[..., None] + j * inc.expand(b, 1)[..., None]                              # (b, C, L)
+        end = start[:, 0] + n_samples * incd[:, 0]
+    else:
+        # per-sample frequency: float32 running sums inside blocks of 512 samples (at most
+        # 256 cycles, so about 1e-5 cycle of rounding), float64 sums between blocks
+        x = torch.nn.functional.pad(inc.expand(b, n_samples), (0, C * L - n_samples)).reshape(b, C, L)
+        within = torch.cumsum(x, dim=-1)
+        totals = within[..., -1].double()                                   # (b, C)
+        offsets = start + torch.cumsum(totals, dim=-1) - totals             # phase at each block start
+        offsets = (offsets - torch.floor(offsets)).float()
+        ph = (within - x) + offsets[..., None]
+        end = start[:, 0] + totals.sum(-1)            # the padding adds zero increments
+    ramp = torch.remainder(ph, 1.0).reshape(b, C * L)[:, :n_samples]
+    ramp = ramp.clamp(max=1.0 - 2.0 ** -24)          # float32 rounding of 0.99999999 to 1.0
     end = end - torch.floor(end)
-    ramp = ph.float()
-    ramp = torch.where(ramp >= 1.0, ramp - 1.0, ramp)   # float32 rounding of 0.99999999
     return ramp, end.detach(), inc
+
+
+_PHASE_BLOCK = 512
 
 
 def _finish(y, end, return_phase):
@@ -135,13 +154,14 @@ def sine(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, device=N
 
 
 def _blep(t, dt):
-    """PolyBLEP residual for a unit downward step at t = 0 (t in cycles, dt = f / sr)."""
-    dt = dt.clamp(min=1e-9)
-    x1 = t / dt
-    x2 = (t - 1.0) / dt
-    before = x1 + x1 - x1 * x1 - 1.0
-    after = x2 * x2 + x2 + x2 + 1.0
-    return torch.where(t < dt, before, torch.where(t > 1.0 - dt, after, torch.zeros_like(t)))
+    """PolyBLEP residual for a unit downward step at t = 0 (t in cycles, dt = f / sr).
+
+    ``-(1 - t/dt)**2`` just after the step, ``(1 - (1 - t)/dt)**2`` just before it, else 0.
+    """
+    inv = 1.0 / dt.clamp(min=1e-9)
+    after = (1.0 - t * inv).clamp(min=0.0)
+    before = (1.0 - (1.0 - t) * inv).clamp(min=0.0)
+    return before * before - after * after
 
 
 def _blamp(t, dt):

@@ -31,7 +31,7 @@ from ._util import check_n_samples, check_sr
 from .envelopes import adsr_level, lfo
 from .filters import svf
 from .fm import fm_tone
-from .oscillators import saw, sine, square, white_noise
+from .oscillators import _blep, phase_ramp, saw, sine, square, white_noise
 from .params import Param
 
 __all__ = ["Voice", "SubtractiveVoice", "FMVoice", "instrument", "INSTRUMENTS"]
@@ -198,15 +198,29 @@ class SubtractiveVoice(Voice):
         env1 = adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
                           note_off=v["note_off"])
         vib = lfo(v["lfo_rate_hz"], n_samples=n, sr=sr, device=dev)          # (batch or 1, n)
-        pitch = v["midi_f0"] + v["lfo_pitch_semitones"] * vib
-        f1 = _midi_hz(pitch).clamp(max=0.49 * sr)
-        f2 = _midi_hz(pitch + v["osc2_detune"]).clamp(max=0.49 * sr)
+        f0 = _midi_hz(v["midi_f0"])                                           # (batch or 1, 1)
+        if bool((v["lfo_pitch_semitones"] == 0).all()):
+            f1 = f0
+        else:                                                                 # vibrato: f0 * 2**(depth * lfo / 12)
+            f1 = f0 * torch.exp2(v["lfo_pitch_semitones"] * (1.0 / 12.0) * vib)
+        f2 = (f1 * torch.exp2(v["osc2_detune"] / 12.0)).clamp(max=0.49 * sr)
+        f1 = f1.clamp(max=0.49 * sr)
         o1 = sine(f1, n_samples=n, sr=sr)
-        o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) \
-            + v["osc2_shape"] * square(f2, n_samples=n, sr=sr, method=self.method)
+        if self.method == "polyblep":
+            # saw -> square crossfade from two PolyBLEP saws half a cycle apart:
+            # (1 - s) saw(t) + s (saw(t) - saw(t + 1/2)) = saw(t) - s saw(t + 1/2)
+            ramp, _, inc = phase_ramp(f2, n_samples=n, sr=sr, device=dev)
+            dt = inc.abs()
+            ramp_b = torch.remainder(ramp + 0.5, 1.0)
+            saw_a = 2.0 * ramp - 1.0 - _blep(ramp, dt)
+            saw_b = 2.0 * ramp_b - 1.0 - _blep(ramp_b, dt)
+            o2 = saw_a - v["osc2_shape"] * saw_b
+        else:
+            o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) \
+                + v["osc2_shape"] * square(f2, n_samples=n, sr=sr, method=self.method)
         nz = white_noise(n_samples=n, batch=batch, seed=self.noise_seed, device=dev)
-        mix = v["osc1_level"] * o1 + v["osc2_level"] * o2 + v["noise_level"] * nz
-        mix = mix / (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
+        norm = (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
+        mix = (v["osc1_level"] / norm) * o1 + (v["osc2_level"] / norm) * o2 + (v["noise_level"] / norm) * nz
         if self.use_filter:
             env2 = adsr_level(t, attack=v["f_attack"], decay=v["f_decay"], sustain=v["f_sustain"],
                               release=v["f_release"], note_off=v["note_off"])
@@ -219,7 +233,15 @@ class SubtractiveVoice(Voice):
                 parts.append(svf(mix[s:s + self.filter_chunk], cutoff_hz=fc[s:s + self.filter_chunk], sr=sr,
                                  q=q[s:s + self.filter_chunk]))
             mix = torch.cat(parts, 0)
-        return soft_limit(env1 * mix)
+        y = env1 * mix
+        return _limit(y)
+
+
+def _limit(y):
+    """Soft-limit under full scale, skipped (no change) when nothing exceeds the threshold."""
+    if float(y.detach().abs().max()) <= 0.9:
+        return y
+    return soft_limit(y)
 
 
 class FMVoice(Voice):
@@ -262,7 +284,7 @@ class FMVoice(Voice):
         y = fm_tone(fc.expand(batch, 1)[:, 0] if batch > 1 else fc[0, 0], n_samples=n, sr=sr,
                     ratio=v["ratio"][:, 0], index=v["index"] * ienv, feedback=v["feedback"][:, 0],
                     amplitude=amp, device=dev)
-        return soft_limit(y)
+        return _limit(y)
 
 
 _FM_PRESETS = {
