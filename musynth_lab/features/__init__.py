@@ -37,5 +37,12 @@ from .spectral import (
 from .cepstral import mfcc, gfcc, real_cepstrum, delta
 from .constantq import cqt, vqt, chroma_cqt, cqt_frequencies
 from .pitch import piptrack, estimate_tuning, pitch_tuning, yin
+from .time import (
+    rms, zero_crossing_rate, short_time_variance, dynamic_range, crest_factor, kurtosis, skewness,
+    autocorrelation, amplitude_envelope,
+)
+from .rhythm import onset_strength, tempo, beat_track
+from .gv import global_variance, gv_ratio, match_global_variance, smooth_trajectory
+from .sequence import to_sequence
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations",)]
