@@ -6,3 +6,6 @@ Chapter: every notebook.
 from .core import waveform, spectrogram, piano_roll, spectrum
 
 __all__ = ["waveform", "spectrogram", "piano_roll", "spectrum"]
+
+from .features import chromagram, feature_curve, gv_bars, timing_bars  # chapter 3
+__all__ += ["chromagram", "feature_curve", "gv_bars", "timing_bars"]

@@ -13,6 +13,7 @@ import importlib
 
 _PANELS = {
     "NoteBrowser": ".browser",
+    "FeatureExplorer": ".feature_explorer",
 }
 
 __all__ = sorted(_PANELS)
