@@ -9,6 +9,7 @@ Chapter: every notebook's "Exercises" section.
 
 from ._core import CheckResult
 from .start import *  # noqa: F401,F403  (chapter 0)
+from .attention import *  # noqa: F401,F403  (chapter 2)
 from .features import *  # noqa: F401,F403  (chapter 3)
 
 __all__ = ["CheckResult"] + [n for n in dir() if n.startswith("check_")]

@@ -9,3 +9,6 @@ __all__ = ["waveform", "spectrogram", "piano_roll", "spectrum"]
 
 from .features import chromagram, feature_curve, gv_bars, timing_bars  # chapter 3
 __all__ += ["chromagram", "feature_curve", "gv_bars", "timing_bars"]
+
+from .attention import alignment, attention_over_score, attention_over_spectrogram, selection  # chapter 2
+__all__ += ["alignment", "attention_over_score", "attention_over_spectrogram", "selection"]

@@ -1,0 +1,60 @@
+"""Shared helpers of the attention package: tensors in, the caller's kind out, shape checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..audio import like, to_tensor
+from ..errors import ParameterError, check
+
+__all__ = ["as_float", "as_mask", "back", "check_dim"]
+
+
+def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
+    """``x`` as a floating tensor (an array goes to the CPU), refusing non-numeric or non-finite input."""
+    if not isinstance(x, (torch.Tensor, np.ndarray, list, tuple, float, int)):
+        raise ParameterError(f"{name}: expected a NumPy array or torch tensor, got {type(x).__name__}")
+    t = to_tensor(np.asarray(x, dtype=np.float32) if isinstance(x, (list, tuple, float, int)) else x)
+    if t.dtype == torch.bool or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
+        raise ParameterError(f"{name} has dtype {t.dtype}: expected real numbers")
+    if not t.is_floating_point():
+        t = t.float()
+    if t.ndim < min_ndim:
+        raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected at least {min_ndim} dimension(s)")
+    if not bool(torch.isfinite(t).all()):
+        raise ParameterError(f"{name} contains NaN or infinite values: expected finite numbers")
+    return t
+
+
+def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None:
+    """A boolean mask (True = a position that may be attended) broadcastable to ``shape``.
+
+    It must have as many dimensions as ``shape`` and each size must be that of ``shape`` or 1.
+    """
+    if mask is None:
+        return None
+    m = to_tensor(mask)
+    if m.dtype != torch.bool:
+        if m.is_floating_point() and not bool(((m == 0) | (m == 1)).all()):
+            raise ParameterError(f"{name}: expected a boolean mask (True where attention is allowed)")
+        m = m != 0
+    ok = m.ndim == len(shape) and all(a in (b, 1) for a, b in zip(m.shape, shape))
+    if not ok:
+        raise ParameterError(
+            f"{name} has shape {tuple(m.shape)}: expected a shape broadcastable to the scores' "
+            f"{tuple(shape)} with the same number of dimensions (sizes equal or 1)"
+        )
+    return m.to(device) if device is not None else m
+
+
+def back(reference, value):
+    """Return ``value`` as the kind of ``reference`` (array in, array out; tensor in, tensor out)."""
+    if isinstance(reference, torch.Tensor):
+        return value
+    return like(np.zeros(0), value)
+
+
+def check_dim(size: int, expected: int, name: str, what: str) -> None:
+    """Raise ParameterError when a feature dimension does not match."""
+    check(int(size) == int(expected), name, f"<last dimension {size}>", f"a last dimension of {expected} ({what})")

@@ -1,0 +1,239 @@
+"""Listening to attention: hear only what a model kept.
+
+For audio, the kept cells of a time-frequency map become a mask on the STFT, which is then
+inverted (``librosa.istft``): you hear only the attended time-frequency regions. A map on
+mel bands is spread back onto the STFT bins through the mel filterbank. For a score, only
+the notes that overlap a kept frame are rendered, with a small additive (sine-harmonic)
+voice.
+
+Chapter: notebooks/02_attention.ipynb
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..audio import as_audio, midi_to_hz, to_numpy
+from ..errors import ParameterError, check
+
+__all__ = ["resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes"]
+
+
+def resize_map(weights, shape, *, mode: str = "nearest") -> np.ndarray:
+    """Resize an attention map ``(n_rows, n_cols)`` to ``shape`` (e.g. a CNN map to the spectrogram).
+
+    Parameters
+    ----------
+    weights : array or tensor [shape=(n_rows, n_cols)]
+    shape : tuple of int
+        Target ``(n_bins, n_frames)``.
+    mode : {'nearest', 'bilinear'}
+
+    Returns
+    -------
+    np.ndarray [shape=shape], float32
+
+    Examples
+    --------
+    >>> resize_map(np.array([[0.0, 1.0]]), (2, 4)).tolist()
+    [[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0]]
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    w = torch.as_tensor(to_numpy(weights), dtype=torch.float32)
+    check(w.ndim == 2, "weights", weights, "a 2-D map (n_rows, n_cols)")
+    check(len(shape) == 2 and all(int(s) > 0 for s in shape), "shape", shape, "two positive sizes")
+    if mode not in ("nearest", "bilinear"):
+        raise ParameterError(f"mode={mode!r}: expected 'nearest' or 'bilinear'")
+    kw = {"align_corners": False} if mode == "bilinear" else {}
+    out = torch.nn.functional.interpolate(w[None, None], size=tuple(int(s) for s in shape), mode=mode, **kw)
+    return out[0, 0].numpy()
+
+
+def mel_mask_to_stft(keep_mel, *, sr: int, n_fft: int, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
+    """Spread a mask over mel bands ``(n_mels, n_frames)`` onto STFT bins ``(1 + n_fft // 2, n_frames)``.
+
+    Each STFT bin takes the filterbank-weighted mean of the mask over the mel bands that
+    cover it (librosa's Slaney mel filters), so a bin between a kept and a dropped band is
+    half kept; bins no band covers are dropped.
+
+    Parameters
+    ----------
+    keep_mel : array [shape=(n_mels, n_frames)], bool or float in [0, 1]
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+    fmin, fmax : float
+        The mel filterbank's range in Hz (as used to compute the mel spectrogram).
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n_fft // 2, n_frames)], float32 in [0, 1]
+
+    Examples
+    --------
+    >>> m = mel_mask_to_stft(np.ones((32, 3)), sr=16000, n_fft=512)
+    >>> m.shape, float(m[10:200].min())
+    ((257, 3), 1.0)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    import librosa
+
+    k = to_numpy(keep_mel).astype(np.float32)
+    check(k.ndim == 2, "keep_mel", keep_mel, "a 2-D mask (n_mels, n_frames)")
+    check(isinstance(n_fft, (int, np.integer)) and n_fft > 0, "n_fft", n_fft, "a positive integer")
+    check(isinstance(sr, (int, np.integer)) and sr > 0, "sr", sr, "a positive sample rate in Hz")
+    fb = librosa.filters.mel(sr=sr, n_fft=int(n_fft), n_mels=k.shape[0], fmin=fmin, fmax=fmax)  # (n_mels, n_bins)
+    cover = fb.sum(axis=0)                                                                    # (n_bins,)
+    soft = fb.T @ k
+    return np.where(cover[:, None] > 0, soft / np.maximum(cover[:, None], 1e-12), 0.0).astype(np.float32)
+
+
+def listen_to_kept(y, keep, *, sr: int, n_fft: int, hop_length: int, grid: str = "stft",
+                   fmin: float = 0.0, fmax: float | None = None, invert: bool = False) -> np.ndarray:
+    """Audio of only the kept time-frequency cells: mask the STFT and invert it.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor [shape=(n_samples,)]
+        Mono audio.
+    keep : array [shape=(n_bins_or_mels, n_frames)], bool or weights in [0, 1]
+        On the STFT grid (``grid='stft'``, ``1 + n_fft // 2`` rows) or on mel bands
+        (``grid='mel'``), with ``n_frames = 1 + n_samples // hop_length`` (librosa's
+        centred frames).
+    sr : int
+    n_fft, hop_length : int
+        The STFT the mask refers to (Hann window, centred frames).
+    grid : {'stft', 'mel'}
+    fmin, fmax : float
+        The mel range, for ``grid='mel'``.
+    invert : bool
+        Play what was *dropped* instead.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_samples,)], float32
+
+    Raises
+    ------
+    ParameterError
+        A mask whose shape does not match the STFT.
+
+    Examples
+    --------
+    >>> t = np.arange(8000) / 8000
+    >>> y = (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 2000 * t)).astype(np.float32)
+    >>> keep = np.zeros((129, 1 + 8000 // 64)); keep[:40] = 1      # bins below 2.5 kHz... of 4 kHz
+    >>> low = listen_to_kept(y, keep, sr=8000, n_fft=256, hop_length=64)
+    >>> spec = np.abs(np.fft.rfft(low)); int(np.argmax(spec) * 8000 / len(low))
+    440
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    import librosa
+
+    y = to_numpy(as_audio(y, mono=True))
+    if grid not in ("stft", "mel"):
+        raise ParameterError(f"grid={grid!r}: expected 'stft' or 'mel'")
+    check(isinstance(hop_length, (int, np.integer)) and hop_length > 0, "hop_length", hop_length,
+          "a positive integer")
+    k = to_numpy(keep).astype(np.float32)
+    n_frames = 1 + len(y) // int(hop_length)
+    check(k.ndim == 2 and k.shape[1] == n_frames, "keep", keep,
+          f"a mask with {n_frames} frames (1 + n_samples // hop_length) on axis 1")
+    if grid == "mel":
+        k = mel_mask_to_stft(k, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax)
+    check(k.shape[0] == 1 + int(n_fft) // 2, "keep", keep, f"{1 + int(n_fft) // 2} rows (1 + n_fft // 2)")
+    check(bool(((k >= 0) & (k <= 1)).all()), "keep", keep, "a mask with values in [0, 1]")
+    if invert:
+        k = 1.0 - k
+    D = librosa.stft(y, n_fft=int(n_fft), hop_length=int(hop_length))
+    out = librosa.istft(D * k, hop_length=int(hop_length), n_fft=int(n_fft), length=len(y))
+    return out.astype(np.float32)
+
+
+def kept_notes(notes, keep, *, step: float) -> np.ndarray:
+    """Which notes overlap at least one kept frame.
+
+    Parameters
+    ----------
+    notes : array [shape=(n_notes, 3)]
+        Rows of (onset, duration, MIDI pitch) in quarter notes.
+    keep : array [shape=(n_frames,)], bool
+        Frame ``i`` spans ``[i * step, (i + 1) * step)`` quarters.
+    step : float
+        Frame length in quarter notes.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_notes,)], bool
+
+    Examples
+    --------
+    >>> kept_notes(np.array([[0, 2, 60], [2, 1, 62]]), np.array([False, True, False]), step=1.0).tolist()
+    [True, False]
+    """
+    n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
+    k = np.asarray(to_numpy(keep)).astype(bool).ravel()
+    check(step > 0, "step", step, "a positive frame length in quarter notes")
+    out = np.zeros(len(n), dtype=bool)
+    for i, (on, dur, _) in enumerate(n):
+        first = int(np.floor(on / step + 1e-9))
+        last = max(first + 1, int(np.ceil((on + dur) / step - 1e-9)))
+        out[i] = bool(k[max(0, first):min(len(k), last)].any())
+    return out
+
+
+def _additive_voice(f0: float, n: int, sr: int) -> np.ndarray:
+    """A plain organ-like tone: 4 harmonics (1/k), 10 ms attack, gentle decay, 40 ms release."""
+    t = np.arange(n) / sr
+    k = np.arange(1, 5)[:, None]
+    k = k[(k[:, 0] * f0) < sr / 2]
+    tone = (np.sin(2 * np.pi * f0 * k * t) / k).sum(axis=0)
+    env = np.minimum(1.0, t / 0.01) * np.exp(-t * 1.5)
+    rel = int(min(n, 0.04 * sr))
+    if rel > 0:
+        env[-rel:] *= np.linspace(1.0, 0.0, rel)
+    return tone * env
+
+
+def render_notes(notes, *, sr: int, bpm: float = 90.0, gain: float = 0.2) -> np.ndarray:
+    """Render notes (onset, duration, MIDI pitch in quarters) with a small additive voice.
+
+    Parameters
+    ----------
+    notes : array [shape=(n_notes, 3)]
+    sr : int
+    bpm : float
+        Quarter notes per minute.
+    gain : float
+        Per-note amplitude.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_samples,)], float32, peak at most 1
+
+    Examples
+    --------
+    >>> y = render_notes(np.array([[0, 1, 69]]), sr=8000, bpm=60)
+    >>> len(y), int(np.argmax(np.abs(np.fft.rfft(y))) * 8000 / len(y))
+    (8000, 440)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
+    check(bpm > 0, "bpm", bpm, "a positive tempo in quarter notes per minute")
+    check(isinstance(sr, (int, np.integer)) and sr > 0, "sr", sr, "a positive sample rate in Hz")
+    q = 60.0 / bpm
+    end = float((n[:, 0] + n[:, 1]).max()) if len(n) else 0.0
+    out = np.zeros(max(1, int(round(end * q * sr))), dtype=np.float64)
+    for on, dur, midi in n:
+        a, b = int(round(on * q * sr)), int(round((on + dur) * q * sr))
+        if b > a:
+            out[a:b] += gain * _additive_voice(float(midi_to_hz(float(midi))), b - a, sr)
+    peak = np.abs(out).max()
+    if peak > 1.0:
+        out /= peak
+    return out.astype(np.float32)
