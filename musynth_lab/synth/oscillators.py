@@ -85,7 +85,14 @@ def phase_ramp(freq_hz, *, n_samples: int, sr: int, phase=0.0, device=None):
     p0 = param(phase, "phase", device=dev)
     b = batch_of(freq_hz=f, phase=p0)
     inc = f / sr
-    start = p0.double().expand(b, 1)
+    ramp, end = _ramp_from_inc(inc, n_samples, p0.double().expand(b, 1))
+    return ramp, end.detach(), inc
+
+
+def _ramp_from_inc(inc, n_samples: int, start):
+    """Unchecked core of :func:`phase_ramp`: ``inc`` (b or 1, n or 1) float32, ``start`` (b, 1) float64."""
+    b = start.shape[0]
+    dev = inc.device
     L = _PHASE_BLOCK
     C = -(-n_samples // L)
     j = torch.arange(L, device=dev, dtype=torch.float32)
@@ -110,7 +117,7 @@ def phase_ramp(freq_hz, *, n_samples: int, sr: int, phase=0.0, device=None):
     ramp = torch.remainder(ph, 1.0).reshape(b, C * L)[:, :n_samples]
     ramp = ramp.clamp(max=1.0 - 2.0 ** -24)          # float32 rounding of 0.99999999 to 1.0
     end = end - torch.floor(end)
-    return ramp, end.detach(), inc
+    return ramp, end
 
 
 _PHASE_BLOCK = 512

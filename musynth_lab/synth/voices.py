@@ -6,7 +6,8 @@ builds the sliders of :class:`musynth_lab.widgets.SynthPanel`, checks user value
 normalised values for sound matching (:mod:`musynth_lab.synth.matching`) and draws random
 patches. ``voice.render(sr=..., **values)`` takes each value as a number or a ``(batch,)``
 tensor and returns ``(batch, n_samples)`` audio, differentiable in every continuous
-parameter, never above full scale (a soft limiter ends each voice).
+parameter, never above full scale: an item whose peak would exceed 1 is scaled down to a
+peak of 1 (a documented gain; items within full scale are untouched).
 
 * :class:`SubtractiveVoice`: comparable to torchsynth's ``Voice`` (a sine and a saw/square
   oscillator, noise, two ADSR envelopes, LFO modulation of pitch and cutoff) plus a
@@ -25,13 +26,12 @@ import math
 import numpy as np
 import torch
 
-from ..audio import soft_limit
 from ..errors import ParameterError
-from ._util import check_n_samples, check_sr
+from ._util import TWO_PI, check_n_samples, check_sr
 from .envelopes import adsr_level, lfo
 from .filters import svf
 from .fm import fm_tone
-from .oscillators import _blep, phase_ramp, saw, sine, square, white_noise
+from .oscillators import _blep, _ramp_from_inc, saw, square, white_noise
 from .params import Param
 
 __all__ = ["Voice", "SubtractiveVoice", "FMVoice", "instrument", "INSTRUMENTS"]
@@ -44,8 +44,9 @@ def _midi_hz(m):
 class Voice(torch.nn.Module):
     """Base class: declared :attr:`PARAMS`, validation, defaults, normalised values, random patches.
 
-    Subclasses implement ``_render(values, n_samples, sr, batch, device)`` where every value
-    is a ``(batch or 1, 1)`` float32 tensor.
+    Subclasses implement ``_render(values, n_samples, sr, batch, device, first)`` where every
+    value is a ``(batch or 1, 1)`` float32 tensor and ``first`` is the index of the first item
+    (batches are rendered in chunks on the CPU).
     """
 
     PARAMS: tuple = ()
@@ -118,11 +119,23 @@ class Voice(torch.nn.Module):
         vals, batch = self._values(values, dev, check=False)
         return self._run(vals, batch, sr, n_samples, dev)
 
+    #: On the CPU, render at most this many samples (batch x time) at once: intermediate
+    #: tensors then stay in cache, which is several times faster than one huge batch.
+    cpu_chunk_samples = 2 ** 20
+
     def _run(self, vals, batch, sr, n_samples, dev):
         if n_samples is None:
             n_samples = int(round(float((vals["note_off"] + vals["release"]).max()) * sr))
         n_samples = check_n_samples(n_samples)
-        return self._render(vals, n_samples, sr, batch, dev)
+        chunk = max(1, self.cpu_chunk_samples // n_samples)
+        if torch.device(dev).type != "cpu" or batch <= chunk:
+            return self._render(vals, n_samples, sr, batch, dev, 0)
+        parts = []
+        for start in range(0, batch, chunk):
+            stop = min(batch, start + chunk)
+            sub = {k: (t[start:stop] if t.shape[0] > 1 else t) for k, t in vals.items()}
+            parts.append(self._render(sub, n_samples, sr, stop - start, dev, start))
+        return torch.cat(parts, dim=0)
 
     def random_values(self, batch: int, *, seed: int = 0, device=None) -> dict:
         """Uniform random values in normalised space for every parameter (random patches)."""
@@ -193,7 +206,7 @@ class SubtractiveVoice(Voice):
         self.noise_seed = noise_seed
         self.filter_chunk = filter_chunk
 
-    def _render(self, v, n, sr, batch, dev):
+    def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
         env1 = adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
                           note_off=v["note_off"])
@@ -205,11 +218,14 @@ class SubtractiveVoice(Voice):
             f1 = f0 * torch.exp2(v["lfo_pitch_semitones"] * (1.0 / 12.0) * vib)
         f2 = (f1 * torch.exp2(v["osc2_detune"] / 12.0)).clamp(max=0.49 * sr)
         f1 = f1.clamp(max=0.49 * sr)
-        o1 = sine(f1, n_samples=n, sr=sr)
+        zero = torch.zeros(batch, 1, dtype=torch.float64, device=dev)
+        ramp1, _ = _ramp_from_inc(f1 / sr, n, zero)                          # validated values: no re-checks
+        o1 = torch.sin(TWO_PI * ramp1)
         if self.method == "polyblep":
             # saw -> square crossfade from two PolyBLEP saws half a cycle apart:
             # (1 - s) saw(t) + s (saw(t) - saw(t + 1/2)) = saw(t) - s saw(t + 1/2)
-            ramp, _, inc = phase_ramp(f2, n_samples=n, sr=sr, device=dev)
+            inc = f2 / sr
+            ramp, _ = _ramp_from_inc(inc, n, zero)
             dt = inc.abs()
             ramp_b = torch.remainder(ramp + 0.5, 1.0)
             saw_a = 2.0 * ramp - 1.0 - _blep(ramp, dt)
@@ -218,7 +234,8 @@ class SubtractiveVoice(Voice):
         else:
             o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) \
                 + v["osc2_shape"] * square(f2, n_samples=n, sr=sr, method=self.method)
-        nz = white_noise(n_samples=n, batch=batch, seed=self.noise_seed, device=dev)
+        # one seeded noise row per batch item, so the result does not depend on the chunking
+        nz = torch.cat([white_noise(n_samples=n, seed=self.noise_seed + first + i, device=dev) for i in range(batch)])
         norm = (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
         mix = (v["osc1_level"] / norm) * o1 + (v["osc2_level"] / norm) * o2 + (v["noise_level"] / norm) * nz
         if self.use_filter:
@@ -238,10 +255,11 @@ class SubtractiveVoice(Voice):
 
 
 def _limit(y):
-    """Soft-limit under full scale, skipped (no change) when nothing exceeds the threshold."""
-    if float(y.detach().abs().max()) <= 0.9:
+    """Scale down any item whose peak exceeds full scale to a peak of exactly 1 (others unchanged)."""
+    peak = y.detach().abs().amax(dim=-1, keepdim=True)
+    if float(peak.max()) <= 1.0:
         return y
-    return soft_limit(y)
+    return y / peak.clamp(min=1.0)
 
 
 class FMVoice(Voice):
@@ -274,7 +292,7 @@ class FMVoice(Voice):
         Param("i_sustain", 0.0, 1.0, 0.2, "", description="index envelope sustain"),
     )
 
-    def _render(self, v, n, sr, batch, dev):
+    def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
         amp = adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
                          note_off=v["note_off"])
