@@ -157,7 +157,7 @@ def pan_law(*, ax=None, title: str | None = "constant-power panning"):
     from ..synth.reverb import pan
 
     p = torch.linspace(-1, 1, 101)
-    g = pan(torch.ones(101, 1), position=p)[:, :, 0].numpy()
+    g = np.stack([pan(torch.ones(1, 2), position=float(v))[0, :, 0].numpy() for v in p])
     ax = _ax(ax, figsize=(5, 2.5))
     ax.plot(p, g[:, 0], label="left")
     ax.plot(p, g[:, 1], label="right")
