@@ -12,3 +12,6 @@ __all__ += ["chromagram", "feature_curve", "gv_bars", "timing_bars"]
 
 from .attention import alignment, attention_over_score, attention_over_spectrogram, selection  # chapter 2
 __all__ += ["alignment", "attention_over_score", "attention_over_spectrogram", "selection"]
+
+from .synth import energy_decay, envelope, filter_response, fm_spectrum, note_pattern, pan_law  # chapter 1a
+__all__ += ["energy_decay", "envelope", "filter_response", "fm_spectrum", "note_pattern", "pan_law"]

@@ -14,6 +14,7 @@ import importlib
 _PANELS = {
     "NoteBrowser": ".browser",
     "FeatureExplorer": ".feature_explorer",
+    "SynthPanel": ".synth_panel",
 }
 
 __all__ = sorted(_PANELS)
