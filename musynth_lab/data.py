@@ -32,7 +32,7 @@ import numpy as np
 from .errors import ParameterError, check
 
 __all__ = [
-    "data_dir", "SPLITS", "Chorale", "load_chorales", "piano_roll", "melody_notes",
+    "data_dir", "SPLITS", "Chorale", "load_chorales", "piano_roll", "notes_to_roll", "melody_notes",
     "melody_tokens", "tokens_to_notes", "MELODY_LOW", "MELODY_HIGH", "REST", "HOLD",
     "N_MELODY_TOKENS", "CHORD_NAMES", "chord_index", "chord_name", "NoteSet", "load_notes",
     "list_instruments", "INSTRUMENT_FAMILIES", "Excerpt", "list_excerpts", "load_excerpt",
@@ -267,6 +267,27 @@ def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int 
             first = int(np.ceil(on / step - 1e-9))
             last = int(np.ceil((on + dur) / step - 1e-9))
             roll[row, first:last] = True
+    return roll
+
+
+def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
+                  n_frames: int | None = None) -> np.ndarray:
+    """A binary piano roll ``(n_keys, n_frames)`` from note rows (onset, duration, MIDI) in quarter notes.
+
+    Examples
+    --------
+    >>> notes_to_roll([[0.0, 1.0, 60.0], [1.0, 0.5, 62.0]], step=0.5)[[60 - 21, 62 - 21]].astype(int).tolist()
+    [[1, 1, 0], [0, 0, 1]]
+    """
+    arr = np.asarray(notes, dtype=np.float64).reshape(-1, 3)
+    check(step > 0, "step", step, "a positive grid step in quarter notes")
+    end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 0.0
+    n = n_frames if n_frames is not None else int(np.ceil(end / step - 1e-9))
+    roll = np.zeros((n_keys, n), dtype=bool)
+    for on, dur, midi in arr:
+        row = int(midi) - low
+        if 0 <= row < n_keys:
+            roll[row, int(np.ceil(on / step - 1e-9)):int(np.ceil((on + dur) / step - 1e-9))] = True
     return roll
 
 

@@ -104,7 +104,7 @@ def _filter_logits(lp: torch.Tensor, top_k: int | None, top_p: float | None) -> 
 
 
 def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top_k: int | None = None,
-           top_p: float | None = None, seed: int | None = None) -> torch.Tensor:
+           top_p: float | None = None, seed: int | None = None, schedule=None) -> torch.Tensor:
     """Extend ``prompt`` by sampling, with temperature, top-k and top-p (nucleus) filtering.
 
     The next token is drawn from ``softmax(log_probs / temperature)`` restricted to the
@@ -125,6 +125,9 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
         In (0, 1].
     seed : int, optional
         Seeds a private generator: the same seed gives the same sequence.
+    schedule : array_like of float [shape=(steps,)], optional
+        Annealed sampling: one temperature per step (e.g. falling, from
+        :func:`temperature_schedule`), replacing ``temperature``.
 
     Returns
     -------
@@ -133,7 +136,8 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
     Raises
     ------
     ParameterError
-        temperature <= 0, top_k < 1, top_p outside (0, 1], an empty prompt.
+        temperature <= 0, top_k < 1, top_p outside (0, 1], an empty prompt, a schedule of
+        the wrong length or with a temperature <= 0.
 
     Examples
     --------
@@ -148,10 +152,16 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
           "an integer >= 1 or None")
     check(top_p is None or (0 < top_p <= 1), "top_p", top_p, "a probability in (0, 1] or None")
     seq = _prompt(prompt)
+    steps = _check_steps(steps)
+    temps = np.full(steps, float(temperature))
+    if schedule is not None:
+        temps = np.asarray(schedule, dtype=np.float64).ravel()
+        check(temps.shape == (steps,) and np.all(temps > 0) and np.all(np.isfinite(temps)), "schedule",
+              schedule, f"{steps} positive temperatures, one per step")
     gen = torch.Generator(device="cpu")
     gen.manual_seed(int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item()))
-    for _ in range(_check_steps(steps)):
-        lp = _log_probs(model, seq).cpu() / temperature
+    for i in range(steps):
+        lp = _log_probs(model, seq).cpu() / float(temps[i])
         lp = _filter_logits(lp.log_softmax(-1), top_k, top_p)
         probs = lp.softmax(-1).double()
         nxt = torch.multinomial(probs, 1, generator=gen)

@@ -156,3 +156,23 @@ def test_bad_input(call, match):
 def test_a_model_returning_the_wrong_shape_is_reported():
     with pytest.raises(ParameterError, match="model returned"):
         greedy(lambda p: torch.zeros(5), [0], steps=1)
+
+
+def test_annealed_sampling_schedule_cools_towards_greedy():
+    _, model = _chain(5)
+    cold = np.full(10, 1e-4)
+    assert torch.equal(sample(model, [2], steps=10, schedule=cold, seed=0), greedy(model, [2], steps=10))
+    with pytest.raises(ParameterError, match="schedule"):
+        sample(model, [2], steps=10, schedule=np.ones(9))
+
+
+def test_distinct_ngrams_and_melody_pitches():
+    from musynth_lab.data import HOLD, MELODY_LOW, REST
+    from musynth_lab.evaluate import distinct_ngrams, melody_pitches
+
+    assert distinct_ngrams([[5, 5, 5, 5]], n=1) == 0.25
+    assert distinct_ngrams([[1, 2, 3], [1, 2, 4]], n=2) == 0.75
+    toks = [2 + 60 - MELODY_LOW, HOLD, REST, 2 + 67 - MELODY_LOW]
+    assert melody_pitches(toks).tolist() == [60, 67]
+    with pytest.raises(ParameterError, match="n=0"):
+        distinct_ngrams([[1, 2]], n=0)
