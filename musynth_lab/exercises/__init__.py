@@ -11,6 +11,7 @@ from ._core import CheckResult
 from .start import *  # noqa: F401,F403  (chapter 0)
 from .attention import *  # noqa: F401,F403  (chapter 2)
 from .features import *  # noqa: F401,F403  (chapter 3)
+from .encoding import *  # noqa: F401,F403  (chapter 4)
 from .synth import *  # noqa: F401,F403  (chapter 1a)
 
 __all__ = ["CheckResult"] + [n for n in dir() if n.startswith("check_")]

@@ -10,6 +10,9 @@ __all__ = ["waveform", "spectrogram", "piano_roll", "spectrum"]
 from .features import chromagram, feature_curve, gv_bars, timing_bars  # chapter 3
 __all__ += ["chromagram", "feature_curve", "gv_bars", "timing_bars"]
 
+from .encoding import chord_timeline, embedding_map, latent_path, posteriorgram, transition_matrix  # chapter 4
+__all__ += ["chord_timeline", "embedding_map", "latent_path", "posteriorgram", "transition_matrix"]
+
 from .attention import alignment, attention_over_score, attention_over_spectrogram, selection  # chapter 2
 __all__ += ["alignment", "attention_over_score", "attention_over_spectrogram", "selection"]
 

@@ -15,6 +15,7 @@ _PANELS = {
     "NoteBrowser": ".browser",
     "FeatureExplorer": ".feature_explorer",
     "SynthPanel": ".synth_panel",
+    "LatentExplorer": ".latent_explorer",
 }
 
 __all__ = sorted(_PANELS)
