@@ -247,6 +247,8 @@ def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, len
     Returns
     -------
     BeamResult
+        Without a constraint or ``eos``, greedy decoding's sequence is kept as a candidate, so
+        the best sequence is never less likely than :func:`greedy`'s.
 
     Raises
     ------
@@ -300,11 +302,17 @@ def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, len
                 break
     prompt_len = seq0.shape[1]
     cands = finished + [(b, float(s)) for b, s in zip(beams, scores)]
+    if final_allowed is None and eos is None and steps > 0:
+        # A narrow beam can drop greedy's path; keeping it as a candidate guarantees the
+        # result is never less likely than greedy decoding.
+        g = greedy(model, seq0, steps=steps)[0]
+        cands.append((g, float(sequence_log_prob(model, g[None], prompt_len=prompt_len)[0])))
     if not cands:
         raise ParameterError("beam search found no sequence that satisfies final_allowed: "
                              "expected at least one allowed token with non-zero probability")
-    ranked = sorted(cands, key=lambda c: -float(_length_norm(torch.tensor(c[1]), len(c[0]) - prompt_len,
-                                                             length_penalty)))[:beam_width]
+    unique = {tuple(c[0].tolist()): c for c in cands}.values()
+    ranked = sorted(unique, key=lambda c: -float(_length_norm(torch.tensor(c[1]), len(c[0]) - prompt_len,
+                                                              length_penalty)))[:beam_width]
     width = max(len(c[0]) for c in ranked)
     pad = -1
     seqs = torch.full((len(ranked), width), pad, dtype=torch.long)

@@ -9,9 +9,11 @@ Chapter: every notebook's "Exercises" section.
 
 from ._core import CheckResult
 from .start import *  # noqa: F401,F403  (chapter 0)
-from .attention import *  # noqa: F401,F403  (chapter 2)
 from .features import *  # noqa: F401,F403  (chapter 3)
+from .attention import *  # noqa: F401,F403  (chapter 2)
+from .deep import *  # noqa: F401,F403  (chapter 1b)
 from .encoding import *  # noqa: F401,F403  (chapter 4)
 from .synth import *  # noqa: F401,F403  (chapter 1a)
+from .synthesis import *  # noqa: F401,F403  (chapter 5)
 
 __all__ = ["CheckResult"] + [n for n in dir() if n.startswith("check_")]

@@ -15,7 +15,10 @@ _PANELS = {
     "NoteBrowser": ".browser",
     "FeatureExplorer": ".feature_explorer",
     "SynthPanel": ".synth_panel",
+    "AttentionViewer": ".attention_viewer",
     "LatentExplorer": ".latent_explorer",
+    "MelodyAgentPanel": ".deep_panel",
+    "GenerationPanel": ".generation_panel",
 }
 
 __all__ = sorted(_PANELS)
