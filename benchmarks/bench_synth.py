@@ -1,7 +1,10 @@
 """Benchmark: 128 four-second voices at 44.1 kHz, our SubtractiveVoice vs torchsynth's Voice.
 
-Both render random patches in the same process with the same thread count (warm-up, then
-the median of several runs, ``harness.compare``). Ours is timed twice: in torchsynth's
+Both render random patches in the same process with the same thread count: one warm-up
+each, then ``--runs`` rounds that time ours and torchsynth's back to back (``harness.time_it``
+with one run each), and the medians are compared. Interleaving matters on a shared machine:
+timing all of one and then all of the other lets a change in background load decide the
+ratio. Ours is timed twice: in torchsynth's
 layout (two oscillators, noise, envelopes, LFO; ``use_filter=False``) for a like-for-like
 ratio, and with its time-varying resonant filter (which torchsynth's Voice does not have).
 The real-time factor is render time / audio time for the whole batch (128 x 4 s = 512 s of
@@ -20,7 +23,9 @@ import argparse
 
 import torch
 
-from harness import compare, set_threads
+import statistics
+
+from harness import compare, set_threads, time_it
 
 from musynth_lab.synth import SubtractiveVoice
 
@@ -56,6 +61,24 @@ def torchsynth_voice(device="cpu"):
     return run
 
 
+def interleaved(name, ours, peer, runs, audio_s):
+    """Median times of ``ours`` and ``peer`` measured in alternation; prints ratio and real-time factor."""
+    ours()
+    if peer is None:
+        return compare(name, ours=ours, runs=runs, warmup=0, audio_seconds=audio_s)
+    peer()
+    t_ours, t_peer = [], []
+    for _ in range(runs):
+        t_ours.append(time_it(ours, runs=1, warmup=0))
+        t_peer.append(time_it(peer, runs=1, warmup=0))
+    a, b = statistics.median(t_ours), statistics.median(t_peer)
+    print(f"{name}: ours {a * 1e3:.1f} ms, torchsynth {b * 1e3:.1f} ms, speed-up {b / a:.2f}x, "
+          f"real-time factor ours {a / audio_s:.4f}, torchsynth {b / audio_s:.4f} "
+          f"(medians of {runs} interleaved runs; ours {[round(t, 2) for t in t_ours]} s, "
+          f"torchsynth {[round(t, 2) for t in t_peer]} s)", flush=True)
+    return {"name": name, "ours_s": a, "peer_s": b, "speedup": b / a, "rtf": a / audio_s}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
@@ -69,10 +92,8 @@ def main() -> None:
     except ImportError as err:  # torchsynth lives in the peers venv
         print(f"torchsynth not available ({err}); timing ours only")
         peer = None
-    compare("voice without filter (torchsynth layout)", ours=our_voice(False), peer=peer, peer_name="torchsynth",
-            runs=args.runs, warmup=1, audio_seconds=audio_s)
-    compare("voice with time-varying resonant filter", ours=our_voice(True), peer=peer, peer_name="torchsynth",
-            runs=max(3, args.runs // 2), warmup=1, audio_seconds=audio_s)
+    interleaved("voice without filter (torchsynth layout)", our_voice(False), peer, args.runs, audio_s)
+    interleaved("voice with time-varying resonant filter", our_voice(True), peer, max(3, args.runs // 2), audio_s)
     if torch.cuda.is_available():
         sync = torch.cuda.synchronize
         compare("GPU: voice without filter", ours=our_voice(False, "cuda"), runs=args.runs, sync=sync,

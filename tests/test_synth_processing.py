@@ -176,7 +176,7 @@ def test_gain_exact_and_limited():
 def test_delay_echo_times_and_levels_and_blocks():
     sr = 1000
     x = impulse(1000)
-    y = S.delay(x, delay_s=0.25, sr=sr, feedback=0.5, mix=1.0, dry=0.0)[0]
+    y = S.delay(x, delay_s=0.25, sr=sr, feedback=0.5, mix=1.0, dry=0.0, limit_output=False)[0]
     assert [int(i) for i in torch.nonzero(y).flatten()] == [250, 500, 750]
     assert y[[250, 500, 750]].tolist() == [1.0, 0.5, 0.25]
     z = torch.randn(2, 1000, generator=torch.Generator().manual_seed(0))
@@ -188,8 +188,21 @@ def test_delay_echo_times_and_levels_and_blocks():
 
 def test_delay_gradient_wrt_feedback():
     fb = torch.tensor([0.5], requires_grad=True)
-    S.delay(impulse(1000), delay_s=0.1, sr=1000, feedback=fb, mix=1.0).sum().backward()
+    S.delay(impulse(1000), delay_s=0.1, sr=1000, feedback=fb, mix=1.0, limit_output=False).sum().backward()
     assert float(fb.grad) == pytest.approx(sum(k * 0.5 ** (k - 1) for k in range(1, 9)), rel=1e-4)
+
+
+def test_effects_and_reverbs_stay_within_full_scale():
+    sr = 8000
+    x = S.sine(220.0, n_samples=sr, sr=sr)                               # full scale
+    assert float(S.delay(x, delay_s=0.1, sr=sr, feedback=0.9, mix=1.0).abs().max()) <= 1.0
+    assert float(S.compressor(x, sr=sr, threshold_db=-30.0, ratio=2.0, makeup_db=30.0).abs().max()) <= 1.0
+    assert float(S.algorithmic_reverb(x, sr=sr, rt60=2.0, mix=0.8).abs().max()) <= 1.0
+    assert float(S.convolution_reverb(x, S.synthetic_ir(rt60=1.0, sr=sr), mix=0.9).abs().max()) <= 1.0
+    assert float(S.exciter(x, sr=sr, cutoff_hz=100.0, amount=1.0).abs().max()) <= 1.0
+    assert float(S.overdrive(x, drive_db=40.0, shape="hard").abs().max()) <= 1.0
+    unlimited = S.delay(x, delay_s=0.1, sr=sr, feedback=0.9, mix=1.0, limit_output=False)
+    assert float(unlimited.abs().max()) > 1.5                            # the guard was needed
 
 
 def test_delay_bad_input():

@@ -36,6 +36,13 @@ def _expand(xt, b):
     return xt.expand(b, -1) if xt.shape[0] == 1 and b > 1 else xt
 
 
+def _guard(y, enabled: bool = True):
+    """Soft-limit only when some sample exceeds full scale (otherwise return ``y`` unchanged)."""
+    if not enabled or float(y.detach().abs().max()) <= 1.0:
+        return y
+    return soft_limit(y)
+
+
 def limit(x, *, threshold: float = 0.9):
     """Soft-limit ``x`` below full scale (unchanged below ``threshold``; see :func:`musynth_lab.audio.soft_limit`).
 
@@ -72,7 +79,8 @@ def gain(x, *, gain_db, limit_output: bool = True):
     return audio_out(y, ref, shape)
 
 
-def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=None, return_state: bool = False):
+def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=None, return_state: bool = False,
+          limit_output: bool = True):
     """Echo: ``y = dry * x + mix * w`` with the feedback delay line ``w[n] = x[n-D] + feedback * w[n-D]``.
 
     Each echo is ``feedback`` times the previous one, ``D = round(delay_s * sr)`` samples
@@ -92,6 +100,9 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
     state : Tensor [shape=(batch, D)], optional
         The last ``D`` samples of the line's input, from the previous block.
     return_state : bool
+    limit_output : bool
+        Soft-limit the sum (samples above 0.9 bend smoothly under 1.0; sample by sample, so
+        block processing gives the same result). Turn off for the exact linear echo.
 
     Returns
     -------
@@ -100,7 +111,7 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
     Examples
     --------
     >>> x = torch.zeros(1, 10); x[0, 0] = 1.0
-    >>> delay(x, delay_s=0.003, sr=1000, feedback=0.5, mix=1.0, dry=0.0)[0].tolist()
+    >>> delay(x, delay_s=0.003, sr=1000, feedback=0.5, mix=1.0, dry=0.0, limit_output=False)[0].tolist()
     [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.25]
     """
     sr = check_sr(sr)
@@ -130,7 +141,7 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
         blocks.append(w)
         prev = xp[:, i] + fb * w
     w = torch.cat(blocks, dim=-1)[:, :n]
-    y = dr * xt + wet * w
+    y = soft_limit(dr * xt + wet * w) if limit_output else dr * xt + wet * w   # sample-wise: block-safe
     out = audio_out(y, ref, shape)
     if return_state:
         # the line input of the last D samples (exact when n is a multiple of D)
@@ -304,7 +315,7 @@ def rms_db(x, *, sr: int, time_s=0.01):
 
 
 def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, release_s=0.05,
-               makeup_db=0.0, knee_db=0.0):
+               makeup_db=0.0, knee_db=0.0, limit_output: bool = True):
     """A feed-forward compressor: above ``threshold_db`` the level rises only ``1/ratio`` as fast.
 
     Level detection: RMS in dB, smoothed with the ``attack_s`` time constant. Gain computer:
@@ -327,6 +338,8 @@ def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, rel
         Gain after compression, in [0, 40] dB.
     knee_db : float
         Soft-knee width in dB (0 = hard knee).
+    limit_output : bool
+        Soft-limit the result if the make-up gain pushes it above full scale (only then).
 
     Examples
     --------
@@ -355,7 +368,7 @@ def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, rel
     else:
         gr = -slope * over.clamp(min=0.0)
     gr = one_pole(gr, time_s=release_s, sr=sr)
-    y = xt * 10.0 ** ((gr + mk) / 20.0)
+    y = _guard(xt * 10.0 ** ((gr + mk) / 20.0), limit_output)
     return audio_out(y, ref, shape)
 
 

@@ -14,6 +14,10 @@ scipy's ``zi`` convention for biquads) and returns the final state with
 ``return_state=True``, so a signal filtered block by block equals the signal filtered at
 once.
 
+Filters are linear and are not limited: a boost or a resonance can take a full-scale input
+above full scale (the documented gain of the filter); follow them with
+:func:`musynth_lab.synth.limit`, as the voices do with their own output guard.
+
 Chapter: notebooks/01a_synthesis.ipynb
 """
 

@@ -9,6 +9,7 @@
 * :func:`convolution_reverb` convolves with any impulse response, e.g. a generated one
   (:func:`synthetic_ir`: exponentially decaying noise).
 * :func:`convolve` is block-capable: it returns the tail that the next block must add.
+* The reverbs soft-limit their output only when it would exceed full scale.
 * :func:`pan` is constant-power stereo panning; :func:`spatialize` places a mono source at
   an azimuth with interaural time and level differences (ITD, ILD).
 
@@ -24,6 +25,7 @@ import torch
 
 from ..errors import ParameterError
 from ._util import audio_in, audio_out, batch_of, check_sr, param
+from .effects import _guard
 from .filters import biquad
 
 __all__ = ["COMB_DELAYS", "ALLPASS_DELAYS", "schroeder_ir", "algorithmic_reverb", "synthetic_ir",
@@ -202,10 +204,10 @@ def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s
     if stereo:
         b = batch_of(x=xt, ir=ir, mix=m)
         wet = torch.stack([convolve(xt, ir[:, c]) for c in range(2)], dim=1)
-        y = (1 - m[..., None]) * xt[:, None] + m[..., None] * wet
+        y = _guard((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     wet = convolve(xt, ir)
-    y = (1 - m) * xt + m * wet
+    y = _guard((1 - m) * xt + m * wet)
     if keep_tail:
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     return audio_out(y, ref, shape) if y.shape[-1] == n else y
@@ -264,9 +266,9 @@ def convolution_reverb(x, ir, *, mix=0.3, keep_tail: bool = False):
     h = ir if isinstance(ir, torch.Tensor) else torch.as_tensor(np.asarray(ir), dtype=torch.float32)
     if keep_tail:
         xt = torch.nn.functional.pad(xt, (0, h.shape[-1]))
-        y = (1 - m) * xt + m * convolve(xt, h)
+        y = _guard((1 - m) * xt + m * convolve(xt, h))
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
-    return audio_out((1 - m) * xt + m * convolve(xt, h), ref, shape)
+    return audio_out(_guard((1 - m) * xt + m * convolve(xt, h)), ref, shape)
 
 
 def energy_decay_db(ir, *, sr: int):
