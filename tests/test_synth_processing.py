@@ -260,8 +260,7 @@ def test_chorus_detunes_by_the_doppler_shift_and_carries_state():
     whole = S.chorus(z, sr=sr)
     a, st = S.chorus(z[:, :1200], sr=sr, return_state=True)
     b = S.chorus(z[:, 1200:], sr=sr, state=st)
-    # the LFO restarts each call, so only the first block is comparable sample for sample
-    assert float((a - whole[:, :1200]).abs().max()) < 1e-6 and b.shape == (1, 1800)
+    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 1e-3       # history and LFO phase carried
 
 
 def test_compressor_static_curve():

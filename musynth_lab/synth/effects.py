@@ -239,8 +239,10 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
         Wet level in [0, 1]; the output is ``(1 - mix/2) x + mix/2 * mean of the copies``.
     voices : int
         Number of delayed copies, 1..8.
-    state : Tensor [shape=(batch, H)], optional
-        The last ``H = ceil(0.05 sr) + 2`` input samples, from the previous block.
+    state : dict, optional
+        From the previous block (``return_state=True``): ``'history'``, the last
+        ``H = ceil(0.05 sr) + 2`` input samples ``(batch, H)``, and ``'lfo_phase'`` ``(batch, 1)``
+        in cycles, so the sweep continues where it stopped.
     return_state : bool
 
     Examples
@@ -263,23 +265,28 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
     xt = _expand(xt, b)
     n = xt.shape[-1]
     H = int(math.ceil(0.05 * sr)) + 2
-    if state is None:
-        hist = torch.zeros(b, H, device=xt.device, dtype=xt.dtype)
-    else:
-        hist = param(state, "state", device=xt.device, per_sample=True, n_samples=H)
+    hist = torch.zeros(b, H, device=xt.device, dtype=xt.dtype)
+    phase0 = torch.zeros(b, 1, device=xt.device, dtype=xt.dtype)
+    if state is not None:
+        if not isinstance(state, dict) or "history" not in state:
+            raise ParameterError(f"state={state!r}: expected the dict returned with return_state=True")
+        hist = param(state["history"], "state['history']", device=xt.device, per_sample=True, n_samples=H)
         if hist.shape[-1] != H:
-            raise ParameterError(f"state has shape {tuple(hist.shape)}: expected ({b}, {H})")
+            raise ParameterError(f"state['history'] has shape {tuple(hist.shape)}: expected ({b}, {H})")
         hist = hist.expand(b, H)
+        phase0 = param(state.get("lfo_phase", 0.0), "state['lfo_phase']", device=xt.device).expand(b, 1)
     t = torch.arange(n, device=xt.device, dtype=xt.dtype)[None] / sr
+    lfo_cycles = phase0 + rate * t                                   # (batch, n)
     wet = 0
     for v in range(voices):
-        d = (base + depth * torch.sin(2 * math.pi * (rate * t + v / voices))) * sr
+        d = (base + depth * torch.sin(2 * math.pi * (lfo_cycles + v / voices))) * sr
         wet = wet + _modulated_delay(xt, d, hist)
     wet = wet / voices
     y = (1 - m / 2) * xt + (m / 2) * wet
     out = audio_out(y, ref, shape)
     if return_state:
-        return out, torch.cat([hist, xt], -1)[:, -H:]
+        end = torch.remainder(phase0.double() + rate.double() * (n / sr), 1.0).float()
+        return out, {"history": torch.cat([hist, xt], -1)[:, -H:], "lfo_phase": end.expand(b, 1)}
     return out
 
 
