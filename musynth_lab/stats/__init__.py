@@ -11,7 +11,7 @@ from .chords import (ChordSequence, beat_accuracy, beat_sync, check_chroma, chor
                      frame_accuracy, frames_to_beats, template_chords, template_scores, transpose_chords)
 from .hmm import ChordHMM, MelodyHMM, chord_transitions, excerpt_chroma, frame_transitions
 from .crf import (BeatChordCRF, NoteCRF, chord_tone_labels, note_features, beat_chroma_features,
-                  majority_baseline)
+                  label_scores, majority_baseline)
 from .vb import VBMixture
 
 __all__ = [
@@ -19,5 +19,5 @@ __all__ = [
     "chord_templates", "frame_accuracy", "frames_to_beats", "template_chords", "template_scores",
     "transpose_chords", "ChordHMM", "MelodyHMM", "chord_transitions", "excerpt_chroma", "frame_transitions",
     "BeatChordCRF", "NoteCRF", "chord_tone_labels", "note_features", "beat_chroma_features",
-    "majority_baseline", "VBMixture",
+    "label_scores", "majority_baseline", "VBMixture",
 ]
