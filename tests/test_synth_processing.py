@@ -122,6 +122,16 @@ def test_svf_sweep_moves_the_spectrum_and_carries_state():
     assert float((torch.cat([a, b], -1) - S.svf(x, cutoff_hz=fc, sr=sr)).abs().max()) < 1e-5
 
 
+def test_svf_single_precision_matches_double():
+    x = torch.randn(2, 20000, generator=torch.Generator().manual_seed(3))
+    fc = 100.0 * 2 ** (6 * torch.linspace(0, 1, 20000))[None].repeat(2, 1)
+    d = S.svf(x, cutoff_hz=fc, q=4.0, sr=44100)
+    s = S.svf(x, cutoff_hz=fc, q=4.0, sr=44100, precision="single")
+    assert float((d - s).abs().max()) < 1e-4 * float(d.abs().max())
+    with pytest.raises(ParameterError, match="precision"):
+        S.svf(x, cutoff_hz=1000.0, sr=44100, precision="half")
+
+
 def test_svf_runs_on_device_with_gradient(device):
     x = torch.randn(2, 512, device=device)
     fc = torch.full((2, 512), 800.0, device=device, requires_grad=True)

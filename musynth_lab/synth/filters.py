@@ -325,7 +325,8 @@ def frequency_response(b, a, *, sr: int, n_freqs: int = 512, freqs_hz=None):
 # State-variable filter (time-varying)
 # ----------------------------------------------------------------------------------------
 
-def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, return_state: bool = False):
+def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, return_state: bool = False,
+        precision: str = "double"):
     """A state-variable filter whose cutoff and Q may change every sample (subtractive synthesis).
 
     The trapezoidal ("zero-delay feedback") SVF of A. Simper (Cytomic, 2013): stable for any
@@ -344,6 +345,9 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
     state : Tensor [shape=(batch, 2)], optional
         The two integrator states from the previous block.
     return_state : bool
+    precision : {'double', 'single'}
+        Arithmetic of the scan: float64 (default) or float32, about 3 times faster on a CPU
+        with errors around 1e-6 of full scale (the voices use it).
 
     Returns
     -------
@@ -364,24 +368,27 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
     fc = _cutoff(cutoff_hz, sr, xt.device, n_samples=n, per_sample=True)
     qq = param(q, "q", lo=0.0, lo_open=True, hi=1000.0, device=xt.device, n_samples=n, per_sample=True,
                expected="a quality factor in (0, 1000]")
+    if precision not in ("double", "single"):
+        raise ParameterError(f"precision={precision!r}: expected 'double' or 'single'")
+    dt = torch.float64 if precision == "double" else torch.float32
     bsz = batch_of(x=xt, cutoff_hz=fc, q=qq)
     xt = xt.expand(bsz, n) if xt.shape[0] == 1 else xt
-    g = torch.tan(math.pi * fc.double() / sr)
-    k = 1.0 / qq.double()
+    g = torch.tan(math.pi * fc.to(dt) / sr)
+    k = 1.0 / qq.to(dt)
     a1 = 1.0 / (1.0 + g * (g + k))
     a2 = g * a1
     a3 = g * a2
-    xd = xt.double()
+    xd = xt.to(dt)
     st = None
     if state is not None:
-        st = param(state, "state", device=xt.device, per_sample=True, n_samples=2).double()
+        st = param(state, "state", device=xt.device, per_sample=True, n_samples=2).to(dt)
         if st.shape[-1] != 2 or st.shape[0] not in (1, bsz):
             raise ParameterError(f"state has shape {tuple(st.shape)}: expected ({bsz}, 2)")
         st = st.expand(bsz, 2)
     A = (2 * a1 - 1, -2 * a2, 2 * a2, 1 - 2 * a3)
     u = (2 * a2 * xd, 2 * a3 * xd)
     ic1, ic2 = linear_recurrence(A, u, st)
-    s0 = torch.zeros(bsz, 2, dtype=torch.float64, device=xt.device) if st is None else st
+    s0 = torch.zeros(bsz, 2, dtype=dt, device=xt.device) if st is None else st
     p1 = torch.cat([s0[:, :1], ic1[:, :-1]], -1)      # state before each sample
     p2 = torch.cat([s0[:, 1:], ic2[:, :-1]], -1)
     v3 = xd - p2

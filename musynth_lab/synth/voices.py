@@ -248,7 +248,7 @@ class SubtractiveVoice(Voice):
             parts = []
             for s in range(0, mix.shape[0], self.filter_chunk):      # bounded memory for big batches
                 parts.append(svf(mix[s:s + self.filter_chunk], cutoff_hz=fc[s:s + self.filter_chunk], sr=sr,
-                                 q=q[s:s + self.filter_chunk]))
+                                 q=q[s:s + self.filter_chunk], precision="single"))
             mix = torch.cat(parts, 0)
         y = env1 * mix
         return _limit(y)
