@@ -243,7 +243,12 @@ def test_location_attention_learns_where_the_signal_is():
     net = torch.nn.Module()
     net.att, net.head = att, torch.nn.Linear(C, 2)
     net.forward = lambda z: net.head(net.att(z)[0])
-    ml.models.fit(net, (x, y), epochs=60, lr=1e-2, batch_size=64, progress=False, device="cpu")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                 # a tiny model: one thread is faster
+    try:
+        ml.models.fit(net, (x, y), epochs=60, lr=1e-2, batch_size=64, progress=False, device="cpu")
+    finally:
+        torch.set_num_threads(threads)
     with torch.no_grad():
         _, w = att(x)
     peak = np.unravel_index(int(w.mean(0).argmax()), (F, T))

@@ -1,0 +1,636 @@
+"""The three trained attention demos of chapter 2, with their data preparation.
+
+1. :func:`train_instrument_classifier`: which of the 10 bundled instruments plays a note,
+   from its log-mel spectrogram, by a small CNN whose feature map is pooled with location
+   attention (:class:`musynth_lab.attention.LocationAttention`); the attention map can be
+   drawn over the spectrogram and listened to. Test notes are *unseen pitches*: every
+   fourth pitch of each instrument (both velocities) is held out.
+2. :func:`train_mode_classifier`: major or minor, for a whole chorale, from its four voices
+   as pitch-class frames on a quarter-note grid, pooled with token attention (the source's
+   通道注意力, :class:`musynth_lab.attention.TokenAttention`); the weights are drawn over
+   the score. Trained on the "train" pieces, measured on the "val" and "test" pieces.
+3. :func:`train_soprano_to_bass`: a small encoder-decoder (GRU) with additive attention that
+   writes a bass line under a soprano line, eighth-note tokens, 4-bar windows; its
+   alignment matrix and the result can be seen and heard.
+
+Every trainer uses the shared loop :func:`musynth_lab.models.fit`, is seeded and small, and
+returns a :class:`DemoResult` with held-out figures measured on the spot. A ``attention=False``
+switch builds the same network without attention, the baseline each demo is compared to.
+
+Chapter: notebooks/02_attention.ipynb
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..attention import AdditiveScore, LocationAttention, TokenAttention, masked_softmax
+from ..audio import get_device, power_to_db, seed_everything
+from ..errors import check
+from .training import accuracy, fit, predict
+
+__all__ = [
+    "DemoResult", "NoteData", "instrument_data", "InstrumentNet", "train_instrument_classifier",
+    "ModeData", "mode_data", "ModeNet", "train_mode_classifier", "BassData", "bass_data",
+    "Seq2SeqAttention", "train_soprano_to_bass", "greedy_bass", "MEL",
+]
+
+#: The mel front end of the instrument demo (16 kHz notes).
+MEL = {"n_fft": 1024, "hop_length": 512, "n_mels": 32}
+
+
+@dataclass
+class DemoResult:
+    """A trained demo: the model, its history and held-out figures.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        Trained, in eval mode, on the device it was trained on.
+    history : History
+    test_accuracy : float
+        Accuracy on the held-out data.
+    chance : float
+        The accuracy of always answering the most common training class on that data.
+    data : object
+        The prepared data (``NoteData``, ``ModeData`` or ``BassData``).
+    extra : dict
+        Other measured figures.
+    """
+
+    model: nn.Module
+    history: object
+    test_accuracy: float
+    chance: float
+    data: object
+    extra: dict = field(default_factory=dict)
+
+
+class _small_model_threads:
+    """Train these tiny models on one CPU thread: measured faster than two on a busy 2-core machine
+    (thread synchronisation costs more than the arithmetic it splits); GPUs are untouched."""
+
+    def __init__(self, device):
+        self.cpu = torch.device(device).type == "cpu"
+
+    def __enter__(self):
+        self.before = torch.get_num_threads()
+        if self.cpu:
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.before)
+        return False
+
+
+def _melspectrogram(y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """Mel power spectrogram ``(..., n_mels, n_frames)``: the kit's features module if it has one, else librosa."""
+    try:
+        from ..features import melspectrogram
+    except ImportError:
+        melspectrogram = None
+    if melspectrogram is not None:
+        return np.asarray(melspectrogram(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels))
+    import librosa
+
+    return librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+
+
+# ----------------------------------------------------------------------------------------
+# 1. Instruments, location attention
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class NoteData:
+    """Log-mel inputs of the instrument demo.
+
+    ``x_*`` are ``(n, 1, n_mels, n_frames)`` float32 (dB, scaled to about unit range),
+    ``y_*`` instrument indices into ``names``; ``audio_test``/``pitch_test`` belong to the
+    test notes; ``sr`` is 16000.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    names: list
+    audio_test: np.ndarray
+    pitch_test: np.ndarray
+    sr: int
+
+
+def instrument_data(*, test_every: int = 4) -> NoteData:
+    """Log-mel spectrograms of the bundled notes, split by pitch.
+
+    For each instrument, its 24 pitches are sorted and every ``test_every``-th one (the
+    4th, 8th, ...) goes to the test set with both velocities, so test notes are at pitches
+    the model never heard from that instrument.
+
+    Parameters
+    ----------
+    test_every : int
+        At least 2.
+
+    Returns
+    -------
+    NoteData
+
+    Examples
+    --------
+    >>> d = instrument_data()
+    >>> d.x_train.shape, d.x_test.shape, len(d.names)
+    ((360, 1, 32, 32), (120, 1, 32, 32), 10)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import load_notes
+
+    check(isinstance(test_every, int) and test_every >= 2, "test_every", test_every, "an integer >= 2")
+    notes = load_notes()
+    y, names = notes.labels("instrument")
+    test = np.zeros(len(notes), dtype=bool)
+    for inst in names:
+        sel = notes.instrument == inst
+        pitches = np.unique(notes.pitch[sel])
+        held = pitches[test_every - 1::test_every]
+        test |= sel & np.isin(notes.pitch, held)
+    mel = _melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL)
+    db = np.asarray(power_to_db(mel, ref=1.0, top_db=None), dtype=np.float32)
+    db = np.maximum(db, -100.0)
+    x = ((db + 50.0) / 25.0)[:, None].astype(np.float32)
+    return NoteData(x[~test], y[~test], x[test], y[test], names, np.asarray(notes.audio[test]),
+                    notes.pitch[test], int(notes.sr))
+
+
+class InstrumentNet(nn.Module):
+    """A small CNN over log-mel spectrograms, pooled with location attention (or averaged).
+
+    Two conv blocks (16 and 32 channels, each halving frequency and time) give a feature
+    map of ``(32, n_mels / 4, n_frames / 4)`` cells; :class:`LocationAttention` weighs those
+    cells (``attention=True``) or they are simply averaged (the baseline).
+
+    Forward
+    -------
+    x (B, 1, n_mels, n_frames) -> logits (B, n_classes). After a forward pass
+    ``self.last_weights`` holds the attention map ``(B, n_mels / 4, n_frames / 4)``.
+
+    Examples
+    --------
+    >>> InstrumentNet(10)(torch.randn(2, 1, 64, 63)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, n_classes: int, *, attention: bool = True, channels: int = 32):
+        super().__init__()
+        c1 = channels // 2
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c1, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.attention = LocationAttention(channels, d_hidden=32) if attention else None
+        self.head = nn.Linear(channels, n_classes)
+        self.last_weights = None
+
+    def forward(self, x):
+        h = self.features(x)                                     # (B, C, F', T')
+        if self.attention is not None:
+            pooled, w = self.attention(h)                        # (B, C), (B, F', T')
+        else:
+            pooled = h.mean((2, 3))
+            w = torch.full(h.shape[:1] + h.shape[2:], 1.0 / (h.shape[2] * h.shape[3]), device=h.device)
+        self.last_weights = w.detach()
+        return self.head(pooled)
+
+    @torch.no_grad()
+    def attention_map(self, x) -> np.ndarray:
+        """Attention weights resized to the input grid: ``(B, n_mels, n_frames)``, each map summing to one."""
+        from ..attention import resize_map
+
+        self.eval()
+        dev = next(self.parameters()).device
+        x = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
+        self(x)
+        maps = [resize_map(w, x.shape[-2:]) for w in self.last_weights.cpu()]
+        return np.stack([m / m.sum() for m in maps])
+
+
+def _chance(y_train, y_test) -> float:
+    values, counts = np.unique(np.asarray(y_train), return_counts=True)
+    return float(np.mean(np.asarray(y_test) == values[np.argmax(counts)]))
+
+
+def train_instrument_classifier(*, attention: bool = True, epochs: int = 12, seed: int = 0, device=None,
+                                progress: bool = False, data: NoteData | None = None) -> DemoResult:
+    """Train the instrument classifier on the notes and measure it on the unseen pitches.
+
+    Parameters
+    ----------
+    attention : bool
+        Location attention pooling (True) or plain averaging (the baseline).
+    epochs, seed : int
+    device : str or torch.device, optional
+    progress : bool
+    data : NoteData, optional
+        Reuse prepared data.
+
+    Returns
+    -------
+    DemoResult
+        ``chance`` is 0.1 (ten balanced classes).
+
+    Examples
+    --------
+    >>> r = train_instrument_classifier(epochs=1)      # doctest: +SKIP
+    >>> r.test_accuracy > r.chance                     # doctest: +SKIP
+    True
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    data = data or instrument_data()
+    device = get_device(device)
+    seed_everything(seed)
+    model = InstrumentNet(len(data.names), attention=attention)
+    with _small_model_threads(device):
+        hist = fit(model, (data.x_train, data.y_train), epochs=epochs, lr=3e-3, batch_size=32, seed=seed,
+                   device=device, progress=progress, desc="instruments", weight_decay=1e-4)
+        out = predict(model, data.x_test, device=device)
+    acc = accuracy(out, torch.as_tensor(data.y_test))
+    return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data)
+
+
+# ----------------------------------------------------------------------------------------
+# 2. Chorales, major or minor, token attention
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ModeData:
+    """Pitch-class frames of whole chorales (quarter-note grid) and their mode.
+
+    ``x_*`` ``(n, max_len, 24)`` float32: 12 pitch classes sounding in the frame, then the
+    bass's pitch class (one-hot); ``mask_*`` ``(n, max_len)`` bool, True on real frames;
+    ``y_*`` 0 = major, 1 = minor. The training set holds each piece in the
+    transpositions of :func:`mode_data`; the held-out ``*_test`` arrays are the validation
+    and test chorales (110 pieces, none seen in training), ``pieces_test`` those chorales in order.
+    """
+
+    x_train: np.ndarray
+    mask_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    mask_test: np.ndarray
+    y_test: np.ndarray
+    pieces_test: list
+    step: float = 1.0
+
+
+def _mode_frames(piece, step: float, shift: int = 0) -> np.ndarray:
+    roll = piece.piano_roll(step=step, low=0, n_keys=128)          # (128, n_frames)
+    bass = piece.piano_roll(step=step, low=0, n_keys=128, parts=("B",))
+    n = roll.shape[1]
+    pcs = np.zeros((n, 24), dtype=np.float32)
+    for midi in np.flatnonzero(roll.any(axis=1)):
+        pcs[roll[midi], (midi + shift) % 12] = 1.0
+    for midi in np.flatnonzero(bass.any(axis=1)):
+        pcs[bass[midi], 12 + (midi + shift) % 12] = 1.0
+    return pcs
+
+
+def _pad(seqs, max_len):
+    x = np.zeros((len(seqs), max_len, seqs[0].shape[1]), dtype=np.float32)
+    m = np.zeros((len(seqs), max_len), dtype=bool)
+    for i, s in enumerate(seqs):
+        n = min(len(s), max_len)
+        x[i, :n], m[i, :n] = s[:n], True
+    return x, m
+
+
+def mode_data(*, step: float = 1.0, max_len: int = 96, n_transposes: int = 6, seed: int = 0) -> ModeData:
+    """Chorales as pitch-class frames with their mode; training pieces also transposed.
+
+    Parameters
+    ----------
+    step : float
+        Frame length in quarter notes.
+    max_len : int
+        Frames kept per piece (longer pieces are cut).
+    n_transposes : int
+        Each training piece appears in this many distinct keys: its own and random
+        (seeded) shifts, so every key is covered (augmentation; test pieces stay as written).
+    seed : int
+        Seeds the choice of shifts.
+
+    Examples
+    --------
+    >>> d = mode_data()
+    >>> d.x_train.shape[0] == 6 * 299, d.x_test.shape[0], d.x_test.shape[2]
+    (True, 110, 24)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import load_chorales
+
+    train, test = load_chorales("train"), load_chorales("val") + load_chorales("test")
+    check(isinstance(n_transposes, int) and 1 <= n_transposes <= 12, "n_transposes", n_transposes,
+          "an integer in 1..12")
+    rng = np.random.default_rng(seed)
+    shifts = [[0] + list(rng.choice(np.arange(1, 12), n_transposes - 1, replace=False)) for _ in train]
+    tr = [(_mode_frames(p, step, int(s)), int(p.key_mode == "minor")) for p, ss in zip(train, shifts) for s in ss]
+    te = [(_mode_frames(p, step), int(p.key_mode == "minor")) for p in test]
+    xtr, mtr = _pad([a for a, _ in tr], max_len)
+    xte, mte = _pad([a for a, _ in te], max_len)
+    return ModeData(xtr, mtr, np.array([b for _, b in tr]), xte, mte, np.array([b for _, b in te]),
+                    test, step)
+
+
+class ModeNet(nn.Module):
+    """Frames -> local context (two 1-D convolutions) -> token attention (or mean) -> major/minor.
+
+    Forward
+    -------
+    x (B, N, 24), mask (B, N) -> logits (B, 2); ``self.last_weights`` (B, N).
+
+    Examples
+    --------
+    >>> ModeNet()(torch.randn(2, 30, 24), torch.ones(2, 30, dtype=torch.bool)).shape
+    torch.Size([2, 2])
+    """
+
+    def __init__(self, *, attention: bool = True, d_model: int = 32):
+        super().__init__()
+        self.embed = nn.Linear(24, d_model)
+        self.conv = nn.Sequential(nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU(),
+                                  nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU())
+        self.attention = TokenAttention(d_model, d_hidden=32) if attention else None
+        self.head = nn.Linear(d_model, 2)
+        self.last_weights = None
+
+    def forward(self, x, mask):
+        h = self.conv(self.embed(x).transpose(1, 2)).transpose(1, 2)     # (B, N, D)
+        if self.attention is not None:
+            pooled, w = self.attention(h, mask)
+        else:
+            w = mask.float() / mask.float().sum(1, keepdim=True).clamp_min(1)
+            pooled = torch.einsum("bn,bnd->bd", w, h)
+        self.last_weights = w.detach()
+        return self.head(pooled)
+
+
+def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int = 0, device=None,
+                          progress: bool = False, data: ModeData | None = None) -> DemoResult:
+    """Train the major/minor classifier and measure it on the test chorales.
+
+    Returns
+    -------
+    DemoResult
+        ``chance`` is the test accuracy of always answering the training set's majority
+        mode; ``extra['balanced_accuracy']`` the mean of the per-mode accuracies.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    data = data or mode_data()
+    device = get_device(device)
+    seed_everything(seed)
+    model = ModeNet(attention=attention)
+    with _small_model_threads(device):
+        hist = fit(model, (data.x_train, data.mask_train, data.y_train), epochs=epochs, lr=5e-3, batch_size=64,
+                   seed=seed, device=device, progress=progress, desc="mode")
+        out = predict(model, (data.x_test, data.mask_test), device=device)
+    pred = out.argmax(-1).numpy()
+    acc = float(np.mean(pred == data.y_test))
+    bal = float(np.mean([np.mean(pred[data.y_test == c] == c) for c in (0, 1)]))
+    return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data, {"balanced_accuracy": bal})
+
+
+# ----------------------------------------------------------------------------------------
+# 3. Soprano -> bass, sequence to sequence with attention
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class BassData:
+    """Aligned soprano/bass token windows (eighth notes; tokens of :func:`musynth_lab.data.melody_tokens`).
+
+    ``src_*``, ``tgt_*`` ``(n, window)`` int64; the decoder input is ``tgt`` shifted right
+    behind a start token ``bos`` (= the vocabulary size). ``pieces_test`` the test chorales
+    whose windows are in ``src_test`` (``window_piece`` gives each window's piece index and
+    start step).
+    """
+
+    src_train: np.ndarray
+    tgt_train: np.ndarray
+    src_test: np.ndarray
+    tgt_test: np.ndarray
+    pieces_test: list
+    window_piece: np.ndarray
+    window: int
+    step: float
+    vocab: int
+    bos: int
+
+
+def _windows(pieces, window, hop, transposes):
+    from ..errors import ParameterError
+
+    src, tgt, where = [], [], []
+    for pi, p in enumerate(pieces):
+        for tr in transposes:
+            try:
+                s = p.melody_tokens(part="S", transpose=tr)
+                b = p.melody_tokens(part="B", transpose=tr)
+            except ParameterError:
+                continue
+            n = min(len(s), len(b))
+            for start in range(0, max(1, n - window + 1), hop):
+                if start + window > n:
+                    break
+                src.append(s[start:start + window])
+                tgt.append(b[start:start + window])
+                where.append((pi, start))
+    return np.array(src, dtype=np.int64), np.array(tgt, dtype=np.int64), np.array(where, dtype=np.int64)
+
+
+def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
+    """Soprano and bass of the chorales as aligned 4-bar windows of eighth-note tokens.
+
+    Training windows overlap by half and come from the train pieces in the given
+    transpositions; test windows do not overlap and come untransposed from the test pieces.
+
+    Examples
+    --------
+    >>> d = bass_data()
+    >>> d.src_train.shape[1], d.src_test.shape == d.tgt_test.shape
+    (32, True)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import N_MELODY_TOKENS, load_chorales
+
+    train, test = load_chorales("train"), load_chorales("test")
+    s_tr, t_tr, _ = _windows(train, window, window // 2, transposes)
+    s_te, t_te, where = _windows(test, window, window, (0,))
+    return BassData(s_tr, t_tr, s_te, t_te, test, where, window, 0.5, N_MELODY_TOKENS, N_MELODY_TOKENS)
+
+
+class Seq2SeqAttention(nn.Module):
+    """A GRU encoder-decoder with additive (Bahdanau) attention, in Luong's arrangement.
+
+    Encoder: embedding + bidirectional GRU over the soprano. Decoder: embedding + GRU over
+    the bass so far (teacher forcing in training, one step at a time in
+    :func:`greedy_bass`); at each step its state queries the encoder states with
+    :class:`musynth_lab.attention.AdditiveScore`, and ``[state; context]`` predicts the next
+    token. With ``attention=False`` the context is the encoder's final state at every step
+    (the classic fixed-vector seq2seq, the baseline).
+
+    Forward
+    -------
+    src (B, n), tgt_in (B, m) -> logits (B, m, vocab); ``self.last_weights`` (B, m, n).
+
+    Examples
+    --------
+    >>> net = Seq2SeqAttention(51)
+    >>> net(torch.zeros(2, 8, dtype=torch.long), torch.zeros(2, 8, dtype=torch.long)).shape
+    torch.Size([2, 8, 51])
+    """
+
+    def __init__(self, vocab: int, *, d: int = 32, attention: bool = True):
+        super().__init__()
+        self.vocab = vocab
+        self.src_embed = nn.Embedding(vocab, d)
+        self.tgt_embed = nn.Embedding(vocab + 1, d)                 # + start token
+        self.encoder = nn.GRU(d, d, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * d, d)
+        self.decoder = nn.GRU(d, d, batch_first=True)
+        self.score = AdditiveScore(d, 2 * d, d) if attention else None
+        self.out = nn.Sequential(nn.Linear(3 * d, d), nn.Tanh(), nn.Linear(d, vocab))
+        self.last_weights = None
+
+    def encode(self, src):
+        enc, h = self.encoder(self.src_embed(src))                  # (B, n, 2d), (2, B, d)
+        final = torch.cat([h[0], h[1]], -1)                         # (B, 2d)
+        return enc, final, torch.tanh(self.bridge(final))[None]     # h0 (1, B, d)
+
+    def step(self, enc, final, keys, dec_states):
+        """Context and logits for decoder states (B, m, d)."""
+        if self.score is not None:
+            w = masked_softmax(self.score(dec_states, None, keys_projected=keys))   # (B, m, n)
+            ctx = w @ enc
+        else:
+            w = None
+            ctx = final[:, None].expand(-1, dec_states.shape[1], -1)
+        return self.out(torch.cat([dec_states, ctx], -1)), w
+
+    def forward(self, src, tgt_in):
+        enc, final, h0 = self.encode(src)
+        keys = self.score.project_keys(enc) if self.score is not None else None
+        states, _ = self.decoder(self.tgt_embed(tgt_in), h0)        # (B, m, d)
+        logits, w = self.step(enc, final, keys, states)
+        self.last_weights = None if w is None else w.detach()
+        return logits
+
+
+def _seq_loss(logits, target):
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+
+
+def _shift(tgt, bos):
+    return np.concatenate([np.full((len(tgt), 1), bos, dtype=np.int64), tgt[:, :-1]], axis=1)
+
+
+@torch.no_grad()
+def greedy_bass(model: Seq2SeqAttention, src, *, bos: int):
+    """Write a bass under soprano windows one token at a time (greedy).
+
+    Parameters
+    ----------
+    model : Seq2SeqAttention
+    src : array [shape=(B, n)] of soprano tokens
+    bos : int
+        The start token (``BassData.bos``).
+
+    Returns
+    -------
+    tokens : np.ndarray [shape=(B, n)]
+    alignment : np.ndarray [shape=(B, n, n)] or None
+        Row ``t``: the attention over the soprano positions when bass token ``t`` was chosen.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    model.eval()
+    dev = next(model.parameters()).device
+    src = torch.as_tensor(np.asarray(src), dtype=torch.long, device=dev)
+    enc, final, h = model.encode(src)
+    keys = model.score.project_keys(enc) if model.score is not None else None
+    tok = torch.full((src.shape[0], 1), bos, dtype=torch.long, device=dev)
+    out, align = [], []
+    for _ in range(src.shape[1]):
+        state, h = model.decoder(model.tgt_embed(tok), h)
+        logits, w = model.step(enc, final, keys, state)
+        tok = logits.argmax(-1)
+        out.append(tok)
+        if w is not None:
+            align.append(w)
+    tokens = torch.cat(out, 1).cpu().numpy()
+    return tokens, (torch.cat(align, 1).cpu().numpy() if align else None)
+
+
+def _token_accuracy(outputs, targets):
+    return float((outputs.argmax(-1) == targets).float().mean())
+
+
+def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int = 0, device=None,
+                          progress: bool = False, data: BassData | None = None) -> DemoResult:
+    """Train the soprano -> bass model and measure it on the test chorales.
+
+    Returns
+    -------
+    DemoResult
+        ``test_accuracy``: teacher-forced next-token accuracy on the test windows;
+        ``chance``: always the training set's most common bass token;
+        ``extra['onset_accuracy']``: the same, counted only where the true bass starts a
+        note (the pitch choices); ``extra['greedy_pitch_class_accuracy']``: pitch class of
+        the greedily generated bass against the true bass, over steps where both sound.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import MELODY_LOW
+
+    data = data or bass_data()
+    device = get_device(device)
+    seed_everything(seed)
+    model = Seq2SeqAttention(data.vocab, attention=attention)
+    with _small_model_threads(device):
+        hist = fit(model, (data.src_train, _shift(data.tgt_train, data.bos), data.tgt_train), loss_fn=_seq_loss,
+                   epochs=epochs, lr=6e-3, batch_size=64, seed=seed, device=device, progress=progress, desc="bass")
+        out = predict(model, (data.src_test, _shift(data.tgt_test, data.bos)), device=device)
+        gen, _ = greedy_bass(model, data.src_test, bos=data.bos)
+    pred = out.argmax(-1).numpy()
+    acc = float(np.mean(pred == data.tgt_test))
+    onset = data.tgt_test >= 2
+    onset_acc = float(np.mean(pred[onset] == data.tgt_test[onset]))
+    pc_true = _sounding_pc(data.tgt_test, MELODY_LOW)
+    pc_gen = _sounding_pc(gen, MELODY_LOW)
+    both = (pc_true >= 0) & (pc_gen >= 0)
+    pc_acc = float(np.mean(pc_true[both] == pc_gen[both])) if both.any() else 0.0
+    return DemoResult(model, hist, acc, _chance(data.tgt_train.ravel(), data.tgt_test.ravel()), data,
+                      {"onset_accuracy": onset_acc, "greedy_pitch_class_accuracy": pc_acc, "generated": gen})
+
+
+def _sounding_pc(tokens, low):
+    """Pitch class sounding at each step of token rows (-1 where silent)."""
+    tokens = np.asarray(tokens)
+    out = np.full(tokens.shape, -1, dtype=np.int64)
+    for i, row in enumerate(tokens):
+        cur = -1
+        for j, t in enumerate(row):
+            if t >= 2:
+                cur = (int(t) - 2 + low) % 12
+            elif t == 0:
+                cur = -1
+            out[i, j] = cur
+    return out
