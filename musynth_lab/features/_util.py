@@ -103,3 +103,25 @@ def flatten(x: torch.Tensor, keep: int):
     """Reshape ``(..., *last keep dims)`` to ``(batch, *last)``; return it and the leading shape."""
     lead = tuple(x.shape[: x.ndim - keep])
     return x.reshape((-1,) + tuple(x.shape[x.ndim - keep:])), lead
+
+
+def map_blocks(fn, x: torch.Tensor, step: int) -> list:
+    """``[fn(x[i:i + step]) for i in range(0, len(x), step)]``, the blocks spread over CPU threads.
+
+    With one torch thread the blocks run in order (cache-sized blocks are what make the
+    STFT-based features fast). With ``n > 1`` threads each of ``n`` Python workers runs its
+    blocks with single-threaded torch kernels (torch releases the GIL inside them): batch
+    parallelism instead of many small parallel regions, whose barriers are costly.
+    """
+    starts = list(range(0, x.shape[0], step))
+    n = torch.get_num_threads()
+    if n <= 1 or len(starts) <= 1:
+        return [fn(x[i:i + step]) for i in starts]
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(max_workers=min(n, len(starts))) as pool:
+            return list(pool.map(lambda i: fn(x[i:i + step]), starts))
+    finally:
+        torch.set_num_threads(n)

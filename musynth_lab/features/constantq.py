@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from ..errors import ParameterError, check
 from . import filterbanks as fb
-from ._util import audio_in, check_int, check_sr, out, spec_in
+from ._util import audio_in, check_int, check_sr, map_blocks, out, spec_in
 
 __all__ = ["cqt", "vqt", "chroma_cqt", "cqt_frequencies", "halve_rate"]
 
@@ -294,7 +294,7 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     check(fmin > 0, "fmin", fmin, "a positive frequency in Hz")
     flat = x.reshape(-1, x.shape[-1])
     if tuning is None:
-        tunings = [estimate_tuning(flat[i], sr=sr, bins_per_octave=bins_per_octave) for i in range(len(flat))]
+        tunings = map_blocks(lambda f: estimate_tuning(f[0], sr=sr, bins_per_octave=bins_per_octave), flat, 1)
         if len(set(tunings)) > 1:
             parts = [_vqt(flat[i], sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
                           bins_per_octave=bins_per_octave, tuning=tunings[i], filter_scale=filter_scale, norm=norm,
@@ -303,6 +303,15 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
             V = torch.stack(parts).reshape(x.shape[:-1] + parts[0].shape[-2:])
             return out(y, V)
         tuning = tunings[0]
+    if flat.shape[0] > 1 and torch.get_num_threads() > 1 and flat.device.type == "cpu" and not flat.requires_grad:
+        # batch parallelism over CPU threads (see map_blocks)
+        step = -(-flat.shape[0] // torch.get_num_threads())
+        parts = map_blocks(lambda c: _vqt(c, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
+                                          bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale,
+                                          norm=norm, sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode,
+                                          cqt_mode=cqt_mode), flat, step)
+        V = torch.cat(parts, dim=0)
+        return out(y, V.reshape(x.shape[:-1] + V.shape[-2:]))
     n_octaves = int(np.ceil(float(n_bins) / bins_per_octave))
     n_filters = min(bins_per_octave, n_bins)
     fmin_t = fmin * 2.0 ** (tuning / bins_per_octave)

@@ -22,7 +22,7 @@ import torch
 
 from ..errors import ParameterError, check
 from . import filterbanks as fb
-from ._util import audio_in, check_fmax, check_int, check_sr, out, spec_in
+from ._util import audio_in, check_fmax, check_int, check_sr, map_blocks, out, spec_in
 from .transforms import _pad_center, _power_to_db, _stft_args
 
 __all__ = [
@@ -50,10 +50,9 @@ def _spectrogram_ft(x: torch.Tensor, *, n_fft: int, hop_length: int, window: tor
                              "(or center=True, which pads the signal)")
     frames = xb.unfold(-1, n_fft, hop_length)  # (B, T, n_fft) view
     B, T = frames.shape[0], frames.shape[1]
-    step = B if x.device.type != "cpu" or x.requires_grad else max(1, _CHUNK_ELEMENTS // max(1, T * n_fft))
-    parts = []
-    for b0 in range(0, B, step):
-        Z = torch.fft.rfft(frames[b0:b0 + step] * window, dim=-1)  # (b, T, F)
+
+    def block(fr):
+        Z = torch.fft.rfft(fr * window, dim=-1)  # (b, T, F)
         if power == 2.0:
             R = torch.view_as_real(Z)
             P = R[..., 0].square().addcmul_(R[..., 1], R[..., 1])
@@ -62,7 +61,13 @@ def _spectrogram_ft(x: torch.Tensor, *, n_fft: int, hop_length: int, window: tor
         else:
             P = Z.abs().pow(power)
         P = P.transpose(-1, -2).contiguous()  # (b, F, T): bins-major for the filterbanks
-        parts.append(P if reduce is None else reduce(P))
+        return P if reduce is None else reduce(P)
+
+    if x.device.type != "cpu" or x.requires_grad:
+        parts = [block(frames)]
+    else:
+        step = max(1, _CHUNK_ELEMENTS // max(1, T * n_fft))
+        parts = map_blocks(block, frames, step)
     S = parts[0] if len(parts) == 1 else torch.cat(parts, dim=0)
     return S.reshape(lead + S.shape[-2:])
 
@@ -225,7 +230,7 @@ def chroma_stft(y=None, *, sr: float, S=None, norm=np.inf, n_fft: int = 2048, ho
                                  center=center, pad_mode=pad_mode, power=2.0)
     flat = P.reshape((-1,) + P.shape[-2:])
     if tuning is None:
-        tunings = [_estimate_tuning_t(flat[i], sr=sr, n_fft=n_fft, bins_per_octave=n_chroma) for i in range(len(flat))]
+        tunings = map_blocks(lambda f: _estimate_tuning_t(f[0], sr=sr, n_fft=n_fft, bins_per_octave=n_chroma), flat, 1)
     else:
         tunings = [float(tuning)] * len(flat)
     outs = []
