@@ -121,7 +121,9 @@ def map_blocks(fn, x: torch.Tensor, step: int) -> list:
 
     torch.set_num_threads(1)
     try:
-        with ThreadPoolExecutor(max_workers=min(n, len(starts))) as pool:
+        # OpenMP's thread count is per calling thread: set it in each worker too
+        with ThreadPoolExecutor(max_workers=min(n, len(starts)), initializer=torch.set_num_threads,
+                                initargs=(1,)) as pool:
             return list(pool.map(lambda i: fn(x[i:i + step]), starts))
     finally:
         torch.set_num_threads(n)

@@ -296,11 +296,19 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     if tuning is None:
         tunings = map_blocks(lambda f: estimate_tuning(f[0], sr=sr, bins_per_octave=bins_per_octave), flat, 1)
         if len(set(tunings)) > 1:
-            parts = [_vqt(flat[i], sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
-                          bins_per_octave=bins_per_octave, tuning=tunings[i], filter_scale=filter_scale, norm=norm,
+            # group the items that share a tuning (the kernels depend on it), one batched call per group
+            groups: dict = {}
+            for i, tun in enumerate(tunings):
+                groups.setdefault(tun, []).append(i)
+            V = None
+            for tun, idx in groups.items():
+                Vg = _vqt(flat[idx], sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
+                          bins_per_octave=bins_per_octave, tuning=tun, filter_scale=filter_scale, norm=norm,
                           sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode, cqt_mode=cqt_mode)
-                     for i in range(len(flat))]
-            V = torch.stack(parts).reshape(x.shape[:-1] + parts[0].shape[-2:])
+                if V is None:
+                    V = Vg.new_empty((flat.shape[0],) + Vg.shape[1:])
+                V[idx] = Vg
+            V = V.reshape(x.shape[:-1] + V.shape[-2:])
             return out(y, V)
         tuning = tunings[0]
     if flat.shape[0] > 1 and torch.get_num_threads() > 1 and flat.device.type == "cpu" and not flat.requires_grad:
