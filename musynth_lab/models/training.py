@@ -65,6 +65,23 @@ class History:
         return ax
 
 
+class _single_thread:
+    """Run tiny-tensor loops (RL rollouts, meta-learning inner steps) on one CPU thread.
+
+    Intra-op threads only add synchronisation cost to ops on a few hundred numbers, and on a
+    busy machine that cost dominates; the previous thread count is restored on exit.
+    """
+
+    def __enter__(self):
+        self._n = torch.get_num_threads()
+        torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self._n)
+        return False
+
+
 def _as_tensors(data, name: str) -> tuple[torch.Tensor, ...]:
     if not isinstance(data, (tuple, list)) or len(data) < 1:
         raise ParameterError(f"{name}: expected a tuple (inputs, targets) of equally long arrays or tensors")

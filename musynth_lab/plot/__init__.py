@@ -10,6 +10,11 @@ __all__ = ["waveform", "spectrogram", "piano_roll", "spectrum"]
 from .features import chromagram, feature_curve, gv_bars, timing_bars  # chapter 3
 __all__ += ["chromagram", "feature_curve", "gv_bars", "timing_bars"]
 
+from .deep import (adaptation_curves, channel_response, cnn_filters, confusion, feature_maps,  # chapter 1b
+                   frame_labels, melody)
+__all__ += ["adaptation_curves", "channel_response", "cnn_filters", "confusion", "feature_maps", "frame_labels",
+            "melody"]
+
 from .encoding import chord_timeline, embedding_map, latent_path, posteriorgram, transition_matrix  # chapter 4
 __all__ += ["chord_timeline", "embedding_map", "latent_path", "posteriorgram", "transition_matrix"]
 

@@ -1,0 +1,387 @@
+"""Transfer learning and meta-learning (the source's "元学习"), on a few notes of an unheard instrument.
+
+Source section 2(2)(d): "元学习：使用预训练模型作为参数初始化…再使用少量数据进行fine-tuning" (meta-learning:
+initialise from a pretrained model, then fine-tune on a little data). What it describes is
+**transfer learning** (迁移学习): train one model on plenty of data from related tasks, then
+fine-tune it on the few examples of the new task. **Meta-learning** (元学习, "learning to
+learn") is something else: it optimises the starting point itself *for how well it adapts*,
+across many small tasks (MAML, Finn et al. 2017; its first-order cousin Reptile, Nichol et
+al. 2018). This module does both on the same problem, so they can be compared:
+
+* the task: name the pitch class (C, C#, ..., B) of a note played by one instrument, from
+  its time-averaged constant-Q spectrum (:func:`pitch_class_features`);
+* the new task: an instrument held out from everything, with ``shots`` labelled notes per
+  pitch class (:func:`few_shot_split`); its other notes are the test set;
+* **scratch**: a fresh :class:`PitchClassNet` trained only on those few notes;
+* **transfer**: :func:`pretrain` on the other nine instruments, then :func:`adapt` (fine-tune);
+* **meta-learning**: :func:`reptile` over the other nine instruments (one task per
+  instrument), then the same :func:`adapt`.
+
+Chapter: notebooks/01b_deep_learning.ipynb
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..audio import get_device, seed_everything, to_numpy
+from ..errors import ParameterError, check
+from .cnn import _call
+from .training import _single_thread
+
+__all__ = [
+    "pitch_class_features", "few_shot_split", "PitchClassNet", "pretrain", "adapt", "reptile",
+    "train_from_scratch", "evaluate", "TransferResult", "compare_transfer",
+]
+
+N_BINS = 84
+
+
+def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
+    """Time-averaged log constant-Q spectrum of each note: a semitone per bin from C1.
+
+    Parameters
+    ----------
+    audio : np.ndarray [shape=(n_notes, n_samples)]
+    sr : int
+    seconds : float
+        Length analysed from the onset.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_notes, 84)], float32
+        dB relative to each note's peak bin, mapped from [-80, 0] dB to [0, 1]. Bin ``k``
+        is MIDI pitch ``24 + k``.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_notes
+    >>> n = load_notes(instrument="flute", pitch=69, velocity=110)
+    >>> int(pitch_class_features(n.audio, sr=n.sr)[0].argmax()) + 24   # the strongest bin is A4
+    69
+    """
+    import librosa
+
+    a = np.asarray(to_numpy(audio), dtype=np.float32)
+    if a.ndim == 1:
+        a = a[None]
+    n = int(round(seconds * sr))
+    check(a.ndim == 2 and len(a) > 0 and a.shape[1] >= n > 0, "audio", a,
+          f"a non-empty (n_notes, n_samples >= {n}) array")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # librosa: short signals in the lowest octaves
+        C = np.abs(_call("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
+                         n_bins=N_BINS, bins_per_octave=12)).mean(-1)           # (n_notes, 84)
+    db = 20 * np.log10(np.maximum(C, 1e-10))
+    return (np.maximum(db - db.max(-1, keepdims=True), -80.0) / 80.0 + 1.0).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=2)
+def _bundle(seconds: float = 0.5):
+    from ..data import load_notes
+
+    notes = load_notes()
+    X = pitch_class_features(notes.audio, sr=notes.sr, seconds=seconds)
+    return notes, X
+
+
+def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Support and query indices for one instrument: ``shots`` notes per pitch class, and the rest.
+
+    Parameters
+    ----------
+    notes : NoteSet
+    instrument : str
+    shots : int
+        Labelled notes per pitch class (the bundled set has 4 per class: 2 octaves x 2
+        velocities), so 1..3.
+    seed : int
+        Which notes are drawn.
+
+    Returns
+    -------
+    support, query : np.ndarray of int
+        Indices into ``notes``; ``12 * shots`` and ``48 - 12 * shots`` of them.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_notes
+    >>> s, q = few_shot_split(load_notes(), "clarinet", shots=1)
+    >>> len(s), len(q)
+    (12, 36)
+    """
+    from ..data import INSTRUMENT_FAMILIES
+
+    if instrument not in INSTRUMENT_FAMILIES:
+        raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
+    idx = np.flatnonzero(notes.instrument == instrument)
+    check(len(idx) > 0, "instrument", instrument, "an instrument present in notes")
+    pcs = notes.pitch[idx] % 12
+    per_class = min(np.bincount(pcs, minlength=12))
+    check(isinstance(shots, (int, np.integer)) and 1 <= shots < per_class, "shots", shots,
+          f"an integer in 1..{per_class - 1} (notes per pitch class minus one, so some remain to test on)")
+    rng = np.random.default_rng(seed)
+    support = np.concatenate([rng.choice(idx[pcs == c], size=int(shots), replace=False) for c in range(12)])
+    query = np.setdiff1d(idx, support)
+    return np.sort(support), query
+
+
+class PitchClassNet(nn.Module):
+    """Two 1-D convolutions along log-frequency, then a linear layer: ``(batch, 84) -> (batch, 12)`` logits.
+
+    The first kernel spans 25 semitones, enough to see a fundamental with its 2nd, 3rd and
+    4th harmonics (+12, +19, +24 semitones). No batch norm, so Reptile's weight averaging
+    is all there is to the model's state.
+
+    Examples
+    --------
+    >>> PitchClassNet()(torch.zeros(3, 84)).shape
+    torch.Size([3, 12])
+    """
+
+    def __init__(self, n_bins: int = N_BINS, *, channels: int = 16, hidden: int = 64):
+        super().__init__()
+        check(int(n_bins) >= 25, "n_bins", n_bins, "at least 25 semitone bins")
+        self.n_bins = int(n_bins)
+        self.features = nn.Sequential(
+            nn.Conv1d(1, channels, 25, padding=12), nn.ReLU(),
+            nn.Conv1d(channels, channels, 5, padding=2), nn.ReLU(), nn.MaxPool1d(2),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(channels * (self.n_bins // 2), hidden), nn.ReLU(),
+                                  nn.Linear(hidden, 12))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 2 or x.shape[-1] != self.n_bins:
+            raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, {self.n_bins})")
+        return self.head(self.features(x.unsqueeze(1)))            # (batch, 12)
+
+
+def _xy(notes, X, idx):
+    idx = np.asarray(idx)
+    check(idx.size > 0, "indices", idx, "at least one example")
+    return np.asarray(X[idx], dtype=np.float32), (notes.pitch[idx] % 12).astype(np.int64)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, X, y, *, device=None) -> float:
+    """Accuracy of ``model`` on ``(X, y)``."""
+    from .training import predict
+
+    check(len(X) > 0 and len(X) == len(y), "X", X, "a non-empty array with one label per row")
+    return float((predict(model, X, device=device).argmax(-1).numpy() == np.asarray(y)).mean())
+
+
+def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: int = 0, device=None) -> nn.Module:
+    """A copy of ``model`` after ``steps`` full-batch SGD steps on ``(X, y)``: fine-tuning.
+
+    Used for fine-tuning the pretrained net, for adapting Reptile's start, and as
+    :func:`reptile`'s inner loop. The few SGD steps are written out here rather than run
+    through :func:`musynth_lab.models.fit`, because they are the algorithm being taught and
+    run thousands of times inside :func:`reptile`.
+
+    Examples
+    --------
+    >>> net = PitchClassNet()
+    >>> X, y = np.random.rand(12, 84).astype("float32"), np.arange(12)
+    >>> evaluate(adapt(net, X, y, steps=60, lr=0.1), X, y) > evaluate(net, X, y)
+    True
+    """
+    check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive integer")
+    check(lr > 0, "lr", lr, "a positive learning rate")
+    check(len(X) > 0 and len(X) == len(y), "X", X, "a non-empty array with one label per row")
+    device = get_device(device)
+    new = copy.deepcopy(model).to(device)
+    new.train()
+    Xt = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32), device=device)
+    yt = torch.as_tensor(np.asarray(to_numpy(y), dtype=np.int64), device=device)
+    with _single_thread():
+        for _ in range(int(steps)):
+            loss = nn.functional.cross_entropy(new(Xt), yt)
+            grads = torch.autograd.grad(loss, list(new.parameters()))
+            with torch.no_grad():
+                for p, g in zip(new.parameters(), grads):
+                    p.sub_(lr * g)
+    new.eval()
+    return new
+
+
+def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 0, device=None) -> PitchClassNet:
+    """A fresh :class:`PitchClassNet` trained (Adam, full batch) on the few examples only."""
+    from .training import fit
+
+    torch.manual_seed(seed)
+    net = PitchClassNet()
+    fit(net, (X, y), epochs=int(steps), batch_size=len(X), lr=lr, seed=seed, device=device, progress=False)
+    return net
+
+
+def _check_holdout(instrument):
+    from ..data import INSTRUMENT_FAMILIES
+
+    if instrument not in INSTRUMENT_FAMILIES:
+        raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
+
+
+def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0, device=None,
+             progress: bool = True):
+    """Transfer learning's first half: a :class:`PitchClassNet` trained on every instrument but ``exclude``.
+
+    Returns
+    -------
+    model : PitchClassNet
+    history : History
+    """
+    from .training import fit
+
+    _check_holdout(exclude)
+    notes, X = _bundle()
+    idx = np.flatnonzero(notes.instrument != exclude)
+    Xs, ys = _xy(notes, X, idx)
+    torch.manual_seed(seed)
+    net = PitchClassNet()
+    hist = fit(net, (Xs, ys), epochs=epochs, lr=lr, batch_size=32, seed=seed, device=device, progress=progress,
+               desc="pretraining")
+    return net, hist
+
+
+def reptile(exclude: str, *, meta_iterations: int = 400, inner_steps: int = 5, inner_lr: float = 0.05,
+            meta_lr: float = 0.5, task_size: int = 24, seed: int = 0, device=None, progress: bool = True):
+    """Meta-learning with Reptile (Nichol, Achiam & Schulman 2018) over instruments.
+
+    Each meta-iteration draws a task (one instrument other than ``exclude``) and
+    ``task_size`` of its notes, adapts a copy of the weights ``phi`` with ``inner_steps``
+    SGD steps (:func:`adapt`) to ``phi'``, and moves the start towards the adapted weights:
+    ``phi <- phi + eps * (phi' - phi)``, ``eps`` falling linearly from ``meta_lr`` to 0.
+    The start is thereby optimised for *how well a few steps adapt it*, which is what
+    makes this meta-learning and not pretraining.
+
+    Returns
+    -------
+    model : PitchClassNet
+        The meta-learned start.
+    history : list of float
+        Query accuracy of the adapted copy on its own task's other notes, per iteration.
+
+    Examples
+    --------
+    >>> net, hist = reptile("flute", meta_iterations=3, progress=False)
+    >>> len(hist)
+    3
+    """
+    from tqdm.auto import tqdm
+
+    _check_holdout(exclude)
+    check(isinstance(meta_iterations, (int, np.integer)) and meta_iterations > 0, "meta_iterations",
+          meta_iterations, "a positive integer")
+    check(0 < meta_lr <= 1, "meta_lr", meta_lr, "a step in (0, 1]")
+    notes, X = _bundle()
+    tasks = [i for i in sorted(set(notes.instrument.tolist())) if i != exclude]
+    rng = np.random.default_rng(seed)
+    seed_everything(seed)
+    device = get_device(device)
+    net = PitchClassNet().to(device)
+    hist = []
+    bar = tqdm(range(int(meta_iterations)), desc="Reptile", disable=not progress, leave=False)
+    for it in bar:
+        task = tasks[rng.integers(len(tasks))]
+        idx = np.flatnonzero(notes.instrument == task)
+        pick = rng.permutation(idx)
+        Xs, ys = _xy(notes, X, pick[:task_size])
+        fast = adapt(net, Xs, ys, steps=inner_steps, lr=inner_lr, seed=seed + it, device=device)
+        eps = meta_lr * (1 - it / meta_iterations)
+        with torch.no_grad():
+            for p, q in zip(net.parameters(), fast.parameters()):
+                p.add_(eps * (q - p))
+        if task_size < len(pick):
+            hist.append(evaluate(fast, *_xy(notes, X, pick[task_size:]), device=device))
+    net.eval()
+    return net, hist
+
+
+@dataclass
+class TransferResult:
+    """What :func:`compare_transfer` returns: query accuracy of each start after adaptation.
+
+    Attributes
+    ----------
+    instrument : str
+        The held-out instrument.
+    shots : int
+        Labelled notes per pitch class used for adaptation (``12 * shots`` in all).
+    scratch, zero_shot, fine_tuned, meta_zero_shot, meta_adapted : float
+        Accuracy on the held-out instrument's other notes: a net trained from scratch on the
+        few notes; the pretrained net before and after fine-tuning; Reptile's start before
+        and after the same adaptation.
+    chance : float
+        1/12.
+    curves : dict of str -> list of float
+        Query accuracy after 0, 1, 2, ... adaptation steps for 'pretrained' and 'meta'.
+    """
+
+    instrument: str
+    shots: int
+    scratch: float
+    zero_shot: float
+    fine_tuned: float
+    meta_zero_shot: float
+    meta_adapted: float
+    chance: float = 1 / 12
+    curves: dict = field(default_factory=dict, repr=False)
+    models: dict = field(default_factory=dict, repr=False)
+
+
+def compare_transfer(instrument: str = "clarinet", *, shots: int = 1, adapt_steps: int = 20, adapt_lr: float = 0.02,
+                     pretrain_epochs: int = 30, meta_iterations: int = 400, seed: int = 0, device=None,
+                     progress: bool = True, pretrained=None, meta=None) -> TransferResult:
+    """Scratch vs transfer (pretrain + fine-tune) vs meta-learning (Reptile + adapt) on a held-out instrument.
+
+    Parameters
+    ----------
+    instrument : str
+        Held out from pretraining and meta-training; its ``12 * shots`` support notes adapt
+        each start, its other notes test them.
+    shots : int
+        Labelled notes per pitch class (1..3).
+    adapt_steps, adapt_lr : SGD fine-tuning of both starts (:func:`adapt`).
+    pretrain_epochs, meta_iterations : the two starts' training.
+    pretrained, meta : PitchClassNet, optional
+        Reuse starts already trained with the same ``instrument`` held out.
+
+    Returns
+    -------
+    TransferResult
+
+    Examples
+    --------
+    >>> r = compare_transfer("flute", pretrain_epochs=1, meta_iterations=2, adapt_steps=2, progress=False)
+    >>> r.instrument, r.shots, 0 <= r.scratch <= 1
+    ('flute', 1, True)
+    """
+    _check_holdout(instrument)
+    notes, X = _bundle()
+    support, query = few_shot_split(notes, instrument, shots=shots, seed=seed)
+    Xs, ys = _xy(notes, X, support)
+    Xq, yq = _xy(notes, X, query)
+    device = get_device(device)
+    if pretrained is None:
+        pretrained, _ = pretrain(instrument, epochs=pretrain_epochs, seed=seed, device=device, progress=progress)
+    if meta is None:
+        meta, _ = reptile(instrument, meta_iterations=meta_iterations, seed=seed, device=device, progress=progress)
+    scratch = train_from_scratch(Xs, ys, seed=seed, device=device)
+    curves = {}
+    for name, start in (("pretrained", pretrained), ("meta", meta)):
+        accs, net = [evaluate(start, Xq, yq, device=device)], start
+        for s in range(int(adapt_steps)):
+            net = adapt(net, Xs, ys, steps=1, lr=adapt_lr, seed=seed + s, device=device)
+            accs.append(evaluate(net, Xq, yq, device=device))
+        curves[name] = accs
+    return TransferResult(instrument, int(shots), evaluate(scratch, Xq, yq, device=device), curves["pretrained"][0],
+                          curves["pretrained"][-1], curves["meta"][0], curves["meta"][-1], curves=curves,
+                          models={"pretrained": pretrained, "meta": meta, "scratch": scratch})
