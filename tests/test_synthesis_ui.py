@@ -40,6 +40,10 @@ def test_generation_panel_rerenders(trigram):
     assert panel.renders == 2 and not np.array_equal(panel.result["tokens"], first)
     panel.controls["strategy"].value = "greedy"
     assert np.array_equal(panel.result["tokens"], greedy(trigram, prompt, steps=12)[0].numpy())
+    panel.controls["strategy"].value = "annealed"
+    geometric = panel.result["tokens"].copy()
+    panel.controls["schedule"].value = "logarithmic"  # stays hot longer: a different melody
+    assert not np.array_equal(panel.result["tokens"], geometric)
     with pytest.raises(ParameterError, match="strategy='best'"):
         render_generation({"trigram": trigram}, prompt, model="trigram", strategy="best")
     with pytest.raises(ParameterError, match="model='gpt'"):

@@ -14,6 +14,7 @@ STRATEGIES = ("greedy", "sample", "top-k", "top-p", "annealed", "beam")
 
 def render_generation(models: dict, prompt, *, model: str, strategy: str, temperature: float = 1.0,
                       top_k: int = 5, top_p: float = 0.9, beam_width: int = 4, steps: int = 32, seed: int = 0,
+                      schedule: str = "geometric",
                       step_q: float = 0.5, key_tonic_pc: int | None = None, key_mode: str = "major",
                       sr: int = 16000, bpm: float = 96.0, instrument: str = "piano"):
     """Generate a melody continuation and render it: the pure function behind the panel.
@@ -26,7 +27,8 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
         Melody tokens to continue.
     model, strategy : str
         A key of ``models``; one of ``greedy``, ``sample``, ``top-k``, ``top-p``, ``annealed``
-        (temperature falls from ``temperature`` to 0.05 over the steps), ``beam``.
+        (temperature falls from ``temperature`` to 0.05 over the steps along ``schedule``:
+        ``'geometric'``, ``'linear'`` or ``'logarithmic'``), ``beam``.
     key_tonic_pc, key_mode : optional
         With ``beam``, the melody must end on a note of the tonic (a constraint); also the key
         for counting rule violations (C major by default).
@@ -57,7 +59,7 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     elif strategy == "top-p":
         seq = sample(m, prompt, steps=steps, temperature=temperature, top_p=top_p, seed=seed)[0]
     elif strategy == "annealed":
-        sched = temperature_schedule("geometric", t_start=max(temperature, 0.05), t_end=0.05, steps=steps)
+        sched = temperature_schedule(schedule, t_start=max(temperature, 0.05), t_end=0.05, steps=steps)
         seq = sample(m, prompt, steps=steps, schedule=sched, seed=seed)[0]
     else:
         final = None
@@ -98,6 +100,7 @@ class GenerationPanel(Panel):
             "temperature": slider("temperature", min=0.05, max=2.0, value=1.0, step=0.05),
             "top_p": slider("top-p", min=0.1, max=1.0, value=0.9, step=0.05),
             "beam_width": slider("beam width", min=1, max=16, value=4, integer=True),
+            "schedule": dropdown("annealing schedule", ["geometric", "linear", "logarithmic"], "geometric"),
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.models, self.prompt, self.fixed = models, prompt, fixed
