@@ -106,24 +106,11 @@ def flatten(x: torch.Tensor, keep: int):
 
 
 def map_blocks(fn, x: torch.Tensor, step: int) -> list:
-    """``[fn(x[i:i + step]) for i in range(0, len(x), step)]``, the blocks spread over CPU threads.
+    """``[fn(x[i:i + step]) for i in range(0, len(x), step)]``: cache-sized blocks, in order.
 
-    With one torch thread the blocks run in order (cache-sized blocks are what make the
-    STFT-based features fast). With ``n > 1`` threads each of ``n`` Python workers runs its
-    blocks with single-threaded torch kernels (torch releases the GIL inside them): batch
-    parallelism instead of many small parallel regions, whose barriers are costly.
+    (A version that spread the blocks over Python worker threads with single-threaded torch
+    kernels was faster at 2 threads in the benchmark but hung a Jupyter kernel once, mixing
+    OpenMP teams across threads; it was removed. Multi-threading is torch's own, inside each
+    block.)
     """
-    starts = list(range(0, x.shape[0], step))
-    n = torch.get_num_threads()
-    if n <= 1 or len(starts) <= 1:
-        return [fn(x[i:i + step]) for i in starts]
-    from concurrent.futures import ThreadPoolExecutor
-
-    torch.set_num_threads(1)
-    try:
-        # OpenMP's thread count is per calling thread: set it in each worker too
-        with ThreadPoolExecutor(max_workers=min(n, len(starts)), initializer=torch.set_num_threads,
-                                initargs=(1,)) as pool:
-            return list(pool.map(lambda i: fn(x[i:i + step]), starts))
-    finally:
-        torch.set_num_threads(n)
+    return [fn(x[i:i + step]) for i in range(0, x.shape[0], step)]

@@ -311,15 +311,6 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
             V = V.reshape(x.shape[:-1] + V.shape[-2:])
             return out(y, V)
         tuning = tunings[0]
-    if flat.shape[0] > 1 and torch.get_num_threads() > 1 and flat.device.type == "cpu" and not flat.requires_grad:
-        # batch parallelism over CPU threads (see map_blocks)
-        step = -(-flat.shape[0] // torch.get_num_threads())
-        parts = map_blocks(lambda c: _vqt(c, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
-                                          bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale,
-                                          norm=norm, sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode,
-                                          cqt_mode=cqt_mode), flat, step)
-        V = torch.cat(parts, dim=0)
-        return out(y, V.reshape(x.shape[:-1] + V.shape[-2:]))
     n_octaves = int(np.ceil(float(n_bins) / bins_per_octave))
     n_filters = min(bins_per_octave, n_bins)
     fmin_t = fmin * 2.0 ** (tuning / bins_per_octave)
