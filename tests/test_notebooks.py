@@ -2,6 +2,9 @@
 
 Budgets (CHAPTERS.md / README): each notebook runs top to bottom in at most 180 s here and
 at most 1.5 GB of resident memory (Binder gives 1 CPU and 2 GB); 00_start_here in 120 s.
+The kernel runs with one math thread (OMP/MKL/OpenBLAS), as on Binder's single CPU; this
+also keeps the timing honest on a shared machine, where oversubscribed thread pools of
+small models slow down many times over.
 Outputs must be stripped in the committed files.
 """
 
@@ -52,8 +55,11 @@ def test_notebook_opens_as_a_lesson(path):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_headless(path, tmp_path):
+def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
+
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(var, "1")  # the kernel inherits the environment
 
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(MEMORY_PROBE))
