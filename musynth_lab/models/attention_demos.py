@@ -390,7 +390,8 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
     -------
     DemoResult
         ``chance`` is the test accuracy of always answering the training set's majority
-        mode; ``extra['balanced_accuracy']`` the mean of the per-mode accuracies.
+        mode; ``extra['balanced_accuracy']`` the mean of the per-mode accuracies;
+        ``extra['test_weights']`` the token attention ``(n_test, max_len)`` on the held-out pieces.
 
     Chapter: notebooks/02_attention.ipynb
     """
@@ -401,11 +402,13 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
     with _small_model_threads(device):
         hist = fit(model, (data.x_train, data.mask_train, data.y_train), epochs=epochs, lr=5e-3, batch_size=64,
                    seed=seed, device=device, progress=progress, desc="mode")
-        out = predict(model, (data.x_test, data.mask_test), device=device)
+        out = predict(model, (data.x_test, data.mask_test), device=device, batch_size=len(data.x_test))
+        test_weights = model.last_weights.cpu().numpy()               # (n_test, max_len), one batch
     pred = out.argmax(-1).numpy()
     acc = float(np.mean(pred == data.y_test))
     bal = float(np.mean([np.mean(pred[data.y_test == c] == c) for c in (0, 1)]))
-    return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data, {"balanced_accuracy": bal})
+    return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data,
+                      {"balanced_accuracy": bal, "test_weights": test_weights})
 
 
 # ----------------------------------------------------------------------------------------
@@ -478,14 +481,18 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
 
 
 class Seq2SeqAttention(nn.Module):
-    """A GRU encoder-decoder with additive (Bahdanau) attention, in Luong's arrangement.
+    """A GRU encoder-decoder with attention over the encoder states, in Luong's arrangement.
 
     Encoder: embedding + bidirectional GRU over the soprano. Decoder: embedding + GRU over
     the bass so far (teacher forcing in training, one step at a time in
-    :func:`greedy_bass`); at each step its state queries the encoder states with
-    :class:`musynth_lab.attention.AdditiveScore`, and ``[state; context]`` predicts the next
-    token. With ``attention=False`` the context is the encoder's final state at every step
-    (the classic fixed-vector seq2seq, the baseline).
+    :func:`greedy_bass`); at each step its state, with a sinusoidal encoding of the step,
+    queries the encoder states, each with an encoding of its position, and
+    ``[state; context]`` predicts the next token. ``score='dot'`` (default) is Luong's
+    "general" score, a scaled dot product of learned projections; ``score='additive'`` is
+    Bahdanau's (:class:`musynth_lab.attention.AdditiveScore`). The positional encodings let
+    the score compare *where* the two steps are, which the alignment needs. With
+    ``attention=False`` the context is the encoder's final state at every step (the classic
+    fixed-vector seq2seq, the baseline).
 
     Forward
     -------
@@ -498,36 +505,57 @@ class Seq2SeqAttention(nn.Module):
     torch.Size([2, 8, 51])
     """
 
-    def __init__(self, vocab: int, *, d: int = 32, attention: bool = True):
+    def __init__(self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot",
+                 d_pos: int = 16, max_len: int = 512):
         super().__init__()
-        self.vocab = vocab
+        from ..attention import sinusoidal_encoding
+        from ..errors import ParameterError
+
+        if score not in ("dot", "additive"):
+            raise ParameterError(f"score={score!r}: expected 'dot' or 'additive'")
+        self.vocab, self.kind = vocab, score
         self.src_embed = nn.Embedding(vocab, d)
         self.tgt_embed = nn.Embedding(vocab + 1, d)                 # + start token
         self.encoder = nn.GRU(d, d, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * d, d)
         self.decoder = nn.GRU(d, d, batch_first=True)
-        self.score = AdditiveScore(d, 2 * d, d) if attention else None
+        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
+        self.attention = attention
+        if attention and score == "dot":
+            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
+        elif attention:
+            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
         self.out = nn.Sequential(nn.Linear(3 * d, d), nn.Tanh(), nn.Linear(d, vocab))
         self.last_weights = None
 
     def encode(self, src):
+        """Encoder states (B, n, 2d), the final state (B, 2d), the decoder's first state, and the keys."""
         enc, h = self.encoder(self.src_embed(src))                  # (B, n, 2d), (2, B, d)
         final = torch.cat([h[0], h[1]], -1)                         # (B, 2d)
-        return enc, final, torch.tanh(self.bridge(final))[None]     # h0 (1, B, d)
+        keys = None
+        if self.attention:
+            pos = self.pe[: src.shape[1]].expand(src.shape[0], -1, -1)
+            k_in = torch.cat([enc, pos], -1)
+            keys = self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
+        return enc, final, torch.tanh(self.bridge(final))[None], keys
 
-    def step(self, enc, final, keys, dec_states):
-        """Context and logits for decoder states (B, m, d)."""
-        if self.score is not None:
-            w = masked_softmax(self.score(dec_states, None, keys_projected=keys))   # (B, m, n)
-            ctx = w @ enc
-        else:
-            w = None
+    def step(self, enc, final, keys, dec_states, start: int = 0):
+        """Logits and attention weights for decoder states (B, m, d) at steps start..start+m-1."""
+        if not self.attention:
             ctx = final[:, None].expand(-1, dec_states.shape[1], -1)
-        return self.out(torch.cat([dec_states, ctx], -1)), w
+            return self.out(torch.cat([dec_states, ctx], -1)), None
+        pos = self.pe[start:start + dec_states.shape[1]].expand(dec_states.shape[0], -1, -1)
+        q_in = torch.cat([dec_states, pos], -1)
+        if self.kind == "dot":
+            q = self.q_proj(q_in)
+            e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
+        else:
+            e = self.score(q_in, None, keys_projected=keys)
+        w = masked_softmax(e)                                       # (B, m, n)
+        return self.out(torch.cat([dec_states, w @ enc], -1)), w
 
     def forward(self, src, tgt_in):
-        enc, final, h0 = self.encode(src)
-        keys = self.score.project_keys(enc) if self.score is not None else None
+        enc, final, h0, keys = self.encode(src)
         states, _ = self.decoder(self.tgt_embed(tgt_in), h0)        # (B, m, d)
         logits, w = self.step(enc, final, keys, states)
         self.last_weights = None if w is None else w.detach()
@@ -564,13 +592,12 @@ def greedy_bass(model: Seq2SeqAttention, src, *, bos: int):
     model.eval()
     dev = next(model.parameters()).device
     src = torch.as_tensor(np.asarray(src), dtype=torch.long, device=dev)
-    enc, final, h = model.encode(src)
-    keys = model.score.project_keys(enc) if model.score is not None else None
+    enc, final, h, keys = model.encode(src)
     tok = torch.full((src.shape[0], 1), bos, dtype=torch.long, device=dev)
     out, align = [], []
-    for _ in range(src.shape[1]):
+    for t in range(src.shape[1]):
         state, h = model.decoder(model.tgt_embed(tok), h)
-        logits, w = model.step(enc, final, keys, state)
+        logits, w = model.step(enc, final, keys, state, start=t)
         tok = logits.argmax(-1)
         out.append(tok)
         if w is not None:
