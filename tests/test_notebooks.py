@@ -20,6 +20,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 LIMIT_S = {"00_start_here": 120}
 DEFAULT_LIMIT_S = 180
 MEMORY_LIMIT_MB = 1536
+# The longest single cell takes ~25 s here; nbclient's per-cell timeout is a hang detector,
+# the notebook's whole budget is asserted separately below. (Known issue: after the
+# AttentionViewer cell of 02_attention, nbclient waits out the per-cell timeout although the
+# kernel is idle; a shorter per-cell timeout bounds that wait. Under investigation.)
+CELL_TIMEOUT_S = 90
 
 MEMORY_PROBE = """
 import resource, sys
@@ -69,7 +74,7 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     # The Makefile registers the venv's own kernel as "musynth-lab"; a user-level "python3"
     # kernel could point at another interpreter.
     kernel = "musynth-lab" if "musynth-lab" in find_kernel_specs() else "python3"
-    client = NotebookClient(nb, timeout=limit, kernel_name=kernel, resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name=kernel, resources={"metadata": {"path": str(tmp_path)}})
     t0 = time.perf_counter()
     client.execute()  # the kernel inherits MPLBACKEND=Agg from conftest
     seconds = time.perf_counter() - t0
