@@ -15,5 +15,8 @@ from .deep import *  # noqa: F401,F403  (chapter 1b)
 from .encoding import *  # noqa: F401,F403  (chapter 4)
 from .synth import *  # noqa: F401,F403  (chapter 1a)
 from .synthesis import *  # noqa: F401,F403  (chapter 5)
+from .latency import *  # noqa: F401,F403  (chapter 6a)
+from .quality import *  # noqa: F401,F403  (chapter 6b)
+from .coherence import *  # noqa: F401,F403  (chapter 6c)
 
 __all__ = ["CheckResult"] + [n for n in dir() if n.startswith("check_")]

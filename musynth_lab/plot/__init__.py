@@ -23,3 +23,11 @@ __all__ += ["alignment", "attention_over_score", "attention_over_spectrogram", "
 
 from .synth import energy_decay, envelope, filter_response, fm_spectrum, note_pattern, pan_law  # chapter 1a
 __all__ += ["energy_decay", "envelope", "filter_response", "fm_spectrum", "note_pattern", "pan_law"]
+
+from .latency import *  # noqa: F401,F403  (chapter 6a)
+from .latency import __all__ as _a6a
+from .quality import *  # noqa: F401,F403  (chapter 6b)
+from .quality import __all__ as _a6b
+from .coherence import *  # noqa: F401,F403  (chapter 6c)
+from .coherence import __all__ as _a6c
+__all__ += list(_a6a) + list(_a6b) + list(_a6c)

@@ -19,6 +19,9 @@ _PANELS = {
     "LatentExplorer": ".latent_explorer",
     "MelodyAgentPanel": ".deep_panel",
     "GenerationPanel": ".generation_panel",
+    "LatencyPanel": ".latency_panel",  # chapter 6a
+    "QualityPanel": ".quality_panel",  # chapter 6b
+    "CoherencePanel": ".coherence_panel",  # chapter 6c
 }
 
 __all__ = sorted(_PANELS)
