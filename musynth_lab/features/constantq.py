@@ -115,14 +115,22 @@ def _cascade_response(M: int, stages: int) -> np.ndarray:
 
 
 def _pyramid(y: torch.Tensor, levels: int) -> list:
-    """``[y, D(y), D(D(y)), ...]`` (``levels`` signals), each halving done in the frequency domain.
+    """``[y, D(y), D(D(y)), ...]`` (``levels`` signals), each a halving of the sample rate.
 
-    ``D`` is :func:`halve_rate`'s filter applied exactly as a zero-phase frequency response
+    On the CPU without autograd ``D`` is soxr 'HQ' row by row (:func:`_downsample`), exactly
+    librosa's resampler. Elsewhere (CUDA, or when a gradient is needed) ``D`` is :func:`halve_rate`'s filter applied exactly as a zero-phase frequency response
     (one ``rfft`` of the zero-padded signal, an ``irfft`` of half the size over the kept
     bins; aliasing lies below the 100 dB stop band). Each level is cut to ``ceil(n / 2)``
     samples before the next halving, as librosa's resampler does, so the ends match too.
     """
     out_levels = [y]
+    if y.device.type == "cpu" and not y.requires_grad:
+        # On the CPU, soxr's 'HQ' halving is librosa's own resampler (agrees with the filter below to
+        # ~1e-6 in the CQT's pass band) and three times faster than the FFT route.
+        for _ in range(1, levels):
+            y = _downsample(y, 2)
+            out_levels.append(y)
+        return out_levels
     half_len = len(_lowpass_fir(False)) // 2 + 1
     for _ in range(1, levels):
         n = y.shape[-1]
@@ -145,12 +153,12 @@ def _downsample(y: torch.Tensor, factor: int) -> torch.Tensor:
     if y.device.type == "cpu" and not y.requires_grad:
         import soxr
 
-        z = soxr.resample(np.ascontiguousarray(y.numpy().T), factor, 1, quality="HQ")
-        z = np.ascontiguousarray(z.T if z.ndim == 2 else z[None])
-        out_t = torch.from_numpy(z[..., :n_out])
-        if out_t.shape[-1] < n_out:
-            out_t = F.pad(out_t, (0, n_out - out_t.shape[-1]))
-        return out_t.reshape(y.shape[:-1] + (n_out,))
+        rows = y.reshape(-1, n).numpy()
+        z = np.zeros((rows.shape[0], n_out), dtype=rows.dtype)
+        for i, row in enumerate(rows):  # row by row, as librosa (np.apply_along_axis): faster than (n, C) too
+            r = soxr.resample(row, factor, 1, quality="HQ")[:n_out]
+            z[i, : len(r)] = r
+        return torch.from_numpy(z).reshape(y.shape[:-1] + (n_out,))
     for _ in range(int(np.log2(factor))):
         y = halve_rate(y)
     keep = int(np.floor(n / factor + 0.5))  # soxr's length, then zero-padded to ceil (librosa's fix_length)
