@@ -1,0 +1,688 @@
+"""A Seq2seq harmonizer with attention (melody -> harmony), and a shared encoder.
+
+Given the soprano of a chorale, write its alto, tenor and bass. The soprano and the three
+lower voices are chapter 4/5's melody tokens (:func:`musynth_lab.data.melody_tokens`:
+0 = rest, 1 = hold, ``2 + midi - 36`` = a note starts) on an eighth-note grid.
+
+* :func:`harmony_data`: aligned windows (4 bars of eighth notes by default) of soprano
+  tokens and alto/tenor/bass tokens, cut at bar lines.
+* :class:`Harmonizer`: chapter 2's soprano -> bass encoder-decoder
+  (:class:`musynth_lab.models.attention_demos.Seq2SeqAttention`) grown to three voices: a
+  bidirectional GRU reads the soprano; a GRU decoder reads the three voices written so far
+  (one embedding table per voice, summed) and, at each step, its state (with a sinusoidal
+  encoding of the step) queries the encoder states (with theirs) through attention; three
+  heads give the alto, tenor and bass token of the step. The three voices of one step are
+  drawn independently given everything before (one network, three softmaxes).
+  ``attention=False`` is the fixed-vector baseline: the encoder's final state is the
+  context at every step.
+* The **shared encoder** (the source's "models share nothing", answered): chapter 4's
+  :class:`musynth_lab.models.vae.MelodyVAE`, trained on its own on two-bar soprano windows
+  (:func:`pretrain_melody_encoder`), is plugged into the harmonizer: its token embedding
+  replaces the harmonizer's soprano embedding, and its latent mean of each two-bar chunk
+  of the soprano is appended to every step of that chunk before the GRU encoder. Frozen
+  (``freeze=True``, default: the VAE's weights stay exactly as chapter 4 left them) or
+  fine-tuned with the harmonizer (``freeze=False``).
+* :func:`train_harmonizer` (through the shared loop :func:`musynth_lab.models.fit`, early
+  stopping on the validation pieces), :func:`harmonize` (greedy or sampled decoding of a
+  whole piece), :func:`voices_to_roll`, :func:`chorale_voices`, and the per-step
+  :func:`unigram_nll` baseline.
+
+Chapter: notebooks/06c_coherence.ipynb
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..attention import AdditiveScore, masked_softmax, sinusoidal_encoding
+from ..audio import get_device, seed_everything, to_numpy
+from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales
+from ..errors import ParameterError, check
+from .training import evaluate_loss, fit
+
+__all__ = [
+    "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
+    "voices_to_roll", "chorale_voices", "tokens_to_pitches", "pretrain_melody_encoder", "unigram_nll",
+    "harmony_loss", "LOWER_VOICES", "BOS",
+]
+
+#: The voices the harmonizer writes, in output order.
+LOWER_VOICES = ("A", "T", "B")
+#: Start token of the decoder (the three voices "before" a piece starts).
+BOS = N_MELODY_TOKENS
+_CHUNK = 16          # the MelodyVAE's window: two 4/4 bars of eighth notes
+
+
+# ----------------------------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class HarmonyData:
+    """Aligned soprano / alto-tenor-bass windows of one split.
+
+    Attributes
+    ----------
+    src : np.ndarray [shape=(n, window)], int64
+        Soprano tokens.
+    tgt : np.ndarray [shape=(n, window, 3)], int64
+        Alto, tenor and bass tokens at the same steps.
+    prev : np.ndarray [shape=(n, 3)], int64
+        The three voices' tokens at the step before each window (:data:`BOS` where the
+        window starts the piece): the decoder's first input.
+    where : np.ndarray [shape=(n, 3)], int64
+        (piece index into ``pieces``, first step, transposition) of each window.
+    pieces : list of Chorale
+    split : str
+    step : float
+        Grid step in quarter notes (0.5 = eighth notes).
+    window : int
+        Steps per window.
+    """
+
+    src: np.ndarray
+    tgt: np.ndarray
+    prev: np.ndarray
+    where: np.ndarray
+    pieces: list
+    split: str
+    step: float
+    window: int
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @property
+    def tgt_in(self) -> np.ndarray:
+        """Decoder inputs ``(n, window, 3)``: the targets shifted one step right, ``prev`` first."""
+        return np.concatenate([self.prev[:, None], self.tgt[:, :-1]], axis=1)
+
+
+def _bar_offset(piece: Chorale, step: float) -> int:
+    """First step of the first full bar (after the pick-up)."""
+    return int(round(piece.pickup_q / step))
+
+
+def harmony_data(split: str, *, step: float = 0.5, window: int = 32, hop: int | None = None,
+                 transposes=(0,), pieces=None) -> HarmonyData:
+    """Soprano and alto/tenor/bass of the chorales as aligned token windows.
+
+    Windows start at the first full bar (after the pick-up) and every ``hop`` steps after
+    it; a piece shorter than one window gives none. Each piece is used in every
+    transposition of ``transposes`` whose four voices stay in the token range (others are
+    skipped).
+
+    Parameters
+    ----------
+    split : {'train', 'val', 'test'}
+    step : float
+        Grid step in quarter notes; 0.5 (eighth notes) is what the models expect.
+    window : int
+        Steps per window: a positive multiple of 16 (the shared encoder reads 16-step chunks).
+    hop : int, optional
+        Steps between window starts: ``window // 2`` for 'train' (overlapping), ``window``
+        otherwise.
+    transposes : sequence of int
+        Semitone shifts (augmentation).
+    pieces : list of Chorale, optional
+        Use these pieces instead of the whole split (e.g. a subset of it).
+
+    Returns
+    -------
+    HarmonyData
+
+    Raises
+    ------
+    ParameterError
+        An unknown split, a bad window/hop/step.
+
+    Examples
+    --------
+    >>> d = harmony_data("test")
+    >>> d.src.shape[1], d.tgt.shape[1:], d.tgt_in.shape == d.tgt.shape
+    (32, (32, 3), True)
+    >>> int(d.where[0, 1]) == round(d.pieces[0].pickup_q / 0.5)     # the first window starts on the first bar line
+    True
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    check(split in ("train", "val", "test"), "split", split, "one of 'train', 'val', 'test'")
+    check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
+    check(isinstance(window, (int, np.integer)) and window > 0 and window % _CHUNK == 0, "window", window,
+          f"a positive multiple of {_CHUNK} steps")
+    if hop is None:
+        hop = window // 2 if split == "train" else window
+    check(isinstance(hop, (int, np.integer)) and hop > 0, "hop", hop, "a positive number of steps")
+    transposes = tuple(int(t) for t in np.atleast_1d(transposes))
+    check(len(transposes) > 0, "transposes", transposes, "at least one semitone shift")
+    pieces = load_chorales(split) if pieces is None else list(pieces)
+    check(all(isinstance(p, Chorale) for p in pieces), "pieces", pieces, "a list of Chorale objects")
+    src, tgt, prev, where = [], [], [], []
+    for pi, p in enumerate(pieces):
+        for tr in transposes:
+            try:
+                s = p.melody_tokens(part="S", step=step, transpose=tr)
+                low = np.stack([p.melody_tokens(part=v, step=step, transpose=tr) for v in LOWER_VOICES], 1)
+            except ParameterError:
+                continue
+            n = min(len(s), len(low))
+            for start in range(_bar_offset(p, step), n - window + 1, int(hop)):
+                src.append(s[start:start + window])
+                tgt.append(low[start:start + window])
+                prev.append(low[start - 1] if start > 0 else np.full(3, BOS))
+                where.append((pi, start, tr))
+    check(len(src) > 0, "pieces", [p.id for p in pieces[:3]], f"pieces at least {window} steps long")
+    return HarmonyData(np.array(src, np.int64), np.array(tgt, np.int64), np.array(prev, np.int64),
+                       np.array(where, np.int64), pieces, split, float(step), int(window))
+
+
+def _check_soprano(tokens, name: str = "soprano") -> np.ndarray:
+    arr = np.asarray(to_numpy(tokens))
+    check(arr.ndim == 1 and arr.size > 0, name, tokens, "a 1-D array of melody tokens (n_steps,)")
+    check(np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
+                                                   and np.all(arr == np.round(arr))),
+          name, tokens, "integer melody tokens")
+    arr = arr.astype(np.int64)
+    check(arr.min() >= 0 and arr.max() < N_MELODY_TOKENS, name, f"tokens {arr.min()}..{arr.max()}",
+          f"melody tokens in 0..{N_MELODY_TOKENS - 1}")
+    return arr
+
+
+def tokens_to_pitches(tokens) -> np.ndarray:
+    """The MIDI pitch sounding at each step of melody tokens, -1 where silent.
+
+    A hold continues the note before it (a hold after a rest, or first, is silent).
+
+    Parameters
+    ----------
+    tokens : array of int [shape=(..., n_steps)]
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_steps)], int64
+
+    Examples
+    --------
+    >>> tokens_to_pitches([2 + 60 - 36, HOLD, REST, HOLD, 2 + 64 - 36]).tolist()
+    [60, 60, -1, -1, 64]
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    toks = np.asarray(to_numpy(tokens)).astype(np.int64)
+    check(toks.ndim >= 1, "tokens", tokens, "an array of melody tokens (..., n_steps)")
+    out = np.full(toks.shape, -1, dtype=np.int64)
+    cur = np.full(toks.shape[:-1], -1, dtype=np.int64)
+    for j in range(toks.shape[-1]):
+        t = toks[..., j]
+        cur = np.where(t >= 2, t - 2 + MELODY_LOW, np.where(t == REST, -1, cur))
+        out[..., j] = cur
+    return out
+
+
+def chorale_voices(piece: Chorale, *, step: float = 0.5) -> np.ndarray:
+    """The four voices of a chorale as sounding MIDI pitches per step, ``(n_steps, 4)`` S, A, T, B, -1 = rest.
+
+    The reference a harmonization is compared with (same grid as :func:`harmonize`).
+
+    Examples
+    --------
+    >>> v = chorale_voices(load_chorales("test")[0]); v.shape[1], bool((v[:, 0] >= v[:, 3]).mean() > 0.9)
+    (4, True)
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    check(isinstance(piece, Chorale), "piece", piece, "a Chorale from load_chorales()")
+    toks = [piece.melody_tokens(part=v, step=step) for v in ("S",) + LOWER_VOICES]
+    n = min(len(t) for t in toks)
+    return tokens_to_pitches(np.stack([t[:n] for t in toks], 1).T).T
+
+
+def voices_to_roll(voices, *, low: int = 21, n_keys: int = 88) -> np.ndarray:
+    """A binary piano roll ``(n_keys, n_steps)`` from voices ``(n_steps, n_voices)`` of MIDI pitches (-1 = rest).
+
+    Pitches outside ``low .. low + n_keys - 1`` are dropped, as in
+    :func:`musynth_lab.data.piano_roll`.
+
+    Examples
+    --------
+    >>> roll = voices_to_roll([[72, 60], [72, -1], [74, 55]], low=50, n_keys=30)
+    >>> roll.shape, np.argwhere(roll).tolist()
+    ((30, 3), [[5, 2], [10, 0], [22, 0], [22, 1], [24, 2]])
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    v = np.asarray(to_numpy(voices))
+    check(v.ndim == 2, "voices", getattr(v, "shape", v), "an array (n_steps, n_voices) of MIDI pitches")
+    check(np.issubdtype(v.dtype, np.number) and np.all(v == np.round(v)), "voices", "non-integer values",
+          "integer MIDI pitches, -1 for a rest")
+    check(int(n_keys) > 0, "n_keys", n_keys, "a positive number of keys")
+    v = v.astype(np.int64)
+    roll = np.zeros((int(n_keys), v.shape[0]), dtype=bool)
+    steps, _ = np.nonzero(v >= 0)
+    rows = v[v >= 0] - int(low)
+    ok = (rows >= 0) & (rows < n_keys)
+    roll[rows[ok], steps[ok]] = True
+    return roll
+
+
+# ----------------------------------------------------------------------------------------
+# Model
+# ----------------------------------------------------------------------------------------
+
+class Harmonizer(nn.Module):
+    """Soprano tokens -> alto, tenor and bass tokens: a GRU encoder-decoder with attention.
+
+    Parameters
+    ----------
+    d : int
+        Embedding and GRU size (the encoder is bidirectional: states of ``2 d``).
+    attention : bool
+        Attention over the encoder states (True) or the fixed-vector baseline (False).
+    score : {'dot', 'additive'}
+        Luong's "general" score (scaled dot product of learned projections) or Bahdanau's
+        (:class:`musynth_lab.attention.AdditiveScore`); both see sinusoidal encodings of
+        the decoder's step and of the soprano positions.
+    melody_encoder : MelodyVAE, optional
+        A fitted chapter 4 :class:`~musynth_lab.models.vae.MelodyVAE` to share: its
+        embedding becomes the soprano embedding (its size sets ``d_embed``) and its latent
+        mean of each 16-step chunk is appended to the chunk's steps.
+    freeze : bool
+        Keep the shared encoder's weights fixed while training the harmonizer.
+    d_pos, max_len : int
+        Positional encoding size and the longest window.
+
+    Forward
+    -------
+    src (B, n) soprano tokens, tgt_in (B, n, 3) decoder inputs -> logits (B, n, 3, 51).
+    ``n`` must be a multiple of 16 with a melody encoder. ``self.last_weights`` holds the
+    attention (B, n, n) of the last call (None without attention).
+
+    Examples
+    --------
+    >>> net = Harmonizer()
+    >>> net(torch.zeros(2, 16, dtype=torch.long), torch.zeros(2, 16, 3, dtype=torch.long)).shape
+    torch.Size([2, 16, 3, 51])
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+
+    def __init__(self, *, d: int = 48, attention: bool = True, score: str = "dot", melody_encoder=None,
+                 freeze: bool = True, d_pos: int = 16, max_len: int = 512):
+        super().__init__()
+        from .vae import MelodyVAE
+
+        check(score in ("dot", "additive"), "score", score, "'dot' or 'additive'")
+        check(int(d) > 0, "d", d, "a positive size")
+        if melody_encoder is not None:
+            check(isinstance(melody_encoder, MelodyVAE) and melody_encoder.n_steps == _CHUNK, "melody_encoder",
+                  melody_encoder, f"a chapter 4 MelodyVAE over {_CHUNK}-step windows")
+        self.vocab, self.kind, self.attention, self.freeze = N_MELODY_TOKENS, score, bool(attention), bool(freeze)
+        self.melody_encoder = melody_encoder
+        if melody_encoder is not None:
+            if freeze:
+                for p in melody_encoder.parameters():
+                    p.requires_grad_(False)
+            d_in = melody_encoder.embed.embedding_dim + melody_encoder.latent_dim
+        else:
+            self.src_embed = nn.Embedding(self.vocab, d)
+            d_in = d
+        self.encoder = nn.GRU(d_in, d, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * d, d)
+        self.tgt_embed = nn.ModuleList([nn.Embedding(self.vocab + 1, d) for _ in LOWER_VOICES])   # + BOS
+        self.decoder = nn.GRU(d, d, batch_first=True)
+        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
+        if self.attention and score == "dot":
+            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
+        elif self.attention:
+            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
+        self.out = nn.Sequential(nn.Linear(3 * d, 2 * d), nn.Tanh(), nn.Linear(2 * d, 3 * self.vocab))
+        self.last_weights = None
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.melody_encoder is not None and self.freeze:
+            self.melody_encoder.eval()
+        return self
+
+    def _soprano_features(self, src):
+        if self.melody_encoder is None:
+            return self.src_embed(src)
+        B, n = src.shape
+        if n % _CHUNK:
+            raise ParameterError(f"src: {n} steps: expected a multiple of {_CHUNK} with a shared melody encoder")
+        vae = self.melody_encoder
+        mu = vae.encode_stats(src.reshape(B * n // _CHUNK, _CHUNK))[0]           # (B * chunks, latent)
+        ctx = mu.reshape(B, n // _CHUNK, 1, -1).expand(-1, -1, _CHUNK, -1).reshape(B, n, -1)
+        return torch.cat([vae.embed(src), ctx], -1)
+
+    def encode(self, src):
+        """Encoder states (B, n, 2d), final state (B, 2d), the decoder's first state (1, B, d), the keys."""
+        enc, h = self.encoder(self._soprano_features(src))
+        final = torch.cat([h[0], h[1]], -1)
+        keys = None
+        if self.attention:
+            pos = self.pe[: src.shape[1]].expand(src.shape[0], -1, -1)
+            k_in = torch.cat([enc, pos], -1)
+            keys = self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
+        return enc, final, torch.tanh(self.bridge(final))[None], keys
+
+    def embed_targets(self, tgt_in):
+        """Sum of the three voices' embeddings: (B, m, 3) -> (B, m, d)."""
+        return sum(emb(tgt_in[..., i]) for i, emb in enumerate(self.tgt_embed))
+
+    def step(self, enc, final, keys, dec_states, start: int = 0):
+        """Logits (B, m, 3, vocab) and attention weights (B, m, n) for decoder states (B, m, d)."""
+        B, m, _ = dec_states.shape
+        if not self.attention:
+            ctx, w = final[:, None].expand(-1, m, -1), None
+        else:
+            pos = self.pe[start:start + m].expand(B, -1, -1)
+            q_in = torch.cat([dec_states, pos], -1)
+            if self.kind == "dot":
+                q = self.q_proj(q_in)
+                e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
+            else:
+                e = self.score(q_in, None, keys_projected=keys)
+            w = masked_softmax(e)
+            ctx = w @ enc
+        return self.out(torch.cat([dec_states, ctx], -1)).view(B, m, 3, self.vocab), w
+
+    def forward(self, src, tgt_in):
+        enc, final, h0, keys = self.encode(src)
+        states, _ = self.decoder(self.embed_targets(tgt_in), h0)
+        logits, w = self.step(enc, final, keys, states)
+        self.last_weights = None if w is None else w.detach()
+        return logits
+
+
+def harmony_loss(logits, target):
+    """Mean cross-entropy (nats per step per voice) of logits (B, n, 3, V) against tokens (B, n, 3)."""
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+
+
+def _token_accuracy(outputs, targets):
+    return float((outputs.argmax(-1) == targets).float().mean())
+
+
+def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
+    """The per-step unigram baseline: each voice's token frequencies in ``train`` (add-one smoothed), nats per step per voice on ``test``.
+
+    Examples
+    --------
+    >>> d = harmony_data("val")
+    >>> unigram_nll(d, d) < math.log(N_MELODY_TOKENS)
+    True
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    check(isinstance(train, HarmonyData) and isinstance(test, HarmonyData), "train", type(train).__name__,
+          "HarmonyData for train and test")
+    nll = []
+    for v in range(3):
+        counts = np.bincount(train.tgt[..., v].ravel(), minlength=N_MELODY_TOKENS) + 1.0
+        logp = np.log(counts / counts.sum())
+        nll.append(-logp[test.tgt[..., v].ravel()])
+    return float(np.mean(np.concatenate(nll)))
+
+
+# ----------------------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------------------
+
+def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int = 0, device=None,
+                            pieces=None, progress: bool = False):
+    """Chapter 4's MelodyVAE, fitted on its own task (two-bar soprano windows of the training chorales).
+
+    The soprano alone is unlabelled melody: all training pieces can be used for it even
+    when the harmonizer sees only a few harmonised ones.
+
+    Parameters
+    ----------
+    epochs, latent_dim, seed : int
+    device : str or torch.device, optional
+    pieces : list of Chorale, optional
+        Default: every training chorale (4/4 ones; see
+        :func:`musynth_lab.models.vae.melody_windows`).
+    progress : bool
+
+    Returns
+    -------
+    MelodyVAE
+        Fitted, in eval mode.
+
+    Examples
+    --------
+    >>> vae = pretrain_melody_encoder(epochs=1, pieces=load_chorales("train")[:10])
+    >>> vae.fitted, vae.encode(torch.full((16,), HOLD)).shape
+    (True, (1, 8))
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    from .attention_demos import _small_model_threads
+    from .vae import MelodyVAE, melody_windows
+
+    device = get_device(device)
+    seed_everything(seed)
+    windows = melody_windows(load_chorales("train") if pieces is None else pieces)
+    vae = MelodyVAE(latent_dim=latent_dim)
+    with _small_model_threads(device):
+        vae.fit(windows, epochs=epochs, device=device, seed=seed, progress=progress)
+    return vae.eval()
+
+
+@dataclass
+class HarmonizerResult:
+    """A trained harmonizer and its held-out figures.
+
+    Attributes
+    ----------
+    model : Harmonizer
+        In eval mode, on the device it was trained on.
+    history : History
+        Training and validation loss per epoch (early stopping restored the best epoch).
+    test_nll : float
+        Teacher-forced cross-entropy on the test windows, nats per step per voice.
+    test_accuracy : float
+        Teacher-forced token accuracy on the test windows (each voice's next token).
+    encoder : MelodyVAE or None
+        The shared encoder, when one was used.
+    extra : dict
+        ``val_nll``; ``unigram_nll`` (the per-step baseline on the same test windows);
+        ``onset_accuracy`` (accuracy where the true token starts a note: the pitch choices);
+        ``n_train_pieces``, ``n_train_windows``; ``encoder_changed`` (largest absolute
+        change of a shared encoder's weights during training: 0.0 when frozen).
+    """
+
+    model: Harmonizer
+    history: object
+    test_nll: float
+    test_accuracy: float
+    encoder: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bool = True, n_train: int | None = None,
+                     epochs: int | None = None, patience: int = 3, d: int = 48, transposes=(0,), seed: int = 0,
+                     device=None, progress: bool = False, lr: float = 5e-3) -> HarmonizerResult:
+    """Train a :class:`Harmonizer` on the training chorales and measure it on the test chorales.
+
+    Parameters
+    ----------
+    shared_encoder : bool or MelodyVAE
+        ``True``: pretrain chapter 4's MelodyVAE (:func:`pretrain_melody_encoder`, on all
+        training sopranos) and share its encoder; a fitted ``MelodyVAE``: share that one
+        (it is then trained further only with ``freeze=False``); ``False``: no sharing.
+    freeze : bool
+        Keep the shared encoder fixed (True) or fine-tune it with the harmonizer.
+    attention : bool
+        False gives the fixed-vector baseline.
+    n_train : int, optional
+        Train on this many training pieces (a seeded random choice); default all.
+    epochs : int, optional
+        At most this many epochs; default enough for about 400 gradient steps (at least 8
+        epochs, at most 60). Training stops after ``patience`` epochs without a lower
+        validation loss and keeps the best epoch.
+    patience, d, seed : int
+    transposes : sequence of int
+        Semitone shifts of the training pieces (augmentation).
+    device : str or torch.device, optional
+    progress : bool
+    lr : float
+
+    Returns
+    -------
+    HarmonizerResult
+
+    Raises
+    ------
+    ParameterError
+        ``n_train`` below 1 or above the number of training pieces.
+
+    Examples
+    --------
+    >>> r = train_harmonizer(n_train=8, epochs=2)
+    >>> r.test_nll < math.log(N_MELODY_TOKENS), 0.0 <= r.test_accuracy <= 1.0
+    (True, True)
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    from .attention_demos import _small_model_threads
+    from .vae import MelodyVAE
+
+    train_pieces = load_chorales("train")
+    if n_train is not None:
+        check(isinstance(n_train, (int, np.integer)) and 1 <= n_train <= len(train_pieces), "n_train", n_train,
+              f"an integer in 1..{len(train_pieces)}")
+        idx = np.sort(np.random.default_rng(seed).permutation(len(train_pieces))[:int(n_train)])
+        train_pieces = [train_pieces[i] for i in idx]
+    if epochs is not None:
+        check(isinstance(epochs, (int, np.integer)) and epochs > 0, "epochs", epochs, "a positive integer")
+    check(isinstance(shared_encoder, (bool, MelodyVAE)), "shared_encoder", shared_encoder,
+          "True, False or a fitted MelodyVAE")
+    device = get_device(device)
+    tr = harmony_data("train", pieces=train_pieces, transposes=transposes)
+    va, te = harmony_data("val"), harmony_data("test")
+    vae = None
+    if shared_encoder is True:
+        vae = pretrain_melody_encoder(seed=seed, device=device)
+    elif isinstance(shared_encoder, MelodyVAE):
+        vae = shared_encoder
+    before = None if vae is None else [p.detach().clone() for p in vae.parameters()]
+    batch_size = 64
+    if epochs is None:
+        per_epoch = math.ceil(len(tr) / batch_size)
+        epochs = int(min(60, max(8, math.ceil(400 / per_epoch))))
+    seed_everything(seed)
+    model = Harmonizer(d=d, attention=attention, melody_encoder=vae, freeze=freeze)
+    with _small_model_threads(device):
+        hist = fit(model, (tr.src, tr.tgt_in, tr.tgt), loss_fn=harmony_loss, epochs=int(epochs), lr=lr,
+                   batch_size=batch_size, val_data=(va.src, va.tgt_in, va.tgt), patience=int(patience), seed=seed,
+                   device=device, progress=progress, desc="harmonizer")
+        test_nll, test_acc = evaluate_loss(model, (te.src, te.tgt_in, te.tgt), loss_fn=harmony_loss,
+                                           metric=_token_accuracy, device=device)
+        val_nll, _ = evaluate_loss(model, (va.src, va.tgt_in, va.tgt), loss_fn=harmony_loss, device=device)
+        from .training import predict
+
+        pred = predict(model, (te.src, te.tgt_in), device=device).argmax(-1).numpy()
+    onset = te.tgt >= 2
+    extra = {"val_nll": float(val_nll), "unigram_nll": unigram_nll(tr, te),
+             "onset_accuracy": float(np.mean(pred[onset] == te.tgt[onset])),
+             "n_train_pieces": len(train_pieces), "n_train_windows": len(tr)}
+    if vae is not None:
+        extra["encoder_changed"] = float(max((p.detach().cpu() - b.cpu()).abs().max()
+                                             for p, b in zip(vae.parameters(), before)))
+    model.eval()
+    return HarmonizerResult(model, hist, float(test_nll), float(test_acc), vae, extra)
+
+
+# ----------------------------------------------------------------------------------------
+# Generation
+# ----------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int = 0, window: int = 32,
+              pickup_steps: int | None = None, return_tokens: bool = False):
+    """Write alto, tenor and bass under a soprano, one eighth-note step at a time.
+
+    The soprano is cut into windows of ``window`` steps from its first bar line (the
+    pick-up, if any, is padded with rests in front so the windows are bar-aligned as in
+    training), each window encoded on its own; the decoder carries the last tokens it
+    wrote from one window into the next.
+
+    Parameters
+    ----------
+    model : Harmonizer
+    soprano : Chorale or array of int [shape=(n_steps,)]
+        A chorale (its soprano is used) or soprano melody tokens.
+    temperature : float
+        0 (default): the most likely token of each voice (greedy); above 0: sample from the
+        softmax at this temperature (seeded by ``seed``).
+    seed : int
+    window : int
+        Steps per encoded window; a multiple of 16 (32, as in training).
+    pickup_steps : int, optional
+        Length of the pick-up in steps; taken from the chorale, 0 for a token array.
+    return_tokens : bool
+        Also return the lower voices' tokens ``(n_steps, 3)``.
+
+    Returns
+    -------
+    voices : np.ndarray [shape=(n_steps, 4)], int64
+        Sounding MIDI pitch of S, A, T, B per eighth-note step, -1 for a rest.
+    tokens : np.ndarray [shape=(n_steps, 3)], int64
+        Only with ``return_tokens``.
+
+    Examples
+    --------
+    >>> v = harmonize(Harmonizer(), [2 + 72 - 36] + [HOLD] * 7)
+    >>> v.shape, int(v[0, 0])
+    ((8, 4), 72)
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    check(isinstance(model, Harmonizer), "model", model, "a Harmonizer")
+    check(isinstance(temperature, (int, float)) and temperature >= 0, "temperature", temperature,
+          "a temperature >= 0 (0 = greedy)")
+    check(isinstance(window, (int, np.integer)) and window > 0 and window % _CHUNK == 0, "window", window,
+          f"a positive multiple of {_CHUNK} steps")
+    if isinstance(soprano, Chorale):
+        if pickup_steps is None:
+            pickup_steps = _bar_offset(soprano, 0.5)
+        soprano = soprano.melody_tokens(part="S")
+    src = _check_soprano(soprano)
+    pickup_steps = 0 if pickup_steps is None else int(pickup_steps)
+    check(pickup_steps >= 0, "pickup_steps", pickup_steps, "a number of steps >= 0")
+    n = len(src)
+    bar = 8
+    pad_front = (bar - pickup_steps % bar) % bar
+    padded = np.concatenate([np.full(pad_front, REST, np.int64), src])
+    n_win = math.ceil(len(padded) / window)
+    padded = np.concatenate([padded, np.full(n_win * window - len(padded), REST, np.int64)])
+    model.eval()
+    dev = next(model.parameters()).device
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    wins = torch.as_tensor(padded.reshape(n_win, window), device=dev)
+    enc_all = model.encode(wins)
+    tok = torch.full((1, 1, 3), BOS, dtype=torch.long, device=dev)
+    out = []
+    for w in range(n_win):
+        enc, final, keys = enc_all[0][w:w + 1], enc_all[1][w:w + 1], (None if enc_all[3] is None
+                                                                         else enc_all[3][w:w + 1])
+        h = enc_all[2][:, w:w + 1]
+        for t in range(window):
+            state, h = model.decoder(model.embed_targets(tok), h)
+            logits, _ = model.step(enc, final, keys, state, start=t)          # (1, 1, 3, V)
+            if temperature == 0:
+                tok = logits.argmax(-1)
+            else:
+                probs = torch.softmax(logits[0, 0].float().cpu() / temperature, -1)
+                tok = torch.multinomial(probs, 1, generator=gen).view(1, 1, 3).to(dev)
+            out.append(tok[0, 0].cpu().numpy())
+    tokens = np.stack(out)[pad_front:pad_front + n].astype(np.int64)          # (n, 3)
+    voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
+    return (voices, tokens) if return_tokens else voices
