@@ -46,3 +46,11 @@ __all__ = [
     "render_notes", "twelve_bar_blues", "INSTRUMENTS", "FMVoice", "SubtractiveVoice", "Voice", "instrument",
     "MatchResult", "match_sound", "multi_resolution_stft_loss",
 ]
+
+from .stream import (AlgorithmicReverb, Biquad, Chain, Chorus, Compressor, ConvolutionReverb, Delay, Effect, Flanger,
+                     Gain, NoiseGate, Overdrive, PolyStream, SVF, VoiceStream, check_block_size, play_events,
+                     stream_effects, stream_voice)
+
+__all__ += ["check_block_size", "VoiceStream", "PolyStream", "play_events", "stream_voice", "Effect", "Biquad", "SVF",
+            "Delay", "Chorus", "Flanger", "Compressor", "NoiseGate", "ConvolutionReverb", "AlgorithmicReverb", "Gain",
+            "Overdrive", "Chain", "stream_effects"]

@@ -133,6 +133,7 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
         if prev.shape != (b, D) and prev.shape != (1, D):
             raise ParameterError(f"state has shape {tuple(prev.shape)}: expected ({b}, {D})")
         prev = prev.expand(b, D)
+    line0 = prev                               # the line input of the D samples before this block
     k = -(-n // D)
     xp = torch.nn.functional.pad(xt, (0, k * D - n)).reshape(b, k, D)
     blocks = []
@@ -144,9 +145,9 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
     y = soft_limit(dr * xt + wet * w) if limit_output else dr * xt + wet * w   # sample-wise: block-safe
     out = audio_out(y, ref, shape)
     if return_state:
-        # the line input of the last D samples (exact when n is a multiple of D)
+        # the line input of the last D samples (a block shorter than D keeps the older part)
         v = xt + fb * w
-        tail = torch.cat([torch.zeros(b, max(0, D - n), device=xt.device), v[:, -D:]], -1)[:, -D:]
+        tail = torch.cat([line0.to(v.dtype), v], -1)[:, -D:]
         return out, tail
     return out
 

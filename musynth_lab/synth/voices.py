@@ -83,7 +83,7 @@ class Voice(torch.nn.Module):
             out[p.name] = t
         return out, batch
 
-    def render(self, *, sr: int, n_samples: int | None = None, device=None, **values):
+    def render(self, *, sr: int, n_samples: int | None = None, device=None, normalize: bool = True, **values):
         """Render the patch.
 
         Parameters
@@ -94,6 +94,10 @@ class Voice(torch.nn.Module):
             Length; default ``(note_off + release) * sr`` of the longest item.
         device : str or torch.device, optional
             Default: the device of a tensor value, else the CPU.
+        normalize : bool
+            Scale an item whose peak exceeds 1 down to a peak of 1 (default). This looks at
+            the whole note, so it is not causal; ``False`` gives the raw patch, the reference
+            that :class:`musynth_lab.synth.VoiceStream` reproduces block by block.
         **values : float or Tensor [shape=(batch,)]
             Any declared parameter (others take their default).
 
@@ -104,7 +108,7 @@ class Voice(torch.nn.Module):
         sr = check_sr(sr)
         dev = device or next((v.device for v in values.values() if isinstance(v, torch.Tensor)), "cpu")
         vals, batch = self._values(values, dev)
-        return self._run(vals, batch, sr, n_samples, dev)
+        return self._run(vals, batch, sr, n_samples, dev, normalize=bool(normalize))
 
     def render_unit(self, units: dict, *, sr: int, n_samples: int, fixed: dict | None = None):
         """Render from normalised values in [0, 1] (``{name: (batch,) tensor}``), e.g. for optimisation.
@@ -123,18 +127,19 @@ class Voice(torch.nn.Module):
     #: tensors then stay in cache, which is several times faster than one huge batch.
     cpu_chunk_samples = 2 ** 20
 
-    def _run(self, vals, batch, sr, n_samples, dev):
+    def _run(self, vals, batch, sr, n_samples, dev, normalize=True):
         if n_samples is None:
             n_samples = int(round(float((vals["note_off"] + vals["release"]).max()) * sr))
         n_samples = check_n_samples(n_samples)
         chunk = max(1, self.cpu_chunk_samples // n_samples)
+        finish = _limit if normalize else (lambda y: y)
         if torch.device(dev).type != "cpu" or batch <= chunk:
-            return self._render(vals, n_samples, sr, batch, dev, 0)
+            return finish(self._render(vals, n_samples, sr, batch, dev, 0))
         parts = []
         for start in range(0, batch, chunk):
             stop = min(batch, start + chunk)
             sub = {k: (t[start:stop] if t.shape[0] > 1 else t) for k, t in vals.items()}
-            parts.append(self._render(sub, n_samples, sr, stop - start, dev, start))
+            parts.append(finish(self._render(sub, n_samples, sr, stop - start, dev, start)))
         return torch.cat(parts, dim=0)
 
     def random_values(self, batch: int, *, seed: int = 0, device=None) -> dict:
@@ -250,8 +255,7 @@ class SubtractiveVoice(Voice):
                 parts.append(svf(mix[s:s + self.filter_chunk], cutoff_hz=fc[s:s + self.filter_chunk], sr=sr,
                                  q=q[s:s + self.filter_chunk], precision="single"))
             mix = torch.cat(parts, 0)
-        y = env1 * mix
-        return _limit(y)
+        return env1 * mix                   # the peak limiter is applied in _run
 
 
 def _limit(y):
@@ -302,7 +306,7 @@ class FMVoice(Voice):
         y = fm_tone(fc.expand(batch, 1)[:, 0] if batch > 1 else fc[0, 0], n_samples=n, sr=sr,
                     ratio=v["ratio"][:, 0], index=v["index"] * ienv, feedback=v["feedback"][:, 0],
                     amplitude=amp, device=dev)
-        return _limit(y)
+        return y                            # the peak limiter is applied in _run
 
 
 _FM_PRESETS = {
