@@ -242,6 +242,18 @@ def test_match_sound_recovers_the_cutoff(true_cutoff):
     assert res.losses[-1] < 0.1 * res.losses[0]
 
 
+def test_match_sound_recovers_four_parameters_jointly():
+    v = S.SubtractiveVoice()
+    fixed = dict(filter_env_octaves=0.0)
+    truth = dict(cutoff_hz=2500.0, resonance=4.0, osc2_shape=0.7, noise_level=0.3)
+    target = v.render(sr=16000, n_samples=4000, **truth, **fixed)
+    res = S.match_sound(v, target, sr=16000, fit=list(truth), fixed=fixed, steps=100, lr=0.05)  # from the defaults
+    for name, value in truth.items():   # within 3 % of each range
+        p = v.param(name)
+        assert abs(float(p.to_unit(res.values[name])) - float(p.to_unit(value))) < 0.03, name
+    assert res.losses[-1] < 0.05 * res.losses[0]
+
+
 def test_spectral_loss_properties():
     x = S.saw(250.0, n_samples=4096, sr=16000, method="additive")
     assert float(S.multi_resolution_stft_loss(x, x)) == 0.0

@@ -8,6 +8,13 @@ not care about phase and gives useful gradients where a sample-wise loss would n
 Parameters are optimised in their normalised [0, 1] space (a sigmoid of a free variable),
 so they stay in range.
 
+What it recovers, measured (tests/test_synth_music.py): the filter cutoff alone from far
+away, and cutoff, resonance, oscillator shape and noise level jointly from the defaults.
+Where it fails: frequency-like parameters (an FM ratio) and envelope times, whose spectral
+losses are full of local minima (Turian & Henry 2020, "I'm sorry for your loss"); random
+restarts did not rescue the FM ratio either in our trials. Those need a search or a
+learned estimator, not a single descent.
+
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
