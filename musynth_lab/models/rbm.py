@@ -1,0 +1,354 @@
+"""A Bernoulli restricted Boltzmann machine (RBM) over chorale piano-roll frames.
+
+An RBM is an energy model of a binary vector ``v`` (one piano-roll frame: which keys sound) with
+binary hidden units ``h``::
+
+    E(v, h) = -b·v - c·h - vᵀ W h,       p(v, h) = exp(-E(v, h)) / Z
+
+Visible units are independent given the hidden ones and vice versa, so block Gibbs sampling is two
+matrix products, and summing ``h`` out gives the **free energy** ``F(v) = -b·v - Σ_j softplus(c_j +
+(vᵀW)_j)`` with ``p(v) = exp(-F(v)) / Z``. The likelihood gradient is ``<v hᵀ>_data - <v hᵀ>_model``;
+**contrastive divergence** (CD-k, Hinton 2002) replaces the model expectation with the state reached
+after ``k`` Gibbs steps started at the data, and **persistent CD** (PCD, Tieleman 2008) keeps one chain
+running across updates instead. ``Z`` sums over every configuration; with at most ~20 hidden units it
+is exact by enumerating the ``2^n_hidden`` hidden states, which gives an exact held-out likelihood.
+
+The RBM models one frame at a time. A sequence drawn by running a Gibbs chain and reading off its
+state every few steps is **not coherent in time**: the model has no notion of "before", so the
+frame-to-frame resemblance comes from how slowly the chain mixes, not from anything learned about how
+music moves. (The RNN-RBM of Boulanger-Lewandowski et al. 2012 conditions the biases on the past to fix
+this.)
+
+Chapter: notebooks/06c_coherence.ipynb
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.functional import softplus
+
+from ..audio import get_device, seed_everything
+from ..errors import check
+
+__all__ = ["LOW", "N_KEYS", "crop_rolls", "pad_roll", "BernoulliRBM", "RBMHistory", "train_rbm"]
+
+LOW, HIGH = 36, 81                   # the chorales' pitch range (C2..A5), every voice of every piece
+N_KEYS = HIGH - LOW + 1              # 46 visible units
+
+
+def crop_rolls(rolls, *, low: int = LOW, n_keys: int = N_KEYS, roll_low: int = 21) -> np.ndarray:
+    """Frames of 88-key rolls restricted to the chorale range, stacked: ``(n_frames, n_keys)`` float32.
+
+    Parameters
+    ----------
+    rolls : list of np.ndarray [shape=(88, n_frames_i)], binary
+        Piano rolls whose row 0 is MIDI ``roll_low``.
+    low, n_keys : int
+        The kept range: MIDI ``low`` .. ``low + n_keys - 1`` (notes outside it are dropped).
+
+    Returns
+    -------
+    np.ndarray [shape=(sum n_frames_i, n_keys)], float32 of 0/1
+
+    Examples
+    --------
+    >>> roll = np.zeros((88, 3), bool); roll[60 - 21, 1] = True
+    >>> x = crop_rolls([roll]); x.shape, np.flatnonzero(x[1]).tolist()
+    ((3, 46), [24])
+    """
+    from ..evaluate import as_roll_set
+
+    rs = as_roll_set(rolls, n_keys=None)
+    a = low - roll_low
+    check(a >= 0 and all(a + n_keys <= r.shape[0] for r in rs), "low", low, "a range inside the rolls' keys")
+    return np.concatenate([r[a:a + n_keys].T for r in rs]).astype(np.float32)
+
+
+def pad_roll(frames, *, low: int = LOW, roll_low: int = 21, n_roll_keys: int = 88) -> np.ndarray:
+    """Back to the common representation: ``(n_frames, n_keys)`` 0/1 frames -> bool roll ``(88, n_frames)``.
+
+    Examples
+    --------
+    >>> pad_roll(np.eye(46)[[24]]).shape, int(np.flatnonzero(pad_roll(np.eye(46)[[24]])[:, 0])[0]) + 21
+    ((88, 1), 60)
+    """
+    f = np.asarray(frames.detach().cpu() if hasattr(frames, "detach") else frames)
+    check(f.ndim == 2, "frames", f, "a 2-D array (n_frames, n_keys)")
+    roll = np.zeros((n_roll_keys, f.shape[0]), bool)
+    roll[low - roll_low:low - roll_low + f.shape[1]] = f.T > 0.5
+    return roll
+
+
+class BernoulliRBM(nn.Module):
+    """Binary visible and hidden units; parameters ``W (n_visible, n_hidden)``, ``b (n_visible,)``, ``c (n_hidden,)``.
+
+    Parameters
+    ----------
+    n_visible : int
+        Keys per frame (46 for the chorale range).
+    n_hidden : int
+        Hidden units. At most 20 keeps :meth:`log_partition` exact and fast (2^20 states).
+
+    Examples
+    --------
+    >>> rbm = BernoulliRBM(3, 2)
+    >>> v = torch.tensor([[1.0, 0.0, 1.0]])
+    >>> rbm.free_energy(v).shape, round(float(rbm.nll(v)), 4) > 0      # tiny model, exact likelihood
+    (torch.Size([1]), True)
+    """
+
+    def __init__(self, n_visible: int = N_KEYS, n_hidden: int = 16):
+        super().__init__()
+        check(isinstance(n_visible, (int, np.integer)) and n_visible > 0, "n_visible", n_visible, "a positive integer")
+        check(isinstance(n_hidden, (int, np.integer)) and n_hidden > 0, "n_hidden", n_hidden, "a positive integer")
+        self.W = nn.Parameter(0.01 * torch.randn(n_visible, n_hidden))
+        self.b = nn.Parameter(torch.zeros(n_visible))
+        self.c = nn.Parameter(torch.zeros(n_hidden))
+        self.requires_grad_(False)          # trained by the CD update in train_rbm, not by autograd
+
+    @property
+    def n_visible(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        return self.W.shape[1]
+
+    @classmethod
+    def from_sklearn(cls, model) -> "BernoulliRBM":
+        """Copy a fitted ``sklearn.neural_network.BernoulliRBM`` (its ``components_`` are ``Wᵀ``)."""
+        rbm = cls(model.components_.shape[1], model.components_.shape[0])
+        with torch.no_grad():
+            rbm.W.copy_(torch.as_tensor(model.components_.T, dtype=torch.float32))
+            rbm.b.copy_(torch.as_tensor(model.intercept_visible_, dtype=torch.float32))
+            rbm.c.copy_(torch.as_tensor(model.intercept_hidden_, dtype=torch.float32))
+        return rbm
+
+    def _v(self, v) -> torch.Tensor:
+        v = torch.as_tensor(v, dtype=torch.float32, device=self.W.device)
+        check(v.ndim == 2 and v.shape[1] == self.n_visible, "v", v, f"frames (batch, {self.n_visible})")
+        return v
+
+    def p_h(self, v: torch.Tensor) -> torch.Tensor:
+        """``p(h_j = 1 | v)``, ``(batch, n_hidden)``."""
+        return torch.sigmoid(v @ self.W + self.c)
+
+    def p_v(self, h: torch.Tensor) -> torch.Tensor:
+        """``p(v_i = 1 | h)``, ``(batch, n_visible)``."""
+        return torch.sigmoid(h @ self.W.T + self.b)
+
+    def free_energy(self, v) -> torch.Tensor:
+        """``F(v) = -b·v - Σ_j softplus(c_j + (vW)_j)`` in nats, ``(batch,)``; ``p(v) = exp(-F(v)) / Z``."""
+        v = self._v(v)
+        return -(v @ self.b) - softplus(v @ self.W + self.c).sum(dim=1)
+
+    def gibbs_step(self, v: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One block Gibbs step ``v -> h ~ p(h|v) -> v' ~ p(v|h)``, ``(batch, n_visible)`` of 0/1."""
+        h = torch.bernoulli(self.p_h(v), generator=generator)
+        return torch.bernoulli(self.p_v(h), generator=generator)
+
+    @torch.no_grad()
+    def reconstruction_error(self, v) -> float:
+        """Mean squared error per key between ``v`` and its mean-field reconstruction ``p(v | p(h|v))``."""
+        v = self._v(v)
+        return float(((self.p_v(self.p_h(v)) - v) ** 2).mean())
+
+    @torch.no_grad()
+    def log_partition(self, *, chunk: int = 1 << 15) -> float:
+        """Exact ``log Z`` by enumerating the ``2^n_hidden`` hidden states (needs ``n_hidden <= 24``).
+
+        ``log Z = logsumexp_h [ c·h + Σ_i softplus(b_i + (W h)_i) ]``: summing the visible units out
+        analytically leaves one term per hidden state.
+        """
+        check(self.n_hidden <= 24, "n_hidden", self.n_hidden, "at most 24 hidden units for exact enumeration")
+        n = self.n_hidden
+        W, b, c = self.W.double(), self.b.double(), self.c.double()
+        bits = 1 << torch.arange(n, device=W.device)
+        terms = []
+        for start in range(0, 1 << n, chunk):
+            idx = torch.arange(start, min(start + chunk, 1 << n), device=W.device)
+            h = ((idx[:, None] & bits) > 0).double()                       # (chunk, n_hidden)
+            terms.append(torch.logsumexp(h @ c + softplus(h @ W.T + b).sum(dim=1), dim=0))
+        return float(torch.logsumexp(torch.stack(terms), dim=0))
+
+    @torch.no_grad()
+    def nll(self, v, *, log_z: float | None = None) -> float:
+        """Exact negative log-likelihood per frame in nats: ``mean F(v) + log Z``.
+
+        Frames are modelled independently, so this is directly comparable with chapter 5's
+        "independent keys" baseline (over the same keys).
+        """
+        v = self._v(v)
+        log_z = self.log_partition() if log_z is None else log_z
+        return float(self.free_energy(v).double().mean() + log_z)
+
+    @torch.no_grad()
+    def pseudo_log_likelihood(self, v) -> float:
+        """Exact pseudo-log-likelihood per frame, ``Σ_i log p(v_i | v_-i)`` (nats, <= 0).
+
+        Needs no ``Z`` (works for any size), so it can compare RBMs too big to enumerate;
+        ``sklearn``'s ``score_samples`` estimates the same sum from one random key per frame.
+        """
+        v = self._v(v)
+        f = self.free_energy(v)
+        total = torch.zeros_like(f)
+        for i in range(self.n_visible):
+            flipped = v.clone()
+            flipped[:, i] = 1 - flipped[:, i]
+            total += -softplus(f - self.free_energy(flipped))               # log σ(F(flip) - F(v))
+        return float(total.mean())
+
+    @torch.no_grad()
+    def sample(self, n_frames: int, *, n_chains: int = 1, steps_per_frame: int = 1, burn_in: int = 200,
+               start=None, seed: int = 0) -> torch.Tensor:
+        """Read a sequence off a block Gibbs chain: ``(n_chains, n_frames, n_visible)`` of 0/1.
+
+        Each chain starts from ``start`` (frames ``(n_chains, n_visible)``) or random keys, runs
+        ``burn_in`` steps, then records its state every ``steps_per_frame`` steps. Consecutive frames
+        resemble each other only because the chain moves slowly; with more steps per frame they become
+        independent draws from the model's ``p(v)``.
+        """
+        check(isinstance(n_frames, (int, np.integer)) and n_frames > 0, "n_frames", n_frames, "a positive integer")
+        check(int(steps_per_frame) >= 1, "steps_per_frame", steps_per_frame, "an integer >= 1")
+        check(int(burn_in) >= 0, "burn_in", burn_in, "an integer >= 0")
+        g = torch.Generator(device=self.W.device).manual_seed(int(seed))
+        if start is None:
+            v = torch.bernoulli(torch.full((n_chains, self.n_visible), 0.1, device=self.W.device), generator=g)
+        else:
+            v = self._v(start)
+        for _ in range(int(burn_in)):
+            v = self.gibbs_step(v, g)
+        out = []
+        for _ in range(n_frames):
+            for _ in range(int(steps_per_frame)):
+                v = self.gibbs_step(v, g)
+            out.append(v)
+        return torch.stack(out, dim=1)
+
+
+@dataclass
+class RBMHistory:
+    """Per epoch: ``reconstruction_error`` on the training frames (and ``val_nll`` when given); ``seconds``."""
+
+    reconstruction_error: list = field(default_factory=list)
+    val_nll: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def plot(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3))
+        ax.plot(range(1, len(self.reconstruction_error) + 1), self.reconstruction_error, label="reconstruction error")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MSE per key")
+        if self.val_nll:
+            ax2 = ax.twinx()
+            ax2.plot(range(1, len(self.val_nll) + 1), self.val_nll, color="tab:orange", label="held-out NLL")
+            ax2.set_ylabel("nats / frame")
+        ax.set_title("RBM training")
+        return ax
+
+
+def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = False, epochs: int = 10,
+              lr: float = 0.05, batch_size: int = 64, momentum: float = 0.5, val_frames=None, seed: int = 0,
+              device=None) -> tuple[BernoulliRBM, RBMHistory]:
+    """Train a :class:`BernoulliRBM` with CD-k (or PCD-k) on binary frames.
+
+    The update is the lesson, so it is written out here rather than handed to ``models.fit``: for a
+    batch ``v0`` with ``h0 = p(h|v0)`` (positive phase) and a state ``vk`` after ``k`` Gibbs steps
+    (negative phase: from ``v0`` for CD, from the persistent chains for PCD)::
+
+        ΔW = lr (v0ᵀ h0 - vkᵀ p(h|vk)) / batch,   Δb = lr mean(v0 - vk),   Δc = lr mean(h0 - p(h|vk))
+
+    with classical momentum. The visible biases start at the log-odds of each key's frequency.
+
+    Parameters
+    ----------
+    frames : array [shape=(n_frames, n_visible)] of 0/1
+        E.g. :func:`crop_rolls` of the training chorales.
+    n_hidden, k : int
+        Hidden units; Gibbs steps per update.
+    persistent : bool
+        PCD: keep ``batch_size`` chains across updates instead of restarting at the data.
+    epochs, lr, batch_size, momentum
+        Plain SGD with momentum.
+    val_frames : array, optional
+        Held-out frames: the exact NLL per frame is recorded each epoch (needs ``n_hidden <= 24``).
+    seed : int
+    device : optional
+        Defaults to :func:`musynth_lab.get_device`.
+
+    Returns
+    -------
+    (BernoulliRBM, RBMHistory)
+
+    Examples
+    --------
+    >>> x = np.tile(np.eye(4, dtype=np.float32)[[0, 3]], (50, 1))        # two patterns
+    >>> rbm, hist = train_rbm(x, n_hidden=2, epochs=15, lr=0.1, batch_size=10, device="cpu")
+    >>> hist.reconstruction_error[-1] < hist.reconstruction_error[0]
+    True
+    """
+    x = torch.as_tensor(np.asarray(frames), dtype=torch.float32)
+    check(x.ndim == 2 and len(x) > 0, "frames", frames, "a non-empty (n_frames, n_visible) array")
+    check(bool(((x == 0) | (x == 1)).all()), "frames", frames, "binary frames (0/1)")
+    check(isinstance(k, (int, np.integer)) and k >= 1, "k", k, "an integer >= 1")
+    check(isinstance(epochs, (int, np.integer)) and epochs >= 1, "epochs", epochs, "an integer >= 1")
+    check(lr > 0 and math.isfinite(lr), "lr", lr, "a positive learning rate")
+    check(0 <= momentum < 1, "momentum", momentum, "a value in [0, 1)")
+    device = get_device(device)
+    seed_everything(seed)
+    rbm = BernoulliRBM(x.shape[1], n_hidden).to(device)
+    x = x.to(device)
+    val = None if val_frames is None else rbm._v(val_frames)
+    with torch.no_grad():
+        p = x.mean(0).clamp(1e-3, 1 - 1e-3)
+        rbm.b.copy_(torch.log(p / (1 - p)))
+    g = torch.Generator(device=device).manual_seed(int(seed))
+    gcpu = torch.Generator().manual_seed(int(seed))
+    chains = torch.bernoulli(p.expand(batch_size, -1).contiguous(), generator=g) if persistent else None
+    vel = [torch.zeros_like(t) for t in (rbm.W, rbm.b, rbm.c)]
+    hist = RBMHistory()
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(int(epochs)):
+            order = torch.randperm(len(x), generator=gcpu).to(device)
+            for s in range(0, len(x), batch_size):
+                v0 = x[order[s:s + batch_size]]
+                h0 = rbm.p_h(v0)
+                vk = chains[: len(v0)] if persistent else v0
+                for _ in range(int(k)):
+                    vk = rbm.gibbs_step(vk, g)
+                if persistent:
+                    chains[: len(v0)] = vk
+                hk = rbm.p_h(vk)
+                n = len(v0)
+                grads = ((v0.T @ h0 - vk.T @ hk) / n, (v0 - vk).mean(0), (h0 - hk).mean(0))
+                for param, v, grad in zip((rbm.W, rbm.b, rbm.c), vel, grads):
+                    v.mul_(momentum).add_(lr * grad)
+                    param.add_(v)
+            hist.reconstruction_error.append(rbm.reconstruction_error(x))
+            if val is not None:
+                hist.val_nll.append(rbm.nll(val))
+    hist.seconds = time.perf_counter() - t0
+    return rbm, hist
+
+
+def _brute_force_nll(rbm: BernoulliRBM, v) -> float:
+    """``-mean log p(v)`` by enumerating every (v, h) pair: only for tiny models (tests check against it)."""
+    W, b, c = rbm.W.double().detach().cpu(), rbm.b.double().detach().cpu(), rbm.c.double().detach().cpu()
+    states_v = torch.tensor(list(itertools.product((0.0, 1.0), repeat=rbm.n_visible)), dtype=torch.float64)
+    states_h = torch.tensor(list(itertools.product((0.0, 1.0), repeat=rbm.n_hidden)), dtype=torch.float64)
+    neg_e = (states_v @ b)[:, None] + (states_h @ c)[None, :] + states_v @ W @ states_h.T
+    log_z = torch.logsumexp(neg_e.reshape(-1), dim=0)
+    v = torch.as_tensor(np.asarray(v), dtype=torch.float64)
+    neg_e_v = (v @ b)[:, None] + (states_h @ c)[None, :] + v @ W @ states_h.T
+    return float(-(torch.logsumexp(neg_e_v, dim=1) - log_z).mean())
