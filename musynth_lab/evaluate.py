@@ -56,7 +56,7 @@ def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
 __all__ += [
     "PC_DISTANCE", "as_roll_set", "pitch_class_histogram", "pitch_class_distance", "self_similarity",
     "lag_similarity", "structure_distance", "repeated_bars", "roll_to_voices", "voice_leading",
-    "violations_per_100", "coherence_report", "format_report",
+    "violations_per_100", "coherence_report", "format_report", "roll_to_notes",
 ]
 
 #: The distance used between pitch-class histograms: Jensen-Shannon divergence in bits (0..1).
@@ -558,3 +558,40 @@ def format_report(rows, *, columns=("n_rolls", "notes_per_frame", "pc_distance",
             cells.append(text.rjust(max(len(c), 8) + 2))
         lines.append(str(r["set"]).ljust(width) + "".join(cells))
     return "\n".join(lines)
+
+
+def roll_to_notes(roll, *, step: float = 0.5, low: int = 21) -> np.ndarray:
+    """Note rows ``(onset_q, duration_q, midi)`` from a binary roll, for listening with ``synth.render_notes``.
+
+    A run of consecutive sounding frames of one key is one note (so a repeated note that the roll does
+    not separate is heard as one long note). Inverse of :func:`musynth_lab.data.notes_to_roll` up to that.
+
+    Parameters
+    ----------
+    roll : np.ndarray [shape=(n_keys, n_frames)], binary
+    step : float
+        Frame length in quarter notes.
+    low : int
+        MIDI pitch of row 0.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_notes, 3)], float, sorted by onset then pitch
+
+    Examples
+    --------
+    >>> roll = np.zeros((88, 4), bool); roll[60 - 21, :2] = True; roll[64 - 21, 1:] = True
+    >>> roll_to_notes(roll).tolist()
+    [[0.0, 1.0, 60.0], [0.5, 1.5, 64.0]]
+    """
+    r = _as_roll(roll, n_keys=None)
+    check(step > 0, "step", step, "a positive frame length in quarter notes")
+    padded = np.pad(r, ((0, 0), (1, 1))).astype(np.int8)
+    edges = np.diff(padded, axis=1)
+    rows = []
+    for key in np.flatnonzero(r.any(axis=1)):
+        starts = np.flatnonzero(edges[key] == 1)
+        ends = np.flatnonzero(edges[key] == -1)
+        rows += [[s * step, (e - s) * step, float(low + key)] for s, e in zip(starts, ends)]
+    out = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return out[np.lexsort((out[:, 2], out[:, 0]))] if len(out) else out

@@ -161,3 +161,61 @@ def test_report_carries_nll_and_labelled_voices(sets):
 def test_bad_input_raises(call):
     with pytest.raises(ParameterError):
         call()
+
+
+# --- plots, panel, exercises -----------------------------------------------------------------------------
+
+def test_roll_to_notes_inverts_notes_to_roll(sets):
+    roll = sets["test"][0]
+    notes = ev.roll_to_notes(roll)
+    assert np.array_equal(data.notes_to_roll(notes, step=0.5, n_frames=roll.shape[1]), roll)
+
+
+def test_plots_draw(sets):
+    from musynth_lab import plot
+
+    r = sets["test"][0]
+    assert plot.similarity_matrix(r[:, :32]).images[0].get_array().shape == (32, 32)
+    assert len(plot.lag_profiles({"test": ev.lag_similarity(r)}).lines) == 1
+    assert len(plot.pitch_class_bars({"a": ev.pitch_class_histogram(r), "b": ev.pitch_class_histogram(r)}).patches) == 24
+    rows = ev.coherence_report({"test": sets["test"][:3], "random": sets["random"][:3]}, sets["train"][:20])
+    assert len(plot.measure_bars(rows, "pc_distance").patches) == 2
+
+
+def test_render_coherence_measures_the_shown_excerpt(sets):
+    from musynth_lab.widgets.coherence_panel import render_coherence
+
+    samples = {"test": sets["test"][:3], "shuffled": sets["shuffled"][:3]}
+    out = render_coherence(samples, sets["train"], model="shuffled", sample=4, bars=2)
+    assert out["index"] == 1 and out["roll"].shape == (88, 16)
+    assert np.array_equal(out["roll"], sets["shuffled"][1][:, :16])
+    assert out["similarity"].shape == (16, 16)
+    expected = ev.coherence_report({"shuffled": [sets["shuffled"][1][:, :16]]}, sets["train"])[0]
+    assert out["measures"]["vl_per_100"] == pytest.approx(expected["vl_per_100"])
+    assert out["audio"].ndim == 1 and np.isfinite(out["audio"]).all() and np.abs(out["audio"]).max() > 0.01
+    with pytest.raises(ParameterError):
+        render_coherence(samples, sets["train"], model="nope")
+
+
+def test_coherence_panel_rerenders(sets):
+    from musynth_lab.widgets import CoherencePanel
+
+    panel = CoherencePanel({"test": sets["test"][:2], "random": sets["random"][:2]}, sets["train"][:20])
+    first = panel.result["measures"]["structure_distance"]
+    panel.controls["model"].value = "random"
+    assert panel.renders == 2 and panel.result["model"] == "random"
+    assert panel.result["measures"]["structure_distance"] > first
+    panel.controls["bars"].value = 2
+    assert panel.result["roll"].shape[1] == 16
+
+
+def test_exercise_checks():
+    from musynth_lab import exercises as ex
+
+    v = [[72, 67, 64, 53], [74, 65, 62, 55], [72, 64, 60, 52]]
+    assert ex.check_parallel_fifths(v, 1) and not ex.check_parallel_fifths(v, 2)
+    assert not ex.check_parallel_fifths(v, "one")
+    rows = [{"set": "a", "pc_distance": 0.2}, {"set": "b", "pc_distance": 0.01}]
+    assert ex.check_closest_pitch_classes(rows, "b") and not ex.check_closest_pitch_classes(rows, "a")
+    assert ex.check_hidden_states(16, 65536) and not ex.check_hidden_states(16, 32)
+    assert ex.check_shuffle_blind("pc_distance") and not ex.check_shuffle_blind("structure_distance")

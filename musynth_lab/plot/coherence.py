@@ -5,6 +5,104 @@ Chapter: notebooks/06c_coherence.ipynb
 
 from __future__ import annotations
 
-from .core import _ax  # noqa: F401
+import numpy as np
 
-__all__: list = []
+from ..errors import check
+from .core import _ax
+
+__all__ = ["similarity_matrix", "lag_profiles", "pitch_class_bars", "measure_bars"]
+
+_PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def similarity_matrix(roll, *, frames_per_bar: int = 1, step: float = 0.5, ax=None, title: str | None = None):
+    """Show the self-similarity matrix of a roll (:func:`musynth_lab.evaluate.self_similarity`).
+
+    Axes are in quarter notes (``step`` per frame). Bright off-diagonal lines are repeats; a bright
+    band along the diagonal is material held or varied slowly.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> roll = np.zeros((88, 16), bool); roll[60 - 21, ::2] = True; roll[64 - 21, 1::2] = True
+    >>> similarity_matrix(roll).get_xlabel()
+    'time (quarter notes)'
+    """
+    from ..evaluate import self_similarity
+
+    S = self_similarity(roll, frames_per_bar=frames_per_bar)
+    ax = _ax(ax, figsize=(3.6, 3.2))
+    span = S.shape[0] * frames_per_bar * step
+    ax.imshow(S, origin="lower", cmap="magma", vmin=0, vmax=1, extent=[0, span, 0, span], interpolation="nearest")
+    ax.set_xlabel("time (quarter notes)")
+    ax.set_ylabel("time (quarter notes)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def lag_profiles(profiles: dict, *, ax=None, title: str | None = "Lag-similarity profiles"):
+    """Mean frame similarity against lag (frames) for several sets: ``{name: (max_lag,) array}``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> len(lag_profiles({"a": np.linspace(1, 0, 8), "b": np.full(8, 0.3)}).lines)
+    2
+    """
+    check(len(profiles) > 0, "profiles", profiles, "a non-empty dict of name -> lag profile")
+    ax = _ax(ax, figsize=(6, 3))
+    for name, prof in profiles.items():
+        prof = np.asarray(prof, dtype=float)
+        ax.plot(np.arange(1, len(prof) + 1), prof, marker="o", ms=3, label=name)
+    ax.set_xlabel("lag (frames)")
+    ax.set_ylabel("mean cosine similarity")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def pitch_class_bars(histograms: dict, *, ax=None, title: str | None = "Pitch-class histograms"):
+    """Grouped bars of 12-bin pitch-class histograms, ``{name: (12,) array}``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = pitch_class_bars({"a": np.full(12, 1 / 12)}); len(ax.patches)
+    12
+    """
+    check(len(histograms) > 0, "histograms", histograms, "a non-empty dict of name -> (12,) histogram")
+    ax = _ax(ax, figsize=(7, 3))
+    width = 0.8 / len(histograms)
+    for i, (name, h) in enumerate(histograms.items()):
+        h = np.asarray(h, dtype=float)
+        check(h.shape == (12,), "histograms", h, "12 bins per set")
+        ax.bar(np.arange(12) + (i - (len(histograms) - 1) / 2) * width, h, width=width, label=name)
+    ax.set_xticks(range(12))
+    ax.set_xticklabels(_PC_NAMES)
+    ax.set_ylabel("share of sounding cells")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
+    """One coherence measure across the sets of a :func:`musynth_lab.evaluate.coherence_report` (NaN skipped).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = measure_bars([{"set": "a", "x": 1.0}, {"set": "b", "x": float("nan")}], "x"); len(ax.patches)
+    1
+    """
+    check(len(rows) > 0 and all(measure in r for r in rows), "measure", measure, "a key of every report row")
+    keep = [r for r in rows if np.isfinite(r[measure])]
+    ax = _ax(ax, figsize=(5, 2.8))
+    ax.barh([r["set"] for r in keep], [r[measure] for r in keep], color="tab:purple")
+    ax.invert_yaxis()
+    ax.set_xlabel(measure.replace("_", " "))
+    ax.set_title(title or measure.replace("_", " "))
+    return ax
