@@ -2,6 +2,56 @@
 
 from __future__ import annotations
 
-from ._core import CheckResult, verdict  # noqa: F401
+import math
 
-__all__: list = []
+from ._core import CheckResult, verdict
+
+__all__ = ["check_buffer_latency", "check_largest_block", "check_rtf", "check_lower_rate_buffer"]
+
+
+def _num(x):
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
+    """Exercise 6a.1: how long (ms) a buffer of ``block_size`` samples lasts at ``sr`` Hz."""
+    v = _num(answer_ms)
+    ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
+    return verdict(ok, f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
+                   "Not quite: the buffer lasts block_size / sr seconds; give it in milliseconds.")
+
+
+def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckResult:
+    """Exercise 6a.2: the largest block size whose measured budget stays under ``limit_ms`` at ``sr``.
+
+    ``rows`` are the notebook's :func:`musynth_lab.latency.latency_table` rows.
+    """
+    from ..latency import largest_block_under
+
+    truth = largest_block_under(rows, sr=sr, limit_ms=limit_ms)
+    ok = (answer is None and truth is None) or (_num(answer) is not None and truth is not None
+                                                and int(_num(answer)) == truth and _num(answer) == truth)
+    return verdict(ok, f"Right: {truth} samples keep buffer + compute under {limit_ms:g} ms at {sr} Hz.",
+                   "Not that one: look at total_ms (buffer + look-ahead + p99 compute) in the rows at that "
+                   "sample rate and take the largest block size still under the limit.")
+
+
+def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
+    """Exercise 6a.3: the real-time factor of a block computed in ``compute_ms`` ms."""
+    v = _num(answer)
+    truth = float(compute_ms) / (1000.0 * float(block_size) / float(sr))
+    ok = v is not None and abs(v - truth) <= 1e-3 * max(1.0, truth)
+    return verdict(ok, f"Right: RTF = compute / audio time = {truth:.4f}; below 1 keeps up.",
+                   "Not quite: divide the compute time by the block's duration (block_size / sr), in the same unit.")
+
+
+def check_lower_rate_buffer(answer) -> CheckResult:
+    """Exercise 6a.4: does a 256-sample buffer last longer at 16 kHz than at 48 kHz (True/False)?"""
+    ok = answer is True
+    return verdict(ok, "Right: 256 / 16000 s = 16 ms against 5.3 ms at 48 kHz: a lower rate makes the same "
+                   "buffer longer, so it adds latency unless the buffer shrinks too.",
+                   "Compute both: block_size / sr at 16000 and at 48000 Hz.")
