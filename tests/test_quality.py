@@ -128,6 +128,10 @@ def test_remedy_errors():
         q.train_melody_lm(q.melodies(q.choose_pieces(2)), steps=0, device="cpu")
     with pytest.raises(ParameterError, match="n="):
         q.learning_curve(sizes=(5, 10_000), steps=2, device="cpu")
+    with pytest.raises(ParameterError, match="sizes"):
+        q.learning_curve(sizes=(0, 8), steps=2, device="cpu")
+    with pytest.raises(ParameterError, match="hidden"):
+        q.learning_curve(sizes=(4,), hidden=(), steps=2, device="cpu")
 
 
 # ---------------------------------------------------------------------------- discriminative vs generative
