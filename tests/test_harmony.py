@@ -132,7 +132,7 @@ def test_harmonize_shapes_ranges_and_voice_order(trained):
         ordered += int(np.all(np.diff(v[both], axis=1) <= 0, axis=1).sum())
         n_both += int(both.sum())
     assert n_both > 0.8 * sum(len(p.melody_tokens()) for p in pieces)   # mostly four sounding voices
-    assert ordered / n_both > 0.9                                          # S >= A >= T >= B
+    assert ordered / n_both > 0.95          # S >= A >= T >= B: measured 0.999 and 0.993 (seeds 0, 1)
 
 
 def test_harmonize_sampling_is_seeded_and_differs_from_greedy(trained):
@@ -174,12 +174,20 @@ def test_frozen_shared_encoder_is_used_and_unchanged(vae):
     assert (r.model(x, y) - out).abs().max() > 1e-3
     r.model.melody_encoder = vae
     torch.testing.assert_close(r.model(x, y), out)
+    p = load_chorales("test")[1]
+    assert H.harmonize(r.model, p).shape == (len(p.melody_tokens()), 4)
 
 
-def test_fine_tuned_shared_encoder_moves():
-    v = H.pretrain_melody_encoder(epochs=1, pieces=load_chorales("train")[:10], device="cpu")
-    r = H.train_harmonizer(shared_encoder=v, freeze=False, n_train=10, epochs=2, device="cpu")
+def test_fine_tuned_shared_encoder_moves_a_copy(vae):
+    before = {k: v.clone() for k, v in vae.state_dict().items()}
+    H.train_harmonizer(shared_encoder=vae, n_train=10, epochs=1, device="cpu")          # frozen use first
+    r = H.train_harmonizer(shared_encoder=vae, freeze=False, n_train=10, epochs=2, device="cpu")
+    assert r.encoder is not vae and r.model.melody_encoder is r.encoder
     assert r.extra["encoder_changed"] > 1e-4
+    moved = max(float((r.encoder.state_dict()[k] - before[k]).abs().max()) for k in before)
+    assert moved == pytest.approx(r.extra["encoder_changed"])
+    for k, v in vae.state_dict().items():                                              # the one passed is untouched
+        torch.testing.assert_close(v, before[k], rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------------------

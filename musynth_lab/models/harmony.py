@@ -32,6 +32,7 @@ Chapter: notebooks/06c_coherence.ipynb
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -324,9 +325,9 @@ class Harmonizer(nn.Module):
         self.vocab, self.kind, self.attention, self.freeze = N_MELODY_TOKENS, score, bool(attention), bool(freeze)
         self.melody_encoder = melody_encoder
         if melody_encoder is not None:
-            if freeze:
+            if not freeze:                       # frozen: no gradient reaches it (see _soprano_features)
                 for p in melody_encoder.parameters():
-                    p.requires_grad_(False)
+                    p.requires_grad_(True)
             d_in = melody_encoder.embed.embedding_dim + melody_encoder.latent_dim
         else:
             self.src_embed = nn.Embedding(self.vocab, d)
@@ -356,9 +357,11 @@ class Harmonizer(nn.Module):
         if n % _CHUNK:
             raise ParameterError(f"src: {n} steps: expected a multiple of {_CHUNK} with a shared melody encoder")
         vae = self.melody_encoder
-        mu = vae.encode_stats(src.reshape(B * n // _CHUNK, _CHUNK))[0]           # (B * chunks, latent)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            mu = vae.encode_stats(src.reshape(B * n // _CHUNK, _CHUNK))[0]       # (B * chunks, latent)
+            emb = vae.embed(src)
         ctx = mu.reshape(B, n // _CHUNK, 1, -1).expand(-1, -1, _CHUNK, -1).reshape(B, n, -1)
-        return torch.cat([vae.embed(src), ctx], -1)
+        return torch.cat([emb, ctx], -1)
 
     def encode(self, src):
         """Encoder states (B, n, 2d), final state (B, 2d), the decoder's first state (1, B, d), the keys."""
@@ -508,7 +511,7 @@ class HarmonizerResult:
 
 def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bool = True, n_train: int | None = None,
                      epochs: int | None = None, patience: int = 3, d: int = 48, transposes=(0,), seed: int = 0,
-                     device=None, progress: bool = False, lr: float = 5e-3) -> HarmonizerResult:
+                     device=None, progress: bool = False, lr: float = 1e-2) -> HarmonizerResult:
     """Train a :class:`Harmonizer` on the training chorales and measure it on the test chorales.
 
     Parameters
@@ -516,7 +519,8 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
     shared_encoder : bool or MelodyVAE
         ``True``: pretrain chapter 4's MelodyVAE (:func:`pretrain_melody_encoder`, on all
         training sopranos) and share its encoder; a fitted ``MelodyVAE``: share that one
-        (it is then trained further only with ``freeze=False``); ``False``: no sharing.
+        (with ``freeze=False`` a copy of it is fine-tuned, the one passed stays as it was);
+        ``False``: no sharing.
     freeze : bool
         Keep the shared encoder fixed (True) or fine-tune it with the harmonizer.
     attention : bool
@@ -571,7 +575,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
     if shared_encoder is True:
         vae = pretrain_melody_encoder(seed=seed, device=device)
     elif isinstance(shared_encoder, MelodyVAE):
-        vae = shared_encoder
+        vae = shared_encoder if freeze else copy.deepcopy(shared_encoder)    # fine-tuning leaves the caller's VAE alone
     before = None if vae is None else [p.detach().clone() for p in vae.parameters()]
     batch_size = 64
     if epochs is None:
