@@ -161,3 +161,19 @@ def test_gan_bad_input():
         G.sample_bars(G.BarGenerator(4, 8, 3, 2), 2, threshold=1.5)
     with pytest.raises(ParameterError):
         G.chorale_bars([p for p in data.load_chorales("test") if p.meter != (4, 4)][:2])
+
+
+# --- every device ---------------------------------------------------------------------------------------
+
+def test_rbm_and_gan_run_on_device(device):
+    x = np.tile(np.eye(6, dtype=np.float32)[[0, 5]], (40, 1))
+    rbm, hist = R.train_rbm(x, n_hidden=3, epochs=5, lr=0.1, batch_size=16, persistent=True, device=device)
+    assert rbm.W.device.type == torch.device(device).type
+    assert hist.reconstruction_error[-1] < hist.reconstruction_error[0]
+    assert rbm.nll(x) == pytest.approx(R._brute_force_nll(rbm, x), abs=1e-4)
+    assert rbm.sample(4, n_chains=2, burn_in=2).shape == (2, 4, 6)
+    bars = np.zeros((16, 5, 2), np.float32)
+    bars[:, 2] = 1
+    res = G.train_gan(bars, z_dim=4, hidden=8, steps=5, batch_size=8, device=device)
+    assert next(res.generator.parameters()).device.type == torch.device(device).type
+    assert G.sample_bars(res.generator, 3).shape == (3, 5, 2)

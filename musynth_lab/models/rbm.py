@@ -214,6 +214,15 @@ class BernoulliRBM(nn.Module):
         ``burn_in`` steps, then records its state every ``steps_per_frame`` steps. Consecutive frames
         resemble each other only because the chain moves slowly; with more steps per frame they become
         independent draws from the model's ``p(v)``.
+
+        Returns
+        -------
+        Tensor [shape=(n_chains, n_frames, n_visible)] of 0/1, on the model's device
+
+        Examples
+        --------
+        >>> BernoulliRBM(5, 2).sample(10, n_chains=3, burn_in=5).shape
+        torch.Size([3, 10, 5])
         """
         check(isinstance(n_frames, (int, np.integer)) and n_frames > 0, "n_frames", n_frames, "a positive integer")
         check(int(steps_per_frame) >= 1, "steps_per_frame", steps_per_frame, "an integer >= 1")
