@@ -80,6 +80,23 @@ def test_chorale_voices_roll_matches_piano_roll(idx):
     assert np.mean(np.all(roll[:, :n] == ref[:, :n], axis=0)) > 0.95   # whole columns
 
 
+def test_render_harmony_sounds_the_pitches_and_rests():
+    sr = 8000
+    y = H.render_harmony([[69, 60]] * 8 + [[-1, 60]] * 8, sr=sr, bpm=120)     # A4 over C4, then C4 alone
+    assert y.shape == (4 * sr,) and y.dtype == np.float32                      # 16 eighths at 120 bpm: 4 s
+    assert float(np.abs(y).max()) == pytest.approx(0.8, abs=1e-6)
+    first, second = y[: 2 * sr], y[2 * sr:]
+    f = np.fft.rfftfreq(2 * sr, 1 / sr)
+    spec1, spec2 = np.abs(np.fft.rfft(first)), np.abs(np.fft.rfft(second))
+    assert spec1[np.argmin(np.abs(f - 440))] > 0.3 * spec1.max()               # A4 sounds in the first half
+    assert spec2[np.argmin(np.abs(f - 440))] < 0.05 * spec2.max()              # and not in the second
+    assert f[np.argmax(spec2)] == pytest.approx(261.63, abs=1)
+    with pytest.raises(ParameterError):
+        H.render_harmony([[200, 60]], sr=sr)
+    with pytest.raises(ParameterError):
+        H.render_harmony([60, 62], sr=sr)
+
+
 def test_unigram_is_between_uniform_and_zero():
     tr, te = H.harmony_data("train"), H.harmony_data("test")
     u = H.unigram_nll(tr, te)

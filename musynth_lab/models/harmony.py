@@ -49,7 +49,7 @@ from .training import evaluate_loss, fit
 __all__ = [
     "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
     "voices_to_roll", "chorale_voices", "tokens_to_pitches", "pretrain_melody_encoder", "unigram_nll",
-    "harmony_loss", "LOWER_VOICES", "BOS",
+    "harmony_loss", "render_harmony", "LOWER_VOICES", "BOS",
 ]
 
 #: The voices the harmonizer writes, in output order.
@@ -511,7 +511,7 @@ class HarmonizerResult:
 
 def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bool = True, n_train: int | None = None,
                      epochs: int | None = None, patience: int = 3, d: int = 48, transposes=(0,), seed: int = 0,
-                     device=None, progress: bool = False, lr: float = 1e-2) -> HarmonizerResult:
+                     batch_size: int = 64, device=None, progress: bool = False, lr: float = 1e-2) -> HarmonizerResult:
     """Train a :class:`Harmonizer` on the training chorales and measure it on the test chorales.
 
     Parameters
@@ -531,7 +531,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
         At most this many epochs; default enough for about 400 gradient steps (at least 8
         epochs, at most 60). Training stops after ``patience`` epochs without a lower
         validation loss and keeps the best epoch.
-    patience, d, seed : int
+    patience, d, batch_size, seed : int
     transposes : sequence of int
         Semitone shifts of the training pieces (augmentation).
     device : str or torch.device, optional
@@ -577,7 +577,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
     elif isinstance(shared_encoder, MelodyVAE):
         vae = shared_encoder if freeze else copy.deepcopy(shared_encoder)    # fine-tuning leaves the caller's VAE alone
     before = None if vae is None else [p.detach().clone() for p in vae.parameters()]
-    batch_size = 64
+    check(isinstance(batch_size, (int, np.integer)) and batch_size > 0, "batch_size", batch_size, "a positive integer")
     if epochs is None:
         per_epoch = math.ceil(len(tr) / batch_size)
         epochs = int(min(60, max(8, math.ceil(400 / per_epoch))))
@@ -690,3 +690,53 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
     tokens = np.stack(out)[pad_front:pad_front + n].astype(np.int64)          # (n, 3)
     voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
     return (voices, tokens) if return_tokens else voices
+
+
+def render_harmony(voices, *, sr: int, bpm: float = 90.0, step: float = 0.5, instrument: str = "sine",
+                   peak: float = 0.8) -> np.ndarray:
+    """Render four voices ``(n_steps, n_voices)`` of MIDI pitches (-1 = rest) as audio, ``(n_samples,)`` float32.
+
+    A voice that keeps the same pitch over several steps is one held note (as
+    :func:`tokens_to_pitches` reads tokens). Each voice goes through chapter 4's
+    :func:`musynth_lab.models.vae.render_tokens`; the mix is scaled so its peak is
+    ``peak`` (silence stays silence).
+
+    Parameters
+    ----------
+    voices : array of int [shape=(n_steps, n_voices)]
+        e.g. :func:`harmonize` or :func:`chorale_voices` output.
+    sr : int
+        Sample rate in Hz.
+    bpm : float
+        Quarter notes per minute.
+    step : float
+        Quarter notes per step (0.5 = eighth notes).
+    instrument : str
+        ``'sine'`` or a :func:`musynth_lab.synth.render_notes` instrument.
+    peak : float
+        Peak level of the mix, in (0, 1].
+
+    Examples
+    --------
+    >>> y = render_harmony([[72, 67, 64, 48]] * 4 + [[-1, -1, -1, -1]] * 4, sr=8000, bpm=120)
+    >>> y.shape, round(float(np.abs(y).max()), 3), float(np.abs(y[-2000:]).max())
+    ((16000,), 0.8, 0.0)
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    from .vae import render_tokens
+
+    v = np.asarray(to_numpy(voices))
+    check(v.ndim == 2 and v.shape[0] > 0, "voices", getattr(v, "shape", v), "an array (n_steps, n_voices) of MIDI pitches")
+    check(np.all((v == -1) | ((v >= MELODY_LOW) & (v <= MELODY_LOW + N_MELODY_TOKENS - 3))), "voices",
+          f"values {v.min()}..{v.max()}", f"MIDI pitches {MELODY_LOW}..{MELODY_LOW + N_MELODY_TOKENS - 3} or -1 for a rest")
+    check(0 < peak <= 1, "peak", peak, "a level in (0, 1]")
+    v = v.astype(np.int64)
+    mix = None
+    for col in v.T:
+        prev = np.concatenate([[-2], col[:-1]])
+        toks = np.where(col < 0, REST, np.where(col == prev, HOLD, col - MELODY_LOW + 2))
+        y = render_tokens(toks, sr=sr, bpm=bpm, step=step, instrument=instrument)
+        mix = y.astype(np.float64) if mix is None else mix + y
+    top = float(np.abs(mix).max())
+    return (mix * (peak / top) if top > 0 else mix).astype(np.float32)
