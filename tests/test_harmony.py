@@ -250,6 +250,19 @@ def test_shared_encoder_needs_whole_chunks(vae):
         H.train_harmonizer(shared_encoder="vae", epochs=1)
 
 
+def test_pretrain_parts():
+    few = load_chorales("train")[:6]
+    sb = H.pretrain_melody_encoder(epochs=1, pieces=few, parts="SB", device="cpu")
+    s_only = H.pretrain_melody_encoder(epochs=1, pieces=few, device="cpu")
+    again = H.pretrain_melody_encoder(epochs=1, pieces=few, parts=("S",), device="cpu")
+    torch.testing.assert_close(again.embed.weight, s_only.embed.weight)          # seeded
+    assert (sb.embed.weight - s_only.embed.weight).abs().max() > 1e-4          # the bass windows were used
+    with pytest.raises(ParameterError):
+        H.pretrain_melody_encoder(epochs=1, pieces=few, parts="SX")
+    with pytest.raises(ParameterError):
+        H.pretrain_melody_encoder(epochs=1, pieces=few, parts=())
+
+
 def test_voices_to_roll_rejects():
     with pytest.raises(ParameterError):
         H.voices_to_roll(np.array([60, 62]))

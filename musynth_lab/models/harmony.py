@@ -438,7 +438,7 @@ def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
 # ----------------------------------------------------------------------------------------
 
 def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int = 0, device=None,
-                            pieces=None, progress: bool = False):
+                            pieces=None, parts=("S",), progress: bool = False):
     """Chapter 4's MelodyVAE, fitted on its own task (two-bar soprano windows of the training chorales).
 
     The soprano alone is unlabelled melody: all training pieces can be used for it even
@@ -451,6 +451,9 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
     pieces : list of Chorale, optional
         Default: every training chorale (4/4 ones; see
         :func:`musynth_lab.models.vae.melody_windows`).
+    parts : sequence of {'S', 'A', 'T', 'B'}
+        Whose lines are the VAE's windows: the soprano (chapter 4's choice, default) or more
+        voices (more unlabelled melody, the lower voices' ranges included).
     progress : bool
 
     Returns
@@ -471,7 +474,11 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
 
     device = get_device(device)
     seed_everything(seed)
-    windows = melody_windows(load_chorales("train") if pieces is None else pieces)
+    parts = tuple(parts)                                  # "SATB" or ("S", "A", ...)
+    check(len(parts) > 0 and all(p in ("S",) + LOWER_VOICES for p in parts), "parts", parts,
+          "some of 'S', 'A', 'T', 'B'")
+    pieces = load_chorales("train") if pieces is None else pieces
+    windows = np.concatenate([melody_windows(pieces, part=part) for part in parts])
     vae = MelodyVAE(latent_dim=latent_dim)
     with _small_model_threads(device):
         vae.fit(windows, epochs=epochs, device=device, seed=seed, progress=progress)
