@@ -37,7 +37,8 @@ from torch.nn.functional import softplus
 from ..audio import get_device, seed_everything
 from ..errors import check
 
-__all__ = ["LOW", "N_KEYS", "crop_rolls", "pad_roll", "BernoulliRBM", "RBMHistory", "train_rbm"]
+__all__ = ["LOW", "N_KEYS", "crop_rolls", "pad_roll", "BernoulliRBM", "RBMHistory", "train_rbm", "RNNRBM", "cd_loss",
+           "train_rnnrbm"]
 
 LOW, HIGH = 36, 81                   # the chorales' pitch range (C2..A5), every voice of every piece
 N_KEYS = HIGH - LOW + 1              # 46 visible units
@@ -349,6 +350,176 @@ def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = Fals
                 hist.val_nll.append(rbm.nll(val))
     hist.seconds = time.perf_counter() - t0
     return rbm, hist
+
+
+# ---------------------------------------------------------------------------------------------
+# RNN-RBM: an RBM per frame whose biases a recurrent network sets from the frames before.
+# ---------------------------------------------------------------------------------------------
+
+def _hidden_states(n_hidden: int, device, dtype=torch.float64) -> torch.Tensor:
+    bits = 1 << torch.arange(n_hidden, device=device)
+    return ((torch.arange(1 << n_hidden, device=device)[:, None] & bits) > 0).to(dtype)   # (2^n, n_hidden)
+
+
+class RNNRBM(nn.Module):
+    """The RNN-RBM (Boulanger-Lewandowski, Bengio & Vincent 2012): a frame RBM conditioned on the past.
+
+    A GRU reads frames ``v_1 .. v_{t-1}``; its state ``u_{t-1}`` sets the biases of the RBM of frame
+    ``t``: ``b_t = b + B u_{t-1}``, ``c_t = c + C u_{t-1}`` (``W`` is shared by all frames). So
+    ``p(v_t | past)`` is an RBM, time is modelled, and ``-log p`` of a sequence is the sum of per-frame
+    RBM terms, each exact by enumerating ``2^n_hidden`` hidden states. Trained with CD-k per frame through
+    the surrogate :func:`cd_loss`, whose gradient is the CD estimate for ``W, b, c`` and back-propagates
+    into the GRU through the biases.
+
+    Parameters
+    ----------
+    n_visible, n_hidden, n_recurrent : int
+
+    Examples
+    --------
+    >>> m = RNNRBM(6, 3, 8)
+    >>> v = torch.bernoulli(torch.full((2, 5, 6), 0.3))
+    >>> m(v).shape, m.sample(4, n_chains=2).shape
+    (torch.Size([2]), torch.Size([2, 4, 6]))
+    """
+
+    def __init__(self, n_visible: int = N_KEYS, n_hidden: int = 12, n_recurrent: int = 64, *, k: int = 1):
+        super().__init__()
+        for name, value in (("n_visible", n_visible), ("n_hidden", n_hidden), ("n_recurrent", n_recurrent), ("k", k)):
+            check(isinstance(value, (int, np.integer)) and value > 0, name, value, "a positive integer")
+        self.k = int(k)
+        self.W = nn.Parameter(0.01 * torch.randn(n_visible, n_hidden))
+        self.b = nn.Parameter(torch.zeros(n_visible))
+        self.c = nn.Parameter(torch.zeros(n_hidden))
+        self.rnn = nn.GRU(n_visible, n_recurrent, batch_first=True)
+        self.to_b = nn.Linear(n_recurrent, n_visible)
+        self.to_c = nn.Linear(n_recurrent, n_hidden)
+        self.u0 = nn.Parameter(torch.zeros(n_recurrent))
+
+    @property
+    def n_visible(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        return self.W.shape[1]
+
+    def biases(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-frame biases from the frames before: ``(B, T, n_visible)``, ``(B, T, n_hidden)``."""
+        u, _ = self.rnn(v)                                                 # (B, T, R): state after frame t
+        u_prev = torch.cat([self.u0.expand(len(v), 1, -1), u[:, :-1]], dim=1)   # state before frame t
+        return self.b + self.to_b(u_prev), self.c + self.to_c(u_prev)
+
+    def _free_energy(self, v, bt, ct):
+        return -(v * bt).sum(-1) - softplus(v @ self.W.to(v.dtype) + ct).sum(-1)       # (B, T)
+
+    def _gibbs(self, v, bt, ct, steps, generator=None):
+        for _ in range(steps):
+            h = torch.bernoulli(torch.sigmoid(v @ self.W + ct), generator=generator)
+            v = torch.bernoulli(torch.sigmoid(h @ self.W.T + bt), generator=generator)
+        return v
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        """The CD-k surrogate per sequence, ``(B,)``: mean over frames of ``F_t(v_t) - F_t(v_t^k)``."""
+        check(isinstance(v, torch.Tensor) and v.ndim == 3 and v.shape[-1] == self.n_visible, "v", v,
+              f"frames (batch, time, {self.n_visible})")
+        bt, ct = self.biases(v)
+        with torch.no_grad():
+            vk = self._gibbs(v, bt, ct, self.k)                            # negative phase, frames in parallel
+        return (self._free_energy(v, bt, ct) - self._free_energy(vk, bt, ct)).mean(dim=1)
+
+    @torch.no_grad()
+    def nll(self, rolls, *, chunk: int = 16) -> float:
+        """Exact negative log-likelihood per frame (nats) of whole pieces, each frame given the ones before.
+
+        Parameters
+        ----------
+        rolls : list of arrays [shape=(n_frames_i, n_visible)] of 0/1
+            E.g. :func:`crop_rolls` of one piece at a time.
+        """
+        check(self.n_hidden <= 16, "n_hidden", self.n_hidden, "at most 16 hidden units for exact per-frame log Z")
+        dev = self.W.device
+        H = _hidden_states(self.n_hidden, dev)                             # (S, n_hidden)
+        HW = H @ self.W.double().T                                         # (S, n_visible)
+        total, count = 0.0, 0
+        for r in rolls:
+            v = torch.as_tensor(np.asarray(r), dtype=torch.float32, device=dev)[None]
+            check(v.ndim == 3 and v.shape[-1] == self.n_visible, "rolls", r, f"frames (n_frames, {self.n_visible})")
+            bt, ct = (x[0].double() for x in self.biases(v))
+            f = self._free_energy(v[0].double(), bt, ct).sum()
+            log_z = 0.0
+            for s in range(0, len(bt), chunk):
+                b_, c_ = bt[s:s + chunk], ct[s:s + chunk]                  # (t, n_visible), (t, n_hidden)
+                terms = c_ @ H.T + softplus(b_[:, None, :] + HW[None]).sum(-1)   # (t, S)
+                log_z += float(torch.logsumexp(terms, dim=1).sum())
+            total += float(f) + log_z
+            count += v.shape[1]
+        return total / count
+
+    @torch.no_grad()
+    def sample(self, n_frames: int, *, n_chains: int = 1, gibbs_steps: int = 25, seed: int = 0) -> torch.Tensor:
+        """Generate frame by frame: ``(n_chains, n_frames, n_visible)`` of 0/1.
+
+        Each frame is a ``gibbs_steps`` chain of the RBM whose biases the GRU set from the frames
+        already generated; the frame is then fed to the GRU.
+        """
+        check(isinstance(n_frames, (int, np.integer)) and n_frames > 0, "n_frames", n_frames, "a positive integer")
+        dev = self.W.device
+        g = torch.Generator(device=dev).manual_seed(int(seed))
+        u = self.u0.expand(n_chains, -1)
+        state = None
+        out = []
+        for _ in range(int(n_frames)):
+            bt, ct = self.b + self.to_b(u), self.c + self.to_c(u)
+            v = torch.bernoulli(torch.sigmoid(bt), generator=g)
+            v = self._gibbs(v, bt, ct, int(gibbs_steps), g)
+            out.append(v)
+            y, state = self.rnn(v[:, None], state)
+            u = y[:, 0]
+        return torch.stack(out, dim=1)
+
+
+def cd_loss(cost: torch.Tensor, target=None) -> torch.Tensor:
+    """For :func:`musynth_lab.models.fit`: the mean CD surrogate (the target is a dummy)."""
+    return cost.mean()
+
+
+def train_rnnrbm(rolls, *, n_hidden: int = 12, n_recurrent: int = 64, k: int = 1, length: int = 32, epochs: int = 5,
+                 lr: float = 3e-3, batch_size: int = 32, seed: int = 0, device=None, progress: bool = False):
+    """Train an :class:`RNNRBM` on windows of binary frames with the shared loop ``models.fit``.
+
+    Parameters
+    ----------
+    rolls : list of arrays [shape=(n_frames_i, n_visible)] of 0/1
+        One per piece (e.g. ``crop_rolls([roll])`` of each); cut into windows of ``length`` frames,
+        half overlapping.
+
+    Returns
+    -------
+    (RNNRBM, History)
+
+    Examples
+    --------
+    >>> seq = np.tile(np.eye(3, dtype=np.float32), (12, 1))                # C D E C D E ...
+    >>> m, _ = train_rnnrbm([seq], n_hidden=2, n_recurrent=8, length=6, epochs=30, lr=2e-2, device="cpu")
+    >>> m.nll([seq]) < BernoulliRBM(3, 2).nll(torch.as_tensor(seq))   # beats an untrained frame model
+    True
+    """
+    from .training import fit
+
+    check(isinstance(length, (int, np.integer)) and length >= 2, "length", length, "an integer >= 2")
+    wins = []
+    for r in rolls:
+        r = np.asarray(r, dtype=np.float32)
+        check(r.ndim == 2 and np.isin(r, (0, 1)).all(), "rolls", r, "binary frames (n_frames, n_visible)")
+        wins += [r[s:s + length] for s in range(0, len(r) - length + 1, max(1, length // 2))]
+    check(len(wins) > 0, "rolls", rolls, f"at least one roll of {length} frames or more")
+    x = torch.as_tensor(np.stack(wins))
+    seed_everything(seed)
+    model = RNNRBM(x.shape[-1], n_hidden, n_recurrent, k=k)
+    hist = fit(model, (x, torch.zeros(len(x))), loss_fn=cd_loss, epochs=epochs, lr=lr, batch_size=batch_size,
+               device=device, seed=seed, progress=progress, desc="RNN-RBM")
+    return model, hist
 
 
 def _brute_force_nll(rbm: BernoulliRBM, v) -> float:
