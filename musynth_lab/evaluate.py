@@ -55,7 +55,7 @@ def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
 
 __all__ += [
     "PC_DISTANCE", "as_roll_set", "pitch_class_histogram", "pitch_class_distance", "self_similarity",
-    "lag_similarity", "structure_distance", "repeated_bars", "roll_to_voices", "voice_leading",
+    "lag_similarity", "mean_lag_similarity", "structure_distance", "repeated_bars", "roll_to_voices", "voice_leading",
     "violations_per_100", "coherence_report", "format_report", "roll_to_notes",
 ]
 
@@ -259,6 +259,28 @@ def lag_similarity(roll, *, max_lag: int = 16) -> np.ndarray:
     for lag in range(1, min(max_lag, r.shape[1] - 1) + 1):
         out[lag - 1] = _cosine_frames(r[:, :-lag], r[:, lag:]).mean()
     return out
+
+
+def mean_lag_similarity(rolls, *, max_lag: int = 16) -> np.ndarray:
+    """The lag-similarity profile of a set: :func:`lag_similarity` averaged over rolls, weighted by frame pairs.
+
+    Parameters
+    ----------
+    rolls : roll or list of rolls [shape=(n_keys, n_frames)]
+    max_lag : int
+
+    Returns
+    -------
+    np.ndarray [shape=(max_lag,)], NaN at lags no roll reaches
+
+    Examples
+    --------
+    >>> held = np.zeros((88, 4), bool); held[60 - 21] = True
+    >>> alt = np.zeros((88, 4), bool); alt[60 - 21, ::2] = True; alt[64 - 21, 1::2] = True
+    >>> mean_lag_similarity([held, alt], max_lag=2).tolist()    # lag 1: (3 * 1 + 3 * 0) / 6
+    [0.5, 1.0]
+    """
+    return _set_lag_profile(as_roll_set(rolls, n_keys=None), max_lag)
 
 
 def _set_lag_profile(rolls, max_lag: int) -> np.ndarray:
