@@ -13,6 +13,7 @@ source term            modules
 信号处理器合成 (d)      :func:`adsr`, :func:`lfo`, :func:`fm_tone`, :func:`fm4`, :func:`noise_gate`, :func:`compressor`, :func:`gain`
 音轨生成器合成 (e)      :func:`accompaniment`, :func:`render_notes`, :func:`render_chorale`
 (building blocks)      oscillators, :func:`svf`, :func:`equalizer`, :class:`SubtractiveVoice`, :class:`FMVoice`, :func:`match_sound`
+时间延迟 (streaming)    :class:`VoiceStream`, :class:`PolyStream`, :func:`play_events`, :class:`Chain` of stream effects
 =====================  =====================================================================
 
 Chapter: notebooks/01a_synthesis.ipynb
