@@ -61,10 +61,18 @@ def _client_class():
 
     return SteppedPollClient
 
+# The kernel's own peak resident memory. On Linux, VmHWM belongs to the process's current
+# address space; ru_maxrss is not usable there: it survives fork + exec, so a kernel started
+# by a big pytest process would report the parent's peak.
 MEMORY_PROBE = """
 import resource, sys
-_peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print("__PEAK_MB__", _peak_kb / 1024 if sys.platform != "darwin" else _peak_kb / 2**20)
+try:
+    with open("/proc/self/status") as _f:
+        _peak_mb = next(int(l.split()[1]) for l in _f if l.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    _peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _peak_mb = _peak_kb / 1024 if sys.platform != "darwin" else _peak_kb / 2**20
+print("__PEAK_MB__", _peak_mb)
 """
 
 
