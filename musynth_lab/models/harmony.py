@@ -49,7 +49,7 @@ from .training import evaluate_loss, fit
 __all__ = [
     "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
     "voices_to_roll", "chorale_voices", "tokens_to_pitches", "pretrain_melody_encoder", "unigram_nll",
-    "harmony_loss", "render_harmony", "LOWER_VOICES", "BOS",
+    "harmony_loss", "render_harmony", "step_violations", "LOWER_VOICES", "BOS",
 ]
 
 #: The voices the harmonizer writes, in output order.
@@ -616,8 +616,54 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
 # ----------------------------------------------------------------------------------------
 
 @torch.no_grad()
+def step_violations(prev, frames) -> np.ndarray:
+    """Voice-leading faults of moving from one frame to each of several candidate frames.
+
+    The same rules, counted the same way, as :func:`musynth_lab.evaluate.voice_leading`
+    on the two-frame grid ``[prev, frame]`` minus the faults of ``prev`` alone: parallel
+    fifths and octaves between any two voices, crossing and spacing inside the new frame,
+    leaps beyond an octave.
+
+    Parameters
+    ----------
+    prev : array of int [shape=(n_voices,)]
+        MIDI pitches of the last frame, high to low, -1 for rest.
+    frames : array of int [shape=(n_candidates, n_voices)]
+
+    Returns
+    -------
+    np.ndarray [shape=(n_candidates,)], int64
+
+    Examples
+    --------
+    >>> step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [74, 67, 65, 53]]).tolist()  # S/B fifths move up
+    [1, 0]
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    a = np.asarray(prev, dtype=np.int64)[None, :]
+    b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
+    k = b.shape[1]
+    both = (a >= 0) & (b >= 0)
+    move = np.where(both, np.sign(b - a), 0)
+    count = np.zeros(len(b), dtype=np.int64)
+    for i in range(k):
+        for j in range(i + 1, k):
+            same = both[:, i] & both[:, j] & (move[:, i] == move[:, j]) & (move[:, i] != 0)
+            iv0, iv1 = np.abs(a[:, i] - a[:, j]) % 12, np.abs(b[:, i] - b[:, j]) % 12
+            count += same & (((iv0 == 7) & (iv1 == 7)) | ((iv0 == 0) & (iv1 == 0)))
+    count += np.sum(both & (np.abs(b - a) > 12), axis=1)
+    for i in range(k - 1):
+        pair = (b[:, i] >= 0) & (b[:, i + 1] >= 0)
+        count += pair & (b[:, i] < b[:, i + 1])
+        if i + 1 < max(k - 1, 2):                                          # S-A, A-T; not T-B
+            count += pair & (b[:, i] - b[:, i + 1] > 12)
+    return count
+
+
 def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int = 0, window: int = 32,
-              pickup_steps: int | None = None, return_tokens: bool = False):
+              pickup_steps: int | None = None, return_tokens: bool = False, rules: float = 0.0,
+              top_k: int = 4):
     """Write alto, tenor and bass under a soprano, one eighth-note step at a time.
 
     The soprano is cut into windows of ``window`` steps from its first bar line (the
@@ -640,6 +686,16 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
         Length of the pick-up in steps; taken from the chorale, 0 for a token array.
     return_tokens : bool
         Also return the lower voices' tokens ``(n_steps, 3)``.
+    rules : float
+        0 (default): each voice's token is chosen on its own. Above 0: the textbook rules
+        become a penalty at decoding time. At each step the ``top_k`` most likely tokens of
+        each voice are combined (``top_k ** 3`` candidate chords), each candidate is scored
+        by its summed log-probability minus ``rules`` nats per voice-leading fault of the
+        move into it (:func:`step_violations`), and the best (or, with a temperature, a
+        draw from the softmax of the scores) is written. The model is unchanged: this is
+        a constraint on the search, as beam search is in chapter 5.
+    top_k : int
+        Tokens per voice considered when ``rules > 0``.
 
     Returns
     -------
@@ -661,6 +717,10 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
           "a temperature >= 0 (0 = greedy)")
     check(isinstance(window, (int, np.integer)) and window > 0 and window % _CHUNK == 0, "window", window,
           f"a positive multiple of {_CHUNK} steps")
+    check(isinstance(rules, (int, float)) and not isinstance(rules, bool) and rules >= 0 and math.isfinite(rules),
+          "rules", rules, "a penalty >= 0 in nats per voice-leading fault (0 = off)")
+    check(isinstance(top_k, (int, np.integer)) and not isinstance(top_k, bool) and 1 <= top_k <= N_MELODY_TOKENS,
+          "top_k", top_k, f"an integer in [1, {N_MELODY_TOKENS}]")
     if isinstance(soprano, Chorale):
         if pickup_steps is None:
             pickup_steps = _bar_offset(soprano, 0.5)
@@ -681,6 +741,12 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
     enc_all = model.encode(wins)
     tok = torch.full((1, 1, 3), BOS, dtype=torch.long, device=dev)
     out = []
+    if rules > 0:
+        sop = tokens_to_pitches(padded)                                       # the soprano's sounding pitch
+        kk = int(top_k)
+        grid = np.stack(np.meshgrid(*[np.arange(kk)] * 3, indexing="ij"), -1).reshape(-1, 3)   # (kk**3, 3)
+        held = np.full(3, -1, dtype=np.int64)                                 # lower voices' sounding pitches
+        prev_frame = np.array([-1, -1, -1, -1], dtype=np.int64)
     for w in range(n_win):
         enc, final, keys = enc_all[0][w:w + 1], enc_all[1][w:w + 1], (None if enc_all[3] is None
                                                                          else enc_all[3][w:w + 1])
@@ -688,7 +754,22 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
         for t in range(window):
             state, h = model.decoder(model.embed_targets(tok), h)
             logits, _ = model.step(enc, final, keys, state, start=t)          # (1, 1, 3, V)
-            if temperature == 0:
+            if rules > 0:
+                logp = torch.log_softmax(logits[0, 0].detach().float(), -1).cpu()
+                top_lp, top_id = logp.topk(kk, dim=-1)                        # (3, kk)
+                cand = top_id.numpy()[np.arange(3), grid]                     # (kk**3, 3) tokens
+                score = top_lp.numpy()[np.arange(3), grid].sum(1)
+                pitch = np.where(cand >= 2, cand - 2 + MELODY_LOW, np.where(cand == REST, -1, held[None, :]))
+                frames = np.concatenate([np.full((len(cand), 1), sop[w * window + t]), pitch], 1)
+                score = score - rules * step_violations(prev_frame, frames)
+                if temperature == 0:
+                    pick = int(np.argmax(score))
+                else:
+                    pz = torch.softmax(torch.as_tensor(score / temperature), 0)
+                    pick = int(torch.multinomial(pz, 1, generator=gen))
+                held, prev_frame = pitch[pick], frames[pick]
+                tok = torch.as_tensor(cand[pick], device=dev).view(1, 1, 3)
+            elif temperature == 0:
                 tok = logits.argmax(-1)
             else:
                 probs = torch.softmax(logits[0, 0].float().cpu() / temperature, -1)
