@@ -28,7 +28,7 @@ def test_streamed_voice_equals_one_shot(voice_cls, extra, block):
     v, sr = voice_cls(), 16000
     n = 9000                                      # not a multiple of any block size but 100 (90 blocks)
     ref = v.render(sr=sr, n_samples=n, normalize=False, midi_f0=57.0, note_off=0.3, **extra)[0].numpy()
-    y = stream_voice(v, sr=sr, n_samples=n, block_size=block, midi_f0=57.0, note_off=0.3, **extra)
+    y = stream_voice(v, sr=sr, n_samples=n, block_size=block, clip=False, midi_f0=57.0, note_off=0.3, **extra)
     assert y.shape == (n,) and y.dtype == np.float32
     # float32 rounding of the one-shot torch render; the release at 0.3 s is inside the signal
     assert np.abs(y - ref).max() < 5e-4 * max(1.0, np.abs(ref).max())
@@ -56,9 +56,33 @@ def test_clip_keeps_the_stream_within_full_scale():
     assert np.abs(y).max() <= 1.0
 
 
+def test_streams_limit_by_default_and_equal_the_limited_one_shot():
+    from musynth_lab.audio import soft_limit
+
+    v, kw = SubtractiveVoice(), dict(resonance=12.0, cutoff_hz=300.0, midi_f0=40.0)
+    raw = v.render(sr=16000, n_samples=4000, normalize=False, **kw)[0].numpy()
+    assert np.abs(raw).max() > 1.0                                       # a hot patch
+    y = stream_voice(v, sr=16000, n_samples=4000, block_size=256, **kw)
+    assert np.abs(y).max() <= 1.0
+    np.testing.assert_allclose(y, soft_limit(raw), atol=5e-4)
+    soft = dict(midi_f0=57.0, resonance=0.7071, osc2_level=0.5)
+    quiet = v.render(sr=16000, n_samples=4000, normalize=False, **soft)[0].numpy()
+    assert np.abs(quiet).max() < 0.9                                     # below the knee: untouched
+    np.testing.assert_allclose(stream_voice(v, sr=16000, n_samples=4000, block_size=256, **soft), quiet,
+                               atol=5e-4)
+
+
+def test_a_loud_chord_stays_within_full_scale_unless_asked():
+    chord = [(0.0, "note_on", m) for m in (48, 52, 55, 60, 64, 67)] + [(0.3, "note_off", m) for m in (48, 60)]
+    kw = dict(sr=16000, n_samples=8000, block_size=256, sustain=1.0)
+    raw = play_events(SubtractiveVoice(), chord, clip=False, **kw)
+    assert np.abs(raw).max() > 1.0                                       # six voices add up
+    assert np.abs(play_events(SubtractiveVoice(), chord, **kw)).max() <= 1.0
+
+
 def test_note_off_inside_a_block_equals_one_shot_release():
     v, sr = FMVoice(), 8000
-    s = VoiceStream(v, sr=sr, midi_f0=64.0)                 # held: no note_off given
+    s = VoiceStream(v, sr=sr, clip=False, midi_f0=64.0)     # held: no note_off given
     a = s.process(1000)
     s.note_off(0.2)                                         # sample 1600: inside the next block
     b = s.process(1000)
@@ -86,7 +110,7 @@ def test_events_equal_shifted_one_shot_notes():
         ref[k:] += v.render(sr=sr, n_samples=n - k, normalize=False, midi_f0=midi,
                             note_off=int(round(off * sr)) / sr - k / sr)[0].numpy()
     for block in (100, 256):
-        y = play_events(v, ev, sr=sr, n_samples=n, block_size=block)
+        y = play_events(v, ev, sr=sr, n_samples=n, block_size=block, clip=False)
         assert np.abs(y - ref).max() < 5e-4
 
 

@@ -22,9 +22,11 @@ size (block sizes that do not divide the length included).
   its one-shot function in :mod:`musynth_lab.synth.effects` / ``filters`` / ``reverb``.
 
 Causality. ``voice.render`` scales a note whose peak exceeds full scale down to a peak of 1;
-that needs the whole note (non-causal), so a stream cannot do it. Streams give the raw patch
-(``normalize=False``) and offer a memoryless soft clip (``clip=True``, the same
-:func:`musynth_lab.audio.soft_limit` in both paths). Likewise the reverbs' "soft-limit only if
+that needs the whole note (non-causal), so a stream cannot do it. Streams instead pass their
+output through the memoryless :func:`musynth_lab.audio.soft_limit` (``clip=True``, the default:
+samples below 0.9 of full scale are untouched, louder ones bend smoothly under 1), so a stream
+never exceeds full scale; ``clip=False`` gives the raw patch, equal block by block to
+``voice.render(..., normalize=False)``. Likewise the reverbs' "soft-limit only if
 something clips" guard looks at the whole signal: the streamed reverbs equal the one-shot ones
 whenever the output stays within full scale (the guard then does nothing).
 
@@ -148,8 +150,8 @@ class VoiceStream:
         Sample rate in Hz.
     clip : bool
         Pass each block through the memoryless :func:`musynth_lab.audio.soft_limit` (causal,
-        so block-safe). Default ``False``: the raw patch, equal to
-        ``voice.render(..., normalize=False)``.
+        so block-safe; the default, so the output never exceeds full scale). ``False``: the
+        raw patch, equal to ``voice.render(..., normalize=False)``.
     **values : float
         The voice's parameters (one note: plain numbers), validated once here (note-on).
         Leave out ``note_off`` to hold the note until :meth:`note_off` is called.
@@ -169,7 +171,7 @@ class VoiceStream:
     False
     """
 
-    def __init__(self, voice, *, sr: int, clip: bool = False, **values):
+    def __init__(self, voice, *, sr: int, clip: bool = True, **values):
         check(isinstance(voice, (SubtractiveVoice, FMVoice)), "voice", voice, "a SubtractiveVoice or FMVoice")
         self.sr = check_sr(sr)
         self.voice = voice
@@ -295,13 +297,16 @@ class VoiceStream:
         return amp * np.sin(_TWO_PI * pc + v["index"] * ienv * m)
 
 
-def stream_voice(voice, *, sr: int, n_samples: int, block_size: int, clip: bool = False, **values) -> np.ndarray:
+def stream_voice(voice, *, sr: int, n_samples: int, block_size: int, clip: bool = True, **values) -> np.ndarray:
     """Render one note block by block (the streaming path), ``(n_samples,)`` float32.
+
+    ``clip`` as in :class:`VoiceStream` (default on: never above full scale; ``False``: the raw
+    patch, equal to the one-shot ``voice.render(..., normalize=False)``).
 
     Examples
     --------
     >>> v = FMVoice()
-    >>> a = stream_voice(v, sr=8000, n_samples=1000, block_size=100, midi_f0=60.0)
+    >>> a = stream_voice(v, sr=8000, n_samples=1000, block_size=100, midi_f0=60.0, clip=False)
     >>> b = v.render(sr=8000, n_samples=1000, midi_f0=60.0, normalize=False)[0].numpy()
     >>> bool(np.abs(a - b).max() < 1e-4)
     True
@@ -321,6 +326,9 @@ class PolyStream:
     ----------
     voice : SubtractiveVoice or FMVoice
     sr : int
+    clip : bool
+        Soft-limit the mix of all notes (:func:`musynth_lab.audio.soft_limit`, memoryless),
+        so a chord never exceeds full scale (default); ``False``: the plain sum.
     **defaults : float
         Parameters every note takes unless its note-on says otherwise.
 
@@ -332,8 +340,9 @@ class PolyStream:
     1
     """
 
-    def __init__(self, voice, *, sr: int, **defaults):
+    def __init__(self, voice, *, sr: int, clip: bool = True, **defaults):
         self.voice, self.sr = voice, check_sr(sr)
+        self.clip = bool(clip)
         self.defaults = dict(defaults)
         self.position = 0
         self.notes = []                 # [start_sample, midi, VoiceStream, pending_off_sample or None]
@@ -344,7 +353,7 @@ class PolyStream:
         check(at >= self.position, "at", at, f"a sample >= {self.position} (not in the past)")
         vals = {**self.defaults, **values, "midi_f0": float(midi_f0)}
         vals.pop("note_off", None)
-        self.notes.append([at, float(midi_f0), VoiceStream(self.voice, sr=self.sr, **vals), None])
+        self.notes.append([at, float(midi_f0), VoiceStream(self.voice, sr=self.sr, clip=False, **vals), None])
 
     def note_off(self, midi_f0: float, *, at: int | None = None):
         """Release the oldest sounding note of that pitch at absolute sample ``at``."""
@@ -380,10 +389,14 @@ class PolyStream:
                 keep.append(note)
         self.notes = keep
         self.position = end
+        if self.clip:
+            from ..audio import soft_limit
+            out = soft_limit(out)
         return out
 
 
-def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, **defaults) -> np.ndarray:
+def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip: bool = True,
+                **defaults) -> np.ndarray:
     """Play a MIDI-like event list block by block, ``(n_samples,)`` float32.
 
     Parameters
@@ -392,6 +405,8 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, **de
     events : list of (time_s, 'note_on' or 'note_off', midi_f0)
         Times in seconds from the start; any order (sorted here).
     sr, n_samples, block_size : int
+    clip : bool
+        Soft-limit the mix (default), as :class:`PolyStream`.
     **defaults : float
         Voice parameters for every note.
 
@@ -411,7 +426,7 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, **de
         check(float(e[0]) >= 0, "events", e, "event times >= 0 s")
         evs.append((int(round(float(e[0]) * check_sr(sr))), 0 if e[1] == "note_off" else 1, float(e[2])))
     evs.sort()
-    p = PolyStream(voice, sr=sr, **defaults)
+    p = PolyStream(voice, sr=sr, clip=clip, **defaults)
     out, i = [], 0
     for pos in range(0, n_samples, block_size):
         n = min(block_size, n_samples - pos)
