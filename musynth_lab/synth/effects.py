@@ -322,6 +322,21 @@ def rms_db(x, *, sr: int, time_s=0.01):
     return audio_out(10.0 * torch.log10(p.clamp(min=1e-12)), ref, shape)
 
 
+def _gain_reduction_db(over, ratio, knee_db: float):
+    """A compressor's static curve: gain change in dB for a level ``over`` dB above the threshold.
+
+    Below the threshold nothing; above it the output rises ``1 / ratio`` dB per dB; with a
+    knee of ``knee_db`` the corner is a quadratic blend over ``[-knee/2, knee/2]`` (Giannoulis,
+    Massberg & Reiss 2012).
+    """
+    slope = 1.0 - 1.0 / ratio
+    if knee_db > 0:
+        w = knee_db
+        return torch.where(over <= -w / 2, torch.zeros_like(over),
+                           torch.where(over >= w / 2, -slope * over, -slope * (over + w / 2) ** 2 / (2 * w)))
+    return -slope * over.clamp(min=0.0)
+
+
 def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, release_s=0.05,
                makeup_db=0.0, knee_db=0.0, limit_output: bool = True):
     """A feed-forward compressor: above ``threshold_db`` the level rises only ``1/ratio`` as fast.
@@ -367,15 +382,7 @@ def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, rel
         raise ParameterError(f"knee_db={knee_db!r}: expected a knee width in [0, 24] dB")
     batch_of(x=xt, threshold_db=T, ratio=R, makeup_db=mk)
     level = rms_db(xt, sr=sr, time_s=attack_s)
-    over = level - T
-    slope = 1.0 - 1.0 / R
-    if knee_db > 0:
-        w = knee_db
-        gr = torch.where(over <= -w / 2, torch.zeros_like(over),
-                         torch.where(over >= w / 2, -slope * over, -slope * (over + w / 2) ** 2 / (2 * w)))
-    else:
-        gr = -slope * over.clamp(min=0.0)
-    gr = one_pole(gr, time_s=release_s, sr=sr)
+    gr = one_pole(_gain_reduction_db(level - T, R, knee_db), time_s=release_s, sr=sr)
     y = _guard(xt * 10.0 ** ((gr + mk) / 20.0), limit_output)
     return audio_out(y, ref, shape)
 

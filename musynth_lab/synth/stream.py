@@ -42,7 +42,7 @@ import torch
 
 from ..errors import ParameterError, check
 from ._util import check_sr
-from .effects import chorus, delay, flanger, gain, overdrive
+from .effects import _gain_reduction_db, chorus, delay, flanger, gain, overdrive
 from .filters import biquad, one_pole, svf
 from .reverb import convolve, schroeder_ir
 from .voices import FMVoice, SubtractiveVoice
@@ -551,14 +551,7 @@ def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, kne
     if gate:
         gr = ratio * (1 - torch.sigmoid((level - threshold_db) * 2.0))
     else:
-        over = level - threshold_db
-        slope = 1.0 - 1.0 / ratio
-        if knee_db > 0:
-            w = knee_db
-            gr = torch.where(over <= -w / 2, torch.zeros_like(over),
-                             torch.where(over >= w / 2, -slope * over, -slope * (over + w / 2) ** 2 / (2 * w)))
-        else:
-            gr = -slope * over.clamp(min=0.0)
+        gr = _gain_reduction_db(level - threshold_db, ratio, knee_db)
     g, s2 = one_pole(gr, time_s=release_s, sr=sr, state=s2, return_state=True)
     y = xt * 10.0 ** ((g + makeup_db) / 20.0)
     y = y if isinstance(x, torch.Tensor) else y.numpy()
