@@ -56,7 +56,10 @@ __all__ = [
 
 
 def is_tensor(x: Any) -> bool:
-    """True when ``x`` is a ``torch.Tensor``."""
+    """True when ``x`` is a ``torch.Tensor``.
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
     return isinstance(x, torch.Tensor)
 
 
@@ -67,6 +70,8 @@ def to_numpy(x: Any) -> np.ndarray:
     --------
     >>> to_numpy(torch.ones(2)).tolist()
     [1.0, 1.0]
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()
@@ -88,6 +93,8 @@ def to_tensor(x: Any, *, device: str | torch.device | None = None, dtype=None) -
     --------
     >>> to_tensor(np.zeros(3, dtype=np.float32)).shape
     torch.Size([3])
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if isinstance(x, torch.Tensor):
         t = x
@@ -110,6 +117,8 @@ def like(reference: Any, value: Any):
     --------
     >>> type(like(np.zeros(2), torch.ones(2))).__name__
     'ndarray'
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if isinstance(reference, torch.Tensor):
         return to_tensor(value, device=reference.device)
@@ -163,6 +172,8 @@ def as_audio(
     --------
     >>> as_audio(np.array([0, 16384, -32768], dtype=np.int16)).tolist()
     [0.0, 0.5, -1.0]
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     tensor = isinstance(y, torch.Tensor)
     if not tensor:
@@ -265,6 +276,8 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
     --------
     >>> get_device("cpu")
     device(type='cpu')
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if device is not None:
         return _validate_device(device)
@@ -281,7 +294,10 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def set_device(device: str | torch.device | None) -> torch.device:
-    """Make ``device`` the default for :func:`get_device` (``None`` restores automatic choice)."""
+    """Make ``device`` the default for :func:`get_device` (``None`` restores automatic choice).
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
     global _DEVICE_OVERRIDE
     _DEVICE_OVERRIDE = None if device is None else _validate_device(device)
     return get_device()
@@ -304,6 +320,8 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     --------
     >>> g = seed_everything(1); a = torch.rand(1); _ = seed_everything(1); bool(torch.rand(1) == a)
     True
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0,
           "seed", seed, "a non-negative integer")
@@ -345,6 +363,8 @@ def resample(y, *, orig_sr: int, target_sr: int):
     --------
     >>> resample(np.zeros(16000, dtype=np.float32), orig_sr=16000, target_sr=8000).shape
     (8000,)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     import librosa
 
@@ -392,6 +412,8 @@ def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0,
     >>> save(p, np.zeros(800, dtype=np.float32), sr=8000)
     >>> load(p, sr=16000)[0].shape
     (1600,)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     import soundfile as sf
 
@@ -439,6 +461,8 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
         ``path`` exists and ``overwrite`` is false.
     ParameterError
         A peak above full scale with an integer subtype (it would clip), or bad audio.
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     import soundfile as sf
 
@@ -470,6 +494,8 @@ def normalize(y, *, peak_db: float = -1.0):
     --------
     >>> round(float(np.abs(normalize(np.array([0.0, 0.25]), peak_db=0.0)).max()), 6)
     1.0
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     y = as_audio(y)
     peak = float(y.abs().max()) if is_tensor(y) else float(np.abs(y).max())
@@ -488,6 +514,8 @@ def soft_limit(y, *, threshold: float = 0.9):
     --------
     >>> float(np.abs(soft_limit(np.array([1.5, -50.0]))).max()) <= 1.0
     True
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(0 < threshold < 1, "threshold", threshold, "a level in (0, 1)")
     y = as_audio(y)
@@ -527,6 +555,8 @@ def play(y, *, sr: int, normalize_peak: bool = True, limit: bool = True, autopla
     >>> player = play(np.zeros(100, dtype=np.float32), sr=8000)
     >>> type(player).__name__
     'Audio'
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     from IPython.display import Audio
 
@@ -574,6 +604,8 @@ def hz_to_midi(frequency_hz, *, tuning_hz: float = 440.0):
     --------
     >>> hz_to_midi(440.0), round(hz_to_midi(261.6256), 3)
     (69.0, 60.0)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     f, tensor = _num(frequency_hz, "frequency_hz")
     bad = bool((f <= 0).any()) if tensor else bool(np.any(f <= 0))
@@ -590,6 +622,8 @@ def midi_to_hz(midi, *, tuning_hz: float = 440.0):
     --------
     >>> midi_to_hz(69), round(midi_to_hz(60), 4)
     (440.0, 261.6256)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     m, tensor = _num(midi, "midi")
     return _out(midi, tuning_hz * 2.0 ** ((m - 69.0) / 12.0), tensor)
@@ -606,6 +640,8 @@ def midi_to_note(midi: int) -> str:
     --------
     >>> midi_to_note(61)
     'C#4'
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(isinstance(midi, (int, np.integer)) and 0 <= midi <= 127, "midi", midi, "an integer in 0..127")
     return f"{_NOTE_NAMES[int(midi) % 12]}{int(midi) // 12 - 1}"
@@ -618,6 +654,8 @@ def note_to_midi(note: str) -> int:
     --------
     >>> note_to_midi("A4"), note_to_midi("Eb5")
     (69, 75)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     import re
 
@@ -636,6 +674,8 @@ def amplitude_to_db(amplitude, *, ref: float = 1.0, amin: float = 1e-5, top_db: 
     --------
     >>> amplitude_to_db(1.0), amplitude_to_db(0.0)
     (0.0, -100.0)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(amin > 0, "amin", amin, "a positive floor")
     a, tensor = _num(amplitude, "amplitude")
@@ -651,6 +691,8 @@ def db_to_amplitude(db, *, ref: float = 1.0):
     --------
     >>> round(db_to_amplitude(-6.0206), 4)
     0.5
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     d, tensor = _num(db, "db")
     return _out(db, ref * 10.0 ** (d / 20.0), tensor)
@@ -663,6 +705,8 @@ def power_to_db(power, *, ref: float = 1.0, amin: float = 1e-10, top_db: float |
     --------
     >>> power_to_db(100.0, top_db=None)
     20.0
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(amin > 0, "amin", amin, "a positive floor")
     check(top_db is None or top_db >= 0, "top_db", top_db, "a non-negative number of dB or None")
@@ -685,6 +729,8 @@ def db_to_power(db, *, ref: float = 1.0):
     --------
     >>> db_to_power(20.0)
     100.0
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     d, tensor = _num(db, "db")
     return _out(db, ref * 10.0 ** (d / 10.0), tensor)

@@ -47,6 +47,8 @@ def data_dir() -> Path:
 
     Order: ``$MUSYNTH_DATA`` if set; the copy inside an installed wheel
     (``musynth_lab/_data``); the repository's ``data/`` for a source or editable checkout.
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     env = os.environ.get("MUSYNTH_DATA")
     if env:
@@ -91,6 +93,8 @@ def chord_index(root: int, quality: str) -> int:
     --------
     >>> chord_index(7, "maj"), chord_index(9, "min"), chord_index(11, "dim"), chord_index(-1, "N")
     (7, 21, 23, 24)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if quality == "N" or root is None or root < 0:
         return 24
@@ -103,7 +107,10 @@ def chord_index(root: int, quality: str) -> int:
 
 
 def chord_name(index: int) -> str:
-    """Name of a chord in the 25-class vocabulary, e.g. ``7 -> 'G:maj'``."""
+    """Name of a chord in the 25-class vocabulary, e.g. ``7 -> 'G:maj'``.
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
     check(0 <= int(index) < 25, "index", index, "a chord index in 0..24")
     return CHORD_NAMES[int(index)]
 
@@ -140,6 +147,8 @@ class Chorale:
         Onsets of soprano notes with a fermata (phrase ends).
     split : str
         ``'train'``, ``'val'`` or ``'test'``.
+
+    Chapter: notebooks/00_start_here.ipynb
     """
 
     id: str
@@ -216,6 +225,8 @@ def load_chorales(split: str = "train") -> list[Chorale]:
     True
     >>> sorted(train[0].parts)
     ['A', 'B', 'S', 'T']
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if split not in SPLITS + ("all",):
         raise ParameterError(f"split={split!r}: expected one of 'train', 'val', 'test', 'all'")
@@ -252,6 +263,8 @@ def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int 
     >>> roll = piano_roll(load_chorales("train")[0], step=1.0)
     >>> roll.shape[0], int(roll.sum(axis=0).max()) <= 4
     (88, True)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(step > 0, "step", step, "a positive grid step in quarter notes")
     check(isinstance(piece, Chorale), "piece", piece, "a Chorale from load_chorales()")
@@ -278,6 +291,8 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
     --------
     >>> notes_to_roll([[0.0, 1.0, 60.0], [1.0, 0.5, 62.0]], step=0.5)[[60 - 21, 62 - 21]].astype(int).tolist()
     [[1, 1, 0], [0, 0, 1]]
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     arr = np.asarray(notes, dtype=np.float64).reshape(-1, 3)
     check(step > 0, "step", step, "a positive grid step in quarter notes")
@@ -292,7 +307,10 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
 
 
 def melody_notes(piece: Chorale, *, part: str = "S") -> np.ndarray:
-    """The notes of one voice as rows of (onset, duration, MIDI pitch) in quarter notes."""
+    """The notes of one voice as rows of (onset, duration, MIDI pitch) in quarter notes.
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
     if part not in PART_NAMES:
         raise ParameterError(f"part={part!r}: expected one of 'S', 'A', 'T', 'B'")
     return piece.parts[part]
@@ -331,6 +349,8 @@ def melody_tokens(piece: Chorale, *, part: str = "S", step: float = 0.5,
     >>> toks = melody_tokens(load_chorales("train")[0])
     >>> int(toks.max()) < N_MELODY_TOKENS, bool(toks[0] >= 2)
     (True, True)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(step > 0, "step", step, "a positive grid step in quarter notes")
     notes = melody_notes(piece, part=part)
@@ -356,6 +376,8 @@ def tokens_to_notes(tokens, *, step: float = 0.5) -> np.ndarray:
     --------
     >>> tokens_to_notes([2 + 60 - MELODY_LOW, HOLD, REST, 2 + 62 - MELODY_LOW]).tolist()
     [[0.0, 1.0, 60.0], [1.5, 0.5, 62.0]]
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     toks = np.asarray(tokens).astype(np.int64).ravel()
     check(toks.size == 0 or (toks.min() >= 0 and toks.max() < N_MELODY_TOKENS), "tokens",
@@ -401,6 +423,8 @@ class NoteSet:
     instrument, family : np.ndarray [shape=(n_notes,)] of str
     pitch, velocity : np.ndarray [shape=(n_notes,)] of int
         MIDI pitch and MIDI velocity.
+
+    Chapter: notebooks/00_start_here.ipynb
     """
 
     audio: np.ndarray = field(repr=False)
@@ -465,6 +489,8 @@ def list_instruments() -> list[str]:
     --------
     >>> "choir" in list_instruments()
     True
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     return sorted(INSTRUMENT_FAMILIES)
 
@@ -506,6 +532,8 @@ def load_notes(*, instrument=None, family=None, pitch=None, velocity=None) -> No
     >>> notes = load_notes(instrument="choir", velocity=110)
     >>> notes.audio.shape, notes.sr
     ((24, 16000), 16000)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     allnotes = _all_notes()
     mask = np.ones(len(allnotes), dtype=bool)
@@ -557,6 +585,8 @@ class Excerpt:
         position in the bar in quarters).
     fermatas : np.ndarray [shape=(n,)], int64
         Sample positions of soprano fermatas.
+
+    Chapter: notebooks/00_start_here.ipynb
     """
 
     name: str
@@ -615,6 +645,8 @@ def list_excerpts(split: str | None = None) -> list[str]:
     --------
     >>> len(list_excerpts()) >= 10
     True
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     if split is not None and split not in SPLITS:
         raise ParameterError(f"split={split!r}: expected one of 'train', 'val', 'test' or None")
@@ -645,6 +677,8 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
     >>> ex = load_excerpt(list_excerpts("test")[0])
     >>> ex.sr, 15 <= ex.duration <= 35
     (22050, True)
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     from .audio import load
 

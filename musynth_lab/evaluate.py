@@ -30,6 +30,8 @@ def distinct_ngrams(sequences, n: int = 2) -> float:
     --------
     >>> distinct_ngrams([[1, 2, 1, 2, 1, 2]], n=2), distinct_ngrams([[1, 2, 3, 4]], n=2)
     (0.4, 1.0)
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     check(isinstance(n, (int, np.integer)) and n >= 1, "n", n, "an integer >= 1")
     grams = []
@@ -41,7 +43,10 @@ def distinct_ngrams(sequences, n: int = 2) -> float:
 
 
 def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
-    """The MIDI pitches of the notes a melody-token sequence starts, in order (holds and rests dropped)."""
+    """The MIDI pitches of the notes a melody-token sequence starts, in order (holds and rests dropped).
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     from .data import tokens_to_notes
 
     return tokens_to_notes(tokens, step=step)[:, 2].astype(np.int64)
@@ -99,6 +104,8 @@ def as_roll_set(rolls, *, n_keys: int | None = 88, name: str = "rolls") -> list:
     --------
     >>> [r.shape for r in as_roll_set(np.zeros((88, 4)))]
     [(88, 4)]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     if hasattr(rolls, "ndim") and rolls.ndim == 2:
         rolls = [rolls]
@@ -125,6 +132,8 @@ def pitch_class_histogram(rolls, *, low: int = 21) -> np.ndarray:
     >>> roll = np.zeros((88, 4), bool); roll[60 - 21, :3] = True; roll[67 - 21, 3] = True   # C C C G
     >>> pitch_class_histogram(roll)[[0, 7]].tolist()
     [0.75, 0.25]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     counts = np.zeros(12)
     for r in as_roll_set(rolls, n_keys=None):
@@ -159,6 +168,8 @@ def pitch_class_distance(samples, reference, *, low: int = 21) -> float:
     >>> cg = np.zeros((88, 2), bool); cg[60 - 21, 0] = cg[67 - 21, 1] = True   # half C, half G
     >>> pitch_class_distance(c, c), pitch_class_distance(c, g), round(pitch_class_distance(c, cg), 4)
     (0.0, 1.0, 0.3113)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     p = pitch_class_histogram(samples, low=low)
     q = pitch_class_histogram(reference, low=low)
@@ -215,6 +226,8 @@ def self_similarity(roll, *, frames_per_bar: int = 1) -> np.ndarray:
     [[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]
     >>> self_similarity(roll, frames_per_bar=2).tolist()   # bars (C E) and (C E)
     [[1.0, 1.0], [1.0, 1.0]]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
     check(isinstance(frames_per_bar, (int, np.integer)) and 1 <= frames_per_bar <= r.shape[1],
@@ -252,6 +265,8 @@ def lag_similarity(roll, *, max_lag: int = 16) -> np.ndarray:
     >>> roll = np.zeros((88, 4), bool); roll[60 - 21, [0, 2]] = True; roll[64 - 21, [1, 3]] = True
     >>> lag_similarity(roll, max_lag=3).tolist()       # C E C E
     [0.0, 1.0, 0.0]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
     check(isinstance(max_lag, (int, np.integer)) and max_lag >= 1, "max_lag", max_lag, "an integer >= 1")
@@ -279,6 +294,8 @@ def mean_lag_similarity(rolls, *, max_lag: int = 16) -> np.ndarray:
     >>> alt = np.zeros((88, 4), bool); alt[60 - 21, ::2] = True; alt[64 - 21, 1::2] = True
     >>> mean_lag_similarity([held, alt], max_lag=2).tolist()    # lag 1: (3 * 1 + 3 * 0) / 6
     [0.5, 1.0]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     return _set_lag_profile(as_roll_set(rolls, n_keys=None), max_lag)
 
@@ -320,6 +337,8 @@ def structure_distance(samples, reference, *, max_lag: int = 16) -> float:
     >>> alt = np.zeros((88, 6), bool); alt[60 - 21, ::2] = True; alt[64 - 21, 1::2] = True   # C E C E C E
     >>> structure_distance(held, held, max_lag=2), structure_distance(alt, held, max_lag=2)
     (0.0, 0.5)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     a = _set_lag_profile(as_roll_set(samples, n_keys=None, name="samples"), max_lag)
     b = _set_lag_profile(as_roll_set(reference, n_keys=None, name="reference"), max_lag)
@@ -350,6 +369,8 @@ def repeated_bars(rolls, *, frames_per_bar: int = 8) -> float:
     >>> b = np.zeros((88, 2), bool); b[62 - 21] = True
     >>> repeated_bars(np.concatenate([a, b, a, a], axis=1), frames_per_bar=2)   # bars A B A A: 2 of 4 repeat
     0.5
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(isinstance(frames_per_bar, (int, np.integer)) and frames_per_bar >= 1, "frames_per_bar",
           frames_per_bar, "an integer >= 1")
@@ -391,6 +412,8 @@ def roll_to_voices(roll, *, low: int = 21, n_voices: int = 4) -> np.ndarray:
     >>> roll = np.zeros((88, 2), bool); roll[[72 - 21, 67 - 21, 64 - 21, 48 - 21], 0] = True; roll[60 - 21, 1] = True
     >>> roll_to_voices(roll).tolist()
     [[72, 67, 64, 48], [60, -1, -1, -1]]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
     check(isinstance(n_voices, (int, np.integer)) and n_voices >= 2, "n_voices", n_voices, "an integer >= 2")
@@ -448,6 +471,8 @@ def voice_leading(voices) -> dict:
     {'parallel_fifths': 1, 'parallel_octaves': 0, 'crossing': 0, 'spacing': 0, 'leaps': 0, 'transitions': 1}
     >>> voice_leading([[60, 64, 55, 48], [60, 64, 55, 31]])   # alto above soprano twice, a bass leap of 17
     {'parallel_fifths': 0, 'parallel_octaves': 0, 'crossing': 2, 'spacing': 0, 'leaps': 1, 'transitions': 1}
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     v = _as_voices(voices)
     n, k = v.shape
@@ -490,6 +515,8 @@ def violations_per_100(voice_sets) -> dict:
     --------
     >>> violations_per_100([[[72, 67, 64, 53], [74, 67, 62, 55]], [[60, 64, 55, 48], [60, 64, 55, 31]]])["total"]
     200.0
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(voice_sets is not None and len(voice_sets) > 0, "voice_sets", voice_sets, "a non-empty list of voice grids")
     total = dict.fromkeys(_VL_KINDS + ("transitions",), 0)
@@ -533,6 +560,8 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
     >>> row = coherence_report({"held": [held]}, [held])[0]
     >>> row["pc_distance"], row["structure_distance"], row["vl_per_100"]
     (0.0, 0.0, 0.0)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     if not isinstance(samples, dict):
         samples = {"samples": samples}
@@ -567,6 +596,8 @@ def format_report(rows, *, columns=("n_rolls", "notes_per_frame", "pc_distance",
     >>> print(format_report([{"set": "data", "pc_distance": 0.0}], columns=("pc_distance",)))
     set                   pc_distance
     data                        0.000
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(rows) > 0, "rows", rows, "at least one report row")
     width = max(20, *(len(str(r["set"])) for r in rows)) + 2
@@ -605,6 +636,8 @@ def roll_to_notes(roll, *, step: float = 0.5, low: int = 21) -> np.ndarray:
     >>> roll = np.zeros((88, 4), bool); roll[60 - 21, :2] = True; roll[64 - 21, 1:] = True
     >>> roll_to_notes(roll).tolist()
     [[0.0, 1.0, 60.0], [0.5, 1.5, 64.0]]
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
     check(step > 0, "step", step, "a positive frame length in quarter notes")

@@ -80,6 +80,8 @@ def greedy(model: Callable, prompt, *, steps: int) -> torch.Tensor:
     >>> table = torch.log(torch.tensor([[0.1, 0.9], [0.8, 0.2]]))  # a two-token Markov chain
     >>> greedy(lambda p: table[p[:, -1]], [0], steps=3).tolist()
     [[0, 1, 0, 1]]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     seq = _prompt(prompt)
     for _ in range(_check_steps(steps)):
@@ -145,6 +147,8 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
     >>> a = sample(lambda p: table[p[:, -1]], [0], steps=8, seed=3)
     >>> bool((a == sample(lambda p: table[p[:, -1]], [0], steps=8, seed=3)).all())
     True
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     check(isinstance(temperature, (int, float)) and temperature > 0 and math.isfinite(temperature),
           "temperature", temperature, "a positive number (use greedy() for temperature 0)")
@@ -182,6 +186,8 @@ def sequence_log_prob(model: Callable, seq, *, prompt_len: int = 1) -> torch.Ten
     >>> table = torch.log(torch.tensor([[0.25, 0.75], [1.0, 1e-9]]))
     >>> round(float(sequence_log_prob(lambda p: table[p[:, -1]], [0, 1, 0])[0]), 4)  # log .75 + log 1
     -0.2877
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     seq = _prompt(seq)
     check(isinstance(prompt_len, int) and 1 <= prompt_len <= seq.shape[1], "prompt_len", prompt_len,
@@ -205,6 +211,8 @@ class BeamResult:
         Total log-probability of each sequence's new tokens, in nats.
     scores : torch.Tensor [shape=(beam_width,)]
         The length-normalised scores used for ranking.
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     sequences: torch.Tensor
@@ -263,6 +271,8 @@ def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, len
     >>> markov = lambda prefix: table[prefix[:, -1]]
     >>> greedy(markov, [0], steps=2)[0, 1].item(), beam_search(markov, [0], steps=2, beam_width=2).best.tolist()
     (1, [0, 2, 2])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     check(isinstance(beam_width, (int, np.integer)) and beam_width >= 1, "beam_width", beam_width,
           "an integer >= 1")
@@ -344,6 +354,8 @@ def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end
     --------
     >>> temperature_schedule("geometric", t_start=1.0, t_end=0.01, steps=3).round(3).tolist()
     [1.0, 0.1, 0.01]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     check(t_start > 0 and t_end > 0 and t_start >= t_end, "t_start", (t_start, t_end),
           "positive temperatures with t_start >= t_end")
@@ -361,7 +373,10 @@ def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end
 
 @dataclass
 class AnnealResult:
-    """What :func:`anneal` found: the best state, its energy, and the energy trace per step."""
+    """What :func:`anneal` found: the best state, its energy, and the energy trace per step.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
 
     best: object
     best_energy: float
@@ -399,6 +414,8 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
     >>> step = lambda x, rng: x + int(rng.choice([-1, 1]))
     >>> anneal(f, 20, propose=step, schedule=temperature_schedule(steps=400), seed=0).best
     3
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     temps = np.asarray(schedule, dtype=np.float64)
     check(temps.ndim == 1 and temps.size > 0 and np.all(temps > 0) and np.all(np.isfinite(temps)),

@@ -58,6 +58,8 @@ def buffer_latency_ms(block_size: int, *, sr: int) -> float:
     --------
     >>> buffer_latency_ms(256, sr=48000)
     5.333333333333333
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     return 1000.0 * check_block_size(block_size) / check_sr(sr)
 
@@ -77,6 +79,8 @@ class BlockTiming:
         The audio duration of one block (the buffer latency), ms.
     rtf : float
         Real-time factor: total compute time / total audio time (below 1: faster than real time).
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     block_size: int
@@ -118,6 +122,8 @@ def time_blocks(process, *, block_size: int, sr: int, n_blocks: int = 200, warmu
     >>> t = time_blocks(lambda n: None, block_size=441, sr=44100, n_blocks=5, warmup=0, clock=lambda: next(ticks))
     >>> round(t.p50_ms, 6), round(t.block_ms, 6), round(t.rtf, 6)
     (1.0, 10.0, 0.1)
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     block_size, sr = check_block_size(block_size), check_sr(sr)
     check(isinstance(n_blocks, int) and n_blocks > 0, "n_blocks", n_blocks, "a positive integer")
@@ -144,6 +150,8 @@ class LatencyBudget:
     block_size, sr : int
     buffer_ms, lookahead_ms, compute_ms, total_ms : float
         ``total_ms = buffer_ms + lookahead_ms + compute_ms``.
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     block_size: int
@@ -181,6 +189,8 @@ def latency_budget(block_size: int, *, sr: int, compute_ms: float, lookahead_ms:
     >>> b = latency_budget(256, sr=48000, compute_ms=0.5, lookahead_ms=1.0)
     >>> round(b.total_ms, 3), b.noticeable, b.keeps_up
     (6.833, False, True)
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     buf = buffer_latency_ms(block_size, sr=sr)
     check(isinstance(compute_ms, (int, float, np.floating)) and math.isfinite(compute_ms) and compute_ms >= 0,
@@ -213,6 +223,8 @@ def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, 
     >>> t, y = measure_voice(block_size=64, sr=16000, n_blocks=3, warmup=0)
     >>> t.block_ms, y.shape
     (4.0, (192,))
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from .synth import SubtractiveVoice, VoiceStream
 
@@ -244,6 +256,8 @@ def latency_table(*, block_sizes=BLOCK_SIZES, sample_rates=SAMPLE_RATES, voice=N
     >>> rows = latency_table(block_sizes=(64,), sample_rates=(16000,), n_blocks=2)
     >>> rows[0]["buffer_ms"], rows[0]["total_ms"] > 4.0
     (4.0, True)
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     rows = []
     for sr in sample_rates:
@@ -265,6 +279,8 @@ def largest_block_under(rows, *, sr: int, limit_ms: float = NOTICEABLE_MS):
     >>> rows = [{"sr": 44100, "block_size": b, "total_ms": 1000 * b / 44100 + 0.3} for b in (64, 128, 256, 512)]
     >>> largest_block_under(rows, sr=44100)
     256
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     fits = [r["block_size"] for r in rows if r["sr"] == sr and r["total_ms"] < limit_ms]
     return max(fits) if fits else None
@@ -282,6 +298,8 @@ def snr_db(reference, estimate) -> float:
     >>> x = np.sin(np.arange(1000) / 10.0)
     >>> round(snr_db(x, 1.01 * x), 1)
     40.0
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     r = np.asarray(reference, dtype=np.float64)
     e = np.asarray(estimate, dtype=np.float64)
@@ -301,6 +319,8 @@ def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length:
     >>> x = np.random.default_rng(0).standard_normal(8192)
     >>> round(log_spectral_distance(x, 0.5 * x), 2)       # -6.02 dB in every bin
     6.02
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     import librosa
 
@@ -359,6 +379,8 @@ def sample_rate_tradeoff(*, rates=(8000, 16000, 22050, 44100), reference_sr: int
     >>> rows = sample_rate_tradeoff(rates=(8000,), reference_sr=16000, phrase=((0.0, 0.1, 69),), repeats=1)
     >>> rows[0]["sr"], rows[0]["snr_db"] < 60, rows[0]["buffer_ms"]
     (8000, True, 32.0)
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from .audio import resample
     from .synth import SubtractiveVoice

@@ -174,6 +174,8 @@ def kept_notes(notes, keep, *, step: float) -> np.ndarray:
     --------
     >>> kept_notes(np.array([[0, 2, 60], [2, 1, 62]]), np.array([False, True, False]), step=1.0).tolist()
     [True, False]
+
+    Chapter: notebooks/02_attention.ipynb
     """
     n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
     k = np.asarray(to_numpy(keep)).astype(bool).ravel()

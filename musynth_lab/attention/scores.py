@@ -300,7 +300,10 @@ class AdditiveScore(nn.Module):
 
 
 class DotProductScore(nn.Module):
-    """``q . k`` (divided by ``sqrt(d)`` when ``scaled``); no parameters."""
+    """``q . k`` (divided by ``sqrt(d)`` when ``scaled``); no parameters.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
 
     def __init__(self, *, scaled: bool = True):
         super().__init__()

@@ -267,6 +267,8 @@ def apply_selection(values, keep, *, dim: int = -2):
     >>> import numpy as np
     >>> apply_selection(np.ones((3, 2)), np.array([True, False, True])).tolist()
     [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+
+    Chapter: notebooks/02_attention.ipynb
     """
     v = as_float(values, "values")
     k = as_mask(keep, tuple(keep.shape), name="keep", device=v.device)

@@ -39,6 +39,8 @@ def cqt_frequencies(n_bins: int, *, fmin: float, bins_per_octave: int = 12, tuni
     --------
     >>> cqt_frequencies(3, fmin=110.0, bins_per_octave=12).round(2).tolist()
     [110.0, 116.54, 123.47]
+
+    Chapter: notebooks/03_features.ipynb
     """
     n_bins = check_int(n_bins, "n_bins")
     check(fmin > 0, "fmin", fmin, "a positive frequency in Hz")
@@ -78,6 +80,8 @@ def halve_rate(x: torch.Tensor, *, short: bool = False) -> torch.Tensor:
     >>> y = halve_rate(torch.sin(2 * torch.pi * 500 * t))
     >>> y.shape[-1], round(float(y[500:1500].abs().max()), 3)
     (2000, 1.0)
+
+    Chapter: notebooks/03_features.ipynb
     """
     h = _lowpass_fir(short)
     L = len(h)

@@ -32,6 +32,8 @@ def hz_to_mel(frequencies, *, htk: bool = False):
     --------
     >>> round(float(hz_to_mel(1000.0)), 6), round(float(hz_to_mel(1000.0, htk=True)), 2)
     (15.0, 1000.0)
+
+    Chapter: notebooks/03_features.ipynb
     """
     import librosa
 
@@ -45,6 +47,8 @@ def mel_to_hz(mels, *, htk: bool = False):
     --------
     >>> round(float(mel_to_hz(15.0)), 6)
     1000.0
+
+    Chapter: notebooks/03_features.ipynb
     """
     import librosa
 
@@ -58,6 +62,8 @@ def mel_frequencies(n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025
     --------
     >>> mel_frequencies(3, fmin=0.0, fmax=2000.0, htk=True).round(1).tolist()
     [0.0, 674.8, 2000.0]
+
+    Chapter: notebooks/03_features.ipynb
     """
     import librosa
 
@@ -161,6 +167,8 @@ def cq_to_chroma(n_input: int, *, bins_per_octave: int = 12, n_chroma: int = 12,
     --------
     >>> cq_to_chroma(24).shape
     (12, 24)
+
+    Chapter: notebooks/03_features.ipynb
     """
     return _cq_to_chroma_np(int(n_input), int(bins_per_octave), int(n_chroma),
                             None if fmin is None else float(fmin), bool(base_c)).astype(np.float32)
@@ -175,6 +183,8 @@ def erb_space(n_bands: int, *, fmin: float, fmax: float) -> np.ndarray:
     --------
     >>> erb_space(3, fmin=100.0, fmax=4000.0).round(1).tolist()
     [100.0, 950.4, 4000.0]
+
+    Chapter: notebooks/03_features.ipynb
     """
     n_bands = check_int(n_bands, "n_bands")
     check(0 < fmin < fmax, "fmin", fmin, f"a frequency in (0, fmax={fmax}) Hz")
@@ -241,6 +251,8 @@ def dct_matrix(n_out: int, n_in: int, *, dct_type: int = 2, norm="ortho") -> np.
     >>> import scipy.fft
     >>> bool(np.allclose(dct_matrix(3, 8) @ x, scipy.fft.dct(x, norm="ortho")[:3]))
     True
+
+    Chapter: notebooks/03_features.ipynb
     """
     check(dct_type in (1, 2, 3), "dct_type", dct_type, "1, 2 or 3")
     check(norm in (None, "ortho"), "norm", norm, "'ortho' or None")
@@ -263,6 +275,8 @@ class BandedFilterbank:
     >>> x = torch.rand(2, 1025, 7)
     >>> bool(torch.allclose(bank(x), torch.from_numpy(W) @ x, rtol=1e-4, atol=1e-6))
     True
+
+    Chapter: notebooks/03_features.ipynb
     """
 
     def __init__(self, W: np.ndarray, *, block_cost: int = 256):
@@ -328,7 +342,10 @@ _BANKS: dict = {}
 
 
 def banded(kind: str, W_factory, *key) -> BandedFilterbank:
-    """A cached :class:`BandedFilterbank` for ``key`` (built by ``W_factory()`` on first use)."""
+    """A cached :class:`BandedFilterbank` for ``key`` (built by ``W_factory()`` on first use).
+
+    Chapter: notebooks/03_features.ipynb
+    """
     k = (kind,) + key
     bank = _BANKS.get(k)
     if bank is None:

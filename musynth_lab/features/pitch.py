@@ -90,6 +90,8 @@ def pitch_tuning(frequencies, *, resolution: float = 0.01, bins_per_octave: int 
     --------
     >>> pitch_tuning(np.array([440.0 * 2 ** (0.25 / 12)] * 5))
     0.25
+
+    Chapter: notebooks/03_features.ipynb
     """
     check(0 < resolution < 1, "resolution", resolution, "a fraction of a bin in (0, 1)")
     f = np.atleast_1d(np.asarray(frequencies))

@@ -316,6 +316,8 @@ def magnitude(D):
     --------
     >>> magnitude(np.array([3 + 4j])).tolist()
     [5.0]
+
+    Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(D, name="D", min_ndim=1)
     return out(D, t.abs())
@@ -328,6 +330,8 @@ def power(D):
     --------
     >>> power(np.array([3 + 4j])).tolist()
     [25.0]
+
+    Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(D, name="D", min_ndim=1)
     return out(D, _power(t))
@@ -430,6 +434,8 @@ def db_to_power(S_db, *, ref: float = 1.0):
     --------
     >>> db_to_power(np.array([20.0])).tolist()
     [100.0]
+
+    Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(S_db, name="S_db", min_ndim=0)
     return out(S_db, ref * torch.pow(10.0, t / 10.0))
@@ -442,6 +448,8 @@ def db_to_amplitude(S_db, *, ref: float = 1.0):
     --------
     >>> db_to_amplitude(np.array([-20.0])).tolist()
     [0.10000000149011612]
+
+    Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(S_db, name="S_db", min_ndim=0)
     return out(S_db, ref * torch.pow(10.0, t / 20.0))

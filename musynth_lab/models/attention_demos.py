@@ -60,6 +60,8 @@ class DemoResult:
         The prepared data (``NoteData``, ``ModeData`` or ``BassData``).
     extra : dict
         Other measured figures.
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     model: nn.Module
@@ -113,6 +115,8 @@ class NoteData:
     ``x_*`` are ``(n, 1, n_mels, n_frames)`` float32 (dB, scaled to about unit range),
     ``y_*`` instrument indices into ``names``; ``audio_test``/``pitch_test`` belong to the
     test notes; ``sr`` is 16000.
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     x_train: np.ndarray
@@ -184,6 +188,8 @@ class InstrumentNet(nn.Module):
     --------
     >>> InstrumentNet(10)(torch.randn(2, 1, 64, 63)).shape
     torch.Size([2, 10])
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     def __init__(self, n_classes: int, *, attention: bool = True, channels: int = 32):
@@ -278,6 +284,8 @@ class ModeData:
     ``y_*`` 0 = major, 1 = minor. The training set holds each piece in the
     transpositions of :func:`mode_data`; the held-out ``*_test`` arrays are the validation
     and test chorales (110 pieces, none seen in training), ``pieces_test`` those chorales in order.
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     x_train: np.ndarray
@@ -360,6 +368,8 @@ class ModeNet(nn.Module):
     --------
     >>> ModeNet()(torch.randn(2, 30, 24), torch.ones(2, 30, dtype=torch.bool)).shape
     torch.Size([2, 2])
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     def __init__(self, *, attention: bool = True, d_model: int = 32):
@@ -423,6 +433,8 @@ class BassData:
     behind a start token ``bos`` (= the vocabulary size). ``pieces_test`` the test chorales
     whose windows are in ``src_test`` (``window_piece`` gives each window's piece index and
     start step).
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     src_train: np.ndarray
@@ -503,6 +515,8 @@ class Seq2SeqAttention(nn.Module):
     >>> net = Seq2SeqAttention(51)
     >>> net(torch.zeros(2, 8, dtype=torch.long), torch.zeros(2, 8, dtype=torch.long)).shape
     torch.Size([2, 8, 51])
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     def __init__(self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot",

@@ -111,6 +111,8 @@ def note_features(audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_le
     >>> X = note_features(load_notes(instrument="flute", velocity=110).audio[:2], sr=16000)
     >>> X.shape, float(X.max())
     ((2, 48, 32), 1.0)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     a = np.asarray(to_numpy(audio), dtype=np.float32)
     if a.ndim == 1:
@@ -147,6 +149,8 @@ def split_notes(notes, *, every: int = 3, offset: int = 2) -> tuple[np.ndarray, 
     >>> tr, te = split_notes(load_notes())
     >>> len(tr), len(te)
     (320, 160)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..data import NoteSet
 
@@ -182,6 +186,8 @@ class InstrumentCNN(nn.Module):
     >>> net = InstrumentCNN(10)
     >>> net(torch.zeros(2, 48, 32)).shape
     torch.Size([2, 10])
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, n_classes: int, *, channels=(8, 16, 32), freq_bands: int = 4, dropout: float = 0.3):
@@ -243,6 +249,8 @@ class CNNResult:
     y_test, pred_test : np.ndarray
         True and predicted class per test note.
     X_test : np.ndarray [shape=(n_test, n_mels, n_frames)]
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     model: InstrumentCNN
@@ -291,6 +299,8 @@ def train_instrument_cnn(notes=None, *, label: str = "family", epochs: int = 20,
     >>> res = train_instrument_cnn(load_notes(instrument=["flute", "bass"]), epochs=2, progress=False)
     >>> res.class_names, res.X_test.shape[1:]
     (['bass', 'flute'], (48, 32))
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..data import load_notes
     from .training import fit, predict
@@ -333,6 +343,8 @@ def mfcc_statistics(audio, *, sr: int, n_mfcc: int = 20, n_fft: int = 1024, hop_
     >>> from musynth_lab.data import load_notes
     >>> mfcc_statistics(load_notes(instrument="organ").audio[:3], sr=16000).shape
     (3, 40)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     a = np.asarray(to_numpy(audio), dtype=np.float32)
     if a.ndim == 1:
@@ -346,7 +358,10 @@ def mfcc_statistics(audio, *, sr: int, n_mfcc: int = 20, n_fft: int = 1024, hop_
 
 @dataclass
 class BaselineResult:
-    """What :func:`train_feature_baseline` returns: the fitted pipeline and its held-out accuracy."""
+    """What :func:`train_feature_baseline` returns: the fitted pipeline and its held-out accuracy.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
 
     pipeline: object
     test_accuracy: float
@@ -366,6 +381,8 @@ def train_feature_baseline(notes=None, *, label: str = "family", n_mfcc: int = 2
     >>> res = train_feature_baseline(load_notes(instrument=["flute", "bass"]))
     >>> res.test_accuracy > 0.9
     True
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -406,6 +423,8 @@ def channel_class_response(model: InstrumentCNN, X, y, *, layer: int = -1, n_cla
     >>> net = InstrumentCNN(2).eval()
     >>> channel_class_response(net, np.random.rand(4, 48, 32), np.array([0, 0, 1, 1])).shape
     (32, 2)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(isinstance(model, InstrumentCNN), "model", model, "an InstrumentCNN")
     X = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32))

@@ -67,6 +67,8 @@ def excerpt_frames(excerpt, *, target: str = "pitch_class", hop_length: int = HO
     >>> X, Y = excerpt_frames(list_excerpts("test")[0])
     >>> X.shape[1], Y.shape[1], X.shape[0] == Y.shape[0]
     (84, 12, True)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..data import Excerpt, load_excerpt
 
@@ -109,6 +111,8 @@ def load_frames(split: str, *, target: str = "pitch_class", hop_length: int = HO
     --------
     >>> [name for name, X, Y in load_frames("test")][:1]
     ['bwv258_choir']
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..data import list_excerpts
 
@@ -136,6 +140,8 @@ def make_chunks(sequences, *, length: int = 64, step: int = 16) -> tuple[np.ndar
     >>> Xc, Yc = make_chunks([(np.zeros((100, 84)), np.zeros((100, 12)))], length=64, step=16)
     >>> Xc.shape, Yc.shape
     ((3, 64, 84), (3, 64, 12))
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(int(length) > 0 and int(step) > 0, "length", length, "positive window length and step")
     check(isinstance(sequences, (list, tuple)) and len(sequences) > 0, "sequences", sequences,
@@ -179,6 +185,8 @@ class CRNN(nn.Module):
     --------
     >>> CRNN(84, 12)(torch.zeros(2, 50, 84)).shape
     torch.Size([2, 50, 12])
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, n_bins: int = N_BINS, n_out: int = 12, *, channels: int = 8, hidden: int = 64,
@@ -221,6 +229,8 @@ def predict_frames(model: CRNN, X, *, device=None) -> np.ndarray:
 
     Returns ``(n_frames, 12)`` bool (logit > 0) for a 12-output model, else ``(n_frames,)``
     chord indices (arg-max).
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import predict
 
@@ -234,6 +244,8 @@ def frame_score(model: CRNN, sequences, *, target: str = "pitch_class", device=N
     """Held-out score over whole sequences: micro-averaged F1 of the pitch classes, or chord accuracy.
 
     F1 = 2 TP / (2 TP + FP + FN) over every (frame, pitch class) cell of every sequence.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     _check_target(target)
     check(isinstance(sequences, (list, tuple)) and len(sequences) > 0, "sequences", sequences,
@@ -265,6 +277,8 @@ class CRNNResult:
         never seen in training).
     target : str
     test : list of (name, X, Y)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     model: CRNN
@@ -306,6 +320,8 @@ def train_crnn(*, target: str = "pitch_class", recurrent: bool = True, epochs: i
     >>> res = train_crnn(epochs=1, train=seqs, val=seqs, test=seqs, progress=False)
     >>> 0.0 <= res.test_score <= 1.0
     True
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import fit
 

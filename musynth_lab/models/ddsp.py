@@ -28,7 +28,10 @@ __all__ = ["exp_sigmoid", "harmonic_synth", "filtered_noise", "DDSPDecoder", "dd
 
 
 def exp_sigmoid(x: torch.Tensor, *, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7):
-    """DDSP's positive squashing ``max_value * sigmoid(x) ** log(exponent) + threshold``."""
+    """DDSP's positive squashing ``max_value * sigmoid(x) ** log(exponent) + threshold``.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     return max_value * torch.sigmoid(x) ** math.log(exponent) + threshold
 
 
@@ -57,6 +60,8 @@ def harmonic_synth(f0_hz: torch.Tensor, amplitudes: torch.Tensor, *, sr: int) ->
     >>> f0 = torch.full((1, 16000), 440.0); a = torch.zeros(1, 3, 16000); a[:, 1] = 1.0
     >>> y = harmonic_synth(f0, a, sr=16000); int(torch.fft.rfft(y[0]).abs().argmax())  # 2nd harmonic
     880
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..synth import phase_ramp
 
@@ -85,6 +90,8 @@ def filtered_noise(magnitudes: torch.Tensor, *, n_samples: int, n_fft: int = 256
     Returns
     -------
     Tensor [shape=(batch, n_samples)]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..synth import white_noise
 
@@ -125,6 +132,8 @@ class DDSPDecoder(nn.Module):
     >>> dec = DDSPDecoder(sr=16000, hop_length=64, n_harmonics=8, hidden=16)
     >>> dec(torch.full((2, 11), 220.0), torch.full((2, 11), -20.0)).shape
     torch.Size([2, 640])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, *, sr: int, hop_length: int = 64, n_harmonics: int = 40, n_noise_bands: int = 32,
@@ -200,6 +209,8 @@ def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, f
     Returns
     -------
     f0_hz, loudness_db : Tensor [shape=(batch, 1 + n_samples // hop_length)]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from .. import features
     from ..audio import amplitude_to_db, as_audio, to_tensor
@@ -219,6 +230,8 @@ def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int
 
     The overall amplitude per frame is set so the tone's RMS equals the measured RMS
     (``10 ** (loudness_db / 20)``); nothing is learned.
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     k = torch.arange(1, n_harmonics + 1, dtype=torch.float32, device=f0_hz.device)
     shape = 1.0 / k ** rolloff                                                             # (K,)
@@ -232,7 +245,10 @@ def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int
 
 
 def ddsp_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The training and evaluation loss: chapter 1's multi-resolution STFT loss, over 3 sizes."""
+    """The training and evaluation loss: chapter 1's multi-resolution STFT loss, over 3 sizes.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     from ..synth import multi_resolution_stft_loss
 
     return multi_resolution_stft_loss(pred, target, fft_sizes=(256, 512, 1024))
@@ -257,6 +273,8 @@ def timbre_transfer(decoder: DDSPDecoder, audio, *, sr: int, transpose: float = 
     Returns
     -------
     Tensor [shape=(batch, n)]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..audio import get_device
 

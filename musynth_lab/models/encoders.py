@@ -35,6 +35,8 @@ def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, ho
     >>> from musynth_lab.data import load_notes
     >>> note_spectrograms(load_notes(instrument="organ", pitch=60)).shape
     (2, 48, 32)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     from ..stats import _features
 
@@ -55,6 +57,8 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
     >>> from musynth_lab.data import load_chorales
     >>> W, k = key_windows(load_chorales("train")[:3]); W.shape[1], len(W) == len(k)
     (32, True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     if isinstance(chorales, Chorale):
         chorales = [chorales]
@@ -134,6 +138,8 @@ class CNNEncoder(_Classifier):
     >>> cnn = CNNEncoder(n_classes=3, dim=8, channels=4)
     >>> cnn(torch.rand(5, 48, 32)).shape, cnn.embed(torch.rand(5, 48, 32)).shape
     (torch.Size([5, 3]), torch.Size([5, 8]))
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_classes: int, dim: int = 32, channels: int = 16):
@@ -174,6 +180,8 @@ class RNNEncoder(_Classifier):
     >>> rnn = RNNEncoder(n_classes=24, dim=8, hidden=16)
     >>> rnn(torch.randint(0, 51, (4, 32))).shape
     torch.Size([4, 24])
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_classes: int, n_steps: int = 32, dim: int = 32, hidden: int = 64, embed: int = 32):
@@ -208,6 +216,8 @@ def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.nd
     --------
     >>> nearest(np.array([[1.0, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), k=2).tolist()
     [[1, 2]]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     q, d = np.asarray(query, dtype=np.float64), np.asarray(database, dtype=np.float64)
     if q.ndim != 2 or d.ndim != 2 or q.shape[1] != d.shape[1]:
@@ -231,6 +241,8 @@ def retrieval_precision(query, query_labels, database=None, database_labels=None
     >>> emb = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]); lab = np.array([0, 0, 1, 1])
     >>> retrieval_precision(emb, lab, k=1)
     1.0
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     ql = np.asarray(query_labels)
     self_search = database is None
@@ -248,6 +260,8 @@ def chance_precision(query_labels, database_labels=None) -> float:
     --------
     >>> round(chance_precision(np.repeat(np.arange(10), 5)), 4)   # 10 balanced classes, leave-one-out (4/49)
     0.0816
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     ql = np.asarray(query_labels)
     if database_labels is None:

@@ -58,6 +58,8 @@ def chorale_bars(pieces, *, step: float = 0.5, low: int = LOW, n_keys: int = N_K
     >>> from musynth_lab import data
     >>> bars = chorale_bars(data.load_chorales("test")[:3]); bars.shape[1:], set(np.unique(bars)) <= {0.0, 1.0}
     ((46, 8), True)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     from ..data import piano_roll
 
@@ -82,6 +84,8 @@ class BarGenerator(nn.Module):
     --------
     >>> BarGenerator(z_dim=4, hidden=8)(torch.zeros(2, 4)).shape
     torch.Size([2, 46, 8])
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     def __init__(self, z_dim: int = 32, hidden: int = 256, n_keys: int = N_KEYS, n_frames: int = FRAMES_PER_BAR):
@@ -108,6 +112,8 @@ class BarDiscriminator(nn.Module):
     --------
     >>> BarDiscriminator(hidden=16)(torch.rand(3, 46, 8)).shape
     torch.Size([3])
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     def __init__(self, hidden: int = 256, n_keys: int = N_KEYS, n_frames: int = FRAMES_PER_BAR):
@@ -126,7 +132,10 @@ class BarDiscriminator(nn.Module):
 
 @dataclass
 class GANResult:
-    """A trained pair and its losses per step (``d_loss``, ``g_loss`` in nats), ``seconds`` of training."""
+    """A trained pair and its losses per step (``d_loss``, ``g_loss`` in nats), ``seconds`` of training.
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
 
     generator: BarGenerator
     discriminator: BarDiscriminator
@@ -185,6 +194,8 @@ def train_gan(bars, *, z_dim: int = 32, hidden: int = 128, steps: int = 1000, ba
     >>> res = train_gan(bars, z_dim=4, hidden=16, steps=150, batch_size=16, lr=1e-2, device="cpu")
     >>> bool(sample_bars(res.generator, 8)[:, 1].mean() > 0.9), bool(sample_bars(res.generator, 8)[:, [0, 2, 3]].any())
     (True, False)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     x = torch.as_tensor(np.asarray(bars), dtype=torch.float32)
     check(x.ndim == 3 and len(x) > 0, "bars", bars, "a non-empty array (n_bars, n_keys, n_frames)")
@@ -239,6 +250,8 @@ def sample_bars(generator: BarGenerator, n: int, *, threshold: float = 0.5, seed
     >>> _ = torch.manual_seed(0); g = BarGenerator(z_dim=4, hidden=8)
     >>> b = sample_bars(g, 3, seed=1); b.shape, b.dtype, bool((b == sample_bars(g, 3, seed=1)).all())
     ((3, 46, 8), dtype('bool'), True)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(isinstance(n, (int, np.integer)) and n >= 1, "n", n, "a positive integer")
     check(0 < threshold < 1, "threshold", threshold, "a probability in (0, 1)")
@@ -255,6 +268,8 @@ def bars_to_roll(bars, *, low: int = LOW) -> np.ndarray:
     >>> b = np.zeros((2, 46, 8), bool); b[:, 24, :] = True            # two bars of middle C
     >>> r = bars_to_roll(b); r.shape, int(r[60 - 21].sum())
     ((88, 16), 16)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     b = np.asarray(bars)
     check(b.ndim == 3 and len(b) > 0, "bars", b, "an array (n_bars, n_keys, n_frames)")

@@ -33,6 +33,8 @@ def voices_grid(piece, *, step: float = 1.0) -> np.ndarray:
     >>> from musynth_lab.data import load_chorales
     >>> g = voices_grid(load_chorales("train")[0]); g.shape[0], bool((g[0] >= g[3]).all())
     (4, True)
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     n = int(np.ceil(piece.length_q / step - 1e-9))
     grid = np.full((4, n), -1, dtype=np.int64)
@@ -63,7 +65,10 @@ def _encode(grid: np.ndarray, t: int, v: int) -> np.ndarray:
 
 
 def infill_examples(pieces, *, n: int, seed: int = 0, step: float = 1.0):
-    """Random (context, pitch) training pairs from chorales: ``X (n, dim)`` float32, ``y (n,)`` pitch index."""
+    """Random (context, pitch) training pairs from chorales: ``X (n, dim)`` float32, ``y (n,)`` pitch index.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     rng = np.random.default_rng(seed)
     grids = [voices_grid(p, step=step) for p in pieces]
     X, y = [], []
@@ -84,6 +89,8 @@ class VoiceInfiller(nn.Module):
     --------
     >>> VoiceInfiller(hidden=32)(torch.zeros(5, 3 * 4 * (N_PITCH + 2) + 4)).shape
     torch.Size([5, 49])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, *, hidden: int = 256, dropout: float = 0.2):
@@ -104,7 +111,10 @@ class VoiceInfiller(nn.Module):
 
 
 def pseudo_nll(model: VoiceInfiller, grid: np.ndarray, *, voices=(0, 1, 2, 3)) -> float:
-    """Mean negative log pseudo-likelihood (nats per note) of the sounding notes of ``voices``: the energy."""
+    """Mean negative log pseudo-likelihood (nats per note) of the sounding notes of ``voices``: the energy.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     total, n = 0.0, 0
     for v in voices:
         for t in range(grid.shape[1]):
@@ -143,6 +153,8 @@ def annealed_gibbs(model: VoiceInfiller, grid, *, resample=(1, 2, 3), sweeps: in
     grid : np.ndarray [shape=(4, n_steps)]
     energies : list of float
         :func:`pseudo_nll` of the resampled voices after each sweep (if ``record``).
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..generate import temperature_schedule
 

@@ -84,6 +84,8 @@ class HarmonyData:
         Grid step in quarter notes (0.5 = eighth notes).
     window : int
         Steps per window.
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     src: np.ndarray
@@ -404,7 +406,10 @@ class Harmonizer(nn.Module):
 
 
 def harmony_loss(logits, target):
-    """Mean cross-entropy (nats per step per voice) of logits (B, n, 3, V) against tokens (B, n, 3)."""
+    """Mean cross-entropy (nats per step per voice) of logits (B, n, 3, V) against tokens (B, n, 3).
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
 
 
@@ -506,6 +511,8 @@ class HarmonizerResult:
         ``onset_accuracy`` (accuracy where the true token starts a note: the pitch choices);
         ``n_train_pieces``, ``n_train_windows``; ``encoder_changed`` (largest absolute
         change of a shared encoder's weights during training: 0.0 when frozen).
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     model: Harmonizer

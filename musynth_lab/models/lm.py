@@ -60,6 +60,8 @@ def token_windows(sequences, *, length: int, stride: int | None = None) -> torch
     --------
     >>> token_windows([np.arange(10)], length=4, stride=4).tolist()
     [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8]]
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     length = _pos_int(length, "length")
     stride = _pos_int(stride or max(1, length // 2), "stride")
@@ -74,7 +76,10 @@ def token_windows(sequences, *, length: int, stride: int | None = None) -> torch
 
 
 def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tensor:
-    """Cut piano rolls ``(n_keys, n_frames)`` into windows ``(n, length + 1, n_keys)`` float32."""
+    """Cut piano rolls ``(n_keys, n_frames)`` into windows ``(n, length + 1, n_keys)`` float32.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     length = _pos_int(length, "length")
     stride = _pos_int(stride or max(1, length // 2), "stride")
     rows = []
@@ -92,13 +97,19 @@ def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tens
 # ---------------------------------------------------------------------------- losses
 
 def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy (nats per token) of ``logits (B, T, V)`` against ``targets (B, T)``, skipping IGNORE."""
+    """Cross-entropy (nats per token) of ``logits (B, T, V)`` against ``targets (B, T)``, skipping IGNORE.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                        ignore_index=IGNORE)
 
 
 def frame_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Bernoulli negative log-likelihood in nats per frame: summed over keys, averaged over frames."""
+    """Bernoulli negative log-likelihood in nats per frame: summed over keys, averaged over frames.
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
     return nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(-1).mean()
 
 
@@ -112,6 +123,8 @@ class TokenLSTM(nn.Module):
     >>> m = TokenLSTM(10, emb_dim=8, hidden=16)
     >>> m(torch.zeros(2, 5, dtype=torch.long)).shape
     torch.Size([2, 5, 10])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, vocab_size: int, *, emb_dim: int = 32, hidden: int = 128, layers: int = 1,
@@ -183,6 +196,8 @@ class TokenTransformer(_CausalTransformer):
     >>> m = TokenTransformer(10, d_model=16, n_heads=2, layers=1)
     >>> m(torch.zeros(2, 5, dtype=torch.long)).shape
     torch.Size([2, 5, 10])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, vocab_size: int, *, d_model: int = 64, n_heads: int = 4, layers: int = 2,
@@ -214,6 +229,8 @@ class RollLSTM(nn.Module):
     --------
     >>> RollLSTM(88, hidden=16)(torch.zeros(2, 6, 88)).shape
     torch.Size([2, 6, 88])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, n_keys: int = 88, *, hidden: int = 128, layers: int = 1, dropout: float = 0.1):
@@ -231,7 +248,10 @@ class RollLSTM(nn.Module):
 
 
 class RollTransformer(_CausalTransformer):
-    """A small causal Transformer over piano-roll frames (next-frame Bernoulli logits)."""
+    """A small causal Transformer over piano-roll frames (next-frame Bernoulli logits).
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
 
     def __init__(self, n_keys: int = 88, *, d_model: int = 64, n_heads: int = 4, layers: int = 2,
                  max_len: int = 512, dropout: float = 0.1):
@@ -258,6 +278,8 @@ def token_nll(model: nn.Module, sequences, *, device=None) -> float:
     """Held-out negative log-likelihood in nats per token: each token after the first, given all before it.
 
     Works for any model mapping ``(1, T)`` tokens to ``(1, T, vocab)`` logits.
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..audio import get_device
 
@@ -282,6 +304,8 @@ def frame_nll(model: nn.Module | None, rolls, *, device=None, marginals: np.ndar
     Frame ``t`` is predicted from frames ``0 .. t-1`` (the first frame from an all-silent frame).
     With ``model=None`` and ``marginals`` (per-key on-probabilities), scores the
     independent-Bernoulli baseline.
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..audio import get_device
 
@@ -312,6 +336,8 @@ def next_step(model: nn.Module, *, device=None):
     >>> m = TokenLSTM(6, emb_dim=4, hidden=8).eval()
     >>> greedy(next_step(m, device="cpu"), [1, 2], steps=3).shape
     torch.Size([1, 5])
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..audio import get_device
 

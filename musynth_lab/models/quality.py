@@ -69,6 +69,8 @@ def choose_pieces(n: int, *, split: str = "train", seed: int = 0) -> list:
     >>> a, b = choose_pieces(4), choose_pieces(16)
     >>> [p.id for p in a] == [p.id for p in b[:4]]
     True
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     pool = load_chorales(split)
     check(isinstance(n, (int, np.integer)) and 1 <= n <= len(pool), "n", n,
@@ -97,6 +99,8 @@ def melodies(pieces, *, transpose=(0,), part: str = "S") -> list:
     >>> p = choose_pieces(2)
     >>> len(melodies(p)), len(melodies(p, transpose=(-1, 0, 1)))
     (2, 6)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     shifts = [int(k) for k in np.atleast_1d(np.asarray(transpose))]
     check(len(shifts) > 0, "transpose", transpose, "at least one semitone shift")
@@ -117,6 +121,8 @@ def param_count(model: torch.nn.Module) -> int:
     --------
     >>> param_count(torch.nn.Linear(3, 2))
     8
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
@@ -160,6 +166,8 @@ def train_melody_lm(train_seqs, *, hidden: int = 64, emb_dim: int = 32, dropout:
     >>> m, h = train_melody_lm(seqs, hidden=8, steps=4, device="cpu")
     >>> m.rnn.hidden_size, len(h.train_loss) >= 1
     (8, True)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive number of gradient steps")
     check(0.0 <= float(dropout) < 1.0, "dropout", dropout, "a probability in [0, 1)")
@@ -225,6 +233,8 @@ def learning_curve(sizes=(8, 32, 128, 299), hidden=64, *, steps: int = 400, seed
     >>> rows = learning_curve(sizes=(2,), hidden=8, steps=3, device="cpu")
     >>> sorted(rows[0])[:4], rows[0]["size"]
     (['best_epoch', 'epochs', 'gap', 'hidden'], 2)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     sizes, widths = _as_list(sizes, "sizes"), _as_list(hidden, "hidden")
     pieces = choose_pieces(max(sizes), seed=seed)
@@ -258,6 +268,8 @@ def ngram_curve(sizes=(8, 32, 128, 299), orders=(1, 2, 3, 5), *, seed: int = 0) 
     >>> r = ngram_curve(sizes=(4,), orders=(1, 3))
     >>> r[1]["gap"] > r[0]["gap"]
     True
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     from ..stats.ngram import NGramModel
 
@@ -303,6 +315,8 @@ def remedies(size: int = 16, which=("none", "transpose", "dropout", "early stopp
     >>> r = remedies(2, ["none", "dropout"], hidden=8, steps=3, device="cpu")
     >>> [row["remedy"] for row in r]
     ['none', 'dropout']
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     which = [which] if isinstance(which, str) else list(which)
     for w in which:
@@ -336,6 +350,8 @@ def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
     --------
     >>> copied_fraction([1, 2, 3, 4], [[0, 1, 2, 3]], n=2)
     0.6666666666666666
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     check(isinstance(n, (int, np.integer)) and n > 0, "n", n, "a positive n-gram length")
     s = np.asarray(sample).ravel().tolist()
@@ -363,6 +379,8 @@ def tonic_melodies(pieces, *, part: str = "S"):
     >>> seqs, y = tonic_melodies(choose_pieces(3))
     >>> len(seqs), set(y.tolist()) <= {0, 1}
     (3, True)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     seqs, labels = [], []
     for p in pieces:
@@ -387,6 +405,8 @@ def ngram_counts(seqs, *, order: int = 2) -> np.ndarray:
     --------
     >>> X = ngram_counts([[2, 3, 3]], order=2); X.shape, float(X.sum())
     ((1, 2601), 1.0)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     check(order in (1, 2, 3), "order", order, "1, 2 or 3")
     V = N_MELODY_TOKENS
@@ -420,6 +440,8 @@ class ClassConditionalNGram:
     >>> clf = ClassConditionalNGram(2).fit(seqs, y)
     >>> float(clf.score(seqs, y)) > 0.8
     True
+
+    Chapter: notebooks/06b_quality.ipynb
     """
 
     def __init__(self, order: int = 2):
@@ -474,6 +496,8 @@ def fit_discriminative(seqs, labels, *, order: int = 2, C: float = 1000.0):
     >>> seqs, y = tonic_melodies(choose_pieces(20))
     >>> fit_discriminative(seqs, y).score(seqs, y) > 0.8
     True
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -515,6 +539,8 @@ def discriminative_vs_generative(sizes=(4, 8, 16, 32, 64, 128, 299), *, repeats:
     >>> r = discriminative_vs_generative(sizes=(8,), repeats=1)
     >>> 0.0 <= r[0]["generative"] <= 1.0
     True
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     sizes = _as_list(sizes, "sizes")
     seqs, y = tonic_melodies(load_chorales("train"))

@@ -63,6 +63,8 @@ def crop_rolls(rolls, *, low: int = LOW, n_keys: int = N_KEYS, roll_low: int = 2
     >>> roll = np.zeros((88, 3), bool); roll[60 - 21, 1] = True
     >>> x = crop_rolls([roll]); x.shape, np.flatnonzero(x[1]).tolist()
     ((3, 46), [24])
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     from ..evaluate import as_roll_set
 
@@ -79,6 +81,8 @@ def pad_roll(frames, *, low: int = LOW, roll_low: int = 21, n_roll_keys: int = 8
     --------
     >>> pad_roll(np.eye(46)[[24]]).shape, int(np.flatnonzero(pad_roll(np.eye(46)[[24]])[:, 0])[0]) + 21
     ((88, 1), 60)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     f = np.asarray(frames.detach().cpu() if hasattr(frames, "detach") else frames)
     check(f.ndim == 2, "frames", f, "a 2-D array (n_frames, n_keys)")
@@ -103,6 +107,8 @@ class BernoulliRBM(nn.Module):
     >>> v = torch.tensor([[1.0, 0.0, 1.0]])
     >>> rbm.free_energy(v).shape, round(float(rbm.nll(v)), 4) > 0      # tiny model, exact likelihood
     (torch.Size([1]), True)
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     def __init__(self, n_visible: int = N_KEYS, n_hidden: int = 16):
@@ -245,7 +251,10 @@ class BernoulliRBM(nn.Module):
 
 @dataclass
 class RBMHistory:
-    """Per epoch: ``reconstruction_error`` on the training frames (and ``val_nll`` when given); ``seconds``."""
+    """Per epoch: ``reconstruction_error`` on the training frames (and ``val_nll`` when given); ``seconds``.
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
 
     reconstruction_error: list = field(default_factory=list)
     val_nll: list = field(default_factory=list)
@@ -306,6 +315,8 @@ def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = Fals
     >>> rbm, hist = train_rbm(x, n_hidden=2, epochs=15, lr=0.1, batch_size=10, device="cpu")
     >>> hist.reconstruction_error[-1] < hist.reconstruction_error[0]
     True
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     x = torch.as_tensor(np.asarray(frames), dtype=torch.float32)
     check(x.ndim == 2 and len(x) > 0, "frames", frames, "a non-empty (n_frames, n_visible) array")
@@ -381,6 +392,8 @@ class RNNRBM(nn.Module):
     >>> v = torch.bernoulli(torch.full((2, 5, 6), 0.3))
     >>> m(v).shape, m.sample(4, n_chains=2).shape
     (torch.Size([2]), torch.Size([2, 4, 6]))
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     def __init__(self, n_visible: int = N_KEYS, n_hidden: int = 12, n_recurrent: int = 64, *, k: int = 1):
@@ -480,7 +493,10 @@ class RNNRBM(nn.Module):
 
 
 def cd_loss(cost: torch.Tensor, target=None) -> torch.Tensor:
-    """For :func:`musynth_lab.models.fit`: the mean CD surrogate (the target is a dummy)."""
+    """For :func:`musynth_lab.models.fit`: the mean CD surrogate (the target is a dummy).
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
     return cost.mean()
 
 
@@ -504,6 +520,8 @@ def train_rnnrbm(rolls, *, n_hidden: int = 12, n_recurrent: int = 64, k: int = 1
     >>> m, _ = train_rnnrbm([seq], n_hidden=2, n_recurrent=8, length=6, epochs=30, lr=2e-2, device="cpu")
     >>> m.nll([seq]) < BernoulliRBM(3, 2).nll(torch.as_tensor(seq))   # beats an untrained frame model
     True
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     from .training import fit
 

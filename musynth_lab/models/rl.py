@@ -56,6 +56,8 @@ class MelodyRules:
     >>> rules = MelodyRules()
     >>> rules.violations([60, 62, 61, 69, 71, 60])   # C# out of key; the leap 61->69 goes on upwards
     {'key': 1, 'leap': 1, 'repeat': 0, 'trill': 0, 'tonic': 0}
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     tonic_pc: int = 0
@@ -131,6 +133,8 @@ class NoteModel:
     >>> nm = NoteModel.fit(low=60, high=84)
     >>> nm.log_prob([[60, 62, 64]]).shape
     (1, 3)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, log_first: np.ndarray, log_next: np.ndarray, low: int, high: int):
@@ -203,6 +207,8 @@ class MelodyPolicy(nn.Module):
     >>> mel, logp, val, ent = pol.sample(4, generator=torch.Generator().manual_seed(0))
     >>> mel.shape, logp.shape, bool((mel >= 60).all() and (mel <= 84).all())
     (torch.Size([4, 8]), torch.Size([4, 8]), True)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, *, low: int = 60, high: int = 84, length: int = 16, hidden: int = 64):
@@ -259,7 +265,10 @@ def _weights(weights) -> dict:
 
 
 def step_rewards(melodies: torch.Tensor, rules: MelodyRules, weights: dict, note_model: NoteModel | None):
-    """Reward of every note, ``(batch, length)``: minus the weighted violations, plus the weighted log-likelihood."""
+    """Reward of every note, ``(batch, length)``: minus the weighted violations, plus the weighted log-likelihood.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     v = rules.step_violations(melodies)
     r = -sum(weights[k] * v[k] for k in RULES)
     if note_model is not None and weights["note_model"] > 0:
@@ -279,7 +288,10 @@ def _returns(r: torch.Tensor, gamma: float) -> torch.Tensor:
 
 @dataclass
 class AgentHistory:
-    """Per training iteration: mean total reward per melody and mean rule violations of the sampled batch."""
+    """Per training iteration: mean total reward per melody and mean rule violations of the sampled batch.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
 
     mean_return: list = field(default_factory=list)
     mean_violations: list = field(default_factory=list)
@@ -318,6 +330,8 @@ class AgentResult:
         MIDI melodies sampled from the untrained and the trained policy (same random draws).
     violations_before, violations_after : float
         Mean total rule violations per melody of ``before`` and ``after``.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     policy: MelodyPolicy
@@ -339,7 +353,10 @@ class AgentResult:
 
 @torch.no_grad()
 def sample_melodies(policy: MelodyPolicy, n: int = 100, *, seed: int = 0, greedy: bool = False) -> np.ndarray:
-    """``n`` melodies ``(n, length)`` of MIDI pitches from ``policy`` (seeded)."""
+    """``n`` melodies ``(n, length)`` of MIDI pitches from ``policy`` (seeded).
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     check(isinstance(policy, MelodyPolicy), "policy", policy, "a MelodyPolicy")
     was = policy.training
     policy.eval()
@@ -400,6 +417,8 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
     >>> res = train_melody_agent(iterations=5, batch_size=8, length=6, n_eval=10, progress=False)
     >>> res.before.shape, res.after.shape
     ((10, 6), (10, 6))
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from tqdm.auto import tqdm
 
@@ -467,6 +486,8 @@ def render_melody(melody, *, sr: int = 16000, bpm: float = 120.0, instrument: st
     >>> y = render_melody([60, 64, 67, 72], sr=8000, bpm=120)
     >>> y.shape[0] >= 4 * 0.25 * 8000
     True
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..synth import render_notes
 

@@ -60,6 +60,8 @@ class SampleGRU(nn.Module):
     >>> y, h = m.generate(100, torch.zeros(1, 8))
     >>> y.shape, h.shape
     (torch.Size([1, 100]), torch.Size([1, 8]))
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, *, hidden: int = 64, sr: int = 16000, seed: int = 0):
@@ -103,6 +105,8 @@ class DDSPStream:
     >>> s = DDSPStream(dec, sr=16000)
     >>> s.process(torch.full((1, 16), 220.0), torch.full((1, 16), -20.0)).shape
     torch.Size([1, 1024])
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, decoder, *, sr: int):
@@ -202,6 +206,8 @@ def accelerate(model: nn.Module, how: str):
     >>> m, why = accelerate(SampleGRU(hidden=8), "int8")
     >>> why, type(m.cell).__name__
     ('', 'GRUCell')
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     if how not in VARIANTS:
         raise ParameterError(f"how={how!r}: expected one of {VARIANTS}")
@@ -227,6 +233,8 @@ def time_autoregressive(model, *, n_samples: int, sr: int, repeats: int = 3, dev
     """Generate ``n_samples`` one step at a time; the median time and the real-time factor.
 
     Returns ``{'seconds', 'rtf', 'audio'}`` (``rtf`` = generation time / audio duration).
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     check(isinstance(n_samples, int) and n_samples > 0, "n_samples", n_samples, "a positive integer")
     hidden = model.hidden if hasattr(model, "hidden") else model.cell.hidden_size
@@ -258,6 +266,8 @@ def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, rep
     """Stream ``n_blocks`` blocks of ``block_size`` samples through ``decoder``; median time, RTF.
 
     ``block_size`` must be a multiple of the decoder's hop (frames are the unit of work).
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from ..synth.stream import check_block_size
 
@@ -299,6 +309,8 @@ def neural_latency(*, sr: int = 16000, ar_hidden: int = 64, ar_samples: int = 16
     list of dict
         ``model``, ``variant``, ``rtf`` (None if the variant failed), ``speedup`` over eager,
         ``rel_error`` (int8 only), ``note`` (why a variant failed, or '').
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from ..audio import get_device
     from .ddsp import DDSPDecoder

@@ -38,6 +38,8 @@ class History:
         The epoch whose weights were kept (the last one without early stopping).
     seconds : float
         Wall time of the whole fit.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     train_loss: list = field(default_factory=list)
@@ -111,6 +113,8 @@ def make_loader(data, *, batch_size: int = 32, shuffle: bool = True, seed: int =
     >>> loader = make_loader((np.zeros((10, 3)), np.zeros(10)), batch_size=4)
     >>> [len(b[0]) for b in loader]
     [4, 4, 2]
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     if isinstance(data, DataLoader):
         return data
@@ -186,6 +190,8 @@ def fit(
     >>> h = fit(net, (x, y), epochs=30, lr=0.1, progress=False, device="cpu")
     >>> h.train_loss[-1] < h.train_loss[0]
     True
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     import time
 
@@ -253,7 +259,10 @@ def fit(
 @torch.no_grad()
 def evaluate_loss(model, data, *, loss_fn: Callable | None = None, metric: Callable | None = None,
                   device=None, batch_size: int = 256) -> tuple[float, float | None]:
-    """Mean loss (and ``metric`` over all outputs) of ``model`` on ``data``, in eval mode."""
+    """Mean loss (and ``metric`` over all outputs) of ``model`` on ``data``, in eval mode.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     device = get_device(device)
     loss_fn = loss_fn or torch.nn.functional.cross_entropy
     loader = make_loader(data, batch_size=batch_size, shuffle=False, name="data")
@@ -276,7 +285,10 @@ def evaluate_loss(model, data, *, loss_fn: Callable | None = None, metric: Calla
 
 @torch.no_grad()
 def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tensor:
-    """Run ``model`` over ``inputs`` (an array/tensor, or a tuple of them) in eval mode, on the CPU out."""
+    """Run ``model`` over ``inputs`` (an array/tensor, or a tuple of them) in eval mode, on the CPU out.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     device = get_device(device)
     data = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     tensors = _as_tensors(data, "inputs")
@@ -288,5 +300,8 @@ def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tenso
 
 
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """Fraction of rows whose arg-max equals the target (a ``metric`` for :func:`fit`)."""
+    """Fraction of rows whose arg-max equals the target (a ``metric`` for :func:`fit`).
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     return float((outputs.argmax(-1) == targets).float().mean())

@@ -66,6 +66,8 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
     >>> n = load_notes(instrument="flute", pitch=69, velocity=110)
     >>> int(pitch_class_features(n.audio, sr=n.sr)[0].argmax()) + 24   # the strongest bin is A4
     69
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     import librosa
 
@@ -116,6 +118,8 @@ def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> 
     >>> s, q = few_shot_split(load_notes(), "clarinet", shots=1)
     >>> len(s), len(q)
     (12, 36)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..data import INSTRUMENT_FAMILIES
 
@@ -144,6 +148,8 @@ class PitchClassNet(nn.Module):
     --------
     >>> PitchClassNet()(torch.zeros(3, 84)).shape
     torch.Size([3, 12])
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, n_bins: int = N_BINS, *, channels: int = 16, hidden: int = 64):
@@ -171,7 +177,10 @@ def _xy(notes, X, idx):
 
 @torch.no_grad()
 def evaluate(model: nn.Module, X, y, *, device=None) -> float:
-    """Accuracy of ``model`` on ``(X, y)``."""
+    """Accuracy of ``model`` on ``(X, y)``.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     from .training import predict
 
     check(len(X) > 0 and len(X) == len(y), "X", X, "a non-empty array with one label per row")
@@ -192,6 +201,8 @@ def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: in
     >>> X, y = np.random.rand(12, 84).astype("float32"), np.arange(12)
     >>> evaluate(adapt(net, X, y, steps=60, lr=0.1), X, y) > evaluate(net, X, y)
     True
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive integer")
     check(lr > 0, "lr", lr, "a positive learning rate")
@@ -213,7 +224,10 @@ def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: in
 
 
 def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 0, device=None) -> PitchClassNet:
-    """A fresh :class:`PitchClassNet` trained (Adam, full batch) on the few examples only."""
+    """A fresh :class:`PitchClassNet` trained (Adam, full batch) on the few examples only.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     from .training import fit
 
     torch.manual_seed(seed)
@@ -237,6 +251,8 @@ def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0,
     -------
     model : PitchClassNet
     history : History
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import fit
 
@@ -274,6 +290,8 @@ def reptile(exclude: str, *, meta_iterations: int = 400, inner_steps: int = 5, i
     >>> net, hist = reptile("flute", meta_iterations=3, progress=False)
     >>> len(hist)
     3
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from tqdm.auto import tqdm
 
@@ -323,6 +341,8 @@ class TransferResult:
         1/12.
     curves : dict of str -> list of float
         Query accuracy after 0, 1, 2, ... adaptation steps for 'pretrained' and 'meta'.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     instrument: str
@@ -363,6 +383,8 @@ def compare_transfer(instrument: str = "clarinet", *, shots: int = 1, adapt_step
     >>> r = compare_transfer("flute", pretrain_epochs=1, meta_iterations=2, adapt_steps=2, progress=False)
     >>> r.instrument, r.shots, 0 <= r.scratch <= 1
     ('flute', 1, True)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     _check_holdout(instrument)
     notes, X = _bundle()

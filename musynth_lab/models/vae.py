@@ -49,6 +49,8 @@ def gaussian_kl(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
     --------
     >>> round(float(gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0]))), 4)
     0.5
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     if mu_p is None:
         mu_p, logvar_p = torch.zeros_like(mu_q), torch.zeros_like(logvar_q)
@@ -67,6 +69,8 @@ class TorchEncoder(nn.Module, Encoder):
     Subclasses define ``forward``, ``loss(output, target)``, ``_prepare(x)`` (inputs as a
     tensor) and ``_encode_tensor(x)`` (the encoding); :meth:`fit` trains with
     :func:`musynth_lab.models.fit` and :meth:`encode` returns NumPy ``(n, dim)``.
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self):
@@ -127,6 +131,8 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     >>> F = note_frames(load_notes(instrument="flute", pitch=72))
     >>> F.shape, bool(F.min() >= 0 and F.max() <= 1)
     ((50, 48), True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     check(int(every) >= 1, "every", every, "a positive integer")
     if isinstance(notes, NoteSet):
@@ -155,6 +161,8 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
     >>> W = melody_windows(load_chorales("train")[:5])
     >>> W.shape[1], bool(W.min() >= 0 and W.max() < N_MELODY_TOKENS)
     (16, True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     if isinstance(chorales, Chorale):
         chorales = [chorales]
@@ -221,6 +229,8 @@ class FrameVAE(TorchEncoder):
     (torch.Size([16, 8]), torch.Size([16, 2]))
     >>> vae.fit(x, epochs=2).encode(x).shape
     (16, 2)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_mels: int = 48, latent_dim: int = 8, hidden: int = 128, sigma: float | None = None,
@@ -298,6 +308,8 @@ class MelodyVAE(TorchEncoder):
     torch.Size([8, 16, 51])
     >>> vae.fit(x, epochs=1).decode_tokens(torch.zeros(2, 4)).shape
     torch.Size([2, 16])
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_steps: int = 16, latent_dim: int = 8, hidden: int = 128, embed: int = 32,
@@ -380,6 +392,8 @@ class HierarchicalVAE(TorchEncoder):
     (torch.Size([8, 16, 51]), torch.Size([8]))
     >>> hv.fit(x, epochs=1).encode(x).shape                        # one bar latent per bar
     (8, 8)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_bars: int = 2, beats_per_bar: int = 4, steps_per_beat: int = 2, bar_dim: int = 6,
@@ -490,6 +504,8 @@ def elbo_report(model: TorchEncoder, x, *, n_samples: int = 1, seed: int = 0) ->
     >>> vae = FrameVAE(n_mels=8, latent_dim=2).fit(torch.rand(32, 8), epochs=1)
     >>> sorted(elbo_report(vae, torch.rand(8, 8)))
     ['elbo', 'kl', 'nll', 'rmse_db']
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     require_fitted(model, model.fitted)
     check(isinstance(model, (FrameVAE, MelodyVAE, HierarchicalVAE)), "model", model, "a fitted VAE of this module")
@@ -525,6 +541,8 @@ def interpolate(model: TorchEncoder, a, b, *, n_steps: int = 5) -> np.ndarray:
     >>> vae = MelodyVAE(latent_dim=3, hidden=16).fit(torch.randint(0, 51, (8, 16)), epochs=1)
     >>> interpolate(vae, torch.full((16,), 26), torch.full((16,), 30), n_steps=4).shape
     (4, 3)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     check(int(n_steps) >= 2, "n_steps", n_steps, "at least 2 points")
     za, zb = model.encode(a)[:1], model.encode(b)[:1]
@@ -557,6 +575,8 @@ def render_tokens(tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, ins
     >>> y = render_tokens([2 + 69 - MELODY_LOW, HOLD, REST, 2 + 60 - MELODY_LOW], sr=8000)
     >>> y.shape, bool(np.abs(y[int(0.55 * 8000):int(0.7 * 8000)]).max() < 1e-6)      # the rest is silent
     ((8000,), True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     from ..audio import midi_to_hz
     from ..data import tokens_to_notes

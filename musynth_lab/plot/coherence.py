@@ -27,6 +27,8 @@ def similarity_matrix(roll, *, frames_per_bar: int = 1, step: float = 0.5, ax=No
     >>> roll = np.zeros((88, 16), bool); roll[60 - 21, ::2] = True; roll[64 - 21, 1::2] = True
     >>> similarity_matrix(roll).get_xlabel()
     'time (quarter notes)'
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     from ..evaluate import self_similarity
 
@@ -49,6 +51,8 @@ def lag_profiles(profiles: dict, *, ax=None, title: str | None = "Lag-similarity
     >>> import matplotlib; matplotlib.use("Agg")
     >>> len(lag_profiles({"a": np.linspace(1, 0, 8), "b": np.full(8, 0.3)}).lines)
     2
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(profiles) > 0, "profiles", profiles, "a non-empty dict of name -> lag profile")
     ax = _ax(ax, figsize=(6, 3))
@@ -72,6 +76,8 @@ def pitch_class_bars(histograms: dict, *, ax=None, title: str | None = "Pitch-cl
     >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = pitch_class_bars({"a": np.full(12, 1 / 12)}); len(ax.patches)
     12
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(histograms) > 0, "histograms", histograms, "a non-empty dict of name -> (12,) histogram")
     ax = _ax(ax, figsize=(7, 3))
@@ -97,6 +103,8 @@ def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
     >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = measure_bars([{"set": "a", "x": 1.0}, {"set": "b", "x": float("nan")}], "x"); len(ax.patches)
     1
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(rows) > 0 and all(measure in r for r in rows), "measure", measure, "a key of every report row")
     keep = [r for r in rows if np.isfinite(r[measure])]

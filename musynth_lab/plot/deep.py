@@ -30,6 +30,8 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
     >>> import matplotlib; matplotlib.use("Agg")
     >>> len(cnn_filters(np.random.randn(8, 3, 3)))
     8
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     import matplotlib.pyplot as plt
 
@@ -49,7 +51,10 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
 
 
 def feature_maps(maps, *, n: int = 8, fig=None, title: str | None = None):
-    """Show the first ``n`` channels of one example's feature maps ``(channels, freq, time)``; returns the axes."""
+    """Show the first ``n`` channels of one example's feature maps ``(channels, freq, time)``; returns the axes.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     import matplotlib.pyplot as plt
 
     m = to_numpy(maps)
@@ -76,6 +81,8 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
     >>> ax = confusion([0, 1, 1], [0, 1, 0], names=["a", "b"])
     >>> ax.get_ylabel()
     'true'
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     t = np.asarray(to_numpy(y_true)).astype(int).ravel()
     p = np.asarray(to_numpy(y_pred)).astype(int).ravel()
@@ -100,7 +107,10 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
 
 
 def channel_response(response, *, names, ax=None, title: str | None = "what each last-layer channel responds to"):
-    """Heat map of :func:`musynth_lab.models.cnn.channel_class_response` ``(channels, classes)``; returns the axes."""
+    """Heat map of :func:`musynth_lab.models.cnn.channel_class_response` ``(channels, classes)``; returns the axes.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
     R = to_numpy(response)
     check(R.ndim == 2 and R.shape[1] == len(names), "response", R, f"an array (channels, {len(names)})")
     ax = _ax(ax, (5, 3.5))
@@ -126,6 +136,8 @@ def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = N
     >>> T = np.random.rand(50, 12) > .7
     >>> len(frame_labels(T, T, labels=("truth", "model")))
     2
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     import matplotlib.pyplot as plt
 
@@ -158,6 +170,8 @@ def melody(*melodies, labels=None, ax=None, title: str | None = None, scale=None
     >>> ax = melody([60, 62, 64], [67, 65, 64], labels=["a", "b"])
     >>> ax.get_ylabel()
     'MIDI pitch'
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(len(melodies) > 0, "melodies", melodies, "at least one melody")
     ms = [np.asarray(to_numpy(m)).ravel() for m in melodies]
@@ -184,6 +198,8 @@ def adaptation_curves(result, *, ax=None, title: str | None = None):
     """Query accuracy against adaptation steps for the pretrained and the meta-learned start, with scratch and chance.
 
     ``result`` is a :class:`musynth_lab.models.transfer.TransferResult`; returns the axes.
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     ax = _ax(ax, (6, 3.2))
     for name, label in (("pretrained", "pretrained + fine-tune (transfer)"), ("meta", "Reptile start + adapt (meta)")):

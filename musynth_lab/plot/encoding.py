@@ -39,6 +39,8 @@ def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | Non
     >>> ax = chord_timeline(np.arange(4.0), {"HMM": np.array([0, 0, 7, 0])}, truth=np.array([0, 5, 7, 0]))
     >>> ax.get_xlabel()
     'time (s)'
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     t = np.asarray(times, dtype=float)
     ax = _ax(ax, (9, 3))
@@ -72,6 +74,8 @@ def posteriorgram(posteriors, *, times=None, ax=None, title: str | None = None):
     >>> ax = posteriorgram(np.full((10, 25), 1 / 25))
     >>> len(ax.get_yticks())
     25
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     P = np.asarray(to_numpy(posteriors), dtype=float)
     check(P.ndim == 2 and P.shape[1] == 25, "posteriors", P, "an array of shape (n_frames, 25)")
@@ -96,6 +100,8 @@ def transition_matrix(A, *, ax=None, title: str | None = None, log: bool = True)
     >>> ax = transition_matrix(np.full((25, 25), 0.04))
     >>> ax.get_ylabel()
     'from chord'
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     A = np.asarray(A, dtype=float)
     check(A.shape == (25, 25), "A", A, "a (25, 25) matrix")
@@ -122,6 +128,8 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     >>> ax = embedding_map(np.random.default_rng(0).normal(size=(20, 5)), np.arange(20) % 2, names=["a", "b"])
     >>> ax.get_xlabel()
     'PC 1'
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     from ..errors import ParameterError
 
@@ -165,6 +173,8 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
     >>> ax = latent_path(np.array([[30, 1, 32, 1], [31, 1, 33, 0]]))
     >>> ax.get_ylabel()
     'MIDI pitch'
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     from ..data import tokens_to_notes
     from .core import piano_roll

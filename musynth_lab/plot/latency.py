@@ -23,6 +23,8 @@ def latency_budget_bars(rows, *, sr: int, ax=None, limit_ms: float = 10.0, title
     >>> rows = [{"sr": 48000, "block_size": 64, "buffer_ms": 1.33, "p99_ms": 0.2, "total_ms": 1.53}]
     >>> latency_budget_bars(rows, sr=48000).get_ylabel()
     'latency (ms)'
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     ax = _ax(ax, (6, 3))
     sel = [r for r in rows if r["sr"] == sr]
@@ -55,6 +57,8 @@ def block_times(timing, *, ax=None, title: str | None = None):
     >>> t = time_blocks(lambda n: None, block_size=64, sr=16000, n_blocks=20)
     >>> block_times(t).get_xlabel()
     'compute time per block (ms)'
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     ax = _ax(ax, (6, 2.6))
     ax.hist(timing.times_ms, bins=40, color="tab:gray")
@@ -80,6 +84,8 @@ def sample_rate_tradeoff_plot(rows, *, ax=None, title: str | None = "lower sampl
     >>> ax = sample_rate_tradeoff_plot([{"sr": 8000, "speedup": 4.0, "snr_db": 12.0}])
     >>> ax.get_ylabel()
     'speed-up over the full rate'
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     ax = _ax(ax, (6, 3))
     x = np.arange(len(rows))
@@ -105,6 +111,8 @@ def rtf_bars(rows, *, ax=None, title: str | None = "real-time factor (log scale;
     >>> import matplotlib; matplotlib.use("Agg")
     >>> rtf_bars([{"model": "a", "variant": "eager", "rtf": 0.5}]).get_yscale()
     'log'
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     ax = _ax(ax, (7, 3))
     ok = [r for r in rows if r["rtf"] is not None]

@@ -35,6 +35,8 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
     >>> rows = [dict(size=8, hidden=64, train_nll=0.8, test_nll=2.2), dict(size=299, hidden=64, train_nll=1.2, test_nll=1.2)]
     >>> len(learning_curves(rows).lines)
     2
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     rows = list(rows)
     check(len(rows) > 0 and all(x in r and "train_nll" in r and "test_nll" in r for r in rows), "rows", rows,
@@ -69,6 +71,8 @@ def remedy_bars(rows, *, ax=None, title: str | None = None):
     >>> ax = remedy_bars([dict(remedy="none", train_nll=0.8, test_nll=2.2, gap=1.4)])
     >>> len(ax.patches)
     3
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     rows = list(rows)
     check(len(rows) > 0 and all("remedy" in r for r in rows), "rows", rows, "rows from quality.remedies")
@@ -94,6 +98,8 @@ def accuracy_curves(rows, *, ax=None, title: str | None = None):
     >>> rows = [dict(size=4, discriminative=0.6, generative=0.8, chance=0.6), dict(size=8, discriminative=0.7, generative=0.9, chance=0.6)]
     >>> len(accuracy_curves(rows).lines)
     3
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     rows = sorted(rows, key=lambda r: r["size"])
     check(len(rows) > 0, "rows", rows, "rows from quality.discriminative_vs_generative")

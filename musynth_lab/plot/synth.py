@@ -27,6 +27,8 @@ def envelope(env, *, sr: int, ax=None, note_off: float | None = None, title: str
     ...               sr=1000, note_off=0.5)
     >>> ax.get_ylabel()
     'level'
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     e = np.atleast_2d(to_numpy(env))
     check(e.ndim == 2, "env", env, "an envelope (n_samples,) or (k, n_samples)")
@@ -57,6 +59,8 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
     >>> b, a = biquad_coefficients("lowpass", cutoff_hz=1000.0, sr=16000)
     >>> filter_response(b, a, sr=16000, mark_hz=1000.0).get_xscale()
     'log'
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from ..synth.filters import frequency_response
 
@@ -93,6 +97,8 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
     >>> ax = fm_spectrum(y, sr=8000, carrier_hz=1000.0, modulator_hz=200.0, index=2.0)
     >>> len(ax.get_legend().get_texts())
     2
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from ..synth.fm import bessel_sidebands
 
@@ -126,6 +132,8 @@ def energy_decay(ir, *, sr: int, ax=None, label: str | None = None, title: str |
     >>> from musynth_lab.synth import synthetic_ir
     >>> energy_decay(synthetic_ir(rt60=0.5, sr=8000)[0], sr=8000).get_ylabel()
     'energy left (dB)'
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from ..synth.reverb import energy_decay_db
 
@@ -151,6 +159,8 @@ def pan_law(*, ax=None, title: str | None = "constant-power panning"):
     >>> import matplotlib; matplotlib.use("Agg")
     >>> len(pan_law().get_lines())
     3
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     import torch
 
@@ -178,6 +188,8 @@ def note_pattern(notes, *, ax=None, beats_per_bar: float | None = None, title: s
     >>> import matplotlib; matplotlib.use("Agg")
     >>> note_pattern(np.array([[0, 1, 60], [1, 1, 64]]), beats_per_bar=3).get_xlabel()
     'time (quarter notes)'
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     arr = np.asarray(notes, dtype=np.float64)
     check(arr.ndim == 2 and arr.shape[1] >= 3, "notes", notes, "rows of (onset_q, duration_q, midi[, velocity])")

@@ -27,6 +27,8 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
     >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
     >>> int(chroma_cqt(y, sr=22050).mean(axis=1).argmax())          # A = pitch class 9
     9
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     y = to_numpy(as_audio(y, mono=True)).astype(np.float32)
     if BACKEND == "librosa":
@@ -41,7 +43,10 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
 
 
 def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_mels: int = 64) -> np.ndarray:
-    """Mel power spectrogram, ``(..., n_mels, n_frames)`` float32."""
+    """Mel power spectrogram, ``(..., n_mels, n_frames)`` float32.
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
     y = to_numpy(y).astype(np.float32)
     if BACKEND == "librosa":
         import librosa

@@ -26,6 +26,8 @@ def require_fitted(model, fitted: bool) -> None:
     Traceback (most recent call last):
     ...
     musynth_lab.errors.ParameterError: model='demo' is not fitted: expected a trained model; call fit(...) first
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     if not fitted:
         name = type(model).__name__ if not isinstance(model, str) else repr(model)
@@ -39,6 +41,8 @@ def as_2d_rows(x, name: str = "x", *, dim: int | None = None) -> np.ndarray:
     --------
     >>> as_2d_rows([1.0, 2.0]).shape
     (1, 2)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim == 1:
@@ -77,6 +81,8 @@ class Encoder:
     Traceback (most recent call last):
     ...
     musynth_lab.errors.ParameterError: model=Mean is not fitted: expected a trained model; call fit(...) first
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     dim: int = 0

@@ -63,6 +63,8 @@ def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np
     >>> T = chord_templates(normalize=False)
     >>> np.flatnonzero(T[0]).tolist(), np.flatnonzero(T[12 + 9]).tolist()   # C major, A minor
     ([0, 4, 7], [0, 4, 9])
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     _check_vocabulary(vocabulary)
     T = np.zeros((N_CHORDS, 12))
@@ -86,6 +88,8 @@ def check_chroma(chroma, name: str = "chroma") -> np.ndarray:
     Traceback (most recent call last):
     ...
     musynth_lab.errors.ParameterError: chroma: array of shape (3, 12): expected a finite array of shape (12, n_frames)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     arr = np.asarray(chroma, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1 or not np.all(np.isfinite(arr)):
@@ -100,6 +104,8 @@ def check_labels(labels, name: str = "labels") -> np.ndarray:
     --------
     >>> check_labels([0, 24]).tolist()
     [0, 24]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     arr = np.asarray(labels)
     if arr.size and (not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr))
@@ -120,6 +126,8 @@ def template_scores(chroma, vocabulary: str = "majmin") -> np.ndarray:
     >>> c = chord_templates(normalize=False)[7][:, None]          # a G major frame
     >>> int(template_scores(c).argmax())
     7
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     chroma = check_chroma(chroma)
     return chord_templates(vocabulary) @ _unit_columns(chroma)
@@ -135,6 +143,8 @@ def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
     >>> T = chord_templates(normalize=False)
     >>> template_chords(np.stack([T[0], T[21]], axis=1)).tolist()     # C major, A minor
     [0, 21]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     return template_scores(chroma, vocabulary).argmax(axis=0).astype(np.int64)
 
@@ -167,6 +177,8 @@ def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None
     >>> C = np.zeros((12, 8)); C[0, :4] = 1; C[7, 4:] = 1
     >>> np.argmax(beat_sync(C, [0, 4 * 512], hop_length=512), axis=0).tolist()
     [0, 7]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     chroma = check_chroma(chroma)
     n = chroma.shape[1]
@@ -189,6 +201,8 @@ def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: 
     --------
     >>> frames_to_beats([3, 3, 3, 5, 5, 5, 5, 7], [0, 3 * 512], hop_length=512).tolist()
     [3, 5]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     labels = check_labels(frame_labels, "frame_labels")
     n = len(labels)
@@ -213,6 +227,8 @@ def beat_accuracy(predicted, truth) -> float:
     --------
     >>> beat_accuracy([0, 7, 9, 3], [0, 7, 21, 24])
     0.6666666666666666
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
     check(p.shape == t.shape, "predicted", p, f"as many labels as truth ({t.shape})")
@@ -228,6 +244,8 @@ def frame_accuracy(predicted, truth) -> float:
     --------
     >>> frame_accuracy([0, 1, 24], [0, 2, 24])
     0.6666666666666666
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
     check(p.shape == t.shape and p.size > 0, "predicted", p, f"as many labels as truth ({t.shape})")
@@ -241,6 +259,8 @@ def transpose_chords(labels, semitones: int) -> np.ndarray:
     --------
     >>> transpose_chords([0, 21, 24], 2).tolist()      # C, Am, N -> D, Bm, N
     [2, 23, 24]
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     c = check_labels(labels)
     k = int(semitones) % 12
@@ -259,6 +279,8 @@ class ChordSequence:
         Start of each frame or beat, in seconds.
     level : str
         ``'frame'`` or ``'beat'``.
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     labels: np.ndarray

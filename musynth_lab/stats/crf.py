@@ -58,6 +58,8 @@ def chord_tone_labels(piece: Chorale, *, part: str = "S") -> list:
     >>> labels = chord_tone_labels(load_chorales("train")[0])
     >>> sorted(set(labels))
     ['CT', 'NCT']
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     _check_chorale(piece)
     _check_part(part)
@@ -99,6 +101,8 @@ def note_features(piece: Chorale, *, part: str = "S") -> list:
     >>> f = note_features(load_chorales("train")[0], part="A")[1]
     >>> sorted(f)[:5]
     ['bass_int', 'beat_pos', 'bias', 'dur', 'mode']
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     _check_chorale(piece)
     _check_part(part)
@@ -140,6 +144,8 @@ def majority_baseline(train_labels, test_labels) -> float:
     --------
     >>> majority_baseline([["a", "a", "b"]], [["a", "b"]])
     0.5
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     flat = [y for seq in train_labels for y in seq]
     check(len(flat) > 0, "train_labels", train_labels, "at least one label")
@@ -157,6 +163,8 @@ def label_scores(truth, predicted, *, positive: str | None = None) -> dict:
     >>> s = label_scores([["CT", "NCT", "CT"]], [["CT", "CT", "CT"]], positive="NCT")
     >>> round(s["accuracy"], 3), s["f1"]
     (0.667, 0.0)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
@@ -226,6 +234,8 @@ class NoteCRF(_CRFEncoder):
     True
     >>> crf.encode(test).shape                              # mean P(CT), P(NCT) per piece
     (3, 2)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     label_set = ("CT", "NCT")
@@ -286,6 +296,8 @@ def beat_chroma_features(beat_chroma) -> list:
     >>> f = beat_chroma_features(np.eye(12)[:, :3])
     >>> f[0]["c0"], f[0]["top=0"], "prev:c0" in f[1]
     (1.0, 1.0, True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     C = check_chroma(beat_chroma, "beat_chroma")
     n = C.shape[1]
@@ -320,6 +332,8 @@ class BeatChordCRF(_CRFEncoder):
     --------
     >>> crf = BeatChordCRF()                       # doctest: +SKIP
     >>> crf.fit(list_excerpts("train")).score(list_excerpts("test"))  # doctest: +SKIP
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     label_set = tuple(CHORD_NAMES)

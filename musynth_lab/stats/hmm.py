@@ -51,6 +51,8 @@ def chord_transitions(chorales=None, *, transpose: bool = True, smoothing: float
     >>> A = chord_transitions(load_chorales("train")[:20])
     >>> A.shape, bool(np.allclose(A.sum(axis=1), 1)), bool(np.isclose(A[0, 7], A[2, 9]))
     ((25, 25), True, True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     chorales = load_chorales("train") if chorales is None else list(chorales)
     check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales",
@@ -77,6 +79,8 @@ def frame_transitions(beat_transitions, frames_per_beat: float) -> np.ndarray:
     >>> A = frame_transitions(np.full((25, 25), 1 / 25), 10.0)
     >>> round(float(A[0, 0]), 4), bool(np.allclose(A.sum(1), 1))
     (0.904, True)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     A = np.asarray(beat_transitions, dtype=np.float64)
     check(A.shape == (N_CHORDS, N_CHORDS) and np.allclose(A.sum(1), 1), "beat_transitions", A,
@@ -92,6 +96,8 @@ def excerpt_chroma(excerpt, *, hop_length: int = 512) -> np.ndarray:
     Examples
     --------
     >>> C = excerpt_chroma(list_excerpts("test")[0])   # doctest: +SKIP
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     ex = load_excerpt(excerpt) if isinstance(excerpt, str) else excerpt
     check(isinstance(ex, Excerpt), "excerpt", excerpt, "an Excerpt or a name from list_excerpts()")
@@ -138,6 +144,8 @@ class ChordHMM(Encoder):
     ['C:maj', 'G:maj', 'C:maj']
     >>> hmm.encode([chroma]).shape
     (1, 25)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     dim = N_CHORDS
@@ -347,6 +355,8 @@ class MelodyHMM(Encoder):
     ((16,), True)
     >>> m.encode(load_chorales("test")[:3]).shape
     (3, 4)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_states: int = 12, n_iter: int = 30, seed: int = 0):

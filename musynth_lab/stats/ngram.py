@@ -38,6 +38,8 @@ class NGramModel:
     >>> m = NGramModel(order=2, vocab_size=3).fit([[0, 1, 0, 1, 0, 1]])
     >>> p = np.exp(m.next_log_probs([0])); bool(p.argmax() == 1), round(float(p.sum()), 6)
     (True, 1.0)
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, order: int = 3, *, vocab_size: int):

@@ -46,6 +46,8 @@ class VBMixture(Encoder):
     2
     >>> vb.encode(X[:3]).shape
     (3, 8)
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, *, n_components: int = 10, weight_concentration_prior: float = 0.01,

@@ -64,6 +64,8 @@ def param(value, name: str, *, lo=None, hi=None, lo_open: bool = False, hi_open:
     torch.Size([1, 1])
     >>> param([1.0, 2.0], "gain").shape
     torch.Size([2, 1])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if isinstance(value, bool) or value is None or isinstance(value, str):
         raise ParameterError(f"{name}={value!r}: expected {expected or _range_text(lo, hi, lo_open, hi_open)}")
@@ -119,6 +121,8 @@ def batch_of(**tensors) -> int:
     --------
     >>> batch_of(a=torch.zeros(3, 1), b=torch.zeros(1, 1))
     3
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     size, first = 1, None
     for name, t in tensors.items():
@@ -137,7 +141,10 @@ def batch_of(**tensors) -> int:
 
 
 def check_sr(sr) -> int:
-    """Validate a sample rate in Hz."""
+    """Validate a sample rate in Hz.
+
+    Chapter: notebooks/01a_synthesis.ipynb
+    """
     if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)) or not sr > 0 \
             or float(sr) != int(sr):
         raise ParameterError(f"sr={sr!r}: expected a positive whole number of samples per second")
@@ -151,7 +158,10 @@ def check_n_samples(n, name: str = "n_samples") -> int:
 
 
 def audio_in(x, name: str = "x", device=None):
-    """Validate audio and return ``(tensor (batch, n), kind_reference, original_shape)``."""
+    """Validate audio and return ``(tensor (batch, n), kind_reference, original_shape)``.
+
+    Chapter: notebooks/01a_synthesis.ipynb
+    """
     y = as_audio(x, name=name)
     t = to_tensor(y, device=device)
     shape = tuple(t.shape)
@@ -163,7 +173,10 @@ def audio_in(x, name: str = "x", device=None):
 
 
 def audio_out(t: torch.Tensor, reference, shape: tuple):
-    """Restore the input's leading shape (for the same number of samples) and kind."""
+    """Restore the input's leading shape (for the same number of samples) and kind.
+
+    Chapter: notebooks/01a_synthesis.ipynb
+    """
     if t.ndim == 2 and len(shape) == 1 and t.shape[0] == 1:
         t = t[0]
     elif len(shape) > 2 and t.ndim == 2:

@@ -50,6 +50,8 @@ def limit(x, *, threshold: float = 0.9):
     --------
     >>> float(limit(torch.tensor([3.0])).abs().max()) <= 1.0
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     return soft_limit(x, threshold=threshold)
 
@@ -69,6 +71,8 @@ def gain(x, *, gain_db, limit_output: bool = True):
     --------
     >>> round(float(gain(torch.full((1, 4), 0.1), gain_db=6.0206)[0, 0]), 4)
     0.2
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     g = param(gain_db, "gain_db", lo=-120.0, hi=60.0, device=xt.device, expected="a gain in [-120, 60] dB")
@@ -113,6 +117,8 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
     >>> x = torch.zeros(1, 10); x[0, 0] = 1.0
     >>> delay(x, delay_s=0.003, sr=1000, feedback=0.5, mix=1.0, dry=0.0, limit_output=False)[0].tolist()
     [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.25]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -174,6 +180,8 @@ def overdrive(x, *, drive_db=12.0, shape: str = "tanh", mix=1.0):
     >>> y = overdrive(torch.sin(torch.linspace(0, 100, 1000))[None], drive_db=20.0)
     >>> float(y.abs().max()) <= 1.0
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if shape not in DRIVE_SHAPES:
         raise ParameterError(f"shape={shape!r}: expected one of {DRIVE_SHAPES}")
@@ -251,6 +259,8 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
     >>> y = chorus(torch.zeros(2, 1000), sr=8000)
     >>> y.shape
     torch.Size([2, 1000])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -303,6 +313,8 @@ def flanger(x, *, sr: int, rate_hz=0.25, depth_s=0.002, delay_s=0.0025, mix=1.0,
     --------
     >>> flanger(np.zeros(800, dtype=np.float32), sr=8000).shape
     (800,)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     return chorus(x, sr=sr, rate_hz=rate_hz, depth_s=depth_s, delay_s=delay_s, mix=mix, voices=1,
                   state=state, return_state=return_state)
@@ -316,6 +328,8 @@ def rms_db(x, *, sr: int, time_s=0.01):
     >>> lvl = rms_db(torch.ones(1, 4000), sr=1000, time_s=0.01)
     >>> round(float(lvl[0, -1]), 3)
     0.0
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     p = one_pole(xt * xt, time_s=time_s, sr=sr)
@@ -370,6 +384,8 @@ def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, rel
     >>> y = compressor(0.5 * torch.sin(2 * math.pi * 440 * t)[None], sr=16000, threshold_db=-20.0, ratio=4.0)
     >>> round(float(rms_db(y, sr=16000, time_s=0.05)[0, -1]), 1)      # -9.0 dB in -> -20 + 11/4
     -17.3
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -410,6 +426,8 @@ def noise_gate(x, *, sr: int, threshold_db=-50.0, range_db=-80.0, attack_s=0.002
     >>> quiet = 0.001 * torch.ones(1, 8000)
     >>> float(noise_gate(quiet, sr=8000, threshold_db=-40.0)[0, -1]) < 1e-6
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -448,6 +466,8 @@ def exciter(x, *, sr: int, cutoff_hz=3000.0, drive_db=12.0, amount=0.3):
     --------
     >>> exciter(np.zeros(100, dtype=np.float32), sr=16000).shape
     (100,)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)

@@ -43,6 +43,8 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
     >>> adsr_level(torch.tensor([[0.05, 0.2, 0.6]]), attack=one(0.1), decay=one(0.1), sustain=one(0.5),
     ...            release=one(0.2), note_off=one(0.5)).tolist()
     [[0.5, 0.5, 0.25]]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     eps = 1e-9
     a_ = attack.clamp(min=eps)
@@ -95,6 +97,8 @@ def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, 
     >>> env = adsr(attack=0.01, decay=0.1, sustain=0.5, release=0.2, note_off=0.5, n_samples=8000, sr=8000)
     >>> round(float(env[0, int(0.3 * 8000)]), 3), round(float(env[0, int(0.6 * 8000)]), 3)
     (0.5, 0.25)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
@@ -137,6 +141,8 @@ def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, off
     >>> v = lfo(5.0, n_samples=1000, sr=1000, depth=2.0)
     >>> round(float(v.max()), 3), round(float(v[0, 50]), 3)     # peak at a quarter cycle
     (2.0, 2.0)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if shape not in LFO_SHAPES:
         raise ParameterError(f"shape={shape!r}: expected one of {LFO_SHAPES}")

@@ -73,6 +73,8 @@ def linear_recurrence(A, u, state=None):
     >>> s1, s2 = linear_recurrence((0.5 * one, zero, zero, zero), (torch.ones(1, 4), torch.zeros(1, 4)))
     >>> s1.tolist()
     [[1.0, 1.5, 1.75, 1.875]]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     a11, a12, a21, a22 = A
     u1, u2 = u
@@ -141,6 +143,8 @@ def biquad_coefficients(kind: str, *, cutoff_hz, sr: int, q=0.7071, gain_db=0.0,
     >>> b, a = biquad_coefficients("lowpass", cutoff_hz=1000.0, sr=8000)
     >>> [round(v, 4) for v in (b[0] / b[0].sum() * (1 + a[0, 1:].sum())).tolist()]   # unit DC gain
     [0.0976, 0.1953, 0.0976]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if kind not in BIQUAD_KINDS:
         raise ParameterError(f"kind={kind!r}: expected one of {BIQUAD_KINDS}")
@@ -223,6 +227,8 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
     >>> b, a = ss.butter(2, 0.2)
     >>> bool(np.allclose(lfilter2(x, b, a), ss.lfilter(b, a, x), atol=1e-5))
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     b, a = _check_ba(b, a, xt.device)
@@ -286,6 +292,8 @@ def biquad(x, *, kind: str, cutoff_hz, sr: int, q=0.7071, gain_db=0.0, state=Non
     >>> h = torch.fft.rfft(biquad(x, kind="lowpass", cutoff_hz=1000.0, sr=8192)[0]).abs()
     >>> round(20 * math.log10(float(h[500])), 2)        # -3 dB at the cutoff
     -3.01
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     dev = x.device if isinstance(x, torch.Tensor) else None
     b, a = biquad_coefficients(kind, cutoff_hz=cutoff_hz, sr=sr, q=q, gain_db=gain_db, device=dev)
@@ -306,6 +314,8 @@ def frequency_response(b, a, *, sr: int, n_freqs: int = 512, freqs_hz=None):
     >>> f, H = frequency_response(b, a, sr=8000, freqs_hz=[1000.0])
     >>> float(H.abs()[0, 0]) < 1e-6
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     b, a = _check_ba(b, a, None if not isinstance(b, torch.Tensor) else b.device)
@@ -359,6 +369,8 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
     >>> h = torch.fft.rfft(svf(x, cutoff_hz=1000.0, sr=8192)[0]).abs()
     >>> round(20 * math.log10(float(h[500])), 2)
     -3.01
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if mode not in SVF_MODES:
         raise ParameterError(f"mode={mode!r}: expected one of {SVF_MODES}")
@@ -438,6 +450,8 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     >>> y = one_pole(torch.ones(1, 1000), time_s=0.1, sr=1000)
     >>> round(float(y[0, 99]), 3)
     0.632
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -480,6 +494,8 @@ def equalizer(x, *, bands, sr: int):
     >>> y = equalizer(x, bands=[{"cutoff_hz": 1000.0, "gain_db": 6.0, "q": 2.0}], sr=8192)
     >>> round(20 * math.log10(float(torch.fft.rfft(y[0]).abs()[1000])), 2)
     6.0
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if isinstance(bands, dict) or not hasattr(bands, "__iter__"):
         raise ParameterError(f"bands={bands!r}: expected a list of dicts with kind, cutoff_hz, gain_db, q")
@@ -514,6 +530,8 @@ def graphic_eq(x, *, gains_db, sr: int, q: float = 1.41):
     >>> y = graphic_eq(np.zeros(100, dtype=np.float32), gains_db=[0] * 10, sr=44100)
     >>> y.shape
     (100,)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     g = [float(v) for v in np.asarray(gains_db, dtype=np.float64).reshape(-1)]

@@ -70,6 +70,8 @@ def feedback_sine(theta, *, feedback, previous=None, tol: float = 1e-6, max_iter
     >>> for t in th[0].tolist(): ref.append(math.sin(t + 0.7 * ref[-1]))
     >>> float((y[0] - torch.tensor(ref[1:])).abs().max()) < 1e-5
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     prev = torch.zeros_like(theta[:, :1]) if previous is None else previous.reshape(-1, 1).to(theta)
     prev = prev.expand(theta.shape[0], 1)
@@ -121,6 +123,8 @@ def fm_tone(carrier_hz, *, n_samples: int, sr: int, ratio=1.0, index=1.0, feedba
     >>> y = fm_tone(1000.0, ratio=0.1, index=0.0, n_samples=8000, sr=8000)   # no modulation: a sine
     >>> int(torch.fft.rfft(y[0]).abs().argmax())
     1000
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
@@ -189,6 +193,8 @@ def fm4(freq_hz, *, n_samples: int, sr: int, algorithm: int = 1, ratios=(1.0, 1.
     >>> y = fm4(220.0, algorithm=8, levels=(1.0, 0.0, 0.0, 0.0), n_samples=8000, sr=8000)
     >>> int(torch.fft.rfft(y[0]).abs().argmax())      # operator 1 alone: a 220 Hz sine at 1/4 level
     220
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if isinstance(algorithm, bool) or algorithm not in FM4_ALGORITHMS:
         raise ParameterError(f"algorithm={algorithm!r}: expected one of {sorted(FM4_ALGORITHMS)}")
@@ -255,6 +261,8 @@ def bessel_sidebands(index: float, *, carrier_hz: float, modulator_hz: float, k_
     --------
     >>> [(f, round(a, 4)) for f, a in bessel_sidebands(1.0, carrier_hz=1000, modulator_hz=100, k_max=1)]
     [(900.0, -0.4401), (1000.0, 0.7652), (1100.0, 0.4401)]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from scipy.special import jv
 

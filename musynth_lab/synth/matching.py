@@ -51,6 +51,8 @@ def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps:
     >>> x = torch.randn(1, 4096)
     >>> float(multi_resolution_stft_loss(x, x)), float(multi_resolution_stft_loss(0.5 * x, x)) > 0.5
     (0.0, True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if pred.shape != target.shape:
         raise ParameterError(f"pred has shape {tuple(pred.shape)}: expected the target's shape {tuple(target.shape)}")
@@ -79,6 +81,8 @@ class MatchResult:
         The loss at each step.
     audio : Tensor [shape=(1, n_samples)]
         The matched sound.
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     values: dict
@@ -122,6 +126,8 @@ def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: in
     >>> res = match_sound(v, target, sr=8000, fit=["cutoff_hz"], init={"cutoff_hz": 500.0}, steps=3)
     >>> res.losses[-1] < res.losses[0]
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:

@@ -77,6 +77,8 @@ def phase_ramp(freq_hz, *, n_samples: int, sr: int, phase=0.0, device=None):
     >>> ramp, end, _ = phase_ramp(1000.0, n_samples=8, sr=8000)
     >>> ramp[0].tolist(), float(end[0])
     ([0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875], 0.0)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
@@ -153,6 +155,8 @@ def sine(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, device=N
     >>> y = sine(440.0, n_samples=16000, sr=16000)
     >>> y.shape, int(torch.fft.rfft(y[0]).abs().argmax())
     (torch.Size([1, 16000]), 440)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, _ = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
@@ -246,6 +250,8 @@ def saw(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, method: s
     >>> spec = torch.fft.rfft(y[0]).abs()
     >>> float(spec[:4990].max() / spec[5000]) < 1e-4
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
@@ -287,6 +293,8 @@ def square(freq_hz, *, n_samples: int, sr: int, pulse_width=0.5, phase=0.0, ampl
     >>> spec = torch.fft.rfft(y[0]).abs()
     >>> float(spec[200] / spec[100]) < 0.01, round(float(spec[300] / spec[100]), 2)   # odd harmonics, 1/k
     (True, 0.33)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     pw = param(pulse_width, "pulse_width", lo=0.0, hi=1.0, lo_open=True, hi_open=True, device=ramp.device,
@@ -320,6 +328,8 @@ def triangle(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, meth
     >>> spec = torch.fft.rfft(y[0]).abs()
     >>> round(float(spec[300] / spec[100]), 3)      # 1/9
     0.111
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
@@ -346,6 +356,8 @@ def oscillator(shape: str, freq_hz, *, n_samples: int, sr: int, **kw):
     --------
     >>> oscillator("triangle", 220.0, n_samples=100, sr=8000).shape
     torch.Size([1, 100])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     table = {"sine": sine, "saw": saw, "square": square, "triangle": triangle}
     if shape not in table:
@@ -385,6 +397,8 @@ def white_noise(*, n_samples: int, batch: int = 1, amplitude=1.0, seed: int | No
     >>> y = white_noise(n_samples=1000, batch=2, seed=0)
     >>> y.shape, float(y.abs().max()) <= 1.0
     (torch.Size([2, 1000]), True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     n_samples = check_n_samples(n_samples)
     batch = check_n_samples(batch, "batch")
@@ -406,6 +420,8 @@ def pink_noise(*, n_samples: int, batch: int = 1, amplitude=1.0, seed: int | Non
     >>> y = pink_noise(n_samples=4096, seed=1)
     >>> y.shape, round(float(y.abs().max()), 4)
     (torch.Size([1, 4096]), 1.0)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     n_samples = check_n_samples(n_samples)
     batch = check_n_samples(batch, "batch")
@@ -441,6 +457,8 @@ def make_wavetable(harmonics, *, size: int = 2048, normalize: bool = True):
     --------
     >>> make_wavetable([1.0, 0.5]).shape
     torch.Size([1, 2048])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     size = check_n_samples(size, "size")
     h = harmonics if isinstance(harmonics, torch.Tensor) else torch.as_tensor(harmonics, dtype=torch.float32)
@@ -488,6 +506,8 @@ def wavetable(table, freq_hz, *, n_samples: int, sr: int, position=0.0, phase=0.
     >>> y = wavetable(tab, 100.0, n_samples=800, sr=8000)
     >>> float((y - sine(100.0, n_samples=800, sr=8000)).abs().max()) < 1e-3
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, _ = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
     tab = table if isinstance(table, torch.Tensor) else torch.as_tensor(table, dtype=torch.float32)

@@ -46,6 +46,8 @@ class Param:
     >>> p = Param("cutoff_hz", 20.0, 20000.0, 1000.0, "Hz", "log")
     >>> round(p.from_unit(0.5), 1), round(p.to_unit(632.456), 3)
     (632.5, 0.5)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     name: str
@@ -98,6 +100,8 @@ def param_table(params) -> str:
     --------
     >>> print(param_table([Param("gain_db", -60.0, 12.0, 0.0, "dB")]).splitlines()[2])
     | gain_db | -60 .. 12 | dB | linear | 0 |  |
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     rows = ["| name | range | unit | curve | default | meaning |", "|---|---|---|---|---|---|"]
     for p in params:

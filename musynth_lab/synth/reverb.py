@@ -74,6 +74,8 @@ def schroeder_ir(*, rt60, sr: int, damping=0.0, n_samples: int | None = None, al
     >>> ir = schroeder_ir(rt60=0.5, sr=8000)
     >>> ir.shape, round(float((ir ** 2).sum()), 4)
     (torch.Size([1, 4800]), 1.0)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     dev = device or next((v.device for v in (rt60, damping) if isinstance(v, torch.Tensor)), "cpu")
@@ -132,6 +134,8 @@ def convolve(x, ir, *, state=None, return_state: bool = False):
     --------
     >>> convolve(torch.tensor([[1.0, 0.0, 0.0, 0.0]]), torch.tensor([0.5, 0.25])).tolist()
     [[0.5, 0.25, 0.0, 0.0]]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     h = ir if isinstance(ir, torch.Tensor) else torch.as_tensor(np.asarray(ir), dtype=torch.float32)
@@ -188,6 +192,8 @@ def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s
     >>> x = torch.zeros(1, 4000); x[0, 0] = 1.0
     >>> algorithmic_reverb(x, sr=8000, rt60=0.3, mix=1.0).shape
     torch.Size([1, 4000])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
@@ -226,6 +232,8 @@ def synthetic_ir(*, rt60, sr: int, n_samples: int | None = None, predelay_s: flo
     >>> ir = synthetic_ir(rt60=1.0, sr=8000, seed=0)
     >>> ir.shape, abs(measure_rt60(ir[0], sr=8000) - 1.0) < 0.1
     (torch.Size([1, 9600]), True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     dev = device or (rt60.device if isinstance(rt60, torch.Tensor) else "cpu")
@@ -260,6 +268,8 @@ def convolution_reverb(x, ir, *, mix=0.3, keep_tail: bool = False):
     >>> y = convolution_reverb(torch.ones(1, 100), synthetic_ir(rt60=0.1, sr=1000), mix=0.5)
     >>> y.shape
     torch.Size([1, 100])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     m = param(mix, "mix", lo=0.0, hi=1.0, device=xt.device)
@@ -278,6 +288,8 @@ def energy_decay_db(ir, *, sr: int):
     -------
     t : np.ndarray [shape=(n,)], seconds
     edc : np.ndarray [shape=(n,)], dB (0 at the start, falling)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     h = np.asarray(ir.detach().cpu().numpy() if isinstance(ir, torch.Tensor) else ir, dtype=np.float64).reshape(-1)
     e = np.cumsum((h ** 2)[::-1])[::-1]
@@ -303,6 +315,8 @@ def measure_rt60(ir, *, sr: int, from_db: float = -5.0, to_db: float = -35.0) ->
     >>> t = np.arange(8000) / 8000
     >>> round(measure_rt60(np.random.default_rng(0).standard_normal(8000) * 10 ** (-3 * t / 0.5), sr=8000), 1)
     0.5
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     t, edc = energy_decay_db(ir, sr=sr)
@@ -334,6 +348,8 @@ def pan(x, *, position):
     --------
     >>> [round(v, 4) for v in pan(torch.ones(1, 1), position=0.0)[0, :, 0].tolist()]
     [0.7071, 0.7071]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     xt, ref, shape = audio_in(x)
     p = param(position, "position", lo=-1.0, hi=1.0, device=xt.device, n_samples=xt.shape[-1], per_sample=True)
@@ -352,6 +368,8 @@ def woodworth_itd(azimuth_deg: float, *, head_radius_m: float = 0.0875, speed_of
     --------
     >>> round(woodworth_itd(90.0) * 1e6)            # about 656 microseconds at the side
     656
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if not -90 <= azimuth_deg <= 90:
         raise ParameterError(f"azimuth_deg={azimuth_deg!r}: expected an angle in [-90, 90] degrees")
@@ -385,6 +403,8 @@ def spatialize(x, *, azimuth_deg: float, sr: int, ild_db: float = 6.0, shadow_db
     >>> y = spatialize(torch.randn(1, 4000), azimuth_deg=0.0, sr=16000)
     >>> float((y[0, 0] - y[0, 1]).abs().max()) < 1e-5      # straight ahead: both ears equal
     True
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)

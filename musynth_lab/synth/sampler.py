@@ -54,6 +54,8 @@ class Sampler:
     >>> y = s.play([60, 67], duration_s=1.5, sr=16000)
     >>> y.shape
     torch.Size([2, 26400])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     def __init__(self, instrument="piano", *, velocity: int = 110, roots=None, loop_s=(0.3, 0.7),

@@ -54,6 +54,8 @@ def parse_chord(name: str):
     --------
     >>> parse_chord("F#m7"), parse_chord("Bb")
     ((6, (0, 3, 7, 10)), (10, (0, 4, 7)))
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     m = re.fullmatch(r"\s*([A-Ga-g])([#b]?)(.*?)\s*", str(name))
     if not m or m.group(3) not in CHORD_QUALITIES:
@@ -70,6 +72,8 @@ def twelve_bar_blues(key: str = "A") -> list:
     --------
     >>> twelve_bar_blues("A")[:6]
     ['A7', 'A7', 'A7', 'A7', 'D7', 'D7']
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     root, _ = parse_chord(key)
     names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
@@ -118,6 +122,8 @@ def accompaniment(progression, *, style: str, meter=None, bars_per_chord: int = 
     >>> notes = accompaniment(["C", "G"], style="waltz")
     >>> notes[:3, :3].tolist()        # bar 1: C2 on beat 1, then the chord on beat 2
     [[0.0, 1.0, 36.0], [1.0, 1.0, 48.0], [1.0, 1.0, 52.0]]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     if style not in STYLES:
         raise ParameterError(f"style={style!r}: expected one of {sorted(STYLES)}")
@@ -225,6 +231,8 @@ def render_notes(notes, *, bpm: float, sr: int, instrument="piano", tail_s: floa
     >>> y = render_notes(np.array([[0.0, 1.0, 60.0], [1.0, 1.0, 64.0]]), bpm=120, sr=8000)
     >>> y.shape, float(y.abs().max()) <= 1.0
     (torch.Size([12000]), True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
     arr = np.asarray(notes, dtype=np.float64)
@@ -280,6 +288,8 @@ def render_chorale(chorale, *, sr: int, bpm: float = 80.0, instrument="choir", p
     >>> y = render_chorale(load_chorales("test")[0], sr=8000, max_quarters=4, instrument="organ")
     >>> y.ndim, float(y.abs().max()) <= 1.0
     (1, True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from ..data import Chorale
 

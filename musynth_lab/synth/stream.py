@@ -61,6 +61,8 @@ def check_block_size(block_size, name: str = "block_size") -> int:
     --------
     >>> check_block_size(256)
     256
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     ok = isinstance(block_size, (int, np.integer)) and not isinstance(block_size, bool) and block_size > 0
     check(ok, name, block_size, "a positive integer number of samples")
@@ -169,6 +171,8 @@ class VoiceStream:
     ((100,), (156,), dtype('float32'))
     >>> s.note_off(); s.done        # released now; silent after the release time
     False
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, voice, *, sr: int, clip: bool = True, **values):
@@ -310,6 +314,8 @@ def stream_voice(voice, *, sr: int, n_samples: int, block_size: int, clip: bool 
     >>> b = v.render(sr=8000, n_samples=1000, midi_f0=60.0, normalize=False)[0].numpy()
     >>> bool(np.abs(a - b).max() < 1e-4)
     True
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from ._util import check_n_samples
 
@@ -338,6 +344,8 @@ class PolyStream:
     >>> p.note_on(60.0, at=10); p.note_off(60.0, at=300)
     >>> y = p.process(256); y = p.process(256); p.active
     1
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, voice, *, sr: int, clip: bool = True, **defaults):
@@ -415,6 +423,8 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip
     >>> ev = [(0.0, "note_on", 60), (0.1, "note_off", 60), (0.05, "note_on", 64), (0.2, "note_off", 64)]
     >>> play_events(FMVoice(), ev, sr=8000, n_samples=4000, block_size=256).shape
     (4000,)
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     from ._util import check_n_samples
 
@@ -447,6 +457,8 @@ class Effect:
 
     ``fn(x, state=..., return_state=True, **kwargs)`` for stateful functions; memoryless ones
     (``stateful=False``) are applied to each block as they are.
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, fn, *, stateful: bool = True, **kwargs):
@@ -469,37 +481,58 @@ class Effect:
 
 
 def Biquad(kind: str, *, cutoff_hz: float, sr: int, q: float = 0.7071, gain_db: float = 0.0) -> Effect:
-    """Streaming :func:`musynth_lab.synth.biquad`."""
+    """Streaming :func:`musynth_lab.synth.biquad`.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(biquad, kind=kind, cutoff_hz=cutoff_hz, sr=sr, q=q, gain_db=gain_db)
 
 
 def SVF(*, cutoff_hz: float, sr: int, q: float = 0.7071, mode: str = "lowpass") -> Effect:
-    """Streaming :func:`musynth_lab.synth.svf`."""
+    """Streaming :func:`musynth_lab.synth.svf`.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(svf, cutoff_hz=cutoff_hz, sr=sr, q=q, mode=mode)
 
 
 def Delay(*, delay_s: float, sr: int, feedback: float = 0.3, mix: float = 0.5, dry: float = 1.0) -> Effect:
-    """Streaming :func:`musynth_lab.synth.delay` (its soft limit is sample by sample, so block-safe)."""
+    """Streaming :func:`musynth_lab.synth.delay` (its soft limit is sample by sample, so block-safe).
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(delay, delay_s=delay_s, sr=sr, feedback=feedback, mix=mix, dry=dry)
 
 
 def Chorus(*, sr: int, **kwargs) -> Effect:
-    """Streaming :func:`musynth_lab.synth.chorus`."""
+    """Streaming :func:`musynth_lab.synth.chorus`.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(chorus, sr=sr, **kwargs)
 
 
 def Flanger(*, sr: int, **kwargs) -> Effect:
-    """Streaming :func:`musynth_lab.synth.flanger`."""
+    """Streaming :func:`musynth_lab.synth.flanger`.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(flanger, sr=sr, **kwargs)
 
 
 def Gain(*, gain_db: float) -> Effect:
-    """:func:`musynth_lab.synth.gain` (memoryless)."""
+    """:func:`musynth_lab.synth.gain` (memoryless).
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(gain, stateful=False, gain_db=gain_db)
 
 
 def Overdrive(**kwargs) -> Effect:
-    """:func:`musynth_lab.synth.overdrive` (memoryless)."""
+    """:func:`musynth_lab.synth.overdrive` (memoryless).
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     return Effect(overdrive, stateful=False, **kwargs)
 
 
@@ -515,6 +548,8 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
     """Streaming :func:`musynth_lab.synth.convolution_reverb` (``keep_tail=False``; its tail is carried).
 
     Equal to the one-shot function while the output stays within full scale (see the module note).
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     check(0.0 <= float(mix) <= 1.0, "mix", mix, "a wet proportion in [0, 1]")
     from .reverb import convolution_reverb
@@ -527,7 +562,10 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
 
 def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: float = 0.3,
                       predelay_s: float = 0.0) -> Effect:
-    """Streaming :func:`musynth_lab.synth.algorithmic_reverb` (mono): its Schroeder response, convolved."""
+    """Streaming :func:`musynth_lab.synth.algorithmic_reverb` (mono): its Schroeder response, convolved.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     from .reverb import algorithmic_reverb
 
     check(isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5, "predelay_s", predelay_s,
@@ -560,7 +598,10 @@ def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, kne
 
 def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, attack_s: float = 0.005,
                release_s: float = 0.05, makeup_db: float = 0.0, knee_db: float = 0.0) -> Effect:
-    """Streaming :func:`musynth_lab.synth.compressor` (``limit_output=False``): both smoothers carried."""
+    """Streaming :func:`musynth_lab.synth.compressor` (``limit_output=False``): both smoothers carried.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     from .effects import compressor
 
     compressor(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s,
@@ -574,7 +615,10 @@ def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, atta
 
 def NoiseGate(*, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, attack_s: float = 0.002,
               release_s: float = 0.05) -> Effect:
-    """Streaming :func:`musynth_lab.synth.noise_gate`: both smoothers carried."""
+    """Streaming :func:`musynth_lab.synth.noise_gate`: both smoothers carried.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     from .effects import noise_gate
 
     noise_gate(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, range_db=range_db,
@@ -596,6 +640,8 @@ class Chain:
     >>> y = torch.cat([fx.process(x[:, i:i + 128]) for i in range(0, 1000, 128)], -1)
     >>> bool((y - Chain(fx.effects).oneshot(x)).abs().max() < 1e-5)
     True
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, effects):
@@ -618,7 +664,10 @@ class Chain:
 
 
 def stream_effects(chain: Chain, x, *, block_size: int):
-    """Run ``x`` ``(batch, n)`` through ``chain`` in blocks of ``block_size`` (state reset first)."""
+    """Run ``x`` ``(batch, n)`` through ``chain`` in blocks of ``block_size`` (state reset first).
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
     block_size = check_block_size(block_size)
     chain.reset()
     n = x.shape[-1]

@@ -47,6 +47,8 @@ class Voice(torch.nn.Module):
     Subclasses implement ``_render(values, n_samples, sr, batch, device, first)`` where every
     value is a ``(batch or 1, 1)`` float32 tensor and ``first`` is the index of the first item
     (batches are rendered in chunks on the CPU).
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     PARAMS: tuple = ()
@@ -177,6 +179,8 @@ class SubtractiveVoice(Voice):
     >>> y = v.render(sr=16000, n_samples=4000, midi_f0=torch.tensor([48.0, 60.0]), cutoff_hz=800.0)
     >>> y.shape, float(y.abs().max()) <= 1.0
     (torch.Size([2, 4000]), True)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     PARAMS = (
@@ -279,6 +283,8 @@ class FMVoice(Voice):
     >>> y = v.render(sr=16000, n_samples=8000, ratio=1.4, index=5.0)
     >>> y.shape
     torch.Size([1, 8000])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     PARAMS = (
@@ -330,6 +336,8 @@ def instrument(name: str):
     >>> f = instrument("fm_bell")
     >>> f(np.array([60.0, 67.0]), 0.5, 8000).shape
     torch.Size([2, 12000])
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     from ..data import list_instruments
 

@@ -40,6 +40,8 @@ class AttentionExample:
     roll, notes, step, low, bpm :
         Score examples: piano roll ``(n_keys, n_frames)``, notes (onset, duration, MIDI) in
         quarter notes, frame length in quarters, MIDI of row 0, tempo.
+
+    Chapter: notebooks/02_attention.ipynb
     """
 
     name: str
@@ -195,7 +197,10 @@ class AttentionViewer(Panel):
 
 
 def instrument_examples(result, *, n: int = 5) -> list:
-    """One :class:`AttentionExample` per instrument (first ``n``) from the instrument demo's test notes."""
+    """One :class:`AttentionExample` per instrument (first ``n``) from the instrument demo's test notes.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
     from ..models.attention_demos import MEL
 
     d = result.data
@@ -215,6 +220,8 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
 
     Only the first ``max_frames`` beats are shown and rendered (at ``sr``), which keeps the
     player light in a notebook; the weights shown are those the model gave over the whole piece.
+
+    Chapter: notebooks/02_attention.ipynb
     """
     from ..data import piano_roll
 

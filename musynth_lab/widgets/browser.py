@@ -9,7 +9,10 @@ from ._base import Panel, dropdown, slider
 
 
 def render_note(instrument: str, pitch: int, velocity: int):
-    """The bundled note nearest to ``pitch`` for an instrument and velocity: ``(audio, sr, pitch)``."""
+    """The bundled note nearest to ``pitch`` for an instrument and velocity: ``(audio, sr, pitch)``.
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
     import numpy as np
 
     from ..data import load_notes
@@ -26,6 +29,8 @@ class NoteBrowser(Panel):
     --------
     >>> panel = NoteBrowser()                       # doctest: +SKIP
     >>> panel.controls["instrument"].value = "flute"  # doctest: +SKIP
+
+    Chapter: notebooks/00_start_here.ipynb
     """
 
     def __init__(self, instrument: str = "piano", pitch: int = 60, velocity: int = 110):

@@ -36,6 +36,8 @@ def render_coherence(samples: dict, reference, *, model: str, sample: int = 0, b
     dict with ``roll`` ((88, n) bool), ``similarity`` ((n, n)), ``measures`` (a
     :func:`~musynth_lab.evaluate.coherence_report` row of this excerpt), ``audio`` (np.ndarray),
     ``sr``, ``step``, ``model``, ``index``.
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
     from ..errors import ParameterError, check
     from ..evaluate import coherence_report, roll_to_notes, self_similarity
@@ -76,6 +78,8 @@ class CoherencePanel(Panel):
     voices : dict, optional
     **fixed
         Passed to :func:`render_coherence` (``sr``, ``bpm``, ``instrument``, ...).
+
+    Chapter: notebooks/06c_coherence.ipynb
     """
 
     def __init__(self, samples: dict, reference, *, voices: dict | None = None, **fixed):

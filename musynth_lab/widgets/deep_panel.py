@@ -17,6 +17,8 @@ def render_agent(key: float = 1.0, leap: float = 1.0, repeat: float = 0.5, trill
     dict
         ``result`` (:class:`musynth_lab.models.rl.AgentResult`), ``melody`` (the first
         sampled melody after training, MIDI), ``violations`` (per rule, after training).
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..models.rl import train_melody_agent
 
@@ -36,6 +38,8 @@ class MelodyAgentPanel(Panel):
     --------
     >>> panel = MelodyAgentPanel(iterations=20)        # doctest: +SKIP
     >>> panel.controls["tonic"].value = 0.0            # doctest: +SKIP
+
+    Chapter: notebooks/01b_deep_learning.ipynb
     """
 
     def __init__(self, *, iterations: int = 150, seed: int = 0, **weights):

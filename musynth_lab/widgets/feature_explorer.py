@@ -63,6 +63,8 @@ def render_feature(recording: str, feature: str, n_fft: int = 2048, hop_length: 
     >>> r = render_feature("note: flute A4", "spectral_centroid", n_fft=1024, hop_length=256)
     >>> r["kind"], r["values"].ndim
     ('curve', 1)
+
+    Chapter: notebooks/03_features.ipynb
     """
     import numpy as np
 
@@ -109,6 +111,8 @@ class FeatureExplorer(Panel):
     --------
     >>> panel = FeatureExplorer()                          # doctest: +SKIP
     >>> panel.controls["feature"].value = "chroma_cqt"     # doctest: +SKIP
+
+    Chapter: notebooks/03_features.ipynb
     """
 
     def __init__(self, recording: str | None = None, feature: str = "melspectrogram"):

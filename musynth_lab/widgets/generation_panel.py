@@ -37,6 +37,8 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     -------
     dict with ``tokens`` (np.ndarray), ``notes`` ((n, 3) rows), ``roll`` ((88, n_frames) bool),
     ``audio`` (np.ndarray), ``sr``, ``log_prob`` (nats of the new tokens), ``violations`` (dict).
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from ..data import MELODY_LOW, N_MELODY_TOKENS, notes_to_roll, tokens_to_notes
     from ..errors import ParameterError
@@ -90,6 +92,8 @@ class GenerationPanel(Panel):
         Melody tokens to continue.
     **fixed
         Passed to :func:`render_generation` (``key_tonic_pc``, ``key_mode``, ``steps``, ``sr``, ...).
+
+    Chapter: notebooks/05_synthesis.ipynb
     """
 
     def __init__(self, models: dict, prompt, **fixed):

@@ -36,6 +36,8 @@ def render_latency(*, block_size: int = 256, sr: int = 44100, voice: str = "subt
     >>> r = render_latency(block_size=128, sr=16000, seconds=0.1)
     >>> r["budget"].buffer_ms, r["audio"].shape
     (8.0, (1664,))
+
+    Chapter: notebooks/06a_latency.ipynb
     """
     import math
 
@@ -69,6 +71,8 @@ class LatencyPanel(Panel):
     ----------
     **fixed
         Passed to :func:`render_latency` (``midi_f0``, ``seconds``, ``lookahead_ms``).
+
+    Chapter: notebooks/06a_latency.ipynb
     """
 
     def __init__(self, **fixed):

@@ -15,6 +15,8 @@ def latent_dims(model, reference, n: int = 4) -> tuple:
 
     Dimensions a VAE does not use stay near the prior mean for every input (posterior
     collapse); sliding them changes nothing, so the panel offers the busiest ones.
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     Z = model.encode(reference)
     std = Z.std(axis=0)
@@ -27,6 +29,8 @@ def render_latent(model, base_z, dims, *, sr: int = 16000, bpm: float = 120.0, i
     """Decode ``base_z`` with ``values['z<d>']`` replacing latent dimension ``d``; render the melody.
 
     Returns a dict with ``z`` (the code), ``tokens`` ``(n_steps,)``, ``audio``, ``sr``.
+
+    Chapter: notebooks/04_encoding.ipynb
     """
     import torch
 
@@ -63,6 +67,8 @@ class LatentExplorer(Panel):
     >>> panel = LatentExplorer(vae, windows)                      # doctest: +SKIP
     >>> panel.controls["z3"].value = 1.5                            # doctest: +SKIP
     >>> panel.result["tokens"]                                      # doctest: +SKIP
+
+    Chapter: notebooks/04_encoding.ipynb
     """
 
     def __init__(self, model, reference, *, n_sliders: int = 4, sr: int = 16000, instrument: str = "sine"):

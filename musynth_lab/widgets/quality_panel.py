@@ -65,6 +65,8 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     >>> r = render_quality(rows, size=8)
     >>> round(r["row"]["test_nll"] - r["row"]["train_nll"], 2), r["audio"] is None
     (1.4, True)
+
+    Chapter: notebooks/06b_quality.ipynb
     """
     from ..data import MELODY_LOW, tokens_to_notes
     from ..errors import ParameterError
@@ -116,6 +118,8 @@ class QualityPanel(Panel):
         (``keep_models=True``); computed once in the notebook, so the panel is instant.
     **fixed
         Passed to :func:`render_quality` (``steps``, ``prompt``, ``data_seed``, ``sr``, ...).
+
+    Chapter: notebooks/06b_quality.ipynb
     """
 
     def __init__(self, rows, **fixed):

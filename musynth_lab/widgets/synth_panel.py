@@ -55,6 +55,8 @@ def render_patch(voice: str = "subtractive", *, sr: int = 16000, duration_s: flo
     >>> out = render_patch("fm", sr=8000, duration_s=0.5, index=0.0)
     >>> out["audio"].shape, round(float(out["envelope"].max()), 3)
     ((4000,), 1.0)
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     import torch
 
@@ -94,6 +96,8 @@ class SynthPanel(Panel):
     >>> panel.controls["index"].value = 8.0               # doctest: +SKIP
     >>> panel.result["values"]["index"]                   # doctest: +SKIP
     8.0
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
 
     def __init__(self, voice: str = "subtractive", *, controls=None, sr: int = 16000, duration_s: float = 1.2,
