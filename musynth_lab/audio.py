@@ -58,6 +58,11 @@ __all__ = [
 def is_tensor(x: Any) -> bool:
     """True when ``x`` is a ``torch.Tensor``.
 
+    Examples
+    --------
+    >>> is_tensor(torch.zeros(2)), is_tensor(np.zeros(2))
+    (True, False)
+
     Chapter: notebooks/00_start_here.ipynb
     """
     return isinstance(x, torch.Tensor)
@@ -296,6 +301,14 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 def set_device(device: str | torch.device | None) -> torch.device:
     """Make ``device`` the default for :func:`get_device` (``None`` restores automatic choice).
 
+    Examples
+    --------
+    >>> set_device("cpu")
+    device(type='cpu')
+    >>> get_device()
+    device(type='cpu')
+    >>> _ = set_device(None)        # back to the automatic choice
+
     Chapter: notebooks/00_start_here.ipynb
     """
     global _DEVICE_OVERRIDE
@@ -461,6 +474,21 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
         ``path`` exists and ``overwrite`` is false.
     ParameterError
         A peak above full scale with an integer subtype (it would clip), or bad audio.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "half.wav"
+    ...     save(path, np.full(100, 0.5, dtype=np.float32), sr=8000)
+    ...     y, file_sr = load(path)
+    ...     try:
+    ...         save(path, y, sr=8000)
+    ...     except FileExistsError:
+    ...         print("kept the existing file")
+    kept the existing file
+    >>> y.shape, file_sr, round(float(y[0]), 3)
+    ((100,), 8000, 0.5)
 
     Chapter: notebooks/00_start_here.ipynb
     """

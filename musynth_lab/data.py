@@ -48,6 +48,11 @@ def data_dir() -> Path:
     Order: ``$MUSYNTH_DATA`` if set; the copy inside an installed wheel
     (``musynth_lab/_data``); the repository's ``data/`` for a source or editable checkout.
 
+    Examples
+    --------
+    >>> (data_dir() / "chorales").is_dir()
+    True
+
     Chapter: notebooks/00_start_here.ipynb
     """
     env = os.environ.get("MUSYNTH_DATA")
@@ -109,6 +114,13 @@ def chord_index(root: int, quality: str) -> int:
 def chord_name(index: int) -> str:
     """Name of a chord in the 25-class vocabulary, e.g. ``7 -> 'G:maj'``.
 
+    Examples
+    --------
+    >>> chord_name(7), chord_name(21), chord_name(24)
+    ('G:maj', 'A:min', 'N')
+    >>> chord_name(chord_index(2, "min"))
+    'D:min'
+
     Chapter: notebooks/00_start_here.ipynb
     """
     check(0 <= int(index) < 25, "index", index, "a chord index in 0..24")
@@ -147,6 +159,14 @@ class Chorale:
         Onsets of soprano notes with a fermata (phrase ends).
     split : str
         ``'train'``, ``'val'`` or ``'test'``.
+
+    Examples
+    --------
+    >>> c = load_chorales("train")[0]
+    >>> c.id, c.key_name, c.meter
+    ('bwv10.7', 'G minor', (4, 4))
+    >>> c.parts["S"].shape[1], c.chords.shape == (len(c.beats),)
+    (3, True)
 
     Chapter: notebooks/00_start_here.ipynb
     """
@@ -309,6 +329,12 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
 def melody_notes(piece: Chorale, *, part: str = "S") -> np.ndarray:
     """The notes of one voice as rows of (onset, duration, MIDI pitch) in quarter notes.
 
+    Examples
+    --------
+    >>> bass = melody_notes(load_chorales("train")[0], part="B")
+    >>> bass.shape[1], bool((bass[:, 1] > 0).all())
+    (3, True)
+
     Chapter: notebooks/00_start_here.ipynb
     """
     if part not in PART_NAMES:
@@ -423,6 +449,14 @@ class NoteSet:
     instrument, family : np.ndarray [shape=(n_notes,)] of str
     pitch, velocity : np.ndarray [shape=(n_notes,)] of int
         MIDI pitch and MIDI velocity.
+
+    Examples
+    --------
+    >>> notes = load_notes(instrument="flute", velocity=60)
+    >>> notes
+    NoteSet(24 notes, sr=16000, instruments=['flute'])
+    >>> notes.audio.shape, notes.subset(notes.pitch == 60).pitch.tolist()
+    ((24, 16000), [60])
 
     Chapter: notebooks/00_start_here.ipynb
     """
@@ -585,6 +619,14 @@ class Excerpt:
         position in the bar in quarters).
     fermatas : np.ndarray [shape=(n,)], int64
         Sample positions of soprano fermatas.
+
+    Examples
+    --------
+    >>> ex = load_excerpt("bwv17.7_piano")
+    >>> ex.sr, ex.audio.ndim, ex.notes.shape[1]
+    (22050, 1, 4)
+    >>> ex.chord_frames(hop_length=512).shape, ex.pitch_frames(hop_length=512).shape[0]
+    ((996,), 88)
 
     Chapter: notebooks/00_start_here.ipynb
     """

@@ -7,6 +7,14 @@ class ParameterError(ValueError):
     The message names the argument, the value that arrived and what was expected,
     e.g. ``"n_fft=0: expected a positive integer"``. It is a ``ValueError``, so code
     that already catches ``ValueError`` keeps working.
+
+    Examples
+    --------
+    >>> try:
+    ...     check(0 > 0, "n_fft", 0, "a positive integer")
+    ... except ValueError as err:
+    ...     print(type(err).__name__, "|", err)
+    ParameterError | n_fft=0: expected a positive integer
     """
 
 

@@ -45,6 +45,12 @@ def distinct_ngrams(sequences, n: int = 2) -> float:
 def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
     """The MIDI pitches of the notes a melody-token sequence starts, in order (holds and rests dropped).
 
+    Examples
+    --------
+    >>> from musynth_lab.data import HOLD, MELODY_LOW, REST
+    >>> melody_pitches([2 + 60 - MELODY_LOW, HOLD, REST, 2 + 64 - MELODY_LOW]).tolist()
+    [60, 64]
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     from .data import tokens_to_notes

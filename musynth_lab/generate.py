@@ -212,6 +212,12 @@ class BeamResult:
     scores : torch.Tensor [shape=(beam_width,)]
         The length-normalised scores used for ranking.
 
+    Examples
+    --------
+    >>> r = BeamResult(torch.tensor([[0, 2, 2], [0, 1, 0]]), torch.tensor([-1.02, -1.61]), torch.tensor([-1.02, -1.61]))
+    >>> r.best.tolist(), tuple(r.sequences.shape)
+    ([0, 2, 2], (2, 3))
+
     Chapter: notebooks/05_synthesis.ipynb
     """
 
@@ -374,6 +380,12 @@ def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end
 @dataclass
 class AnnealResult:
     """What :func:`anneal` found: the best state, its energy, and the energy trace per step.
+
+    Examples
+    --------
+    >>> r = anneal(lambda x: x * x, 2, propose=lambda x, rng: x - 1, schedule=[1.0, 1.0])
+    >>> r.best, r.best_energy, r.energies.tolist(), r.accepted
+    (0, 0.0, [1.0, 0.0], 1.0)
 
     Chapter: notebooks/05_synthesis.ipynb
     """

@@ -80,6 +80,13 @@ class BlockTiming:
     rtf : float
         Real-time factor: total compute time / total audio time (below 1: faster than real time).
 
+    Examples
+    --------
+    >>> ticks = iter(np.arange(0.0, 1.0, 0.002))          # a fake clock: every call + 2 ms
+    >>> t = time_blocks(lambda n: None, block_size=256, sr=48000, n_blocks=4, warmup=0, clock=lambda: next(ticks))
+    >>> round(t.block_ms, 3), round(t.p99_ms, 3), round(t.rtf_p99, 3), t.times_ms.shape
+    (5.333, 2.0, 0.375, (4,))
+
     Chapter: notebooks/06a_latency.ipynb
     """
 
@@ -150,6 +157,12 @@ class LatencyBudget:
     block_size, sr : int
     buffer_ms, lookahead_ms, compute_ms, total_ms : float
         ``total_ms = buffer_ms + lookahead_ms + compute_ms``.
+
+    Examples
+    --------
+    >>> b = latency_budget(1024, sr=44100, compute_ms=30.0)
+    >>> round(b.buffer_ms, 2), round(b.total_ms, 2), b.noticeable, b.keeps_up
+    (23.22, 53.22, True, False)
 
     Chapter: notebooks/06a_latency.ipynb
     """

@@ -24,6 +24,16 @@ def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) ->
     The same rules as :func:`musynth_lab.audio.as_audio` with ``allow_int=False``; a float32
     tensor takes a fast path (one reduction decides finiteness; the full check runs only when
     the sum is not finite), because the features run on large batches.
+
+    Examples
+    --------
+    >>> t = audio_in(np.zeros((2, 100), dtype=np.float32))
+    >>> type(t).__name__, tuple(t.shape), t.dtype
+    ('Tensor', (2, 100), torch.float32)
+    >>> audio_in(np.zeros((100, 2), dtype=np.float32))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: y has shape (100, 2), which looks channels-last ...: expected (channels, n_samples); ...
     """
     if y is None:
         raise ParameterError(f"{name}=None: expected audio samples (..., n_samples)")
@@ -48,7 +58,14 @@ def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) ->
 
 
 def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:
-    """Validate a (non-negative or complex) spectrogram ``(..., n_bins, n_frames)``; return a tensor."""
+    """Validate a (non-negative or complex) spectrogram ``(..., n_bins, n_frames)``; return a tensor.
+
+    Examples
+    --------
+    >>> S = spec_in(np.ones((5, 3)))
+    >>> S.dtype, tuple(S.shape)
+    (torch.float32, (5, 3))
+    """
     if not is_tensor(S):
         arr = np.asarray(S)
         if arr.dtype.kind not in "fc":
@@ -66,11 +83,28 @@ def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:
 
 
 def out(reference, value):
-    """Return ``value`` as the kind of ``reference`` (array -> array, tensor -> tensor)."""
+    """Return ``value`` as the kind of ``reference`` (array -> array, tensor -> tensor).
+
+    Examples
+    --------
+    >>> type(out(np.zeros(1), torch.ones(2))).__name__, type(out(torch.zeros(1), torch.ones(2))).__name__
+    ('ndarray', 'Tensor')
+    """
     return like(reference, value)
 
 
 def check_int(value, name: str, *, minimum: int = 1, allow_none: bool = False):
+    """Validate an integer argument ``>= minimum`` and return it as ``int`` (``None`` passes when ``allow_none``).
+
+    Examples
+    --------
+    >>> check_int(np.int64(4), "n_fft"), check_int(None, "hop_length", allow_none=True)
+    (4, None)
+    >>> check_int(0, "n_fft")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: n_fft=0: expected an integer >= 1
+    """
     if value is None and allow_none:
         return None
     ok = isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool) and value >= minimum
@@ -79,19 +113,43 @@ def check_int(value, name: str, *, minimum: int = 1, allow_none: bool = False):
 
 
 def check_sr(sr) -> float:
+    """Validate a positive sample rate in Hz and return it as ``float``.
+
+    Examples
+    --------
+    >>> check_sr(22050)
+    22050.0
+    >>> check_sr(0)
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: sr=0: expected a positive sample rate in Hz
+    """
     ok = isinstance(sr, (numbers.Real, np.number)) and not isinstance(sr, bool) and float(sr) > 0
     check(ok, "sr", sr, "a positive sample rate in Hz")
     return float(sr)
 
 
 def check_hop(hop_length, default: int) -> int:
+    """``hop_length`` validated as a positive integer, or ``default`` when it is ``None``.
+
+    Examples
+    --------
+    >>> check_hop(None, 512), check_hop(256, 512)
+    (512, 256)
+    """
     if hop_length is None:
         return int(default)
     return check_int(hop_length, "hop_length")
 
 
 def check_fmax(fmax, sr: float, *, name: str = "fmax"):
-    """``fmax`` must lie in (0, sr/2]; ``None`` means sr/2."""
+    """``fmax`` must lie in (0, sr/2]; ``None`` means sr/2.
+
+    Examples
+    --------
+    >>> check_fmax(None, 22050.0), check_fmax(8000, 22050.0)
+    (11025.0, 8000.0)
+    """
     if fmax is None:
         return sr / 2.0
     ok = isinstance(fmax, (numbers.Real, np.number)) and 0 < float(fmax) <= sr / 2.0 + 1e-9
@@ -100,7 +158,14 @@ def check_fmax(fmax, sr: float, *, name: str = "fmax"):
 
 
 def flatten(x: torch.Tensor, keep: int):
-    """Reshape ``(..., *last keep dims)`` to ``(batch, *last)``; return it and the leading shape."""
+    """Reshape ``(..., *last keep dims)`` to ``(batch, *last)``; return it and the leading shape.
+
+    Examples
+    --------
+    >>> x, lead = flatten(torch.zeros(2, 3, 5, 7), 2)
+    >>> tuple(x.shape), lead
+    ((6, 5, 7), (2, 3))
+    """
     lead = tuple(x.shape[: x.ndim - keep])
     return x.reshape((-1,) + tuple(x.shape[x.ndim - keep:])), lead
 
@@ -112,5 +177,10 @@ def map_blocks(fn, x: torch.Tensor, step: int) -> list:
     kernels was faster at 2 threads in the benchmark but hung a Jupyter kernel once, mixing
     OpenMP teams across threads; it was removed. Multi-threading is torch's own, inside each
     block.)
+
+    Examples
+    --------
+    >>> map_blocks(lambda b: int(b.sum()), torch.arange(5), 2)
+    [1, 5, 4]
     """
     return [fn(x[i:i + step]) for i in range(0, x.shape[0], step)]

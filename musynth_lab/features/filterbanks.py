@@ -344,6 +344,13 @@ _BANKS: dict = {}
 def banded(kind: str, W_factory, *key) -> BandedFilterbank:
     """A cached :class:`BandedFilterbank` for ``key`` (built by ``W_factory()`` on first use).
 
+    Examples
+    --------
+    >>> W = mel(sr=8000, n_fft=256, n_mels=16)
+    >>> bank = banded("mel-example", lambda: W, 8000, 256, 16)
+    >>> bank is banded("mel-example", lambda: W, 8000, 256, 16), bank.shape
+    (True, (16, 129))
+
     Chapter: notebooks/03_features.ipynb
     """
     k = (kind,) + key

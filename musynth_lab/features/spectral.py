@@ -260,21 +260,18 @@ def _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode, powe
     return St, n_fft, ref
 
 
-_SPEC_DOC = """
-    y : array [shape=(..., n_samples)], optional
-        Audio; or give ``S``, a magnitude spectrogram ``(..., 1 + n_fft // 2, n_frames)``.
-    sr : float
-        Sample rate in Hz.
-    n_fft, hop_length, win_length, window, center, pad_mode
-        STFT parameters, as :func:`~musynth_lab.features.stft`."""
-
-
 def spectral_centroid(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, freq=None,
                       win_length=None, window="hann", center: bool = True, pad_mode: str = "constant"):
     """Spectral centroid (频谱质心): the magnitude-weighted mean frequency of each frame, in Hz.
 
     Parameters
-    ----------""" + _SPEC_DOC + """
+    ----------
+    y : array [shape=(..., n_samples)], optional
+        Audio; or give ``S``, a magnitude spectrogram ``(..., 1 + n_fft // 2, n_frames)``.
+    sr : float
+        Sample rate in Hz.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        STFT parameters, as :func:`~musynth_lab.features.stft`.
 
     Returns
     -------
@@ -300,7 +297,13 @@ def spectral_bandwidth(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_leng
     """Spectral bandwidth (频谱带宽): the p-th order spread of frequency about the centroid, in Hz.
 
     Parameters
-    ----------""" + _SPEC_DOC + """
+    ----------
+    y : array [shape=(..., n_samples)], optional
+        Audio; or give ``S``, a magnitude spectrogram ``(..., 1 + n_fft // 2, n_frames)``.
+    sr : float
+        Sample rate in Hz.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        STFT parameters, as :func:`~musynth_lab.features.stft`.
     p : float
         Order (2: a standard deviation).
 
@@ -335,7 +338,13 @@ def spectral_rolloff(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length
     """Spectral roll-off (频谱滚降点): the lowest frequency below which ``roll_percent`` of the magnitude lies.
 
     Parameters
-    ----------""" + _SPEC_DOC + """
+    ----------
+    y : array [shape=(..., n_samples)], optional
+        Audio; or give ``S``, a magnitude spectrogram ``(..., 1 + n_fft // 2, n_frames)``.
+    sr : float
+        Sample rate in Hz.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        STFT parameters, as :func:`~musynth_lab.features.stft`.
     roll_percent : float
         In (0, 1).
 

@@ -143,6 +143,15 @@ def batch_of(**tensors) -> int:
 def check_sr(sr) -> int:
     """Validate a sample rate in Hz.
 
+    Examples
+    --------
+    >>> check_sr(16000.0)
+    16000
+    >>> check_sr(44100.5)
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: sr=44100.5: expected a positive whole number of samples per second
+
     Chapter: notebooks/01a_synthesis.ipynb
     """
     if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)) or not sr > 0 \
@@ -152,6 +161,17 @@ def check_sr(sr) -> int:
 
 
 def check_n_samples(n, name: str = "n_samples") -> int:
+    """Validate a positive whole number of samples (argument ``name``) and return it as ``int``.
+
+    Examples
+    --------
+    >>> check_n_samples(np.int64(256))
+    256
+    >>> check_n_samples(0, "n")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: n=0: expected a positive integer number of samples
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"{name}={n!r}: expected a positive integer number of samples")
     return int(n)
@@ -159,6 +179,12 @@ def check_n_samples(n, name: str = "n_samples") -> int:
 
 def audio_in(x, name: str = "x", device=None):
     """Validate audio and return ``(tensor (batch, n), kind_reference, original_shape)``.
+
+    Examples
+    --------
+    >>> t, ref, shape = audio_in(np.zeros((2, 3, 100), dtype=np.float32))
+    >>> tuple(t.shape), shape, ref is not t
+    ((6, 100), (2, 3, 100), True)
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
@@ -174,6 +200,13 @@ def audio_in(x, name: str = "x", device=None):
 
 def audio_out(t: torch.Tensor, reference, shape: tuple):
     """Restore the input's leading shape (for the same number of samples) and kind.
+
+    Examples
+    --------
+    >>> t, ref, shape = audio_in(np.ones((2, 3, 100), dtype=np.float32))
+    >>> y = audio_out(0.5 * t, ref, shape)
+    >>> type(y).__name__, y.shape, float(y.max())
+    ('ndarray', (2, 3, 100), 0.5)
 
     Chapter: notebooks/01a_synthesis.ipynb
     """

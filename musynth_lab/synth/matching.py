@@ -82,6 +82,12 @@ class MatchResult:
     audio : Tensor [shape=(1, n_samples)]
         The matched sound.
 
+    Examples
+    --------
+    >>> r = MatchResult(values={"cutoff_hz": 1985.0}, losses=[1.4, 0.6, 0.3])
+    >>> r.values["cutoff_hz"], r.losses[-1] < r.losses[0], r.audio is None
+    (1985.0, True, True)
+
     Chapter: notebooks/01a_synthesis.ipynb
     """
 

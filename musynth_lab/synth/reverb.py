@@ -289,6 +289,12 @@ def energy_decay_db(ir, *, sr: int):
     t : np.ndarray [shape=(n,)], seconds
     edc : np.ndarray [shape=(n,)], dB (0 at the start, falling)
 
+    Examples
+    --------
+    >>> t, edc = energy_decay_db(0.5 ** np.arange(8), sr=8000)      # energy falls 6 dB per sample
+    >>> t.shape, round(float(t[1]) * 1000, 3), round(float(edc[0]), 2), round(float(edc[1]), 2)
+    ((8,), 0.125, 0.0, -6.02)
+
     Chapter: notebooks/01a_synthesis.ipynb
     """
     h = np.asarray(ir.detach().cpu().numpy() if isinstance(ir, torch.Tensor) else ir, dtype=np.float64).reshape(-1)

@@ -458,6 +458,16 @@ class Effect:
     ``fn(x, state=..., return_state=True, **kwargs)`` for stateful functions; memoryless ones
     (``stateful=False``) are applied to each block as they are.
 
+    Examples
+    --------
+    >>> fx = Effect(biquad, kind="lowpass", cutoff_hz=1000.0, sr=8000)     # stateful: state carried
+    >>> x = torch.ones(1, 300)
+    >>> y = torch.cat([fx.process(x[:, :100]), fx.process(x[:, 100:])], -1)
+    >>> bool((y - fx.oneshot(x)).abs().max() < 1e-5)
+    True
+    >>> Effect(gain, stateful=False, gain_db=-20.0).process(x[:, :2]).tolist()    # memoryless
+    [[0.10000000149011612, 0.10000000149011612]]
+
     Chapter: notebooks/06a_latency.ipynb
     """
 
@@ -483,6 +493,13 @@ class Effect:
 def Biquad(kind: str, *, cutoff_hz: float, sr: int, q: float = 0.7071, gain_db: float = 0.0) -> Effect:
     """Streaming :func:`musynth_lab.synth.biquad`.
 
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = Biquad("lowpass", cutoff_hz=1000.0, sr=8000, q=2.0)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-5)
+    True
+
     Chapter: notebooks/06a_latency.ipynb
     """
     return Effect(biquad, kind=kind, cutoff_hz=cutoff_hz, sr=sr, q=q, gain_db=gain_db)
@@ -490,6 +507,13 @@ def Biquad(kind: str, *, cutoff_hz: float, sr: int, q: float = 0.7071, gain_db: 
 
 def SVF(*, cutoff_hz: float, sr: int, q: float = 0.7071, mode: str = "lowpass") -> Effect:
     """Streaming :func:`musynth_lab.synth.svf`.
+
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = SVF(cutoff_hz=1000.0, sr=8000, mode="bandpass")
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-5)
+    True
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -499,6 +523,13 @@ def SVF(*, cutoff_hz: float, sr: int, q: float = 0.7071, mode: str = "lowpass") 
 def Delay(*, delay_s: float, sr: int, feedback: float = 0.3, mix: float = 0.5, dry: float = 1.0) -> Effect:
     """Streaming :func:`musynth_lab.synth.delay` (its soft limit is sample by sample, so block-safe).
 
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = Delay(delay_s=0.01, sr=8000, feedback=0.5)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-5)
+    True
+
     Chapter: notebooks/06a_latency.ipynb
     """
     return Effect(delay, delay_s=delay_s, sr=sr, feedback=feedback, mix=mix, dry=dry)
@@ -506,6 +537,13 @@ def Delay(*, delay_s: float, sr: int, feedback: float = 0.3, mix: float = 0.5, d
 
 def Chorus(*, sr: int, **kwargs) -> Effect:
     """Streaming :func:`musynth_lab.synth.chorus`.
+
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = Chorus(sr=8000)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-3)  # float32 LFO
+    True
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -515,6 +553,13 @@ def Chorus(*, sr: int, **kwargs) -> Effect:
 def Flanger(*, sr: int, **kwargs) -> Effect:
     """Streaming :func:`musynth_lab.synth.flanger`.
 
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = Flanger(sr=8000)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-3)  # float32 LFO
+    True
+
     Chapter: notebooks/06a_latency.ipynb
     """
     return Effect(flanger, sr=sr, **kwargs)
@@ -523,6 +568,11 @@ def Flanger(*, sr: int, **kwargs) -> Effect:
 def Gain(*, gain_db: float) -> Effect:
     """:func:`musynth_lab.synth.gain` (memoryless).
 
+    Examples
+    --------
+    >>> Gain(gain_db=-6.0).process(np.ones((1, 3), dtype=np.float32)).round(3).tolist()
+    [[0.501, 0.501, 0.501]]
+
     Chapter: notebooks/06a_latency.ipynb
     """
     return Effect(gain, stateful=False, gain_db=gain_db)
@@ -530,6 +580,12 @@ def Gain(*, gain_db: float) -> Effect:
 
 def Overdrive(**kwargs) -> Effect:
     """:func:`musynth_lab.synth.overdrive` (memoryless).
+
+    Examples
+    --------
+    >>> y = Overdrive().process(torch.linspace(-2, 2, 9)[None])
+    >>> tuple(y.shape), float(y.abs().max()) <= 1.0
+    ((1, 9), True)
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -549,6 +605,12 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
 
     Equal to the one-shot function while the output stays within full scale (see the module note).
 
+    Examples
+    --------
+    >>> fx = ConvolutionReverb([1.0, 0.0, 0.5], mix=1.0)       # a direct path and one echo 2 samples later
+    >>> fx.process(torch.tensor([[1.0, 0.0]])).tolist(), fx.process(torch.tensor([[0.0, 0.0]])).tolist()
+    ([[1.0, 0.0]], [[0.5, 0.0]])
+
     Chapter: notebooks/06a_latency.ipynb
     """
     check(0.0 <= float(mix) <= 1.0, "mix", mix, "a wet proportion in [0, 1]")
@@ -563,6 +625,13 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
 def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: float = 0.3,
                       predelay_s: float = 0.0) -> Effect:
     """Streaming :func:`musynth_lab.synth.algorithmic_reverb` (mono): its Schroeder response, convolved.
+
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = AlgorithmicReverb(sr=8000, rt60=0.3, mix=0.3)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=256) - fx.oneshot(x)).abs().max() < 1e-5)
+    True
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -600,6 +669,13 @@ def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, atta
                release_s: float = 0.05, makeup_db: float = 0.0, knee_db: float = 0.0) -> Effect:
     """Streaming :func:`musynth_lab.synth.compressor` (``limit_output=False``): both smoothers carried.
 
+    Examples
+    --------
+    >>> x = 0.3 * torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
+    >>> fx = Compressor(sr=8000, threshold_db=-20.0, ratio=4.0)
+    >>> bool((stream_effects(Chain([fx]), x, block_size=128) - fx.oneshot(x)).abs().max() < 1e-5)
+    True
+
     Chapter: notebooks/06a_latency.ipynb
     """
     from .effects import compressor
@@ -616,6 +692,14 @@ def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, atta
 def NoiseGate(*, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, attack_s: float = 0.002,
               release_s: float = 0.05) -> Effect:
     """Streaming :func:`musynth_lab.synth.noise_gate`: both smoothers carried.
+
+    Examples
+    --------
+    >>> fx = NoiseGate(sr=8000, threshold_db=-40.0)
+    >>> hiss = 1e-3 * torch.randn(1, 4000, generator=torch.Generator().manual_seed(0))      # about -60 dBFS
+    >>> y = stream_effects(Chain([fx]), hiss, block_size=256)
+    >>> bool(y[:, 2000:].abs().max() < 1e-5), bool((y - fx.oneshot(hiss)).abs().max() < 1e-6)
+    (True, True)
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -665,6 +749,14 @@ class Chain:
 
 def stream_effects(chain: Chain, x, *, block_size: int):
     """Run ``x`` ``(batch, n)`` through ``chain`` in blocks of ``block_size`` (state reset first).
+
+    Examples
+    --------
+    >>> fx = Chain([Gain(gain_db=-6.0), Delay(delay_s=0.005, sr=8000)])
+    >>> x = np.random.default_rng(0).uniform(-0.3, 0.3, (2, 1000)).astype(np.float32)
+    >>> y = stream_effects(fx, x, block_size=64)
+    >>> type(y).__name__, y.shape, bool(np.abs(y - fx.oneshot(x)).max() < 1e-5)
+    ('ndarray', (2, 1000), True)
 
     Chapter: notebooks/06a_latency.ipynb
     """

@@ -48,6 +48,13 @@ class Voice(torch.nn.Module):
     value is a ``(batch or 1, 1)`` float32 tensor and ``first`` is the index of the first item
     (batches are rendered in chunks on the CPU).
 
+    Examples
+    --------
+    >>> issubclass(SubtractiveVoice, Voice), SubtractiveVoice.param("cutoff_hz").unit
+    (True, 'Hz')
+    >>> SubtractiveVoice.defaults()["cutoff_hz"], tuple(FMVoice().random_values(3, seed=0)["midi_f0"].shape)
+    (1200.0, (3,))
+
     Chapter: notebooks/01a_synthesis.ipynb
     """
 
