@@ -61,6 +61,12 @@ class DemoResult:
     extra : dict
         Other measured figures.
 
+    Examples
+    --------
+    >>> r = DemoResult(torch.nn.Linear(2, 2), None, test_accuracy=0.75, chance=0.5, data=None)
+    >>> r.test_accuracy > r.chance, r.extra
+    (True, {})
+
     Chapter: notebooks/02_attention.ipynb
     """
 
@@ -115,6 +121,14 @@ class NoteData:
     ``x_*`` are ``(n, 1, n_mels, n_frames)`` float32 (dB, scaled to about unit range),
     ``y_*`` instrument indices into ``names``; ``audio_test``/``pitch_test`` belong to the
     test notes; ``sr`` is 16000.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 1, 32, 32), np.float32)                       # instrument_data() gives the real one
+    >>> d = NoteData(x, np.array([0, 1]), x, np.array([1, 0]), ["flute", "bass"],
+    ...              np.zeros((2, 16000), np.float32), np.array([60, 62]), sr=16000)
+    >>> d.x_test.shape, d.names[d.y_test[0]], d.audio_test.shape[1] / d.sr
+    ((2, 1, 32, 32), 'bass', 1.0)
 
     Chapter: notebooks/02_attention.ipynb
     """
@@ -285,6 +299,13 @@ class ModeData:
     transpositions of :func:`mode_data`; the held-out ``*_test`` arrays are the validation
     and test chorales (110 pieces, none seen in training), ``pieces_test`` those chorales in order.
 
+    Examples
+    --------
+    >>> x = np.zeros((4, 6, 24), np.float32); mask = np.ones((4, 6), bool); y = np.array([0, 1, 0, 1])
+    >>> d = ModeData(x, mask, y, x, mask, y, pieces_test=[])
+    >>> d.x_train.shape, d.step
+    ((4, 6, 24), 1.0)
+
     Chapter: notebooks/02_attention.ipynb
     """
 
@@ -403,6 +424,15 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
         mode; ``extra['balanced_accuracy']`` the mean of the per-mode accuracies;
         ``extra['test_weights']`` the token attention ``(n_test, max_len)`` on the held-out pieces.
 
+    Examples
+    --------
+    >>> r = train_mode_classifier()                     # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)                   # a tiny stand-in for mode_data()
+    >>> x = rng.random((8, 6, 24)).astype(np.float32); mask = np.ones((8, 6), bool); y = np.array([0, 1] * 4)
+    >>> r = train_mode_classifier(epochs=1, device="cpu", data=ModeData(x, mask, y, x, mask, y, pieces_test=[]))
+    >>> r.extra["test_weights"].shape, 0.0 <= r.test_accuracy <= 1.0
+    ((8, 6), True)
+
     Chapter: notebooks/02_attention.ipynb
     """
     data = data or mode_data()
@@ -433,6 +463,12 @@ class BassData:
     behind a start token ``bos`` (= the vocabulary size). ``pieces_test`` the test chorales
     whose windows are in ``src_test`` (``window_piece`` gives each window's piece index and
     start step).
+
+    Examples
+    --------
+    >>> d = bass_data()
+    >>> d.bos == d.vocab, d.src_train.dtype, d.src_train.shape[1] == d.window
+    (True, dtype('int64'), True)
 
     Chapter: notebooks/02_attention.ipynb
     """
@@ -601,6 +637,13 @@ def greedy_bass(model: Seq2SeqAttention, src, *, bos: int):
     alignment : np.ndarray [shape=(B, n, n)] or None
         Row ``t``: the attention over the soprano positions when bass token ``t`` was chosen.
 
+    Examples
+    --------
+    >>> net = Seq2SeqAttention(51)
+    >>> tokens, alignment = greedy_bass(net, np.zeros((2, 8), dtype=np.int64), bos=51)
+    >>> tokens.shape, alignment.shape
+    ((2, 8), (2, 8, 8))
+
     Chapter: notebooks/02_attention.ipynb
     """
     model.eval()
@@ -636,6 +679,12 @@ def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int
         ``extra['onset_accuracy']``: the same, counted only where the true bass starts a
         note (the pitch choices); ``extra['greedy_pitch_class_accuracy']``: pitch class of
         the greedily generated bass against the true bass, over steps where both sound.
+
+    Examples
+    --------
+    >>> r = train_soprano_to_bass(epochs=1, device="cpu")
+    >>> sorted(r.extra), r.extra["generated"].shape == r.data.tgt_test.shape
+    (['generated', 'greedy_pitch_class_accuracy', 'onset_accuracy'], True)
 
     Chapter: notebooks/02_attention.ipynb
     """

@@ -250,6 +250,13 @@ class CNNResult:
         True and predicted class per test note.
     X_test : np.ndarray [shape=(n_test, n_mels, n_frames)]
 
+    Examples
+    --------
+    >>> z = np.zeros(2, dtype=np.int64)
+    >>> r = CNNResult(InstrumentCNN(2), None, 0.9, 0.5, ["flute", "bass"], z, z, z, z, np.zeros((2, 48, 32)))
+    >>> r.class_names, r.test_accuracy > r.chance
+    (['flute', 'bass'], True)
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
 
@@ -359,6 +366,12 @@ def mfcc_statistics(audio, *, sr: int, n_mfcc: int = 20, n_fft: int = 1024, hop_
 @dataclass
 class BaselineResult:
     """What :func:`train_feature_baseline` returns: the fitted pipeline and its held-out accuracy.
+
+    Examples
+    --------
+    >>> r = BaselineResult(None, 0.95, ["flute", "bass"], np.array([0, 1]), np.array([0, 1]))
+    >>> r
+    BaselineResult(pipeline=None, test_accuracy=0.95, class_names=['flute', 'bass'])
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """

@@ -230,6 +230,15 @@ def predict_frames(model: CRNN, X, *, device=None) -> np.ndarray:
     Returns ``(n_frames, 12)`` bool (logit > 0) for a 12-output model, else ``(n_frames,)``
     chord indices (arg-max).
 
+    Examples
+    --------
+    >>> net = CRNN(84, 12)
+    >>> P = predict_frames(net, np.zeros((50, 84), np.float32), device="cpu")
+    >>> P.shape, P.dtype
+    ((50, 12), dtype('bool'))
+    >>> predict_frames(CRNN(84, 25), np.zeros((50, 84), np.float32), device="cpu").shape   # chord indices
+    (50,)
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import predict
@@ -244,6 +253,14 @@ def frame_score(model: CRNN, sequences, *, target: str = "pitch_class", device=N
     """Held-out score over whole sequences: micro-averaged F1 of the pitch classes, or chord accuracy.
 
     F1 = 2 TP / (2 TP + FP + FN) over every (frame, pitch class) cell of every sequence.
+
+    Examples
+    --------
+    >>> X = np.random.rand(40, 84).astype(np.float32); Y = np.zeros((40, 12), np.float32); Y[:, 0] = 1
+    >>> 0.0 <= frame_score(CRNN(84, 12), [(X, Y)], device="cpu") <= 1.0
+    True
+    >>> 0.0 <= frame_score(CRNN(84, 25), [(X, np.zeros(40, int))], target="chord", device="cpu") <= 1.0
+    True
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
@@ -277,6 +294,12 @@ class CRNNResult:
         never seen in training).
     target : str
     test : list of (name, X, Y)
+
+    Examples
+    --------
+    >>> r = CRNNResult(CRNN(84, 12), None, val_score=0.6, test_score=0.55, target="pitch_class", test=[])
+    >>> r.target, r.test_score
+    ('pitch_class', 0.55)
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """

@@ -30,6 +30,12 @@ __all__ = ["exp_sigmoid", "harmonic_synth", "filtered_noise", "DDSPDecoder", "dd
 def exp_sigmoid(x: torch.Tensor, *, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7):
     """DDSP's positive squashing ``max_value * sigmoid(x) ** log(exponent) + threshold``.
 
+    Examples
+    --------
+    >>> y = exp_sigmoid(torch.tensor([-20.0, 0.0, 20.0]))
+    >>> [round(float(v), 4) for v in y]                 # positive, at most max_value
+    [0.0, 0.4054, 2.0]
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     return max_value * torch.sigmoid(x) ** math.log(exponent) + threshold
@@ -90,6 +96,14 @@ def filtered_noise(magnitudes: torch.Tensor, *, n_samples: int, n_fft: int = 256
     Returns
     -------
     Tensor [shape=(batch, n_samples)]
+
+    Examples
+    --------
+    >>> y = filtered_noise(torch.ones(2, 8, 10), n_samples=4000, seed=0)
+    >>> y.shape
+    torch.Size([2, 4000])
+    >>> float(filtered_noise(torch.zeros(1, 8, 10), n_samples=4000, seed=0).abs().max())   # closed bands: silence
+    0.0
 
     Chapter: notebooks/05_synthesis.ipynb
     """
@@ -210,6 +224,13 @@ def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, f
     -------
     f0_hz, loudness_db : Tensor [shape=(batch, 1 + n_samples // hop_length)]
 
+    Examples
+    --------
+    >>> y = np.sin(2 * np.pi * 220 * np.arange(16000) / 16000).astype(np.float32)    # 1 s of A3
+    >>> f0, loud = ddsp_controls(y, sr=16000)
+    >>> f0.shape, round(float(f0[0, 100])), round(float(loud[0, 100]))             # Hz, dB (RMS of a sine: -3 dB)
+    (torch.Size([1, 251]), 220, -3)
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     from .. import features
@@ -231,6 +252,13 @@ def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int
     The overall amplitude per frame is set so the tone's RMS equals the measured RMS
     (``10 ** (loudness_db / 20)``); nothing is learned.
 
+    Examples
+    --------
+    >>> f0, loud = torch.full((1, 11), 220.0), torch.full((1, 11), -20.0)            # 220 Hz at -20 dB RMS
+    >>> y = harmonic_template(f0, loud, sr=16000, hop_length=64)
+    >>> y.shape, round(float(y.pow(2).mean().sqrt()), 2)
+    (torch.Size([1, 640]), 0.1)
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     k = torch.arange(1, n_harmonics + 1, dtype=torch.float32, device=f0_hz.device)
@@ -246,6 +274,12 @@ def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int
 
 def ddsp_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The training and evaluation loss: chapter 1's multi-resolution STFT loss, over 3 sizes.
+
+    Examples
+    --------
+    >>> x = torch.randn(1, 4000, generator=torch.Generator().manual_seed(0))
+    >>> float(ddsp_loss(x, x)), bool(ddsp_loss(x, 0.5 * x) > 0)
+    (0.0, True)
 
     Chapter: notebooks/05_synthesis.ipynb
     """
@@ -273,6 +307,13 @@ def timbre_transfer(decoder: DDSPDecoder, audio, *, sr: int, transpose: float = 
     Returns
     -------
     Tensor [shape=(batch, n)]
+
+    Examples
+    --------
+    >>> dec = DDSPDecoder(sr=16000, hop_length=64, n_harmonics=8, hidden=16)        # untrained, for the shapes
+    >>> melody = np.sin(2 * np.pi * 330 * np.arange(8000) / 16000).astype(np.float32)
+    >>> timbre_transfer(dec, melody, sr=16000, transpose=-12, device="cpu").shape
+    torch.Size([1, 8000])
 
     Chapter: notebooks/05_synthesis.ipynb
     """

@@ -67,6 +67,13 @@ def _encode(grid: np.ndarray, t: int, v: int) -> np.ndarray:
 def infill_examples(pieces, *, n: int, seed: int = 0, step: float = 1.0):
     """Random (context, pitch) training pairs from chorales: ``X (n, dim)`` float32, ``y (n,)`` pitch index.
 
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales
+    >>> X, y = infill_examples(load_chorales("train")[:3], n=10)
+    >>> X.shape == (10, 3 * 4 * (N_PITCH + 2) + 4), X.dtype, y.shape, bool((0 <= y).all() and (y < N_PITCH).all())
+    (True, dtype('float32'), (10,), True)
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     rng = np.random.default_rng(seed)
@@ -113,6 +120,14 @@ class VoiceInfiller(nn.Module):
 def pseudo_nll(model: VoiceInfiller, grid: np.ndarray, *, voices=(0, 1, 2, 3)) -> float:
     """Mean negative log pseudo-likelihood (nats per note) of the sounding notes of ``voices``: the energy.
 
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales
+    >>> g = voices_grid(load_chorales("train")[0])[:, :8]
+    >>> _ = torch.manual_seed(0)
+    >>> bool(pseudo_nll(VoiceInfiller(hidden=32), g) > 0)                # nats per note
+    True
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     total, n = 0.0, 0
@@ -153,6 +168,15 @@ def annealed_gibbs(model: VoiceInfiller, grid, *, resample=(1, 2, 3), sweeps: in
     grid : np.ndarray [shape=(4, n_steps)]
     energies : list of float
         :func:`pseudo_nll` of the resampled voices after each sweep (if ``record``).
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales
+    >>> g = voices_grid(load_chorales("train")[0])[:, :8]
+    >>> _ = torch.manual_seed(0)
+    >>> new, energies = annealed_gibbs(VoiceInfiller(hidden=32), g, sweeps=2)
+    >>> new.shape, len(energies), bool((new[0] == g[0]).all())          # the soprano is kept
+    ((4, 8), 2, True)
 
     Chapter: notebooks/05_synthesis.ipynb
     """

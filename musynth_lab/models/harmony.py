@@ -85,6 +85,12 @@ class HarmonyData:
     window : int
         Steps per window.
 
+    Examples
+    --------
+    >>> d = harmony_data("test")
+    >>> d.split, len(d) == len(d.src), d.prev.shape[1], d.window == d.src.shape[1]
+    ('test', True, 3, True)
+
     Chapter: notebooks/06c_coherence.ipynb
     """
 
@@ -408,6 +414,12 @@ class Harmonizer(nn.Module):
 def harmony_loss(logits, target):
     """Mean cross-entropy (nats per step per voice) of logits (B, n, 3, V) against tokens (B, n, 3).
 
+    Examples
+    --------
+    >>> logits = torch.zeros(2, 4, 3, 10)                             # uniform over 10 tokens
+    >>> round(float(harmony_loss(logits, torch.zeros(2, 4, 3, dtype=torch.long))), 4)   # ln 10
+    2.3026
+
     Chapter: notebooks/06c_coherence.ipynb
     """
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
@@ -511,6 +523,12 @@ class HarmonizerResult:
         ``onset_accuracy`` (accuracy where the true token starts a note: the pitch choices);
         ``n_train_pieces``, ``n_train_windows``; ``encoder_changed`` (largest absolute
         change of a shared encoder's weights during training: 0.0 when frozen).
+
+    Examples
+    --------
+    >>> r = HarmonizerResult(Harmonizer(), None, test_nll=1.2, test_accuracy=0.6)
+    >>> r.test_nll, r.encoder, r.extra
+    (1.2, None, {})
 
     Chapter: notebooks/06c_coherence.ipynb
     """

@@ -78,6 +78,12 @@ def token_windows(sequences, *, length: int, stride: int | None = None) -> torch
 def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tensor:
     """Cut piano rolls ``(n_keys, n_frames)`` into windows ``(n, length + 1, n_keys)`` float32.
 
+    Examples
+    --------
+    >>> W = roll_windows([np.zeros((88, 20))], length=8)                 # stride length // 2
+    >>> W.shape, W.dtype
+    (torch.Size([3, 9, 88]), torch.float32)
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     length = _pos_int(length, "length")
@@ -99,6 +105,12 @@ def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tens
 def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy (nats per token) of ``logits (B, T, V)`` against ``targets (B, T)``, skipping IGNORE.
 
+    Examples
+    --------
+    >>> logits = torch.zeros(1, 3, 5)                                  # uniform over 5 tokens
+    >>> round(float(token_loss(logits, torch.tensor([[1, 2, IGNORE]]))), 4)     # ln 5
+    1.6094
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
@@ -107,6 +119,11 @@ def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def frame_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Bernoulli negative log-likelihood in nats per frame: summed over keys, averaged over frames.
+
+    Examples
+    --------
+    >>> round(float(frame_loss(torch.zeros(1, 2, 4), torch.zeros(1, 2, 4))), 4)   # 4 keys at p = 0.5: 4 ln 2
+    2.7726
 
     Chapter: notebooks/05_synthesis.ipynb
     """
@@ -250,6 +267,12 @@ class RollLSTM(nn.Module):
 class RollTransformer(_CausalTransformer):
     """A small causal Transformer over piano-roll frames (next-frame Bernoulli logits).
 
+    Examples
+    --------
+    >>> m = RollTransformer(88, d_model=16, n_heads=2, layers=1)
+    >>> m(torch.zeros(2, 6, 88)).shape
+    torch.Size([2, 6, 88])
+
     Chapter: notebooks/05_synthesis.ipynb
     """
 
@@ -279,6 +302,13 @@ def token_nll(model: nn.Module, sequences, *, device=None) -> float:
 
     Works for any model mapping ``(1, T)`` tokens to ``(1, T, vocab)`` logits.
 
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0); m = TokenLSTM(6, emb_dim=4, hidden=8)
+    >>> nll = token_nll(m, [[1, 2, 3, 4], [5, 0]], device="cpu")
+    >>> bool(abs(nll - math.log(6)) < 0.5)                           # untrained: about ln 6 nats
+    True
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     from ..audio import get_device
@@ -304,6 +334,14 @@ def frame_nll(model: nn.Module | None, rolls, *, device=None, marginals: np.ndar
     Frame ``t`` is predicted from frames ``0 .. t-1`` (the first frame from an all-silent frame).
     With ``model=None`` and ``marginals`` (per-key on-probabilities), scores the
     independent-Bernoulli baseline.
+
+    Examples
+    --------
+    >>> roll = np.zeros((4, 10)); roll[0] = 1                         # key 0 always on
+    >>> round(frame_nll(None, [roll], marginals=np.array([1.0, 0.0, 0.0, 0.5]), device="cpu"), 3)  # key 3: ln 2
+    0.693
+    >>> frame_nll(RollLSTM(4, hidden=8), [roll], device="cpu") > 0
+    True
 
     Chapter: notebooks/05_synthesis.ipynb
     """

@@ -253,6 +253,12 @@ class BernoulliRBM(nn.Module):
 class RBMHistory:
     """Per epoch: ``reconstruction_error`` on the training frames (and ``val_nll`` when given); ``seconds``.
 
+    Examples
+    --------
+    >>> h = RBMHistory(reconstruction_error=[0.2, 0.1])
+    >>> h.reconstruction_error[-1] < h.reconstruction_error[0], h.val_nll
+    (True, [])
+
     Chapter: notebooks/06c_coherence.ipynb
     """
 
@@ -494,6 +500,11 @@ class RNNRBM(nn.Module):
 
 def cd_loss(cost: torch.Tensor, target=None) -> torch.Tensor:
     """For :func:`musynth_lab.models.fit`: the mean CD surrogate (the target is a dummy).
+
+    Examples
+    --------
+    >>> float(cd_loss(torch.tensor([1.0, 3.0]), None))
+    2.0
 
     Chapter: notebooks/06c_coherence.ipynb
     """

@@ -234,6 +234,12 @@ def time_autoregressive(model, *, n_samples: int, sr: int, repeats: int = 3, dev
 
     Returns ``{'seconds', 'rtf', 'audio'}`` (``rtf`` = generation time / audio duration).
 
+    Examples
+    --------
+    >>> r = time_autoregressive(SampleGRU(hidden=8), n_samples=100, sr=16000, repeats=1)
+    >>> sorted(r), r["audio"].shape, r["rtf"] > 0
+    (['audio', 'rtf', 'seconds'], torch.Size([1, 100]), True)
+
     Chapter: notebooks/06a_latency.ipynb
     """
     check(isinstance(n_samples, int) and n_samples > 0, "n_samples", n_samples, "a positive integer")
@@ -266,6 +272,14 @@ def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, rep
     """Stream ``n_blocks`` blocks of ``block_size`` samples through ``decoder``; median time, RTF.
 
     ``block_size`` must be a multiple of the decoder's hop (frames are the unit of work).
+
+    Examples
+    --------
+    >>> from musynth_lab.models.ddsp import DDSPDecoder
+    >>> dec = DDSPDecoder(sr=16000, hop_length=64, n_harmonics=8, hidden=16).eval()
+    >>> r = time_ddsp_stream(dec, block_size=256, n_blocks=2, repeats=1)
+    >>> sorted(r), r["rtf"] > 0
+    (['block_ms', 'rtf', 'seconds'], True)
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -309,6 +323,13 @@ def neural_latency(*, sr: int = 16000, ar_hidden: int = 64, ar_samples: int = 16
     list of dict
         ``model``, ``variant``, ``rtf`` (None if the variant failed), ``speedup`` over eager,
         ``rel_error`` (int8 only), ``note`` (why a variant failed, or '').
+
+    Examples
+    --------
+    >>> rows = neural_latency(ar_hidden=8, ar_samples=64, ddsp_hidden=16, block_size=256, n_blocks=1,
+    ...                       variants=("eager",), repeats=1, device="cpu")
+    >>> [(row["model"], row["variant"], row["speedup"]) for row in rows]
+    [('autoregressive (SampleGRU)', 'eager', 1.0), ('parallel (DDSP stream)', 'eager', 1.0)]
 
     Chapter: notebooks/06a_latency.ipynb
     """

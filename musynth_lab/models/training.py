@@ -39,6 +39,12 @@ class History:
     seconds : float
         Wall time of the whole fit.
 
+    Examples
+    --------
+    >>> h = History(train_loss=[0.9, 0.5], val_loss=[1.0, 0.7], best_epoch=1)
+    >>> h.train_loss[-1], h.val_metric, h.best_epoch
+    (0.5, [], 1)
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
 
@@ -261,6 +267,14 @@ def evaluate_loss(model, data, *, loss_fn: Callable | None = None, metric: Calla
                   device=None, batch_size: int = 256) -> tuple[float, float | None]:
     """Mean loss (and ``metric`` over all outputs) of ``model`` on ``data``, in eval mode.
 
+    Examples
+    --------
+    >>> net = torch.nn.Linear(2, 2); _ = torch.nn.init.zeros_(net.weight); _ = torch.nn.init.zeros_(net.bias)
+    >>> x, y = torch.randn(8, 2), torch.zeros(8, dtype=torch.long)
+    >>> loss, acc = evaluate_loss(net, (x, y), metric=accuracy, device="cpu")   # equal logits: ln 2; arg-max 0
+    >>> round(loss, 4), acc
+    (0.6931, 1.0)
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     device = get_device(device)
@@ -287,6 +301,11 @@ def evaluate_loss(model, data, *, loss_fn: Callable | None = None, metric: Calla
 def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tensor:
     """Run ``model`` over ``inputs`` (an array/tensor, or a tuple of them) in eval mode, on the CPU out.
 
+    Examples
+    --------
+    >>> predict(torch.nn.Linear(3, 2), np.zeros((5, 3), np.float32), device="cpu").shape
+    torch.Size([5, 2])
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     device = get_device(device)
@@ -301,6 +320,11 @@ def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tenso
 
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     """Fraction of rows whose arg-max equals the target (a ``metric`` for :func:`fit`).
+
+    Examples
+    --------
+    >>> accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1]))
+    0.5
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """

@@ -179,6 +179,12 @@ def _xy(notes, X, idx):
 def evaluate(model: nn.Module, X, y, *, device=None) -> float:
     """Accuracy of ``model`` on ``(X, y)``.
 
+    Examples
+    --------
+    >>> X, y = np.random.rand(12, 84).astype("float32"), np.arange(12)
+    >>> 0.0 <= evaluate(PitchClassNet(), X, y, device="cpu") <= 1.0
+    True
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import predict
@@ -226,6 +232,13 @@ def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: in
 def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 0, device=None) -> PitchClassNet:
     """A fresh :class:`PitchClassNet` trained (Adam, full batch) on the few examples only.
 
+    Examples
+    --------
+    >>> X, y = np.random.default_rng(0).random((12, 84)).astype("float32"), np.arange(12)
+    >>> net = train_from_scratch(X, y, steps=60, lr=0.03, device="cpu")
+    >>> evaluate(net, X, y, device="cpu")                              # it fits its 12 examples
+    1.0
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     from .training import fit
@@ -251,6 +264,12 @@ def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0,
     -------
     model : PitchClassNet
     history : History
+
+    Examples
+    --------
+    >>> net, hist = pretrain("flute", epochs=1, progress=False, device="cpu")
+    >>> len(hist.train_loss), net(torch.zeros(1, 84)).shape
+    (1, torch.Size([1, 12]))
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
@@ -341,6 +360,12 @@ class TransferResult:
         1/12.
     curves : dict of str -> list of float
         Query accuracy after 0, 1, 2, ... adaptation steps for 'pretrained' and 'meta'.
+
+    Examples
+    --------
+    >>> r = TransferResult("flute", 1, scratch=0.3, zero_shot=0.5, fine_tuned=0.8, meta_zero_shot=0.4, meta_adapted=0.9)
+    >>> r.fine_tuned > r.zero_shot, round(r.chance, 4)
+    (True, 0.0833)
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """

@@ -70,6 +70,25 @@ class TorchEncoder(nn.Module, Encoder):
     tensor) and ``_encode_tensor(x)`` (the encoding); :meth:`fit` trains with
     :func:`musynth_lab.models.fit` and :meth:`encode` returns NumPy ``(n, dim)``.
 
+    Examples
+    --------
+    >>> class Linear2(TorchEncoder):                  # the smallest subclass: a 2-d linear autoencoder
+    ...     dim = 2
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.lin = nn.Linear(2, 2)
+    ...     def forward(self, x):
+    ...         return self.lin(x)
+    ...     def loss(self, output, target):
+    ...         return ((output - target) ** 2).mean()
+    ...     def _prepare(self, x):
+    ...         return torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    ...     def _encode_tensor(self, x):
+    ...         return self.lin(x)
+    >>> enc = Linear2().fit(np.random.rand(16, 2), epochs=2, device="cpu")
+    >>> enc.fitted, len(enc.history_.train_loss), enc.encode(np.zeros((3, 2))).shape
+    (True, 2, (3, 2))
+
     Chapter: notebooks/04_encoding.ipynb
     """
 

@@ -45,6 +45,13 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
 def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_mels: int = 64) -> np.ndarray:
     """Mel power spectrogram, ``(..., n_mels, n_frames)`` float32.
 
+    Examples
+    --------
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(4096) / 22050).astype(np.float32)
+    >>> S = melspectrogram(y, sr=22050)
+    >>> S.shape, S.dtype
+    ((64, 17), dtype('float32'))
+
     Chapter: notebooks/04_encoding.ipynb
     """
     y = to_numpy(y).astype(np.float32)

@@ -280,6 +280,14 @@ class ChordSequence:
     level : str
         ``'frame'`` or ``'beat'``.
 
+    Examples
+    --------
+    >>> seq = ChordSequence(np.array([7, 7, 16]), np.array([0.0, 0.5, 1.0]), "beat")
+    >>> seq.names
+    ['G:maj', 'G:maj', 'E:min']
+    >>> seq.segments()                                  # (start in s, chord)
+    [(0.0, 'G:maj'), (1.0, 'E:min')]
+
     Chapter: notebooks/04_encoding.ipynb
     """
 
