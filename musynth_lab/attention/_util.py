@@ -12,7 +12,17 @@ __all__ = ["as_float", "as_mask", "back", "check_dim"]
 
 
 def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
-    """``x`` as a floating tensor (an array goes to the CPU), refusing non-numeric or non-finite input."""
+    """``x`` as a floating tensor (an array goes to the CPU), refusing non-numeric or non-finite input.
+
+    Examples
+    --------
+    >>> as_float([[1, 2, 3]], "scores").dtype, as_float(np.ones((2, 3)), "scores").shape
+    (torch.float32, torch.Size([2, 3]))
+    >>> as_float([1.0, float("nan")], "scores")
+    Traceback (most recent call last):
+    ...
+    musynth_lab.errors.ParameterError: scores contains NaN or infinite values: expected finite numbers
+    """
     if not isinstance(x, (torch.Tensor, np.ndarray, list, tuple, float, int)):
         raise ParameterError(f"{name}: expected a NumPy array or torch tensor, got {type(x).__name__}")
     t = to_tensor(np.asarray(x, dtype=np.float32) if isinstance(x, (list, tuple, float, int)) else x)
@@ -31,6 +41,14 @@ def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None
     """A boolean mask (True = a position that may be attended) broadcastable to ``shape``.
 
     It must have as many dimensions as ``shape`` and each size must be that of ``shape`` or 1.
+
+    Examples
+    --------
+    >>> m = as_mask(np.array([[1.0, 1.0, 0.0]]), (4, 3))     # one row shared by the 4 queries
+    >>> m.dtype, m.shape, m.tolist()
+    (torch.bool, torch.Size([1, 3]), [[True, True, False]])
+    >>> as_mask(None, (4, 3)) is None
+    True
     """
     if mask is None:
         return None
@@ -49,12 +67,27 @@ def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None
 
 
 def back(reference, value):
-    """Return ``value`` as the kind of ``reference`` (array in, array out; tensor in, tensor out)."""
+    """Return ``value`` as the kind of ``reference`` (array in, array out; tensor in, tensor out).
+
+    Examples
+    --------
+    >>> type(back(np.zeros(3), torch.ones(2))).__name__, type(back(torch.zeros(3), torch.ones(2))).__name__
+    ('ndarray', 'Tensor')
+    """
     if isinstance(reference, torch.Tensor):
         return value
     return like(np.zeros(0), value)
 
 
 def check_dim(size: int, expected: int, name: str, what: str) -> None:
-    """Raise ParameterError when a feature dimension does not match."""
+    """Raise ParameterError when a feature dimension does not match.
+
+    Examples
+    --------
+    >>> check_dim(16, 16, "query", "d_model")                 # silent when it matches
+    >>> check_dim(8, 16, "query", "d_model")
+    Traceback (most recent call last):
+    ...
+    musynth_lab.errors.ParameterError: query='<last dimension 8>': expected a last dimension of 16 (d_model)
+    """
     check(int(size) == int(expected), name, f"<last dimension {size}>", f"a last dimension of {expected} ({what})")

@@ -302,6 +302,14 @@ class AdditiveScore(nn.Module):
 class DotProductScore(nn.Module):
     """``q . k`` (divided by ``sqrt(d)`` when ``scaled``); no parameters.
 
+    Examples
+    --------
+    >>> score = DotProductScore()
+    >>> q, k = torch.ones(2, 1, 4), torch.ones(2, 5, 4)       # (batch, m, d), (batch, n, d)
+    >>> s = score(q, k)
+    >>> s.shape, round(float(s[0, 0, 0]), 3)                  # 4 / sqrt(4)
+    (torch.Size([2, 1, 5]), 2.0)
+
     Chapter: notebooks/02_attention.ipynb
     """
 

@@ -14,6 +14,14 @@ class CheckResult:
     correct : bool
     message : str
         What was right, or a hint at what is wrong (never the full answer).
+
+    Examples
+    --------
+    >>> r = CheckResult(False, "Not quite: try again.")
+    >>> bool(r), r.message
+    (False, 'Not quite: try again.')
+    >>> CheckResult(True, "69: A4 is MIDI note 69.")
+    ✓ 69: A4 is MIDI note 69.
     """
 
     correct: bool
@@ -32,5 +40,13 @@ class CheckResult:
 
 
 def verdict(correct: bool, right: str, wrong: str) -> CheckResult:
-    """A :class:`CheckResult` with the message that fits."""
+    """A :class:`CheckResult` with the message that fits.
+
+    Examples
+    --------
+    >>> verdict(2 + 2 == 5, "Right.", "Not quite: add again.")
+    ✗ Not quite: add again.
+    >>> bool(verdict(2 + 2 == 4, "Right.", "Not quite: add again."))
+    True
+    """
     return CheckResult(bool(correct), right if correct else wrong)

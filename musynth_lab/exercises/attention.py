@@ -22,7 +22,13 @@ def _floats(answer):
 
 
 def check_source_score(answer) -> CheckResult:
-    """Exercise 2.1: the source's score ``ReLU(alpha . x_enc + beta . v_dec)`` for SOURCE_SCORE_EXERCISE."""
+    """Exercise 2.1: the source's score ``ReLU(alpha . x_enc + beta . v_dec)`` for SOURCE_SCORE_EXERCISE.
+
+    Examples
+    --------
+    >>> bool(check_source_score(-1.0))      # ReLU never gives a negative score
+    False
+    """
     p = SOURCE_SCORE_EXERCISE
     truth = max(0.0, float(np.dot(p["alpha"], p["x_enc"]) + np.dot(p["beta"], p["v_dec"])))
     a = _floats(answer)
@@ -33,7 +39,13 @@ def check_source_score(answer) -> CheckResult:
 
 
 def check_softmax_weights(answer, scores=(1.0, 2.0, 3.0, 0.5), mask=(True, True, True, False)) -> CheckResult:
-    """Exercise 2.2: the attention weights of ``scores`` with the last position masked."""
+    """Exercise 2.2: the attention weights of ``scores`` with the last position masked.
+
+    Examples
+    --------
+    >>> bool(check_softmax_weights([0.25, 0.25, 0.25, 0.25]))   # the masked position must get 0
+    False
+    """
     s = np.asarray(scores, dtype=np.float64)
     m = np.asarray(mask, dtype=bool)
     e = np.where(m, np.exp(s - s[m].max()), 0.0)
@@ -46,7 +58,13 @@ def check_softmax_weights(answer, scores=(1.0, 2.0, 3.0, 0.5), mask=(True, True,
 
 
 def check_max_kept_after_softmax(answer) -> CheckResult:
-    """Exercise 2.3: at most how many softmax weights (over any number of positions) can exceed 0.5?"""
+    """Exercise 2.3: at most how many softmax weights (over any number of positions) can exceed 0.5?
+
+    Examples
+    --------
+    >>> bool(check_max_kept_after_softmax(3))
+    False
+    """
     a = _floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == 1.0
     return verdict(ok, "1: the weights sum to one, so two of them cannot both be above one half.",
@@ -54,7 +72,13 @@ def check_max_kept_after_softmax(answer) -> CheckResult:
 
 
 def check_kept_count(answer, scores=(0.2, 1.4, 3.0, 0.9, 2.2, 0.1), threshold: float = 0.5) -> CheckResult:
-    """Exercise 2.4: how many positions survive the 0.5 threshold after dividing by the largest score?"""
+    """Exercise 2.4: how many positions survive the 0.5 threshold after dividing by the largest score?
+
+    Examples
+    --------
+    >>> bool(check_kept_count(6))           # not every position survives
+    False
+    """
     s = np.asarray(scores, dtype=np.float64)
     truth = int(np.sum(s / s.max() > threshold))
     a = _floats(answer)
@@ -64,7 +88,13 @@ def check_kept_count(answer, scores=(0.2, 1.4, 3.0, 0.9, 2.2, 0.1), threshold: f
 
 
 def check_se_gate_count(answer, channels: int = 32) -> CheckResult:
-    """Exercise 2.5: how many gates does squeeze-and-excitation produce for one example with ``channels`` channels?"""
+    """Exercise 2.5: how many gates does squeeze-and-excitation produce for one example with ``channels`` channels?
+
+    Examples
+    --------
+    >>> bool(check_se_gate_count(1))
+    False
+    """
     a = _floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == channels
     return verdict(ok, f"{channels}: one gate per feature channel, shared by every position.",

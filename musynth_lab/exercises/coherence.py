@@ -10,7 +10,14 @@ __all__ = ["check_parallel_fifths", "check_closest_pitch_classes", "check_hidden
 
 
 def check_parallel_fifths(voices, answer) -> CheckResult:
-    """Exercise 6c.1: how many parallel fifths are in this ``(n_frames, 4)`` voice grid?"""
+    """Exercise 6c.1: how many parallel fifths are in this ``(n_frames, 4)`` voice grid?
+
+    Examples
+    --------
+    >>> voices = np.array([[72, 64, 55, 48], [74, 65, 57, 50]])   # tenor and bass move up a fifth apart
+    >>> bool(check_parallel_fifths(voices, 1)), bool(check_parallel_fifths(voices, 0))
+    (True, False)
+    """
     from ..evaluate import voice_leading
 
     truth = voice_leading(voices)["parallel_fifths"]
@@ -24,14 +31,27 @@ def check_parallel_fifths(voices, answer) -> CheckResult:
 
 
 def check_closest_pitch_classes(rows, answer) -> CheckResult:
-    """Exercise 6c.2: which set in the report has the smallest pitch-class distance to the data?"""
+    """Exercise 6c.2: which set in the report has the smallest pitch-class distance to the data?
+
+    Examples
+    --------
+    >>> rows = [dict(set="lstm", pc_distance=0.08), dict(set="random", pc_distance=0.41)]
+    >>> bool(check_closest_pitch_classes(rows, "lstm")), bool(check_closest_pitch_classes(rows, "random"))
+    (True, False)
+    """
     best = min(rows, key=lambda r: r["pc_distance"])["set"]
     return verdict(answer == best, f"Right: {best!r} plays the pitch classes most like the chorales.",
                    "Not that one: compare the pc_distance column (Jensen-Shannon, lower is closer).")
 
 
 def check_hidden_states(n_hidden, answer) -> CheckResult:
-    """Exercise 6c.3: how many hidden configurations does the exact ``log Z`` of an RBM sum over?"""
+    """Exercise 6c.3: how many hidden configurations does the exact ``log Z`` of an RBM sum over?
+
+    Examples
+    --------
+    >>> bool(check_hidden_states(3, 6))     # not 2 * 3
+    False
+    """
     try:
         ok = int(answer) == 2 ** int(n_hidden) and float(answer) == int(answer)
     except (TypeError, ValueError, OverflowError):
@@ -41,7 +61,13 @@ def check_hidden_states(n_hidden, answer) -> CheckResult:
 
 
 def check_shuffle_blind(answer) -> CheckResult:
-    """Exercise 6c.4: which measure cannot tell a chorale from the same chorale shuffled in time?"""
+    """Exercise 6c.4: which measure cannot tell a chorale from the same chorale shuffled in time?
+
+    Examples
+    --------
+    >>> bool(check_shuffle_blind("tempo"))  # not a column of the report
+    False
+    """
     ok = isinstance(answer, str) and answer.strip().lower() in {"pc_distance", "pitch-class distance",
                                                                "pitch class distance"}
     return verdict(ok, "Right: a histogram of pitch classes forgets the order of the frames.",

@@ -14,7 +14,13 @@ EXERCISE_MELODY = (60, 66, 67, 59, 60, 60, 64, 65, 64, 65)
 
 
 def check_first_layer_parameters(answer) -> CheckResult:
-    """Exercise 1b.1: learnable parameters of the first convolution of ``InstrumentCNN(10)`` (weights + biases)."""
+    """Exercise 1b.1: learnable parameters of the first convolution of ``InstrumentCNN(10)`` (weights + biases).
+
+    Examples
+    --------
+    >>> bool(check_first_layer_parameters(8))   # the biases alone
+    False
+    """
     from ..models.cnn import InstrumentCNN
 
     conv = InstrumentCNN(10).blocks[0][0]
@@ -28,7 +34,13 @@ def check_first_layer_parameters(answer) -> CheckResult:
 
 
 def check_crnn_output_shape(answer) -> CheckResult:
-    """Exercise 1b.2: the output shape of ``CRNN(84, 12)`` for an input of shape (2, 50, 84)."""
+    """Exercise 1b.2: the output shape of ``CRNN(84, 12)`` for an input of shape (2, 50, 84).
+
+    Examples
+    --------
+    >>> bool(check_crnn_output_shape((2, 50, 84)))   # that is the input's shape
+    False
+    """
     try:
         ok = tuple(int(a) for a in answer) == (2, 50, 12)
     except (TypeError, ValueError):
@@ -38,7 +50,13 @@ def check_crnn_output_shape(answer) -> CheckResult:
 
 
 def check_returns_to_go(answer) -> CheckResult:
-    """Exercise 1b.3: the returns to go ``G_t = sum_{k >= t} r_k`` of the rewards ``[-1, 0, -2, 1]``."""
+    """Exercise 1b.3: the returns to go ``G_t = sum_{k >= t} r_k`` of the rewards ``[-1, 0, -2, 1]``.
+
+    Examples
+    --------
+    >>> bool(check_returns_to_go([-1, 0, -2, 1]))    # the rewards themselves, not the returns
+    False
+    """
     rewards = np.array([-1.0, 0.0, -2.0, 1.0])
     right = np.cumsum(rewards[::-1])[::-1]
     try:
@@ -51,7 +69,13 @@ def check_returns_to_go(answer) -> CheckResult:
 
 
 def check_melody_violations(answer) -> CheckResult:
-    """Exercise 1b.4: total rule violations of :data:`EXERCISE_MELODY` in C major (``MelodyRules()``)."""
+    """Exercise 1b.4: total rule violations of :data:`EXERCISE_MELODY` in C major (``MelodyRules()``).
+
+    Examples
+    --------
+    >>> bool(check_melody_violations(0))
+    False
+    """
     from ..models.rl import MelodyRules
 
     right = sum(MelodyRules().violations(list(EXERCISE_MELODY)).values())
@@ -66,7 +90,13 @@ def check_melody_violations(answer) -> CheckResult:
 
 def check_transfer_or_meta(answer) -> CheckResult:
     """Exercise 1b.5: which method optimises the starting weights for how well a few gradient steps adapt them
-    across many tasks: 'transfer' (pretrain + fine-tune) or 'meta' (meta-learning)?"""
+    across many tasks: 'transfer' (pretrain + fine-tune) or 'meta' (meta-learning)?
+
+    Examples
+    --------
+    >>> bool(check_transfer_or_meta("neither"))      # answer 'transfer' or 'meta'
+    False
+    """
     a = str(answer).strip().lower()
     ok = a in ("meta", "meta-learning", "meta learning", "metalearning", "reptile", "maml", "元学习")
     return verdict(ok, "Meta-learning: Reptile and MAML train the start *through* adaptation on many tasks; "

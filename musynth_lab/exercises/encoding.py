@@ -11,7 +11,13 @@ __all__ = ["check_chord_states", "check_minor_triad", "check_kl_shift", "check_d
 
 
 def check_chord_states(answer) -> CheckResult:
-    """Exercise 4.1: how many hidden states does the chord HMM have (24 triads + no chord)?"""
+    """Exercise 4.1: how many hidden states does the chord HMM have (24 triads + no chord)?
+
+    Examples
+    --------
+    >>> bool(check_chord_states(24))        # the triads alone
+    False
+    """
     try:
         ok = int(answer) == 25 and float(answer) == 25.0
     except (TypeError, ValueError):
@@ -21,7 +27,13 @@ def check_chord_states(answer) -> CheckResult:
 
 
 def check_minor_triad(answer) -> CheckResult:
-    """Exercise 4.2: the pitch classes (0 = C) of the A minor triad, in any order."""
+    """Exercise 4.2: the pitch classes (0 = C) of the A minor triad, in any order.
+
+    Examples
+    --------
+    >>> bool(check_minor_triad([0, 4, 7]))  # that is C major
+    False
+    """
     try:
         ok = sorted(int(x) % 12 for x in answer) == [0, 4, 9] and len(list(answer)) == 3
     except (TypeError, ValueError):
@@ -31,7 +43,13 @@ def check_minor_triad(answer) -> CheckResult:
 
 
 def check_kl_shift(answer) -> CheckResult:
-    """Exercise 4.3: KL( N(1, 1) || N(0, 1) ) in nats (one latent dimension moved by one std)."""
+    """Exercise 4.3: KL( N(1, 1) || N(0, 1) ) in nats (one latent dimension moved by one std).
+
+    Examples
+    --------
+    >>> bool(check_kl_shift(0.0))           # KL is 0 only for identical distributions
+    False
+    """
     try:
         ok = abs(float(answer) - 0.5) < 1e-3
     except (TypeError, ValueError):
@@ -41,14 +59,26 @@ def check_kl_shift(answer) -> CheckResult:
 
 
 def check_discriminative(answer) -> CheckResult:
-    """Exercise 4.4: which model of this chapter models P(labels | observations) directly: 'hmm', 'crf' or 'vae'?"""
+    """Exercise 4.4: which model of this chapter models P(labels | observations) directly: 'hmm', 'crf' or 'vae'?
+
+    Examples
+    --------
+    >>> bool(check_discriminative("svm"))   # answer one of 'hmm', 'crf', 'vae'
+    False
+    """
     ok = str(answer).strip().lower() == "crf"
     return verdict(ok, "The CRF: a discriminative labeller. The HMM and the VAE are generative models of the data.",
                    "Not that one: which model can label a sequence but cannot generate the observations?")
 
 
 def check_chance_precision(answer) -> CheckResult:
-    """Exercise 4.5: precision@5 of random retrieval over 10 equally common instruments."""
+    """Exercise 4.5: precision@5 of random retrieval over 10 equally common instruments.
+
+    Examples
+    --------
+    >>> bool(check_chance_precision(0.5))
+    False
+    """
     try:
         ok = abs(float(answer) - 0.1) < 0.005
     except (TypeError, ValueError):
@@ -59,7 +89,13 @@ def check_chance_precision(answer) -> CheckResult:
 
 def check_chord_after_dominant(answer) -> CheckResult:
     """Exercise 4.6: in the training chorales (transposed to every key), the most likely chord on the
-    beat after G major when the chord changes (leave out G major itself), as a name like 'C:maj'."""
+    beat after G major when the chord changes (leave out G major itself), as a name like 'C:maj'.
+
+    Examples
+    --------
+    >>> bool(check_chord_after_dominant("G:maj"))   # staying on G major is left out
+    False
+    """
     from ..data import CHORD_NAMES
     from ..stats.hmm import chord_transitions
 

@@ -10,7 +10,13 @@ __all__ = ["check_n_frames", "check_sine_crest_factor", "check_flute_pitch_class
 
 
 def check_n_frames(answer) -> CheckResult:
-    """Exercise 3.1: STFT frames of 1 s at 22050 Hz, hop 512, ``center=True`` (1 + 22050 // 512 = 44)."""
+    """Exercise 3.1: STFT frames of 1 s at 22050 Hz, hop 512, ``center=True`` (1 + 22050 // 512 = 44).
+
+    Examples
+    --------
+    >>> bool(check_n_frames(43))            # forgot the centred first frame
+    False
+    """
     try:
         ok = int(answer) == 1 + 22050 // 512 and float(answer) == int(answer)
     except (TypeError, ValueError):
@@ -20,7 +26,13 @@ def check_n_frames(answer) -> CheckResult:
 
 
 def check_sine_crest_factor(answer) -> CheckResult:
-    """Exercise 3.2: the crest factor (peak / RMS) of a pure sine, sqrt(2) ~ 1.414."""
+    """Exercise 3.2: the crest factor (peak / RMS) of a pure sine, sqrt(2) ~ 1.414.
+
+    Examples
+    --------
+    >>> bool(check_sine_crest_factor(1.0))  # a square wave's crest factor, not a sine's
+    False
+    """
     try:
         ok = abs(float(answer) - np.sqrt(2)) < 0.01
     except (TypeError, ValueError):
@@ -30,7 +42,13 @@ def check_sine_crest_factor(answer) -> CheckResult:
 
 
 def check_flute_pitch_class(answer) -> CheckResult:
-    """Exercise 3.3: the strongest pitch class (0 = C ... 11 = B) in the chroma of the bundled flute A4."""
+    """Exercise 3.3: the strongest pitch class (0 = C ... 11 = B) in the chroma of the bundled flute A4.
+
+    Examples
+    --------
+    >>> bool(check_flute_pitch_class("C"))
+    False
+    """
     from ..audio import note_to_midi
     from ..data import load_notes
     from ..features import chroma_cqt
@@ -48,7 +66,13 @@ def check_flute_pitch_class(answer) -> CheckResult:
 
 
 def check_smoothing_gv(answer) -> CheckResult:
-    """Exercise 3.4: GV ratio of the first excerpt's MFCC after ``smooth_trajectory(width=9)`` (to 0.02)."""
+    """Exercise 3.4: GV ratio of the first excerpt's MFCC after ``smooth_trajectory(width=9)`` (to 0.02).
+
+    Examples
+    --------
+    >>> bool(check_smoothing_gv(5.0))       # smoothing removes variance: the ratio is at most 1
+    False
+    """
     from ..data import list_excerpts, load_excerpt
     from ..features import gv_ratio, mfcc, smooth_trajectory
 

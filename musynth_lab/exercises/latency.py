@@ -18,7 +18,13 @@ def _num(x):
 
 
 def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
-    """Exercise 6a.1: how long (ms) a buffer of ``block_size`` samples lasts at ``sr`` Hz."""
+    """Exercise 6a.1: how long (ms) a buffer of ``block_size`` samples lasts at ``sr`` Hz.
+
+    Examples
+    --------
+    >>> bool(check_buffer_latency(256, 48000, 256))   # samples, not milliseconds
+    False
+    """
     v = _num(answer_ms)
     ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
     return verdict(ok, f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
@@ -29,6 +35,12 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
     """Exercise 6a.2: the largest block size whose measured budget stays under ``limit_ms`` at ``sr``.
 
     ``rows`` are the notebook's :func:`musynth_lab.latency.latency_table` rows.
+
+    Examples
+    --------
+    >>> rows = [{"sr": 48000, "block_size": b, "total_ms": 1000 * b / 48000 + 0.5} for b in (64, 128, 256)]
+    >>> bool(check_largest_block(rows, 48000, 128, limit_ms=5)), bool(check_largest_block(rows, 48000, 256, limit_ms=5))
+    (True, False)
     """
     from ..latency import largest_block_under
 
@@ -41,7 +53,13 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
 
 
 def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
-    """Exercise 6a.3: the real-time factor of a block computed in ``compute_ms`` ms."""
+    """Exercise 6a.3: the real-time factor of a block computed in ``compute_ms`` ms.
+
+    Examples
+    --------
+    >>> bool(check_rtf(1.0, 256, 16000, 16.0))   # audio time / compute: upside down
+    False
+    """
     v = _num(answer)
     truth = float(compute_ms) / (1000.0 * float(block_size) / float(sr))
     ok = v is not None and abs(v - truth) <= 1e-3 * max(1.0, truth)
@@ -50,7 +68,13 @@ def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
 
 
 def check_lower_rate_buffer(answer) -> CheckResult:
-    """Exercise 6a.4: does a 256-sample buffer last longer at 16 kHz than at 48 kHz (True/False)?"""
+    """Exercise 6a.4: does a 256-sample buffer last longer at 16 kHz than at 48 kHz (True/False)?
+
+    Examples
+    --------
+    >>> bool(check_lower_rate_buffer("yes"))      # answer True or False
+    False
+    """
     ok = answer is True
     return verdict(ok, "Right: 256 / 16000 s = 16 ms against 5.3 ms at 48 kHz: a lower rate makes the same "
                    "buffer longer, so it adds latency unless the buffer shrinks too.",

@@ -10,7 +10,13 @@ __all__ = ["check_midi_of_a4", "check_loudest_instrument", "check_db_of_half"]
 
 
 def check_midi_of_a4(answer) -> CheckResult:
-    """Exercise 0.1: the MIDI number of the note whose frequency is 440 Hz."""
+    """Exercise 0.1: the MIDI number of the note whose frequency is 440 Hz.
+
+    Examples
+    --------
+    >>> bool(check_midi_of_a4(60))          # 60 is middle C, not A4
+    False
+    """
     try:
         ok = int(answer) == 69 and float(answer) == 69.0
     except (TypeError, ValueError):
@@ -20,7 +26,13 @@ def check_midi_of_a4(answer) -> CheckResult:
 
 
 def check_db_of_half(answer) -> CheckResult:
-    """Exercise 0.2: the level in dB of an amplitude of 0.5 relative to 1.0 (about -6.02 dB)."""
+    """Exercise 0.2: the level in dB of an amplitude of 0.5 relative to 1.0 (about -6.02 dB).
+
+    Examples
+    --------
+    >>> bool(check_db_of_half(-3.0))        # -3 dB is half the power, not half the amplitude
+    False
+    """
     try:
         ok = abs(float(answer) - 20 * np.log10(0.5)) < 0.01
     except (TypeError, ValueError):
@@ -30,7 +42,13 @@ def check_db_of_half(answer) -> CheckResult:
 
 
 def check_loudest_instrument(answer) -> CheckResult:
-    """Exercise 0.3: which bundled instrument has the highest mean RMS at velocity 110."""
+    """Exercise 0.3: which bundled instrument has the highest mean RMS at velocity 110.
+
+    Examples
+    --------
+    >>> bool(check_loudest_instrument("kazoo"))   # not a bundled instrument
+    False
+    """
     from ..data import list_instruments, load_notes
 
     rms = {}

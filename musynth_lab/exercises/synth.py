@@ -22,7 +22,15 @@ def _num(x):
 
 def check_adsr_level(params) -> CheckResult:
     """Exercise 1.1: ADSR settings (dict of attack, decay, sustain, release, note_off) whose level
-    is 0.6 at 0.3 s and 0.3 at 0.9 s (sample-accurate, checked with ``musynth_lab.synth.adsr``)."""
+    is 0.6 at 0.3 s and 0.3 at 0.9 s (sample-accurate, checked with ``musynth_lab.synth.adsr``).
+
+    Examples
+    --------
+    >>> bool(check_adsr_level({"attack": 0.01, "decay": 0.1, "sustain": 1.0, "release": 0.1, "note_off": 0.5}))
+    False
+    >>> check_adsr_level({"attack": 0.01})       # every key is needed
+    ✗ Give a dict with exactly the keys ('attack', 'decay', 'sustain', 'release', 'note_off').
+    """
     from ..errors import ParameterError
     from ..synth import adsr
 
@@ -42,7 +50,13 @@ def check_adsr_level(params) -> CheckResult:
 
 def check_bell_ratio(ratio) -> CheckResult:
     """Exercise 1.2: an FM modulator/carrier ratio that gives an inharmonic (bell-like) spectrum:
-    not within 0.02 of a ratio p/q with q <= 4 (those make harmonic or nearly harmonic tones)."""
+    not within 0.02 of a ratio p/q with q <= 4 (those make harmonic or nearly harmonic tones).
+
+    Examples
+    --------
+    >>> bool(check_bell_ratio(2.0))         # 2:1 gives a harmonic spectrum
+    False
+    """
     r = _num(ratio)
     if r is None or not 0.25 <= r <= 12:
         return CheckResult(False, "Give a ratio between 0.25 and 12.")
@@ -53,7 +67,13 @@ def check_bell_ratio(ratio) -> CheckResult:
 
 
 def check_lowpass_cutoff(cutoff_hz, *, sr: int = 16000) -> CheckResult:
-    """Exercise 1.3: the cutoff (Hz) of a Butterworth-Q RBJ low-pass whose gain at 2 kHz is -3.01 dB."""
+    """Exercise 1.3: the cutoff (Hz) of a Butterworth-Q RBJ low-pass whose gain at 2 kHz is -3.01 dB.
+
+    Examples
+    --------
+    >>> bool(check_lowpass_cutoff(500.0))
+    False
+    """
     c = _num(cutoff_hz)
     if c is None or not 0 < c < sr / 2:
         return CheckResult(False, f"Give a frequency between 0 and {sr // 2} Hz.")
@@ -67,7 +87,13 @@ def check_lowpass_cutoff(cutoff_hz, *, sr: int = 16000) -> CheckResult:
 
 
 def check_rt60_feedback(gain, *, delay_samples: int = 1557, sr: int = 44100, rt60: float = 2.0) -> CheckResult:
-    """Exercise 1.4: the feedback gain of a comb filter of ``delay_samples`` that decays 60 dB in ``rt60`` s."""
+    """Exercise 1.4: the feedback gain of a comb filter of ``delay_samples`` that decays 60 dB in ``rt60`` s.
+
+    Examples
+    --------
+    >>> bool(check_rt60_feedback(0.5))
+    False
+    """
     g = _num(gain)
     truth = 10 ** (-3 * delay_samples / (rt60 * sr))
     return verdict(g is not None and abs(g - truth) < 1e-3, f"Right: g = 10**(-3 D / (RT60 sr)) = {truth:.4f}.",
@@ -77,7 +103,13 @@ def check_rt60_feedback(gain, *, delay_samples: int = 1557, sr: int = 44100, rt6
 
 def check_waltz_bass(notes) -> CheckResult:
     """Exercise 1.5: a waltz pattern (rows of onset_q, duration_q, midi, ...) for C | G7 | C whose bass
-    note on each downbeat is the chord's root."""
+    note on each downbeat is the chord's root.
+
+    Examples
+    --------
+    >>> bool(check_waltz_bass([[0, 3, 60]]))     # one note is not three bars of waltz
+    False
+    """
     arr = np.asarray(notes, dtype=float) if notes is not None else np.zeros((0, 3))
     if arr.ndim != 2 or arr.shape[1] < 3 or len(arr) == 0:
         return CheckResult(False, "Give the note rows returned by musynth_lab.synth.accompaniment.")

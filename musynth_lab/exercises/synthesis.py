@@ -12,7 +12,13 @@ __all__ = ["check_nats_to_bits", "check_distinct_bigrams", "check_hotter_is_more
 
 
 def check_nats_to_bits(nats_per_frame, answer) -> CheckResult:
-    """Exercise 5.1: convert a negative log-likelihood from nats to bits (divide by ln 2)."""
+    """Exercise 5.1: convert a negative log-likelihood from nats to bits (divide by ln 2).
+
+    Examples
+    --------
+    >>> bool(check_nats_to_bits(2.0, 2.0))  # a nat is not a bit
+    False
+    """
     try:
         ok = abs(float(answer) - float(nats_per_frame) / math.log(2)) < 1e-3
     except (TypeError, ValueError):
@@ -22,7 +28,14 @@ def check_nats_to_bits(nats_per_frame, answer) -> CheckResult:
 
 
 def check_distinct_bigrams(sequences, answer) -> CheckResult:
-    """Exercise 5.2: the distinct-2 diversity of ``sequences`` (distinct bigrams / all bigrams)."""
+    """Exercise 5.2: the distinct-2 diversity of ``sequences`` (distinct bigrams / all bigrams).
+
+    Examples
+    --------
+    >>> seqs = [[1, 2, 1, 2]]                   # bigrams (1, 2), (2, 1), (1, 2): 2 distinct of 3
+    >>> bool(check_distinct_bigrams(seqs, 2 / 3)), bool(check_distinct_bigrams(seqs, 1.0))
+    (True, False)
+    """
     from ..evaluate import distinct_ngrams
 
     try:
@@ -35,7 +48,13 @@ def check_distinct_bigrams(sequences, answer) -> CheckResult:
 
 
 def check_hotter_is_more_diverse(answer) -> CheckResult:
-    """Exercise 5.3: which temperature gives the more diverse melodies, 0.5 or 1.5?"""
+    """Exercise 5.3: which temperature gives the more diverse melodies, 0.5 or 1.5?
+
+    Examples
+    --------
+    >>> bool(check_hotter_is_more_diverse(1.0))  # answer 0.5 or 1.5
+    False
+    """
     try:
         ok = float(answer) == 1.5
     except (TypeError, ValueError):
@@ -45,7 +64,13 @@ def check_hotter_is_more_diverse(answer) -> CheckResult:
 
 
 def check_beam_vs_greedy(log_prob_beam, log_prob_greedy, answer) -> CheckResult:
-    """Exercise 5.4: is the beam's sequence at least as likely as greedy's (True/False)?"""
+    """Exercise 5.4: is the beam's sequence at least as likely as greedy's (True/False)?
+
+    Examples
+    --------
+    >>> bool(check_beam_vs_greedy(-10.0, -12.0, "yes"))   # answer True or False
+    False
+    """
     truth = float(log_prob_beam) >= float(log_prob_greedy) - 1e-6
     ok = isinstance(answer, (bool, np.bool_)) and bool(answer) == truth
     return verdict(ok, "Right: the beam explores several paths, so it finds a sequence at least as likely "

@@ -92,6 +92,16 @@ def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 2
     -------
     matplotlib.axes.Axes
 
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> roll = np.zeros((88, 4), bool); roll[39, :] = True          # middle C held for 4 frames
+    >>> ax = attention_over_score(roll, [0.1, 0.9, 0.4, 0.2], keep=[False, True, False, False])
+    >>> ax.get_ylabel(), len(ax.lines)                               # one bar marks the kept frame
+    ('MIDI pitch', 1)
+    >>> plt.close("all")
+
     Chapter: notebooks/02_attention.ipynb
     """
     from .core import piano_roll
@@ -140,6 +150,16 @@ def alignment(weights, *, ax=None, title: str | None = None, source_label: str =
 
 def selection(scores, keep, *, ax=None, title: str | None = None, threshold: float | None = None):
     """Bars of (normalised) scores per position, kept ones in colour, with the threshold line.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> w = np.array([0.2, 1.0, 0.6, 0.3])
+    >>> ax = selection(w, w > 0.5, threshold=0.5)
+    >>> len(ax.patches), ax.get_ylabel()                             # one bar per position
+    (4, 'weight')
+    >>> plt.close("all")
 
     Chapter: notebooks/02_attention.ipynb
     """

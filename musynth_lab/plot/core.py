@@ -37,7 +37,18 @@ def waveform(y, *, sr: int, ax=None, title: str | None = None, **kw):
 
 
 def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float = -100.0, **kw):
-    """Plot the magnitude spectrum (dB, Hann window) of a whole mono signal; returns the axes."""
+    """Plot the magnitude spectrum (dB, Hann window) of a whole mono signal; returns the axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)      # 1 s of A4 at 8 kHz
+    >>> ax = spectrum(y, sr=8000)
+    >>> ax.get_xlabel(), round(float(ax.lines[0].get_xdata()[-1]))     # up to Nyquist (Hz)
+    ('frequency (Hz)', 4000)
+    >>> plt.close("all")
+    """
     y = to_numpy(as_audio(y, mono=True)).astype(np.float64)
     w = np.hanning(len(y))
     mag = np.abs(np.fft.rfft(y * w)) / max(w.sum() / 2, 1e-12)
@@ -57,6 +68,16 @@ def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear",
 
     ``db=True`` converts magnitudes to dB first. ``y_axis`` is librosa's: 'linear', 'log',
     'mel', 'cqt_note', 'chroma', ...
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> S = np.abs(np.random.default_rng(0).standard_normal((129, 20)))   # (n_bins, n_frames)
+    >>> ax = spectrogram(S, sr=16000, hop_length=128, title="noise")
+    >>> ax.get_title(), ax.get_ylabel()
+    ('noise', 'Hz')
+    >>> plt.close("all")
     """
     import librosa.display
 

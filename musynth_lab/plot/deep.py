@@ -53,6 +53,15 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
 def feature_maps(maps, *, n: int = 8, fig=None, title: str | None = None):
     """Show the first ``n`` channels of one example's feature maps ``(channels, freq, time)``; returns the axes.
 
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> axes = feature_maps(np.random.default_rng(0).random((16, 20, 30)), n=4)
+    >>> len(axes), axes[0].get_ylabel()
+    (4, 'freq')
+    >>> plt.close("all")
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     import matplotlib.pyplot as plt
@@ -108,6 +117,16 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
 
 def channel_response(response, *, names, ax=None, title: str | None = "what each last-layer channel responds to"):
     """Heat map of :func:`musynth_lab.models.cnn.channel_class_response` ``(channels, classes)``; returns the axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> R = np.random.default_rng(0).random((8, 3))                  # 8 channels, 3 classes
+    >>> ax = channel_response(R, names=["flute", "organ", "piano"])
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_yticklabels()]
+    ('channel', ['flute', 'organ', 'piano'])
+    >>> plt.close("all")
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
@@ -198,6 +217,18 @@ def adaptation_curves(result, *, ax=None, title: str | None = None):
     """Query accuracy against adaptation steps for the pretrained and the meta-learned start, with scratch and chance.
 
     ``result`` is a :class:`musynth_lab.models.transfer.TransferResult`; returns the axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from musynth_lab.models.transfer import TransferResult
+    >>> res = TransferResult("flute", 1, scratch=0.3, zero_shot=0.2, fine_tuned=0.6, meta_zero_shot=0.1,
+    ...                      meta_adapted=0.7, curves={"pretrained": [0.2, 0.5, 0.6], "meta": [0.1, 0.5, 0.7]})
+    >>> ax = adaptation_curves(res)
+    >>> ax.get_title(), len(ax.lines)                                # two curves + scratch + chance
+    ('flute: 1 labelled note(s) per pitch class', 4)
+    >>> plt.close("all")
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """

@@ -7,7 +7,16 @@ from typing import Any, Callable
 
 def slider(description: str, *, min: float, max: float, value: float, step: float | None = None,
            integer: bool = False, log: bool = False, unit: str = ""):
-    """A slider with ``continuous_update=False`` that works on ipywidgets 7.7 and 8."""
+    """A slider with ``continuous_update=False`` that works on ipywidgets 7.7 and 8.
+
+    Examples
+    --------
+    >>> s = slider("cutoff", min=100.0, max=8000.0, value=1000.0, unit="Hz", log=True)
+    >>> s.description, round(s.value), s.continuous_update
+    ('cutoff (Hz)', 1000, False)
+    >>> slider("pitch", min=28, max=83, value=60, integer=True).value
+    60
+    """
     import ipywidgets as W
 
     label = f"{description} ({unit})" if unit else description
@@ -28,6 +37,14 @@ def slider(description: str, *, min: float, max: float, value: float, step: floa
 
 
 def dropdown(description: str, options, value=None):
+    """A labelled dropdown over ``options``, starting at ``value`` (default: the first option).
+
+    Examples
+    --------
+    >>> d = dropdown("voice", ["sine", "piano", "choir"])
+    >>> d.value, d.description                  # the first option unless told
+    ('sine', 'voice')
+    """
     import ipywidgets as W
 
     options = list(options)
@@ -41,6 +58,20 @@ class Panel:
     Subclasses set ``self.controls`` (name -> widget) and implement ``render(**values)``
     (pure: returns a result, draws nothing) and ``show(result)`` (draws into the output).
     After each change ``self.result`` holds the latest render, which tests inspect.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> quiet = contextlib.redirect_stdout(io.StringIO())   # outside Jupyter the output goes to stdout
+    >>> with quiet:
+    ...     panel = Panel({"x": slider("x", min=0, max=10, value=2, integer=True)},
+    ...                   render=lambda x: x ** 2, show=lambda result: None)
+    >>> panel.result, panel.renders             # rendered once when built
+    (4, 1)
+    >>> with quiet:
+    ...     panel.controls["x"].value = 3       # what a student's drag does
+    >>> panel.result, panel.renders
+    (9, 2)
     """
 
     def __init__(self, controls: dict[str, Any], render: Callable[..., Any], show: Callable[[Any], None],

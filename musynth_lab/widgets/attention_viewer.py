@@ -41,6 +41,13 @@ class AttentionExample:
         Score examples: piano roll ``(n_keys, n_frames)``, notes (onset, duration, MIDI) in
         quarter notes, frame length in quarters, MIDI of row 0, tempo.
 
+    Examples
+    --------
+    >>> ex = AttentionExample("toy", "score", np.array([0.1, 0.7, 0.2]), roll=np.ones((88, 3), bool),
+    ...                       notes=np.array([[0, 1, 60], [1, 1, 64], [2, 1, 67]]))
+    >>> ex.kind, ex.weights.shape, ex.step
+    ('score', (3,), 1.0)
+
     Chapter: notebooks/02_attention.ipynb
     """
 
@@ -220,6 +227,17 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
 
     Only the first ``max_frames`` beats are shown and rendered (at ``sr``), which keeps the
     player light in a notebook; the weights shown are those the model gave over the whole piece.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales
+    >>> from musynth_lab.models.attention_demos import ModeData, train_mode_classifier
+    >>> x = np.zeros((2, 40, 24), np.float32); mask = np.ones((2, 40), bool); y = np.array([0, 1])
+    >>> data = ModeData(x, mask, y, x, mask, y, pieces_test=load_chorales("test")[:2])   # a tiny stand-in
+    >>> result = train_mode_classifier(epochs=1, device="cpu", data=data)
+    >>> exs = mode_examples(result, n=2, max_frames=16)
+    >>> len(exs), exs[0].kind, exs[0].weights.shape, exs[0].roll.shape
+    (2, 'score', (16,), (88, 16))
 
     Chapter: notebooks/02_attention.ipynb
     """

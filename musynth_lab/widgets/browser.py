@@ -11,6 +11,12 @@ from ._base import Panel, dropdown, slider
 def render_note(instrument: str, pitch: int, velocity: int):
     """The bundled note nearest to ``pitch`` for an instrument and velocity: ``(audio, sr, pitch)``.
 
+    Examples
+    --------
+    >>> audio, sr, pitch = render_note("flute", 69, 110)
+    >>> audio.shape, sr, pitch
+    ((16000,), 16000, 69)
+
     Chapter: notebooks/00_start_here.ipynb
     """
     import numpy as np

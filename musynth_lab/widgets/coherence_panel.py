@@ -37,6 +37,14 @@ def render_coherence(samples: dict, reference, *, model: str, sample: int = 0, b
     :func:`~musynth_lab.evaluate.coherence_report` row of this excerpt), ``audio`` (np.ndarray),
     ``sr``, ``step``, ``model``, ``index``.
 
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales, piano_roll
+    >>> rolls = [piano_roll(p, step=0.5) for p in load_chorales("test")[:2]]     # (88, n_frames) each
+    >>> out = render_coherence({"data": rolls}, rolls, model="data", bars=2)
+    >>> out["roll"].shape, out["similarity"].shape, out["audio"].ndim
+    ((88, 16), (16, 16), 1)
+
     Chapter: notebooks/06c_coherence.ipynb
     """
     from ..errors import ParameterError, check
@@ -78,6 +86,20 @@ class CoherencePanel(Panel):
     voices : dict, optional
     **fixed
         Passed to :func:`render_coherence` (``sr``, ``bpm``, ``instrument``, ...).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from musynth_lab.data import load_chorales, piano_roll
+    >>> rolls = [piano_roll(p, step=0.5) for p in load_chorales("test")[:2]]
+    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
+    ...     panel = CoherencePanel({"data": rolls}, rolls)
+    ...     panel.controls["bars"].value = 2
+    >>> panel.controls["model"].value, panel.result["roll"].shape, panel.renders
+    ('data', (88, 16), 2)
+    >>> plt.close("all")
 
     Chapter: notebooks/06c_coherence.ipynb
     """

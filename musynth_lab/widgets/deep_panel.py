@@ -18,6 +18,12 @@ def render_agent(key: float = 1.0, leap: float = 1.0, repeat: float = 0.5, trill
         ``result`` (:class:`musynth_lab.models.rl.AgentResult`), ``melody`` (the first
         sampled melody after training, MIDI), ``violations`` (per rule, after training).
 
+    Examples
+    --------
+    >>> out = render_agent(note_model=0.0, iterations=2)      # the panel trains 150 iterations
+    >>> out["melody"].shape, sorted(out["violations"])
+    ((16,), ['key', 'leap', 'repeat', 'tonic', 'trill'])
+
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     from ..models.rl import train_melody_agent

@@ -38,6 +38,17 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     dict with ``tokens`` (np.ndarray), ``notes`` ((n, 3) rows), ``roll`` ((88, n_frames) bool),
     ``audio`` (np.ndarray), ``sr``, ``log_prob`` (nats of the new tokens), ``violations`` (dict).
 
+    Examples
+    --------
+    >>> from musynth_lab.data import N_MELODY_TOKENS, load_chorales
+    >>> from musynth_lab.stats.ngram import NGramModel
+    >>> pieces = load_chorales("train")[:10]
+    >>> bigram = NGramModel(2, vocab_size=N_MELODY_TOKENS).fit([p.melody_tokens() for p in pieces])
+    >>> prompt = pieces[0].melody_tokens()[:4]
+    >>> out = render_generation({"bigram": bigram}, prompt, model="bigram", strategy="greedy", steps=8)
+    >>> out["tokens"].shape, out["roll"].shape[0], out["log_prob"] <= 0
+    ((12,), 88, True)
+
     Chapter: notebooks/05_synthesis.ipynb
     """
     from ..data import MELODY_LOW, N_MELODY_TOKENS, notes_to_roll, tokens_to_notes
@@ -92,6 +103,22 @@ class GenerationPanel(Panel):
         Melody tokens to continue.
     **fixed
         Passed to :func:`render_generation` (``key_tonic_pc``, ``key_mode``, ``steps``, ``sr``, ...).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from musynth_lab.data import N_MELODY_TOKENS, load_chorales
+    >>> from musynth_lab.stats.ngram import NGramModel
+    >>> pieces = load_chorales("train")[:10]
+    >>> bigram = NGramModel(2, vocab_size=N_MELODY_TOKENS).fit([p.melody_tokens() for p in pieces])
+    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
+    ...     panel = GenerationPanel({"bigram": bigram}, pieces[0].melody_tokens()[:4], steps=8)
+    ...     panel.controls["strategy"].value = "greedy"
+    >>> panel.controls["temperature"].value, panel.result["tokens"].shape, panel.renders
+    (1.0, (12,), 2)
+    >>> plt.close("all")
 
     Chapter: notebooks/05_synthesis.ipynb
     """

@@ -72,6 +72,18 @@ class LatencyPanel(Panel):
     **fixed
         Passed to :func:`render_latency` (``midi_f0``, ``seconds``, ``lookahead_ms``).
 
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
+    ...     panel = LatencyPanel(seconds=0.1)
+    ...     panel.controls["block_size"].value = 128
+    >>> panel.controls["sr"].value, round(panel.result["budget"].buffer_ms, 2), panel.renders
+    (44100, 2.9, 2)
+    >>> plt.close("all")
+
     Chapter: notebooks/06a_latency.ipynb
     """
 

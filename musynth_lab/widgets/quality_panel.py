@@ -119,6 +119,19 @@ class QualityPanel(Panel):
     **fixed
         Passed to :func:`render_quality` (``steps``, ``prompt``, ``data_seed``, ``sr``, ...).
 
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> rows = [dict(size=8, train_nll=0.8, test_nll=2.2), dict(size=299, train_nll=1.2, test_nll=1.2)]
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
+    ...     panel = QualityPanel(rows)                        # rows without models: curve and gap only
+    ...     panel.controls["size"].value = 299
+    >>> panel.controls["remedy"].value, panel.result["message"]
+    ('none', '299 chorales, none: train 1.20, test 1.20, gap 0.00 nats/token')
+    >>> plt.close("all")
+
     Chapter: notebooks/06b_quality.ipynb
     """
 
