@@ -154,6 +154,22 @@ def test_gan_learns_chorale_density_without_collapsing(gan):
     assert len({b.tobytes() for b in trained}) >= 32
 
 
+def test_drawn_gan_bars_follow_the_probabilities_and_the_data_density(gan):
+    """Drawing each key (as the discriminator saw in training) gives the chorales' density;
+    the 0.5 threshold keeps only confident keys and gives fewer notes."""
+    real = G.chorale_bars(data.load_chorales("train")).sum(axis=(1, 2)).mean() / 8
+    drawn = G.sample_bars(gan.generator, 256, seed=4, draw=True)
+    thresh = G.sample_bars(gan.generator, 256, seed=4)
+    dens = lambda b: b.sum(axis=(1, 2)).mean() / 8
+    assert drawn.dtype == bool and np.array_equal(drawn, G.sample_bars(gan.generator, 256, seed=4, draw=True))
+    assert abs(dens(drawn) - real) < 0.2 * real                 # measured 3.98 against 3.79 (notebook run)
+    assert dens(thresh) < dens(drawn)
+    z = torch.randn(256, gan.generator.z_dim, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        expected = torch.sigmoid(gan.generator(z)).sum(dim=(1, 2)).mean().item() / 8
+    assert abs(dens(drawn) - expected) < 0.1 * expected            # a draw's mean is the probability
+
+
 def test_gan_bad_input():
     with pytest.raises(ParameterError):
         G.train_gan(np.full((4, 3, 2), 0.5), steps=1, device="cpu")
