@@ -31,8 +31,10 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
+# The peers (librosa, torchsynth, nnAudio) come from the workspace's shared script.
 peers:
-	bash ../shared/tools/peers-venv.sh .peers-venv 2>/dev/null || bash scripts/peers-venv.sh .peers-venv
+	@test -f ../shared/tools/peers-venv.sh || { echo "make peers needs ../shared/tools/peers-venv.sh"; exit 1; }
+	bash ../shared/tools/peers-venv.sh .peers-venv
 
 data: $(STAMP)
 	$(PY) -m pip install -q -e ".[data]"
