@@ -126,8 +126,8 @@ def gfcc(y, *, sr: float, n_gfcc: int = 20, n_bands: int = 64, n_fft: int = 2048
     sr = check_sr(sr)
     n_gfcc = check_int(n_gfcc, "n_gfcc")
     check(n_gfcc <= n_bands, "n_gfcc", n_gfcc, f"at most n_bands={n_bands}")
-    W, _ = fb.gammatone(sr=sr, n_fft=n_fft, n_bands=n_bands, fmin=fmin, fmax=fmax)
-    bank = fb.banded("gammatone", lambda: W, sr, n_fft, n_bands, float(fmin), fmax)
+    bank = fb.banded("gammatone", lambda: fb.gammatone(sr=sr, n_fft=n_fft, n_bands=n_bands, fmin=fmin, fmax=fmax)[0],
+                     sr, n_fft, n_bands, float(fmin), fmax)
     x = audio_in(y)
     n_fft, hop_length, w = _stft_args(n_fft, hop_length, None, window, x.device)
     E = _spectrogram_ft(x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode,

@@ -174,9 +174,9 @@ def melspectrogram(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: 
     sr = check_sr(sr)
     n_fft_eff = n_fft if S is None else 2 * (spec_in(S).shape[-2] - 1)
     n_fft_eff = check_int(n_fft_eff, "n_fft")
-    W = fb.mel(sr=sr, n_fft=n_fft_eff, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
     fmax = check_fmax(fmax, sr)
-    bank = fb.banded("mel", lambda: W, sr, n_fft_eff, n_mels, float(fmin), fmax, bool(htk), norm)
+    bank = fb.banded("mel", lambda: fb.mel(sr=sr, n_fft=n_fft_eff, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
+                                           norm=norm), sr, n_fft_eff, n_mels, float(fmin), fmax, bool(htk), norm)
     M, _, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                              center=center, pad_mode=pad_mode, power=power, reduce=bank)
     return out(ref, M)
