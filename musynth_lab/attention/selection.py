@@ -276,7 +276,7 @@ def apply_selection(values, keep, *, dim: int = -2):
     if d == v.ndim - 1:
         check(tuple(k.shape) == tuple(v.shape), "keep", keep, f"the shape of values {tuple(v.shape)}")
         return back(values, v * k)
-    check(tuple(k.shape) == tuple(v.shape[:d + 1]) or tuple(k.shape) == tuple(v.shape[: d + 1]),
+    check(tuple(k.shape) == tuple(v.shape[:d + 1]),
           "keep", keep, f"shape {tuple(v.shape[:d + 1])} (values' leading axes up to dim)")
     kk = k.reshape(k.shape + (1,) * (v.ndim - d - 1))
     return back(values, v * kk)
