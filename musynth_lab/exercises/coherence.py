@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, is_int, verdict
 
 __all__ = ["check_parallel_fifths", "check_closest_pitch_classes", "check_hidden_states", "check_shuffle_blind"]
 
@@ -21,10 +21,7 @@ def check_parallel_fifths(voices, answer) -> CheckResult:
     from ..evaluate import voice_leading
 
     truth = voice_leading(voices)["parallel_fifths"]
-    try:
-        ok = int(answer) == truth and float(answer) == int(answer)
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, truth)
     return verdict(ok, f"Right: {truth} parallel fifth(s).",
                    "Not quite: for every pair of voices and every step, look for a fifth (7 semitones, or 19, "
                    "31, ...) in both frames with both voices moving the same way; a held fifth does not count.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, is_int, verdict
 
 __all__ = ["check_first_layer_parameters", "check_crnn_output_shape", "check_returns_to_go",
            "check_melody_violations", "check_transfer_or_meta"]
@@ -25,10 +25,7 @@ def check_first_layer_parameters(answer) -> CheckResult:
 
     conv = InstrumentCNN(10).blocks[0][0]
     right = sum(p.numel() for p in conv.parameters())
-    try:
-        ok = int(answer) == right and float(answer) == right
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, right)
     return verdict(ok, f"{right}: 8 filters x (1 input channel x 3 x 3 weights) + 8 biases.",
                    "Not quite: count out_channels x in_channels x kernel height x kernel width, then the biases.")
 
@@ -79,10 +76,7 @@ def check_melody_violations(answer) -> CheckResult:
     from ..models.rl import MelodyRules
 
     right = sum(MelodyRules().violations(list(EXERCISE_MELODY)).values())
-    try:
-        ok = int(answer) == right and float(answer) == right
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, right)
     return verdict(ok, f"{right}: F# is out of key, the leap 60->66 goes on upwards instead of stepping back, 60 60 repeats, "
                    "64 65 64 65 trills, and the melody ends on F, not C.",
                    "Not quite: go rule by rule (key, leap, repeat, trill, tonic) or use MelodyRules().violations.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, is_int, is_near, verdict
 
 __all__ = ["check_chord_states", "check_minor_triad", "check_kl_shift", "check_discriminative",
            "check_chance_precision", "check_chord_after_dominant"]
@@ -18,10 +18,7 @@ def check_chord_states(answer) -> CheckResult:
     >>> bool(check_chord_states(24))        # the triads alone
     False
     """
-    try:
-        ok = int(answer) == 25 and float(answer) == 25.0
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, 25)
     return verdict(ok, "25: 12 major + 12 minor triads + 'N' (no chord).",
                    "Not quite: count the major triads, the minor triads, and the 'no chord' state.")
 
@@ -50,10 +47,7 @@ def check_kl_shift(answer) -> CheckResult:
     >>> bool(check_kl_shift(0.0))           # KL is 0 only for identical distributions
     False
     """
-    try:
-        ok = abs(float(answer) - 0.5) < 1e-3
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_near(answer, 0.5, 1e-3)
     return verdict(ok, "0.5 nats: KL = (sigma^2 + mu^2 - 1 - log sigma^2) / 2 = 1/2.",
                    "Not quite: use KL = (sigma^2 + mu^2 - 1 - log sigma^2) / 2, or musynth_lab.models.vae.gaussian_kl.")
 
@@ -79,10 +73,7 @@ def check_chance_precision(answer) -> CheckResult:
     >>> bool(check_chance_precision(0.5))
     False
     """
-    try:
-        ok = abs(float(answer) - 0.1) < 0.005
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_near(answer, 0.1, 0.005)
     return verdict(ok, "0.1: a random neighbour shares the query's instrument one time in ten, whatever k is.",
                    "Not quite: what share of the database has the query's instrument?")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, is_int, is_near, verdict
 
 __all__ = ["check_n_frames", "check_sine_crest_factor", "check_flute_pitch_class", "check_smoothing_gv"]
 
@@ -17,10 +17,7 @@ def check_n_frames(answer) -> CheckResult:
     >>> bool(check_n_frames(43))            # forgot the centred first frame
     False
     """
-    try:
-        ok = int(answer) == 1 + 22050 // 512 and float(answer) == int(answer)
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, 1 + 22050 // 512)
     return verdict(ok, "44: with centring there is one frame per hop plus one (1 + n // hop).",
                    "Not quite: with center=True, n_frames = 1 + n_samples // hop_length.")
 
@@ -33,10 +30,7 @@ def check_sine_crest_factor(answer) -> CheckResult:
     >>> bool(check_sine_crest_factor(1.0))  # a square wave's crest factor, not a sine's
     False
     """
-    try:
-        ok = abs(float(answer) - np.sqrt(2)) < 0.01
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_near(answer, np.sqrt(2), 0.01)
     return verdict(ok, "sqrt(2) = 1.414: the peak is 1 and the RMS of a sine is 1/sqrt(2).",
                    "Not quite: compute features.crest_factor on a sine, or peak / RMS by hand.")
 
@@ -79,9 +73,6 @@ def check_smoothing_gv(answer) -> CheckResult:
     ex = load_excerpt(list_excerpts()[0])
     m = mfcc(ex.audio, sr=ex.sr, n_mfcc=13)[1:]
     ref = float(gv_ratio(smooth_trajectory(m, width=9), m))
-    try:
-        ok = abs(float(answer) - ref) < 0.02
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_near(answer, ref, 0.02)
     return verdict(ok, f"{ref:.2f}: averaging over 9 frames removes that share of the trajectory's variance.",
                    "Not quite: gv_ratio(smooth_trajectory(m, width=9), m) with m = MFCC 1..12 of the first excerpt.")

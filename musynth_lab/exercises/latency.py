@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
-from ._core import CheckResult, verdict
+from ._core import CheckResult, number, verdict
 
 __all__ = ["check_buffer_latency", "check_largest_block", "check_rtf", "check_lower_rate_buffer"]
-
-
-def _num(x):
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
@@ -25,7 +15,7 @@ def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
     >>> bool(check_buffer_latency(256, 48000, 256))   # samples, not milliseconds
     False
     """
-    v = _num(answer_ms)
+    v = number(answer_ms)
     ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
     return verdict(ok, f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
                    "Not quite: the buffer lasts block_size / sr seconds; give it in milliseconds.")
@@ -45,8 +35,8 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
     from ..latency import largest_block_under
 
     truth = largest_block_under(rows, sr=sr, limit_ms=limit_ms)
-    ok = (answer is None and truth is None) or (_num(answer) is not None and truth is not None
-                                                and int(_num(answer)) == truth and _num(answer) == truth)
+    ok = (answer is None and truth is None) or (number(answer) is not None and truth is not None
+                                                and int(number(answer)) == truth and number(answer) == truth)
     return verdict(ok, f"Right: {truth} samples keep buffer + compute under {limit_ms:g} ms at {sr} Hz.",
                    "Not that one: look at total_ms (buffer + look-ahead + p99 compute) in the rows at that "
                    "sample rate and take the largest block size still under the limit.")
@@ -60,7 +50,7 @@ def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
     >>> bool(check_rtf(1.0, 256, 16000, 16.0))   # audio time / compute: upside down
     False
     """
-    v = _num(answer)
+    v = number(answer)
     truth = float(compute_ms) / (1000.0 * float(block_size) / float(sr))
     ok = v is not None and abs(v - truth) <= 1e-3 * max(1.0, truth)
     return verdict(ok, f"Right: RTF = compute / audio time = {truth:.4f}; below 1 keeps up.",

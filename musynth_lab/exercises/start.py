@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, is_int, is_near, verdict
 
 __all__ = ["check_midi_of_a4", "check_loudest_instrument", "check_db_of_half"]
 
@@ -17,10 +17,7 @@ def check_midi_of_a4(answer) -> CheckResult:
     >>> bool(check_midi_of_a4(60))          # 60 is middle C, not A4
     False
     """
-    try:
-        ok = int(answer) == 69 and float(answer) == 69.0
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_int(answer, 69)
     return verdict(ok, "69: A4 = 440 Hz is MIDI note 69.",
                    "Not quite: try musynth_lab.hz_to_midi(440.0).")
 
@@ -33,10 +30,7 @@ def check_db_of_half(answer) -> CheckResult:
     >>> bool(check_db_of_half(-3.0))        # -3 dB is half the power, not half the amplitude
     False
     """
-    try:
-        ok = abs(float(answer) - 20 * np.log10(0.5)) < 0.01
-    except (TypeError, ValueError):
-        ok = False
+    ok = is_near(answer, 20 * np.log10(0.5), 0.01)
     return verdict(ok, "-6.02 dB: halving the amplitude loses about 6 dB.",
                    "Not quite: dB of an amplitude is 20*log10(a / ref); try musynth_lab.amplitude_to_db(0.5).")
 

@@ -6,18 +6,10 @@ import math
 
 import numpy as np
 
-from ._core import CheckResult, verdict
+from ._core import CheckResult, number, verdict
 
 __all__ = ["check_adsr_level", "check_bell_ratio", "check_lowpass_cutoff", "check_rt60_feedback",
            "check_waltz_bass"]
-
-
-def _num(x):
-    try:
-        v = float(x)
-        return v if math.isfinite(v) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def check_adsr_level(params) -> CheckResult:
@@ -57,7 +49,7 @@ def check_bell_ratio(ratio) -> CheckResult:
     >>> bool(check_bell_ratio(2.0))         # 2:1 gives a harmonic spectrum
     False
     """
-    r = _num(ratio)
+    r = number(ratio)
     if r is None or not 0.25 <= r <= 12:
         return CheckResult(False, "Give a ratio between 0.25 and 12.")
     near = min(abs(r - p / q) for q in range(1, 5) for p in range(1, 49))
@@ -74,7 +66,7 @@ def check_lowpass_cutoff(cutoff_hz, *, sr: int = 16000) -> CheckResult:
     >>> bool(check_lowpass_cutoff(500.0))
     False
     """
-    c = _num(cutoff_hz)
+    c = number(cutoff_hz)
     if c is None or not 0 < c < sr / 2:
         return CheckResult(False, f"Give a frequency between 0 and {sr // 2} Hz.")
     from ..synth import biquad_coefficients, frequency_response
@@ -94,7 +86,7 @@ def check_rt60_feedback(gain, *, delay_samples: int = 1557, sr: int = 44100, rt6
     >>> bool(check_rt60_feedback(0.5))
     False
     """
-    g = _num(gain)
+    g = number(gain)
     truth = 10 ** (-3 * delay_samples / (rt60 * sr))
     return verdict(g is not None and abs(g - truth) < 1e-3, f"Right: g = 10**(-3 D / (RT60 sr)) = {truth:.4f}.",
                    "Not quite: each trip round the loop multiplies by g; after RT60 seconds there have been "
