@@ -254,10 +254,9 @@ def _freqs(sr, n_fft, n_bins, freq, device):
     return f[:, None]
 
 
-def _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode, power=1.0):
-    St, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                                  center=center, pad_mode=pad_mode, power=power)
-    return St, n_fft, ref
+def _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=1.0):
+    return _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                        center=center, pad_mode=pad_mode, power=power)
 
 
 def spectral_centroid(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, freq=None,
@@ -286,7 +285,7 @@ def spectral_centroid(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
     Chapter: notebooks/03_features.ipynb
     """
     sr = check_sr(sr)
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     f = _freqs(sr, n_fft, M.shape[-2], freq, M.device)
     return out(ref, (f * _normalize(M, norm=1, axis=-2)).sum(-2, keepdim=True))
 
@@ -321,14 +320,15 @@ def spectral_bandwidth(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_leng
     """
     sr = check_sr(sr)
     check(p > 0, "p", p, "a positive order")
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     f = _freqs(sr, n_fft, M.shape[-2], freq, M.device)
+    Mn = _normalize(M, norm=1, axis=-2) if norm or centroid is None else None
     if centroid is None:
-        c = (f * _normalize(M, norm=1, axis=-2)).sum(-2, keepdim=True)
+        c = (f * Mn).sum(-2, keepdim=True)
     else:
         c = spec_in(centroid, name="centroid", min_ndim=2).to(M.device)
     if norm:
-        M = _normalize(M, norm=1, axis=-2)
+        M = Mn
     return out(ref, (M * (f - c).abs() ** p).sum(-2, keepdim=True) ** (1.0 / p))
 
 
@@ -362,7 +362,7 @@ def spectral_rolloff(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length
     """
     sr = check_sr(sr)
     check(0 < roll_percent < 1, "roll_percent", roll_percent, "a fraction in (0, 1)")
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     f = _freqs(sr, n_fft, M.shape[-2], freq, M.device)
     total = torch.cumsum(M, dim=-2)  # float32, summed in order, as librosa (ties decide the bin)
     thresh = roll_percent * total[..., -1:, :]
@@ -390,7 +390,7 @@ def spectral_flatness(y=None, *, S=None, n_fft: int = 2048, hop_length: int = 51
     Chapter: notebooks/03_features.ipynb
     """
     check(amin > 0, "amin", amin, "a positive floor")
-    M, n_fft, ref = _mag(y, S, 1.0, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     St = torch.clamp(M ** power, min=amin)  # float32 like librosa: the geometric mean is rounding-sensitive
     g = torch.exp(torch.log(St).mean(-2, keepdim=True))
     return out(ref, g / St.mean(-2, keepdim=True))
@@ -428,7 +428,7 @@ def spectral_contrast(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
     octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
     check(not np.any(octa[:-1] >= 0.5 * sr), "n_bands", n_bands,
           f"bands below Nyquist: fmin * 2**n_bands = {octa[-2]:g} Hz must be < sr/2 = {sr / 2:g} Hz")
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     freq_np = np.fft.rfftfreq(n_fft, 1.0 / sr) if freq is None else np.asarray(freq)
     valley, peak = [], []
     for k, (f_low, f_high) in enumerate(zip(octa[:-1], octa[1:])):
@@ -476,7 +476,7 @@ def spectral_entropy(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length
     Chapter: notebooks/03_features.ipynb
     """
     check_sr(sr)
-    P, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode, power=2.0)
+    P, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=2.0)
     p = _normalize(P, norm=1, axis=-2)
     h = -(p * torch.log2(torch.where(p > 0, p, torch.ones_like(p)))).sum(-2, keepdim=True)
     if normalized:
@@ -504,7 +504,7 @@ def spectral_flux(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: i
     Chapter: notebooks/03_features.ipynb
     """
     check_sr(sr)
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     d = M[..., 1:] - M[..., :-1]
     if rectify:
         d = d.clamp_min(0)
@@ -532,7 +532,7 @@ def peak_density(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: in
     """
     sr = check_sr(sr)
     check(threshold_db < 0, "threshold_db", threshold_db, "a negative level in dB below the frame's peak")
-    M, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode)
+    M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     is_peak = (M[..., 1:-1, :] > M[..., :-2, :]) & (M[..., 1:-1, :] >= M[..., 2:, :])
     level = M.amax(dim=-2, keepdim=True) * (10.0 ** (threshold_db / 20.0))
     loud = M[..., 1:-1, :] > level.clamp_min(torch.finfo(M.dtype).tiny)
@@ -565,7 +565,7 @@ def snr_estimate(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: in
     """
     check_sr(sr)
     check(0 < noise_quantile < 0.5, "noise_quantile", noise_quantile, "a fraction in (0, 0.5)")
-    P, n_fft, ref = _mag(y, S, sr, n_fft, hop_length, win_length, window, center, pad_mode, power=2.0)
+    P, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=2.0)
     P = P.double()
     noise = torch.quantile(P, noise_quantile, dim=-1, keepdim=True).expand_as(P).sum((-2, -1))
     total = P.sum((-2, -1))
