@@ -528,7 +528,50 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
     return BassData(s_tr, t_tr, s_te, t_te, test, where, window, 0.5, N_MELODY_TOKENS, N_MELODY_TOKENS)
 
 
-class Seq2SeqAttention(nn.Module):
+class _PositionalAttention:
+    """Luong-style attention of decoder states over encoder states, both with sinusoidal position codes.
+
+    Shared by :class:`Seq2SeqAttention` and :class:`musynth_lab.models.harmony.Harmonizer`
+    (an ``nn.Module`` mixin; the host sets ``attention`` and ``kind``, encoder states are
+    ``2 d`` wide, decoder states ``d``).
+    """
+
+    def _init_attention(self, d: int, d_pos: int, max_len: int):
+        from ..attention import sinusoidal_encoding
+
+        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
+        if self.attention and self.kind == "dot":
+            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
+        elif self.attention:
+            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
+
+    def _keys(self, enc):
+        """Keys (B, n, d) of encoder states (B, n, 2d) with their positions; None without attention."""
+        if not self.attention:
+            return None
+        k_in = torch.cat([enc, self.pe[: enc.shape[1]].expand(enc.shape[0], -1, -1)], -1)
+        return self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
+
+    def _context(self, enc, final, keys, dec_states, start: int = 0):
+        """Context (B, m, 2d) and weights (B, m, n) for decoder states (B, m, d) at steps start..start+m-1.
+
+        Without attention the context is the encoder's final state (B, 2d) at every step and
+        the weights are None.
+        """
+        B, m, _ = dec_states.shape
+        if not self.attention:
+            return final[:, None].expand(-1, m, -1), None
+        q_in = torch.cat([dec_states, self.pe[start:start + m].expand(B, -1, -1)], -1)
+        if self.kind == "dot":
+            q = self.q_proj(q_in)
+            e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
+        else:
+            e = self.score(q_in, None, keys_projected=keys)
+        w = masked_softmax(e)                                       # (B, m, n)
+        return w @ enc, w
+
+
+class Seq2SeqAttention(_PositionalAttention, nn.Module):
     """A GRU encoder-decoder with attention over the encoder states, in Luong's arrangement.
 
     Encoder: embedding + bidirectional GRU over the soprano. Decoder: embedding + GRU over
@@ -558,7 +601,6 @@ class Seq2SeqAttention(nn.Module):
     def __init__(self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot",
                  d_pos: int = 16, max_len: int = 512):
         super().__init__()
-        from ..attention import sinusoidal_encoding
         from ..errors import ParameterError
 
         if score not in ("dot", "additive"):
@@ -569,12 +611,8 @@ class Seq2SeqAttention(nn.Module):
         self.encoder = nn.GRU(d, d, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * d, d)
         self.decoder = nn.GRU(d, d, batch_first=True)
-        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
         self.attention = attention
-        if attention and score == "dot":
-            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
-        elif attention:
-            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
+        self._init_attention(d, d_pos, max_len)
         self.out = nn.Sequential(nn.Linear(3 * d, d), nn.Tanh(), nn.Linear(d, vocab))
         self.last_weights = None
 
@@ -582,27 +620,12 @@ class Seq2SeqAttention(nn.Module):
         """Encoder states (B, n, 2d), the final state (B, 2d), the decoder's first state, and the keys."""
         enc, h = self.encoder(self.src_embed(src))                  # (B, n, 2d), (2, B, d)
         final = torch.cat([h[0], h[1]], -1)                         # (B, 2d)
-        keys = None
-        if self.attention:
-            pos = self.pe[: src.shape[1]].expand(src.shape[0], -1, -1)
-            k_in = torch.cat([enc, pos], -1)
-            keys = self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
-        return enc, final, torch.tanh(self.bridge(final))[None], keys
+        return enc, final, torch.tanh(self.bridge(final))[None], self._keys(enc)
 
     def step(self, enc, final, keys, dec_states, start: int = 0):
         """Logits and attention weights for decoder states (B, m, d) at steps start..start+m-1."""
-        if not self.attention:
-            ctx = final[:, None].expand(-1, dec_states.shape[1], -1)
-            return self.out(torch.cat([dec_states, ctx], -1)), None
-        pos = self.pe[start:start + dec_states.shape[1]].expand(dec_states.shape[0], -1, -1)
-        q_in = torch.cat([dec_states, pos], -1)
-        if self.kind == "dot":
-            q = self.q_proj(q_in)
-            e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
-        else:
-            e = self.score(q_in, None, keys_projected=keys)
-        w = masked_softmax(e)                                       # (B, m, n)
-        return self.out(torch.cat([dec_states, w @ enc], -1)), w
+        ctx, w = self._context(enc, final, keys, dec_states, start)
+        return self.out(torch.cat([dec_states, ctx], -1)), w
 
     def forward(self, src, tgt_in):
         enc, final, h0, keys = self.encode(src)
@@ -613,6 +636,7 @@ class Seq2SeqAttention(nn.Module):
 
 
 def _seq_loss(logits, target):
+    """Mean cross-entropy of logits (..., V) against tokens (...): any number of leading axes."""
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
 
 
@@ -661,10 +685,6 @@ def greedy_bass(model: Seq2SeqAttention, src, *, bos: int):
             align.append(w)
     tokens = torch.cat(out, 1).cpu().numpy()
     return tokens, (torch.cat(align, 1).cpu().numpy() if align else None)
-
-
-def _token_accuracy(outputs, targets):
-    return float((outputs.argmax(-1) == targets).float().mean())
 
 
 def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int = 0, device=None,

@@ -40,11 +40,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..attention import AdditiveScore, masked_softmax, sinusoidal_encoding
 from ..audio import get_device, seed_everything, to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales
 from ..errors import ParameterError, check
-from .training import evaluate_loss, fit
+from .attention_demos import _PositionalAttention, _seq_loss, _small_model_threads
+from .training import accuracy, evaluate_loss, fit
 
 __all__ = [
     "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
@@ -283,7 +283,7 @@ def voices_to_roll(voices, *, low: int = 21, n_keys: int = 88) -> np.ndarray:
 # Model
 # ----------------------------------------------------------------------------------------
 
-class Harmonizer(nn.Module):
+class Harmonizer(_PositionalAttention, nn.Module):
     """Soprano tokens -> alto, tenor and bass tokens: a GRU encoder-decoder with attention.
 
     Parameters
@@ -344,11 +344,7 @@ class Harmonizer(nn.Module):
         self.bridge = nn.Linear(2 * d, d)
         self.tgt_embed = nn.ModuleList([nn.Embedding(self.vocab + 1, d) for _ in LOWER_VOICES])   # + BOS
         self.decoder = nn.GRU(d, d, batch_first=True)
-        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
-        if self.attention and score == "dot":
-            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
-        elif self.attention:
-            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
+        self._init_attention(d, d_pos, max_len)
         self.out = nn.Sequential(nn.Linear(3 * d, 2 * d), nn.Tanh(), nn.Linear(2 * d, 3 * self.vocab))
         self.last_weights = None
 
@@ -375,12 +371,7 @@ class Harmonizer(nn.Module):
         """Encoder states (B, n, 2d), final state (B, 2d), the decoder's first state (1, B, d), the keys."""
         enc, h = self.encoder(self._soprano_features(src))
         final = torch.cat([h[0], h[1]], -1)
-        keys = None
-        if self.attention:
-            pos = self.pe[: src.shape[1]].expand(src.shape[0], -1, -1)
-            k_in = torch.cat([enc, pos], -1)
-            keys = self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
-        return enc, final, torch.tanh(self.bridge(final))[None], keys
+        return enc, final, torch.tanh(self.bridge(final))[None], self._keys(enc)
 
     def embed_targets(self, tgt_in):
         """Sum of the three voices' embeddings: (B, m, 3) -> (B, m, d)."""
@@ -389,18 +380,7 @@ class Harmonizer(nn.Module):
     def step(self, enc, final, keys, dec_states, start: int = 0):
         """Logits (B, m, 3, vocab) and attention weights (B, m, n) for decoder states (B, m, d)."""
         B, m, _ = dec_states.shape
-        if not self.attention:
-            ctx, w = final[:, None].expand(-1, m, -1), None
-        else:
-            pos = self.pe[start:start + m].expand(B, -1, -1)
-            q_in = torch.cat([dec_states, pos], -1)
-            if self.kind == "dot":
-                q = self.q_proj(q_in)
-                e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
-            else:
-                e = self.score(q_in, None, keys_projected=keys)
-            w = masked_softmax(e)
-            ctx = w @ enc
+        ctx, w = self._context(enc, final, keys, dec_states, start)
         return self.out(torch.cat([dec_states, ctx], -1)).view(B, m, 3, self.vocab), w
 
     def forward(self, src, tgt_in):
@@ -422,11 +402,7 @@ def harmony_loss(logits, target):
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
-
-
-def _token_accuracy(outputs, targets):
-    return float((outputs.argmax(-1) == targets).float().mean())
+    return _seq_loss(logits, target)
 
 
 def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
@@ -486,7 +462,6 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from .attention_demos import _small_model_threads
     from .vae import MelodyVAE, melody_windows
 
     device = get_device(device)
@@ -587,7 +562,6 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from .attention_demos import _small_model_threads
     from .vae import MelodyVAE
 
     train_pieces = load_chorales("train")
@@ -620,7 +594,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
                    batch_size=batch_size, val_data=(va.src, va.tgt_in, va.tgt), patience=int(patience), seed=seed,
                    device=device, progress=progress, desc="harmonizer")
         test_nll, test_acc = evaluate_loss(model, (te.src, te.tgt_in, te.tgt), loss_fn=harmony_loss,
-                                           metric=_token_accuracy, device=device)
+                                           metric=accuracy, device=device)
         val_nll, _ = evaluate_loss(model, (va.src, va.tgt_in, va.tgt), loss_fn=harmony_loss, device=device)
         from .training import predict
 
