@@ -31,6 +31,9 @@ def test_feature_explorer_rerenders_on_change():
 def test_every_feature_renders(name):
     r = render_feature("note: choir C4", name, n_fft=1024, hop_length=512)
     assert np.isfinite(r["values"]).all() and r["kind"] == FEATURES[name][1]
+    # the declared kind must fit the array the panel draws: a curve is one value per frame, an image is 2-D
+    assert r["values"].ndim == (1 if r["kind"] == "curve" else 2)
+    assert r["values"].shape[-1] == pytest.approx(1 + len(r["audio"]) // 512, abs=1)
 
 
 def test_plots():

@@ -43,3 +43,13 @@ def test_exercise_checks_accept_right_and_reject_wrong_answers():
 @pytest.mark.parametrize("name", ["data", "audio", "models", "plot", "widgets", "exercises"])
 def test_subpackages_import_lazily(name):
     assert getattr(ml, name).__name__ == f"musynth_lab.{name}"
+
+
+def test_import_loads_no_subpackage_until_asked():
+    import ast
+    import subprocess
+    import sys
+
+    code = "import sys, musynth_lab; print(sorted(m for m in sys.modules if m.startswith('musynth_lab.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(loaded) == ["musynth_lab.audio", "musynth_lab.errors"]  # the helpers re-exported at top level
