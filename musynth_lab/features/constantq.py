@@ -47,15 +47,14 @@ def cqt_frequencies(n_bins: int, *, fmin: float, bins_per_octave: int = 12, tuni
     return fmin * 2.0 ** ((np.arange(n_bins) + tuning) / bins_per_octave)
 
 
-@functools.lru_cache(maxsize=4)
-def _lowpass_fir(short: bool) -> np.ndarray:
+@functools.lru_cache(maxsize=1)
+def _lowpass_fir() -> np.ndarray:
     """The decimation filter (input-Nyquist units): Kaiser window, 100 dB stop band (~285 taps).
 
     Pass band to 0.91 and stop band from 1.0 of the output Nyquist frequency, soxr_hq's band.
     Narrower filters were tried and rejected: a pass band ending at 0.5 of the output Nyquist
     (51 taps) or a half-band filter (27 taps) moved the CQT 2-5e-3 of its peak away from
     librosa's, because the sparsified kernels of the lower octaves still see that band.
-    ``short`` is accepted for compatibility and ignored.
     """
     from scipy.signal import firwin, kaiserord
 
@@ -67,7 +66,7 @@ _FIR: dict = {}
 _OLS_N = 4096  # FFT block of the overlap-save convolution
 
 
-def halve_rate(x: torch.Tensor, *, short: bool = False) -> torch.Tensor:
+def halve_rate(x: torch.Tensor) -> torch.Tensor:
     """Downsample ``(..., n)`` by 2 to ``ceil(n / 2)`` samples with a linear-phase low-pass (unscaled).
 
     Output sample ``k`` is aligned with input sample ``2k`` (zero padding at both ends). The
@@ -83,12 +82,12 @@ def halve_rate(x: torch.Tensor, *, short: bool = False) -> torch.Tensor:
 
     Chapter: notebooks/03_features.ipynb
     """
-    h = _lowpass_fir(short)
+    h = _lowpass_fir()
     L = len(h)
     c = L // 2
     N = _OLS_N
     V = (N - L + 1) & ~1  # valid outputs per block, even so that every block keeps phase 0
-    key = (short, str(x.device), x.dtype)
+    key = (str(x.device), x.dtype)
     H = _FIR.get(key)
     if H is None:
         H = _FIR[key] = torch.fft.rfft(torch.as_tensor(h, dtype=x.dtype, device=x.device), n=N)
@@ -106,7 +105,7 @@ def halve_rate(x: torch.Tensor, *, short: bool = False) -> torch.Tensor:
 @functools.lru_cache(maxsize=32)
 def _cascade_response(M: int, stages: int) -> np.ndarray:
     """Zero-phase response of ``stages`` cascaded halvings at the ``M // 2**(stages+1) + 1`` kept bins."""
-    h = _lowpass_fir(False)
+    h = _lowpass_fir()
     c = len(h) // 2
     k = np.arange(1, c + 1)
     n_keep = M // 2 ** (stages + 1) + 1
@@ -135,7 +134,7 @@ def _pyramid(y: torch.Tensor, levels: int) -> list:
             y = _downsample(y, 2)
             out_levels.append(y)
         return out_levels
-    half_len = len(_lowpass_fir(False)) // 2 + 1
+    half_len = len(_lowpass_fir()) // 2 + 1
     for _ in range(1, levels):
         n = y.shape[-1]
         M = 1 << (n + half_len).bit_length()
