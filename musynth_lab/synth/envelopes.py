@@ -149,7 +149,7 @@ def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, off
     dev = _device(device, rate_hz, depth, offset, phase)
     rate = param(rate_hz, "rate_hz", lo=0.0, device=dev, n_samples=n_samples, per_sample=True,
                  expected="a rate >= 0 Hz")
-    ramp, end, _ = phase_ramp(rate, n_samples=n_samples, sr=sr, phase=phase, device=dev)
+    ramp, end, inc = phase_ramp(rate, n_samples=n_samples, sr=sr, phase=phase, device=dev)
     dep = param(depth, "depth", device=dev, n_samples=n_samples, per_sample=True)
     off = param(offset, "offset", device=dev, n_samples=n_samples, per_sample=True)
     batch_of(rate_hz=ramp, depth=dep, offset=off)
@@ -163,7 +163,6 @@ def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, off
         w = torch.where(ramp < 0.5, 1.0, -1.0).to(ramp.dtype)
     else:
         # a new value at each wrap of the phase: count cycles, index a table of random values
-        _, _, inc = phase_ramp(rate, n_samples=n_samples, sr=sr, phase=phase, device=dev)
         p0 = param(phase, "phase", device=dev)
         cycles = torch.floor(p0.double() + torch.cumsum(inc.double().expand_as(ramp), -1) - inc.double()).long()
         cycles = cycles - cycles[:, :1]
