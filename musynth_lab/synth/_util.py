@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..audio import as_audio, like, to_tensor
-from ..errors import ParameterError, _short
+from ..errors import ParameterError, _short, check
 
 __all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "TWO_PI"]
 
@@ -172,8 +172,8 @@ def check_n_samples(n, name: str = "n_samples") -> int:
         ...
     musynth_lab.errors.ParameterError: n=0: expected a positive integer number of samples
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"{name}={n!r}: expected a positive integer number of samples")
+    ok = isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+    check(ok, name, n, "a positive integer number of samples")
     return int(n)
 
 

@@ -403,6 +403,15 @@ def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, rel
     return audio_out(y, ref, shape)
 
 
+def _gate_gain_db(over, range_db):
+    """A noise gate's static curve: ``range_db`` well below the threshold, 0 dB well above it.
+
+    A steep sigmoid of the level ``over`` dB above the threshold instead of a step keeps the
+    gate differentiable in its threshold.
+    """
+    return range_db * (1 - torch.sigmoid(over * 2.0))
+
+
 def noise_gate(x, *, sr: int, threshold_db=-50.0, range_db=-80.0, attack_s=0.002, release_s=0.05):
     """Noise gate (the source's "声门控制"): mute passages whose RMS level is below ``threshold_db``.
 
@@ -437,10 +446,7 @@ def noise_gate(x, *, sr: int, threshold_db=-50.0, range_db=-80.0, attack_s=0.002
     param(release_s, "release_s", lo=0.0, lo_open=True, device=xt.device, expected="a time > 0 s")
     batch_of(x=xt, threshold_db=T, range_db=rg)
     level = rms_db(xt, sr=sr, time_s=attack_s)
-    # a steep sigmoid instead of a step keeps the gate differentiable in its threshold
-    open_ = torch.sigmoid((level - T) * 2.0)
-    g_db = rg * (1 - open_)
-    g_db = one_pole(g_db, time_s=release_s, sr=sr)
+    g_db = one_pole(_gate_gain_db(level - T, rg), time_s=release_s, sr=sr)
     return audio_out(xt * 10.0 ** (g_db / 20.0), ref, shape)
 
 

@@ -40,11 +40,13 @@ import math
 import numpy as np
 import torch
 
+from ..audio import soft_limit
 from ..errors import ParameterError, check
-from ._util import check_sr
-from .effects import _gain_reduction_db, chorus, delay, flanger, gain, overdrive
+from ._util import check_n_samples, check_sr
+from .effects import (_gain_reduction_db, _gate_gain_db, chorus, compressor, delay, flanger, gain, noise_gate,
+                      overdrive)
 from .filters import biquad, one_pole, svf
-from .reverb import convolve, schroeder_ir
+from .reverb import algorithmic_reverb, convolution_reverb, convolve, schroeder_ir
 from .voices import FMVoice, SubtractiveVoice
 
 __all__ = ["check_block_size", "VoiceStream", "PolyStream", "play_events", "stream_voice", "Effect", "Biquad",
@@ -64,9 +66,7 @@ def check_block_size(block_size, name: str = "block_size") -> int:
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    ok = isinstance(block_size, (int, np.integer)) and not isinstance(block_size, bool) and block_size > 0
-    check(ok, name, block_size, "a positive integer number of samples")
-    return int(block_size)
+    return check_n_samples(block_size, name)
 
 
 # ----------------------------------------------------------------------------------------
@@ -242,7 +242,6 @@ class VoiceStream:
         y = self._sub(t, n) if self.kind == "sub" else self._fm(t, n)
         self.position += n
         if self.clip:
-            from ..audio import soft_limit
             y = soft_limit(y)
         return y.astype(np.float32)
 
@@ -317,8 +316,6 @@ def stream_voice(voice, *, sr: int, n_samples: int, block_size: int, clip: bool 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from ._util import check_n_samples
-
     n_samples = check_n_samples(n_samples)
     block_size = check_block_size(block_size)
     s = VoiceStream(voice, sr=sr, clip=clip, **values)
@@ -398,7 +395,6 @@ class PolyStream:
         self.notes = keep
         self.position = end
         if self.clip:
-            from ..audio import soft_limit
             out = soft_limit(out)
         return out
 
@@ -426,8 +422,6 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from ._util import check_n_samples
-
     n_samples, block_size = check_n_samples(n_samples), check_block_size(block_size)
     evs = []
     for e in events:
@@ -614,8 +608,6 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
     Chapter: notebooks/06a_latency.ipynb
     """
     check(0.0 <= float(mix) <= 1.0, "mix", mix, "a wet proportion in [0, 1]")
-    from .reverb import convolution_reverb
-
     h = torch.as_tensor(np.asarray(ir, dtype=np.float32)) if not isinstance(ir, torch.Tensor) else ir.float()
     e = Effect(_mix_conv, ir=h, mix=float(mix))
     e.oneshot = lambda x: convolution_reverb(x, h, mix=float(mix))
@@ -635,8 +627,6 @@ def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .reverb import algorithmic_reverb
-
     check(isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5, "predelay_s", predelay_s,
           "a time in [0, 0.5] s")
     ir = schroeder_ir(rt60=rt60, sr=sr, damping=damping)
@@ -656,7 +646,7 @@ def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, kne
     p, s1 = one_pole(xt * xt, time_s=attack_s, sr=sr, state=s1, return_state=True)
     level = 10.0 * torch.log10(p.clamp(min=1e-12))
     if gate:
-        gr = ratio * (1 - torch.sigmoid((level - threshold_db) * 2.0))
+        gr = _gate_gain_db(level - threshold_db, ratio)
     else:
         gr = _gain_reduction_db(level - threshold_db, ratio, knee_db)
     g, s2 = one_pole(gr, time_s=release_s, sr=sr, state=s2, return_state=True)
@@ -678,8 +668,6 @@ def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, atta
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .effects import compressor
-
     compressor(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s,
                release_s=release_s, makeup_db=makeup_db, knee_db=knee_db)           # validates the settings
     e = Effect(_compress, sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s, release_s=release_s,
@@ -703,8 +691,6 @@ def NoiseGate(*, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .effects import noise_gate
-
     noise_gate(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, range_db=range_db,
                attack_s=attack_s, release_s=release_s)                               # validates the settings
     e = Effect(_compress, sr=sr, threshold_db=threshold_db, ratio=range_db, attack_s=attack_s,
