@@ -97,9 +97,9 @@ def _filter_logits(lp: torch.Tensor, top_k: int | None, top_p: float | None) -> 
         lp = lp.masked_fill(lp < kth, -math.inf)
     if top_p is not None:
         sorted_lp, order = lp.sort(dim=-1, descending=True)
-        cum = sorted_lp.softmax(-1).cumsum(-1)
+        p = sorted_lp.softmax(-1)
         # keep the smallest set whose mass reaches top_p: drop a token when the mass before it already does
-        drop = (cum - sorted_lp.softmax(-1)) >= top_p
+        drop = (p.cumsum(-1) - p) >= top_p
         drop[:, 0] = False
         lp = lp.scatter(-1, order, sorted_lp.masked_fill(drop, -math.inf))
     return lp
