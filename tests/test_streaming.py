@@ -1,5 +1,6 @@
 """Streaming (musynth_lab.synth.stream): streamed == one-shot for voices, events and effects."""
 
+import functools
 import math
 
 import numpy as np
@@ -17,6 +18,7 @@ PATCHES = [
     (SubtractiveVoice, {}),
     (SubtractiveVoice, dict(lfo_pitch_semitones=0.5, lfo_cutoff_octaves=1.0, noise_level=0.3, resonance=6.0,
                             osc2_shape=0.6)),
+    (functools.partial(SubtractiveVoice, use_filter=False), dict(noise_level=0.2, osc2_shape=1.0)),
     (FMVoice, {}),
     (FMVoice, dict(ratio=1.4, index=6.0, feedback=0.5)),
 ]
@@ -215,6 +217,8 @@ def test_bad_stream_input():
         VoiceStream(FMVoice(), sr=8000, midi_f0=200.0)
     with pytest.raises(ParameterError, match="voice"):
         VoiceStream("piano", sr=8000)
+    with pytest.raises(ParameterError, match="voice.method"):        # the NumPy path implements polyblep only
+        VoiceStream(SubtractiveVoice(method="additive"), sr=8000)
     with pytest.raises(ParameterError, match="events"):
         play_events(FMVoice(), [(0.0, "on", 60)], sr=8000, n_samples=100, block_size=10)
     assert math.isinf(VoiceStream(FMVoice(), sr=8000).off)
