@@ -64,8 +64,7 @@ def rms(y=None, *, S=None, frame_length: int = 2048, hop_length: int = 512, cent
     St = spec_in(S)
     check(St.shape[-2] == frame_length // 2 + 1, "frame_length", frame_length,
           f"{2 * St.shape[-2] - 2} or {2 * St.shape[-2] - 1} for S with {St.shape[-2]} bins")
-    x = St.abs().square() if not St.is_complex() else St.abs().square()
-    x = x.clone()
+    x = St.abs().square()  # a new tensor, safe to scale in place
     x[..., 0, :] *= 0.5
     if frame_length % 2 == 0:
         x[..., -1, :] *= 0.5
