@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._voice_rules import _frame_faults, _transition_faults
 from .errors import check
 
 __all__ = ["distinct_ngrams", "melody_pitches"]
@@ -481,27 +482,11 @@ def voice_leading(voices) -> dict:
     Chapter: notebooks/06c_coherence.ipynb
     """
     v = _as_voices(voices)
-    n, k = v.shape
-    sounding = v >= 0
-    counts = dict.fromkeys(_VL_KINDS, 0)
-    if n >= 2:
-        a, b = v[:-1], v[1:]
-        both = sounding[:-1] & sounding[1:]                              # (n-1, k)
-        move = np.where(both, np.sign(b - a), 0)
-        for i in range(k):
-            for j in range(i + 1, k):
-                ok = both[:, i] & both[:, j] & (move[:, i] == move[:, j]) & (move[:, i] != 0)
-                iv0 = np.abs(a[:, i] - a[:, j]) % 12
-                iv1 = np.abs(b[:, i] - b[:, j]) % 12
-                counts["parallel_fifths"] += int(np.sum(ok & (iv0 == 7) & (iv1 == 7)))
-                counts["parallel_octaves"] += int(np.sum(ok & (iv0 == 0) & (iv1 == 0)))
-        counts["leaps"] = int(np.sum(both & (np.abs(b - a) > 12)))
-    for i in range(k - 1):
-        pair = sounding[:, i] & sounding[:, i + 1]
-        counts["crossing"] += int(np.sum(pair & (v[:, i] < v[:, i + 1])))
-        if i + 1 < max(k - 1, 2):                                         # S-A, A-T; not T-B
-            counts["spacing"] += int(np.sum(pair & (v[:, i] - v[:, i + 1] > 12)))
-    counts["transitions"] = n - 1
+    fifths, octaves, leaps = _transition_faults(v[:-1], v[1:])          # (n-1,) each
+    crossing, spacing = _frame_faults(v)                                  # (n,) each
+    counts = {"parallel_fifths": int(fifths.sum()), "parallel_octaves": int(octaves.sum()),
+              "crossing": int(crossing.sum()), "spacing": int(spacing.sum()), "leaps": int(leaps.sum()),
+              "transitions": len(v) - 1}
     return counts
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._voice_rules import _frame_faults, _transition_faults
 from ..audio import get_device, seed_everything, to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales
 from ..errors import ParameterError, check
@@ -614,7 +615,6 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
 # Generation
 # ----------------------------------------------------------------------------------------
 
-@torch.no_grad()
 def step_violations(prev, frames) -> np.ndarray:
     """Voice-leading faults of moving from one frame to each of several candidate frames.
 
@@ -640,24 +640,10 @@ def step_violations(prev, frames) -> np.ndarray:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    a = np.asarray(prev, dtype=np.int64)[None, :]
     b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
-    k = b.shape[1]
-    both = (a >= 0) & (b >= 0)
-    move = np.where(both, np.sign(b - a), 0)
-    count = np.zeros(len(b), dtype=np.int64)
-    for i in range(k):
-        for j in range(i + 1, k):
-            same = both[:, i] & both[:, j] & (move[:, i] == move[:, j]) & (move[:, i] != 0)
-            iv0, iv1 = np.abs(a[:, i] - a[:, j]) % 12, np.abs(b[:, i] - b[:, j]) % 12
-            count += same & (((iv0 == 7) & (iv1 == 7)) | ((iv0 == 0) & (iv1 == 0)))
-    count += np.sum(both & (np.abs(b - a) > 12), axis=1)
-    for i in range(k - 1):
-        pair = (b[:, i] >= 0) & (b[:, i + 1] >= 0)
-        count += pair & (b[:, i] < b[:, i + 1])
-        if i + 1 < max(k - 1, 2):                                          # S-A, A-T; not T-B
-            count += pair & (b[:, i] - b[:, i + 1] > 12)
-    return count
+    fifths, octaves, leaps = _transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
+    crossing, spacing = _frame_faults(b)
+    return fifths + octaves + leaps + crossing + spacing
 
 
 def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int = 0, window: int = 32,
