@@ -353,8 +353,13 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 
 
 def _check_sr(sr, name: str = "sr") -> int:
-    check(isinstance(sr, (int, np.integer, float)) and not isinstance(sr, bool) and sr > 0
-          and float(sr) == int(sr), name, sr, "a positive whole number of samples per second")
+    """A sample rate in Hz: a positive, finite whole number (``ParameterError`` otherwise).
+
+    The one sample-rate check of the kit (``musynth_lab.synth`` uses it too).
+    """
+    check(isinstance(sr, (int, float, np.integer, np.floating)) and not isinstance(sr, bool)
+          and math.isfinite(sr) and sr > 0 and float(sr) == int(sr),
+          name, sr, "a positive whole number of samples per second")
     return int(sr)
 
 

@@ -197,6 +197,8 @@ def test_play_rejects_batches_and_bad_rates():
         ml.play(np.zeros((3, 100), dtype=np.float32), sr=8000)
     with pytest.raises(ParameterError, match="sr=0"):
         ml.play(np.zeros(100, dtype=np.float32), sr=0)
+    with pytest.raises(ParameterError, match="sr=inf"):
+        ml.play(np.zeros(100, dtype=np.float32), sr=float("inf"))
 
 
 def test_soft_limit_is_transparent_below_threshold_and_monotonic():

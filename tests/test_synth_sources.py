@@ -150,6 +150,9 @@ def test_oscillator_unknown_shape_and_method():
         S.saw(100.0, n_samples=10, sr=8000, method="magic")
     with pytest.raises(ParameterError, match="sr"):
         S.sine(100.0, n_samples=10, sr=0)
+    for bad in (float("inf"), float("nan"), 8000.5, True):      # inf used to escape as OverflowError
+        with pytest.raises(ParameterError, match="sr="):
+            S.sine(100.0, n_samples=10, sr=bad)
 
 
 # ---------------------------------------------------------------- envelopes

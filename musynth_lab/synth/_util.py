@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-from ..audio import as_audio, like, to_tensor
+from ..audio import _check_sr, as_audio, like, to_tensor
 from ..errors import ParameterError, _short, check
 
 __all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "TWO_PI"]
@@ -154,10 +154,7 @@ def check_sr(sr) -> int:
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)) or not sr > 0 \
-            or float(sr) != int(sr):
-        raise ParameterError(f"sr={sr!r}: expected a positive whole number of samples per second")
-    return int(sr)
+    return _check_sr(sr)
 
 
 def check_n_samples(n, name: str = "n_samples") -> int:
