@@ -288,19 +288,14 @@ def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int 
     """
     check(step > 0, "step", step, "a positive grid step in quarter notes")
     check(isinstance(piece, Chorale), "piece", piece, "a Chorale from load_chorales()")
-    n_frames = int(np.ceil(piece.length_q / step - 1e-9))
-    roll = np.zeros((n_keys, n_frames), dtype=bool)
+    rows = []
     for key in parts:
         if key not in piece.parts:
             raise ParameterError(f"parts contains {key!r}: expected some of 'S', 'A', 'T', 'B'")
-        for on, dur, midi in piece.parts[key]:
-            row = int(midi) - low
-            if not 0 <= row < n_keys:
-                continue
-            first = int(np.ceil(on / step - 1e-9))
-            last = int(np.ceil((on + dur) / step - 1e-9))
-            roll[row, first:last] = True
-    return roll
+        rows.append(piece.parts[key])
+    notes = np.concatenate(rows) if rows else np.zeros((0, 3))
+    return notes_to_roll(notes, step=step, low=low, n_keys=n_keys,
+                         n_frames=int(np.ceil(piece.length_q / step - 1e-9)))
 
 
 def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
