@@ -149,14 +149,22 @@ def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
     return template_scores(chroma, vocabulary).argmax(axis=0).astype(np.int64)
 
 
-def _beat_bounds(beat_samples, end_sample, n_frames, hop_length):
+def _beat_masks(beat_samples, end_sample, n_frames, hop_length):
+    """One boolean frame mask per beat (from one beat to the next; the nearest frame when a beat is
+    shorter than a hop); the last beat ends at ``end_sample`` (default: the last frame)."""
     beat_samples = np.asarray(beat_samples, dtype=np.float64).ravel()
     check(beat_samples.size >= 1 and np.all(np.diff(beat_samples) > 0), "beat_samples", beat_samples,
           "at least one beat, strictly increasing sample positions")
     check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
-    t = np.arange(n_frames) * int(hop_length)
-    ends = np.append(beat_samples[1:], end_sample)
-    return t, beat_samples, ends
+    hop = int(hop_length)
+    t = np.arange(n_frames) * hop
+    ends = np.append(beat_samples[1:], n_frames * hop if end_sample is None else float(end_sample))
+    for s, e in zip(beat_samples, ends):
+        m = (t >= s) & (t < e)
+        if not m.any():  # a beat shorter than a hop: take the nearest frame
+            m = np.zeros(n_frames, dtype=bool)
+            m[min(n_frames - 1, int(round(s / hop)))] = True
+        yield m
 
 
 def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None = None) -> np.ndarray:
@@ -181,17 +189,8 @@ def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None
     Chapter: notebooks/04_encoding.ipynb
     """
     chroma = check_chroma(chroma)
-    n = chroma.shape[1]
-    end = n * int(hop_length) if end_sample is None else float(end_sample)
-    t, starts, ends = _beat_bounds(beat_samples, end, n, hop_length)
-    out = np.zeros((12, len(starts)))
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        m = (t >= s) & (t < e)
-        if not m.any():  # a beat shorter than a hop: take the nearest frame
-            m = np.zeros(n, dtype=bool)
-            m[min(n - 1, int(round(s / int(hop_length))))] = True
-        out[:, i] = chroma[:, m].mean(axis=1)
-    return _unit_columns(out)
+    masks = _beat_masks(beat_samples, end_sample, chroma.shape[1], hop_length)
+    return _unit_columns(np.stack([chroma[:, m].mean(axis=1) for m in masks], axis=1))
 
 
 def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: float | None = None) -> np.ndarray:
@@ -205,17 +204,8 @@ def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: 
     Chapter: notebooks/04_encoding.ipynb
     """
     labels = check_labels(frame_labels, "frame_labels")
-    n = len(labels)
-    end = n * int(hop_length) if end_sample is None else float(end_sample)
-    t, starts, ends = _beat_bounds(beat_samples, end, n, hop_length)
-    out = np.empty(len(starts), dtype=np.int64)
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        m = (t >= s) & (t < e)
-        if not m.any():
-            m = np.zeros(n, dtype=bool)
-            m[min(n - 1, int(round(s / int(hop_length))))] = True
-        out[i] = np.bincount(labels[m], minlength=N_CHORDS).argmax()
-    return out
+    masks = _beat_masks(beat_samples, end_sample, len(labels), hop_length)
+    return np.array([np.bincount(labels[m], minlength=N_CHORDS).argmax() for m in masks], dtype=np.int64)
 
 
 def beat_accuracy(predicted, truth) -> float:
