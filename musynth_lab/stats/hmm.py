@@ -20,7 +20,7 @@ from ..data import N_MELODY_TOKENS, Chorale, Excerpt, load_chorales, load_excerp
 from ..errors import ParameterError, check
 from . import _features
 from .base import Encoder, require_fitted
-from .chords import (N_CHORDS, NO_CHORD, ChordSequence, _check_vocabulary, check_chroma, check_labels,
+from .chords import (N_CHORDS, NO_CHORD, ChordSequence, _check_vocabulary, _unit_columns, check_chroma,
                      chord_templates, frames_to_beats, transpose_chords)
 
 __all__ = ["chord_transitions", "frame_transitions", "ChordHMM", "MelodyHMM", "excerpt_chroma"]
@@ -104,10 +104,6 @@ def excerpt_chroma(excerpt, *, hop_length: int = 512) -> np.ndarray:
     return _features.chroma_cqt(ex.audio, sr=ex.sr, hop_length=hop_length)
 
 
-def _unit(chroma):
-    return chroma / np.maximum(np.linalg.norm(chroma, axis=0, keepdims=True), 1e-9)
-
-
 class ChordHMM(Encoder):
     """Chord recognition from chroma with a 25-state Gaussian HMM (hmmlearn), Viterbi-decoded.
 
@@ -186,10 +182,11 @@ class ChordHMM(Encoder):
         if excerpts is None and (need_audio or chromas is not None):
             excerpts = list_excerpts("train")
         excerpts = [load_excerpt(e) if isinstance(e, str) else e for e in (excerpts or [])]
-        if chromas is None:
+        if chromas is None and need_audio:  # template emissions use the excerpts' beats only
             chromas = [excerpt_chroma(e, hop_length=self.hop_length) for e in excerpts]
-        check(len(chromas) == len(excerpts), "chromas", chromas, f"one chroma per excerpt ({len(excerpts)})")
-        chromas = [_unit(check_chroma(c, "chromas[i]")) for c in chromas]
+        if chromas is not None:
+            check(len(chromas) == len(excerpts), "chromas", chromas, f"one chroma per excerpt ({len(excerpts)})")
+            chromas = [_unit_columns(check_chroma(c, "chromas[i]")) for c in chromas]
         if excerpts:
             lengths = [np.diff(e.beats[:, 0]).mean() / self.hop_length for e in excerpts if len(e.beats) > 1]
             self.frames_per_beat_ = float(np.mean(lengths))
@@ -257,7 +254,7 @@ class ChordHMM(Encoder):
     def posteriors(self, chroma, *, frames_per_beat: float | None = None) -> np.ndarray:
         """State posteriors ``P(chord | all chroma)`` per frame (forward-backward), ``(n_frames, 25)``."""
         require_fitted(self, self.fitted)
-        C = _unit(check_chroma(chroma))
+        C = _unit_columns(check_chroma(chroma))
         return self.frame_model(self._frames_per_beat(None, frames_per_beat)).predict_proba(C.T)
 
     def predict(self, chroma, *, sr: int, level: str = "frame", beat_samples=None, end_sample=None,
@@ -286,7 +283,7 @@ class ChordHMM(Encoder):
         require_fitted(self, self.fitted)
         if level not in ("frame", "beat"):
             raise ParameterError(f"level={level!r}: expected 'frame' or 'beat'")
-        C = _unit(check_chroma(chroma))
+        C = _unit_columns(check_chroma(chroma))
         model = self.frame_model(self._frames_per_beat(beat_samples, frames_per_beat))
         _, states = model.decode(C.T, algorithm="viterbi")
         states = states.astype(np.int64)
