@@ -23,7 +23,7 @@ import numpy as np
 from ..data import CHORD_NAMES, Chorale, Excerpt, load_excerpt
 from ..errors import ParameterError, check
 from .base import Encoder, require_fitted
-from .chords import NO_CHORD, beat_sync, check_chroma, transpose_chords
+from .chords import beat_accuracy, beat_sync, check_chroma, transpose_chords
 
 __all__ = ["chord_tone_labels", "note_features", "NoteCRF", "beat_chroma_features", "BeatChordCRF",
            "majority_baseline", "label_scores"]
@@ -384,9 +384,7 @@ class BeatChordCRF(_CRFEncoder):
         require_fitted(self, self.fitted)
         exs, B = self._beats(excerpts, chromas)
         t = np.concatenate([e.beats[:, 2].astype(np.int64) for e in exs])
-        p = np.concatenate(self._predict_beats(B))
-        keep = t != NO_CHORD
-        return float(np.mean(p[keep] == t[keep]))
+        return beat_accuracy(np.concatenate(self._predict_beats(B)), t)
 
     def _encode(self, excerpts) -> np.ndarray:
         _, B = self._beats(excerpts, None)
