@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import check
-from ._util import audio_in, check_int, check_sr, out, spec_in
+from ._util import audio_in, check_int, check_sr, out
 
 __all__ = ["piptrack", "estimate_tuning", "pitch_tuning", "yin"]
 
