@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check
-from ._util import as_mask, check_dim
+from ._util import check_dim
 from .selection import masked_softmax
 
 __all__ = ["TokenAttention", "SqueezeExcitation", "CBAM"]
@@ -68,8 +68,7 @@ class TokenAttention(nn.Module):
 
     def forward(self, x, mask=None):
         e = self.scores(x)
-        m = as_mask(mask, e.shape, device=e.device)
-        w = masked_softmax(e, m)
+        w = masked_softmax(e, mask)  # validates the mask against the scores' shape
         return torch.einsum("bn,bnd->bd", w, x), w
 
 
