@@ -51,12 +51,16 @@ def time_it(fn: Callable[[], object], *, runs: int = 7, warmup: int = 2, sync: C
 
 def compare(name: str, *, ours: Callable, peer: Callable | None = None, runs: int = 7, warmup: int = 2,
             peer_name: str = "peer", sync: Callable | None = None, audio_seconds: float | None = None) -> dict:
-    """Time ``ours`` and ``peer`` the same way and print the ratio (and real-time factors)."""
+    """Time ``ours`` and ``peer`` the same way and print the ratio (and real-time factors).
+
+    ``sync`` (e.g. ``torch.cuda.synchronize``) is called after every run of both sides, so a
+    GPU peer is timed like a GPU ``ours``.
+    """
     t_ours = time_it(ours, runs=runs, warmup=warmup, sync=sync)
     row = {"name": name, "ours_s": t_ours}
     line = f"{name}: ours {t_ours * 1e3:.1f} ms"
     if peer is not None:
-        t_peer = time_it(peer, runs=runs, warmup=warmup)
+        t_peer = time_it(peer, runs=runs, warmup=warmup, sync=sync)
         row.update(peer_s=t_peer, speedup=t_peer / t_ours)
         line += f", {peer_name} {t_peer * 1e3:.1f} ms, speed-up {t_peer / t_ours:.2f}x"
     if audio_seconds:
