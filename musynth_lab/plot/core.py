@@ -16,6 +16,13 @@ def _ax(ax, figsize=(7, 2.5)):
     return ax
 
 
+def _amplitude_spectrum(y, *, sr: float):
+    """``(freqs, mag)`` of a whole 1-D signal, Hann-windowed and scaled so a sine of amplitude 1 peaks near 1."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    w = np.hanning(len(y))
+    return np.fft.rfftfreq(len(y), 1 / sr), np.abs(np.fft.rfft(y * w)) / max(w.sum() / 2, 1e-12)
+
+
 def waveform(y, *, sr: int, ax=None, title: str | None = None, **kw):
     """Plot a mono signal against time in seconds; returns the axes.
 
@@ -49,10 +56,7 @@ def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float =
     ('frequency (Hz)', 4000)
     >>> plt.close("all")
     """
-    y = to_numpy(as_audio(y, mono=True)).astype(np.float64)
-    w = np.hanning(len(y))
-    mag = np.abs(np.fft.rfft(y * w)) / max(w.sum() / 2, 1e-12)
-    f = np.fft.rfftfreq(len(y), 1 / sr)
+    f, mag = _amplitude_spectrum(to_numpy(as_audio(y, mono=True)), sr=sr)
     ax = _ax(ax)
     ax.plot(f, np.maximum(amplitude_to_db(mag), db_floor), lw=0.8, **kw)
     ax.set_xlabel("frequency (Hz)")

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..audio import to_numpy
 from ..errors import check
-from .core import _ax
+from .core import _amplitude_spectrum, _ax
 
 __all__ = ["envelope", "filter_response", "fm_spectrum", "energy_decay", "pan_law", "note_pattern"]
 
@@ -102,11 +102,7 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
     """
     from ..synth.fm import bessel_sidebands
 
-    y = to_numpy(y).astype(np.float64).reshape(-1)
-    n = len(y)
-    w = np.hanning(n)
-    mag = np.abs(np.fft.rfft(y * w)) / (w.sum() / 2)
-    f = np.fft.rfftfreq(n, 1 / sr)
+    f, mag = _amplitude_spectrum(to_numpy(y), sr=sr)
     ax = _ax(ax)
     ax.plot(f, mag, lw=0.8, label="measured")
     side = [(fr, abs(amp)) for fr, amp in bessel_sidebands(index, carrier_hz=carrier_hz, modulator_hz=modulator_hz,
