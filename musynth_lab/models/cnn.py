@@ -71,6 +71,16 @@ def _call(name: str, y: np.ndarray, **kw) -> np.ndarray:
     return np.asarray(fn(y=y, **kw))
 
 
+def _notes_audio(audio, n_fft: int) -> np.ndarray:
+    """Notes as a float32 ``(n_notes, n_samples)`` array (one 1-D note becomes one row), checked."""
+    a = np.asarray(to_numpy(audio), dtype=np.float32)
+    if a.ndim == 1:
+        a = a[None]
+    check(a.ndim == 2 and a.shape[0] > 0 and a.shape[1] >= n_fft // 2, "audio", a,
+          f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}")
+    return a
+
+
 def _log_compress(S: np.ndarray, *, top_db: float = 80.0, power: bool = True) -> np.ndarray:
     """dB relative to each example's own peak, floored at ``-top_db``, mapped to [0, 1]."""
     S = np.maximum(S, 1e-12)
@@ -114,11 +124,7 @@ def note_features(audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_le
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    a = np.asarray(to_numpy(audio), dtype=np.float32)
-    if a.ndim == 1:
-        a = a[None]
-    check(a.ndim == 2 and a.shape[0] > 0 and a.shape[1] >= n_fft // 2, "audio", a,
-          f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}")
+    a = _notes_audio(audio, n_fft)
     check(int(n_mels) > 0, "n_mels", n_mels, "a positive integer")
     S = _call("melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels),
               fmin=float(fmin), fmax=fmax)
@@ -353,11 +359,7 @@ def mfcc_statistics(audio, *, sr: int, n_mfcc: int = 20, n_fft: int = 1024, hop_
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    a = np.asarray(to_numpy(audio), dtype=np.float32)
-    if a.ndim == 1:
-        a = a[None]
-    check(a.ndim == 2 and a.shape[0] > 0 and a.shape[1] >= n_fft // 2, "audio", a,
-          f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}")
+    a = _notes_audio(audio, n_fft)
     check(int(n_mfcc) > 0, "n_mfcc", n_mfcc, "a positive integer")
     M = _call("mfcc", a, sr=sr, n_mfcc=int(n_mfcc), n_fft=int(n_fft), hop_length=int(hop_length))
     return np.concatenate([M.mean(-1), M.std(-1)], axis=-1).astype(np.float32)

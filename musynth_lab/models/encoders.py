@@ -15,9 +15,9 @@ import torch
 from torch import nn
 
 from ..audio import to_numpy, to_tensor
-from ..data import N_MELODY_TOKENS, Chorale, NoteSet
+from ..data import N_MELODY_TOKENS, NoteSet
 from ..errors import ParameterError, check
-from .vae import LOG_MEL_FLOOR_DB, TorchEncoder, _check_tokens
+from .vae import LOG_MEL_FLOOR_DB, TorchEncoder, _check_tokens, _chorale_list
 
 __all__ = ["CNNEncoder", "RNNEncoder", "note_spectrograms", "key_windows", "nearest", "retrieval_precision",
            "chance_precision", "KEY_NAMES"]
@@ -60,11 +60,7 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    if isinstance(chorales, Chorale):
-        chorales = [chorales]
-    chorales = list(chorales)
-    check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales", chorales,
-          "a non-empty list of Chorale objects")
+    chorales = _chorale_list(chorales)
     check(int(n_steps) > 0 and int(hop) > 0, "n_steps", (n_steps, hop), "positive window and hop lengths")
     W, K = [], []
     for c in chorales:

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..audio import get_device, to_numpy, to_tensor
+from ..audio import to_numpy, to_tensor
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, NoteSet, load_chorales
 from ..errors import ParameterError, check
 from ..stats.base import Encoder, require_fitted
@@ -168,6 +168,16 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     return np.ascontiguousarray(S.transpose(0, 2, 1).reshape(-1, S.shape[1])).astype(np.float32)
 
 
+def _chorale_list(chorales) -> list:
+    """One Chorale or an iterable of them -> a checked non-empty list."""
+    if isinstance(chorales, Chorale):
+        chorales = [chorales]
+    chorales = list(chorales)
+    check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales", chorales,
+          "a non-empty list of Chorale objects")
+    return chorales
+
+
 def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = "S") -> np.ndarray:
     """Bar-aligned melody-token windows of ``n_bars`` bars from 4/4 chorales, ``(n, n_bars * 4 / step)``.
 
@@ -183,11 +193,7 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    if isinstance(chorales, Chorale):
-        chorales = [chorales]
-    chorales = list(chorales)
-    check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales", chorales,
-          "a non-empty list of Chorale objects")
+    chorales = _chorale_list(chorales)
     check(int(n_bars) >= 1, "n_bars", n_bars, "a positive number of bars")
     per_bar = int(round(4 / step))
     width = int(n_bars) * per_bar
