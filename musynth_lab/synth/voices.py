@@ -21,8 +21,6 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
