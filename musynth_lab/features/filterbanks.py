@@ -307,18 +307,17 @@ class BandedFilterbank:
             rows = slice(j, i)
             if has[rows].any():
                 c0, c1 = int(lo[rows][has[rows]].min()), int(hi[rows][has[rows]].max())
-                blocks.append((j, i, c0, c1, np.ascontiguousarray(W[j:i, c0:c1].T)))
+                blocks.append((j, i, c0, c1, np.ascontiguousarray(W[j:i, c0:c1])))
             else:
                 blocks.append((j, i, 0, 0, None))
             i = j
         self.blocks = blocks[::-1]
-        self._dense = W
         self._cache: dict = {}
 
     def _weights(self, device, dtype):
         key = (str(device), dtype)
         if key not in self._cache:
-            self._cache[key] = [None if b[4] is None else torch.as_tensor(b[4].T.copy(), device=device, dtype=dtype)
+            self._cache[key] = [None if b[4] is None else torch.as_tensor(b[4], device=device, dtype=dtype)
                                 for b in self.blocks]
         return self._cache[key]
 
