@@ -5,16 +5,27 @@ Chapter: notebooks/06b_quality.ipynb
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._base import Panel, dropdown, slider
 
 
-def _test_melodies():
-    from ..data import load_chorales
-    from ..models.quality import melodies
+@functools.lru_cache(maxsize=16)
+def _training_melodies_and_real_copying(size: int, data_seed: int, copy_n: int):
+    """The training melodies of ``size`` chorales and the mean copied fraction of the test chorales against them.
 
-    return melodies(load_chorales("test"))
+    Neither depends on the sampling controls, so a render that only moves seed or temperature reuses them
+    (computing them costs about 2 s).
+    """
+    from ..data import load_chorales
+    from ..models import quality
+
+    train = quality.melodies(quality.choose_pieces(size, seed=data_seed))
+    test = quality.melodies(load_chorales("test"))
+    real = float(np.mean([quality.copied_fraction(t, train, n=copy_n) for t in test]))
+    return train, real
 
 
 def _find(rows, size, remedy):
@@ -97,10 +108,8 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     step = lm.next_step(row["model"], device="cpu")
     tokens = sample(step, prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
     notes = tokens_to_notes(tokens)
-    train = quality.melodies(quality.choose_pieces(size, seed=data_seed))
-    real = np.mean([quality.copied_fraction(t, train, n=copy_n) for t in _test_melodies()])
-    out.update(tokens=tokens, notes=notes, copied=quality.copied_fraction(tokens, train, n=copy_n),
-               copied_real=float(real))
+    train, real = _training_melodies_and_real_copying(int(size), int(data_seed), int(copy_n))
+    out.update(tokens=tokens, notes=notes, copied=quality.copied_fraction(tokens, train, n=copy_n), copied_real=real)
     out["message"] += (f"\n{100 * out['copied']:.0f}% of the sample's {copy_n}-grams occur in its training melodies "
                        f"(unseen real chorales: {100 * real:.0f}%)")
     if len(notes):
