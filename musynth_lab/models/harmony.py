@@ -646,6 +646,7 @@ def step_violations(prev, frames) -> np.ndarray:
     return fifths + octaves + leaps + crossing + spacing
 
 
+@torch.no_grad()
 def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int = 0, window: int = 32,
               pickup_steps: int | None = None, return_tokens: bool = False, rules: float = 0.0,
               top_k: int = 4):
