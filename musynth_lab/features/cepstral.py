@@ -19,13 +19,6 @@ from .transforms import _power_to_db, get_window
 __all__ = ["mfcc", "gfcc", "real_cepstrum", "delta"]
 
 
-@functools.lru_cache(maxsize=32)
-def _dct_fftpack(n_out, n_in, dct_type, norm):
-    import scipy.fftpack
-
-    return scipy.fftpack.dct(np.eye(n_in), type=dct_type, norm=norm, axis=0)[:n_out].astype(np.float32)
-
-
 def _lifter(M: torch.Tensor, lifter: float) -> torch.Tensor:
     check(lifter >= 0, "lifter", lifter, "a non-negative liftering coefficient (0: none)")
     if lifter == 0:
@@ -85,7 +78,8 @@ def mfcc(y=None, *, sr: float, S=None, n_mfcc: int = 20, dct_type: int = 2, norm
         St, ref = _power_to_db(mel), y
     else:
         St, ref = spec_in(S).float(), S
-    D = torch.as_tensor(_dct_fftpack(n_mfcc, St.shape[-2], int(dct_type), norm), device=St.device)
+    D = torch.as_tensor(fb.dct_matrix(n_mfcc, St.shape[-2], dct_type=int(dct_type), norm=norm),
+                        dtype=torch.float32, device=St.device)
     M = _lifter(torch.matmul(D, St), lifter)
     return out(ref, M)
 
@@ -133,7 +127,7 @@ def gfcc(y, *, sr: float, n_gfcc: int = 20, n_bands: int = 64, n_fft: int = 2048
     E = _spectrogram_ft(x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode,
                         power=2.0, reduce=bank)
     C = torch.pow(E.clamp_min(0) + 1e-12, 1.0 / 3.0)
-    D = torch.as_tensor(_dct_fftpack(n_gfcc, n_bands, 2, "ortho"), device=C.device)
+    D = torch.as_tensor(fb.dct_matrix(n_gfcc, n_bands), dtype=torch.float32, device=C.device)
     return out(y, _lifter(torch.matmul(D, C), lifter))
 
 
