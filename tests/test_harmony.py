@@ -184,6 +184,16 @@ def test_step_violations_agree_with_evaluate():
             assert got[i] == want
 
 
+def test_step_violations_hand_counted():
+    """Counted by hand (the agreement test above shares the rule kernel with evaluate, so pin it here too).
+
+    From [72, 67, 64, 53]: S/B fifth to fifth, both up (1); A below T (crossing), S-A 17 apart (spacing),
+    B falls 17 (leap) (3); S/B fifth again with A and T moving down (1); all rests (0).
+    """
+    got = H.step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [72, 55, 58, 36], [74, 65, 62, 55], [-1] * 4])
+    assert got.tolist() == [1, 3, 1, 0]
+
+
 def test_rules_at_decoding_time_cut_voice_leading_faults(trained):
     """The textbook rules as a decoding penalty: far fewer parallels, same soprano, same model."""
     from musynth_lab.evaluate import violations_per_100
