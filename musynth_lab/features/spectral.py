@@ -23,7 +23,7 @@ import torch
 from ..errors import ParameterError, check
 from . import filterbanks as fb
 from ._util import audio_in, check_fmax, check_int, check_sr, map_blocks, out, spec_in
-from .transforms import _pad_center, _power_to_db, _stft_args
+from .transforms import _power_to_db, _stft_args, _stft_frames
 
 __all__ = [
     "melspectrogram", "chroma_stft", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff",
@@ -42,13 +42,7 @@ def _spectrogram_ft(x: torch.Tensor, *, n_fft: int, hop_length: int, window: tor
     filterbank); it is applied block by block so the full spectrogram is never stored.
     """
     lead = x.shape[:-1]
-    xb = x.reshape(-1, x.shape[-1])
-    if center:
-        xb = _pad_center(xb, n_fft // 2, pad_mode)
-    if xb.shape[-1] < n_fft:
-        raise ParameterError(f"n_fft={n_fft}: expected at most the signal length {xb.shape[-1]} "
-                             "(or center=True, which pads the signal)")
-    frames = xb.unfold(-1, n_fft, hop_length)  # (B, T, n_fft) view
+    frames = _stft_frames(x.reshape(-1, x.shape[-1]), n_fft, hop_length, center, pad_mode)  # (B, T, n_fft) view
     B, T = frames.shape[0], frames.shape[1]
 
     def block(fr):

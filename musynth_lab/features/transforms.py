@@ -136,13 +136,18 @@ def frame(y, *, frame_length: int, hop_length: int):
 def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool,
              pad_mode: str) -> torch.Tensor:
     """STFT of a validated tensor, frames-major: (..., n_frames, 1 + n_fft // 2) complex."""
+    frames = _stft_frames(x, n_fft, hop_length, center, pad_mode) * window  # (..., T, n_fft)
+    return torch.fft.rfft(frames, dim=-1)
+
+
+def _stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> torch.Tensor:
+    """The STFT's frames of ``x (..., n)`` as a view ``(..., T, n_fft)`` (centred: padded by n_fft // 2)."""
     if center:
         x = _pad_center(x, n_fft // 2, pad_mode)
     if x.shape[-1] < n_fft:
         raise ParameterError(f"n_fft={n_fft}: expected at most the signal length {x.shape[-1]} "
                              "(or center=True, which pads the signal)")
-    frames = x.unfold(-1, n_fft, hop_length) * window  # (..., T, n_fft)
-    return torch.fft.rfft(frames, dim=-1)
+    return x.unfold(-1, n_fft, hop_length)
 
 
 def _stft_args(n_fft, hop_length, win_length, window, device):
