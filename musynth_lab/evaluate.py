@@ -178,8 +178,11 @@ def pitch_class_distance(samples, reference, *, low: int = 21) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    p = pitch_class_histogram(samples, low=low)
-    q = pitch_class_histogram(reference, low=low)
+    return _js_bits(pitch_class_histogram(samples, low=low), pitch_class_histogram(reference, low=low))
+
+
+def _js_bits(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon divergence (bits) of two pitch-class histograms (1 if exactly one is all zeros)."""
     if p.sum() == 0 or q.sum() == 0:
         return 1.0 if p.sum() != q.sum() else 0.0
     m = (p + q) / 2
@@ -349,6 +352,11 @@ def structure_distance(samples, reference, *, max_lag: int = 16) -> float:
     """
     a = _set_lag_profile(as_roll_set(samples, n_keys=None, name="samples"), max_lag)
     b = _set_lag_profile(as_roll_set(reference, n_keys=None, name="reference"), max_lag)
+    return _profile_distance(a, b, samples)
+
+
+def _profile_distance(a: np.ndarray, b: np.ndarray, samples) -> float:
+    """Mean |a - b| over the lags both profiles reach (``samples`` names the input in the error)."""
     ok = ~np.isnan(a) & ~np.isnan(b)
     check(ok.any(), "samples", samples, "rolls with at least 2 frames")
     return float(np.mean(np.abs(a[ok] - b[ok])))
@@ -560,6 +568,8 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
     ref = as_roll_set(reference, n_keys=88 if low == 21 else None, name="reference")
     nll = nll or {}
     voices = voices or {}
+    ref_pc = pitch_class_histogram(ref, low=low)                       # the reference's statistics, once
+    ref_lag = _set_lag_profile(ref, max_lag)
     rows = []
     for name, rolls in samples.items():
         rs = as_roll_set(rolls, n_keys=ref[0].shape[0], name=f"samples[{name!r}]")
@@ -569,8 +579,8 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
         rows.append({
             "set": name, "n_rolls": len(rs), "n_frames": n_frames,
             "notes_per_frame": float(sum(r.sum() for r in rs) / n_frames),
-            "pc_distance": pitch_class_distance(rs, ref, low=low),
-            "structure_distance": structure_distance(rs, ref, max_lag=max_lag),
+            "pc_distance": _js_bits(pitch_class_histogram(rs, low=low), ref_pc),
+            "structure_distance": _profile_distance(_set_lag_profile(rs, max_lag), ref_lag, rs),
             "repeated_bars": repeated_bars(rs, frames_per_bar=frames_per_bar),
             "vl_per_100": vl["total"], **{f"{k}_per_100": vl[k] for k in _VL_KINDS},
             "nll_per_frame": float(nll.get(name, float("nan"))),
