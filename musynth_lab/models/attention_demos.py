@@ -31,7 +31,7 @@ from torch import nn
 from ..attention import AdditiveScore, LocationAttention, TokenAttention, masked_softmax
 from ..audio import get_device, power_to_db, seed_everything
 from ..errors import check
-from .training import accuracy, fit, predict
+from .training import _single_thread, accuracy, fit, predict
 
 __all__ = [
     "DemoResult", "NoteData", "instrument_data", "InstrumentNet", "train_instrument_classifier",
@@ -76,24 +76,6 @@ class DemoResult:
     chance: float
     data: object
     extra: dict = field(default_factory=dict)
-
-
-class _small_model_threads:
-    """Train these tiny models on one CPU thread: measured faster than two on a busy 2-core machine
-    (thread synchronisation costs more than the arithmetic it splits); GPUs are untouched."""
-
-    def __init__(self, device):
-        self.cpu = torch.device(device).type == "cpu"
-
-    def __enter__(self):
-        self.before = torch.get_num_threads()
-        if self.cpu:
-            torch.set_num_threads(1)
-        return self
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.before)
-        return False
 
 
 def _melspectrogram(y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
@@ -276,7 +258,7 @@ def train_instrument_classifier(*, attention: bool = True, epochs: int = 12, see
     device = get_device(device)
     seed_everything(seed)
     model = InstrumentNet(len(data.names), attention=attention)
-    with _small_model_threads(device):
+    with _single_thread(device):
         hist = fit(model, (data.x_train, data.y_train), epochs=epochs, lr=3e-3, batch_size=32, seed=seed,
                    device=device, progress=progress, desc="instruments", weight_decay=1e-4)
         out = predict(model, data.x_test, device=device)
@@ -439,7 +421,7 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
     device = get_device(device)
     seed_everything(seed)
     model = ModeNet(attention=attention)
-    with _small_model_threads(device):
+    with _single_thread(device):
         hist = fit(model, (data.x_train, data.mask_train, data.y_train), epochs=epochs, lr=5e-3, batch_size=64,
                    seed=seed, device=device, progress=progress, desc="mode")
         out = predict(model, (data.x_test, data.mask_test), device=device, batch_size=len(data.x_test))
@@ -714,7 +696,7 @@ def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int
     device = get_device(device)
     seed_everything(seed)
     model = Seq2SeqAttention(data.vocab, attention=attention)
-    with _small_model_threads(device):
+    with _single_thread(device):
         hist = fit(model, (data.src_train, _shift(data.tgt_train, data.bos), data.tgt_train), loss_fn=_seq_loss,
                    epochs=epochs, lr=6e-3, batch_size=64, seed=seed, device=device, progress=progress, desc="bass")
         out = predict(model, (data.src_test, _shift(data.tgt_test, data.bos)), device=device)

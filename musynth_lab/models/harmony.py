@@ -44,8 +44,8 @@ from .._voice_rules import _frame_faults, _transition_faults
 from ..audio import get_device, seed_everything, to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales
 from ..errors import ParameterError, check
-from .attention_demos import _PositionalAttention, _seq_loss, _small_model_threads
-from .training import accuracy, evaluate_loss, fit
+from .attention_demos import _PositionalAttention, _seq_loss
+from .training import _single_thread, accuracy, evaluate_loss, fit
 
 __all__ = [
     "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
@@ -473,7 +473,7 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
     pieces = load_chorales("train") if pieces is None else pieces
     windows = np.concatenate([melody_windows(pieces, part=part) for part in parts])
     vae = MelodyVAE(latent_dim=latent_dim)
-    with _small_model_threads(device):
+    with _single_thread(device):
         vae.fit(windows, epochs=epochs, device=device, seed=seed, progress=progress)
     return vae.eval()
 
@@ -590,7 +590,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
         epochs = int(min(60, max(8, math.ceil(400 / per_epoch))))
     seed_everything(seed)
     model = Harmonizer(d=d, attention=attention, melody_encoder=vae, freeze=freeze)
-    with _small_model_threads(device):
+    with _single_thread(device):
         hist = fit(model, (tr.src, tr.tgt_in, tr.tgt), loss_fn=harmony_loss, epochs=int(epochs), lr=lr,
                    batch_size=batch_size, val_data=(va.src, va.tgt_in, va.tgt), patience=int(patience), seed=seed,
                    device=device, progress=progress, desc="harmonizer")

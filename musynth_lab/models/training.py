@@ -77,12 +77,17 @@ class _single_thread:
     """Run tiny-tensor loops (RL rollouts, meta-learning inner steps) on one CPU thread.
 
     Intra-op threads only add synchronisation cost to ops on a few hundred numbers, and on a
-    busy machine that cost dominates; the previous thread count is restored on exit.
+    busy machine that cost dominates; the previous thread count is restored on exit. With a
+    ``device`` that is not the CPU (a GPU run) the thread count is left alone.
     """
+
+    def __init__(self, device=None):
+        self.cpu = device is None or torch.device(device).type == "cpu"
 
     def __enter__(self):
         self._n = torch.get_num_threads()
-        torch.set_num_threads(1)
+        if self.cpu:
+            torch.set_num_threads(1)
         return self
 
     def __exit__(self, *exc):
