@@ -187,7 +187,10 @@ class DDSPDecoder(nn.Module):
         x = self._scale(f0_hz, loudness_db)
         h = self.inp(x).transpose(1, 2)                                                # (B, hidden, F)
         h = self.conv(nn.functional.pad(h, (2 * self.context, 0))).transpose(1, 2)      # (B, F, hidden)
-        p = self.out(torch.cat([h, x], -1))                                             # (B, F, 1 + K + N)
+        return self._controls_from(self.out(torch.cat([h, x], -1)), f0_hz)            # (B, F, 1 + K + N)
+
+    def _controls_from(self, p: torch.Tensor, f0_hz: torch.Tensor) -> dict:
+        """Raw outputs ``(B, F, 1 + K + N)`` -> the controls dict (shared with the streaming decoder)."""
         amp = exp_sigmoid(p[..., :1])
         k = torch.arange(1, self.n_harmonics + 1, device=f0_hz.device)
         dist = torch.softmax(p[..., 1:1 + self.n_harmonics], -1)

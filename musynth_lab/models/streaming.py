@@ -135,8 +135,6 @@ class DDSPStream:
 
         Equal to the matching frames of ``decoder.controls`` run on the whole sequence.
         """
-        from .ddsp import exp_sigmoid
-
         self._check(f0_hz, loudness_db)
         d = self.decoder
         x = d._scale(f0_hz, loudness_db)
@@ -146,15 +144,7 @@ class DDSPStream:
         full = torch.cat([self.conv_state, h], -1)
         self.conv_state = full[..., -2 * d.context:]
         h = d.conv(full).transpose(1, 2)
-        p = d.out(torch.cat([h, x], -1))
-        amp = exp_sigmoid(p[..., :1])
-        k = torch.arange(1, d.n_harmonics + 1, device=f0_hz.device)
-        dist = torch.softmax(p[..., 1:1 + d.n_harmonics], -1)
-        dist = dist * (k[None, None] * f0_hz[..., None] < d.sr / 2)
-        dist = dist / dist.sum(-1, keepdim=True).clamp_min(1e-7)
-        noise = exp_sigmoid(p[..., 1 + d.n_harmonics:] - 5.0)
-        return {"amplitude": amp[..., 0], "harmonic_distribution": dist, "noise_magnitudes": noise,
-                "reverb_mix": torch.sigmoid(d.reverb_logit)}
+        return d._controls_from(d.out(torch.cat([h, x], -1)), f0_hz)
 
     @torch.no_grad()
     def process(self, f0_hz: torch.Tensor, loudness_db: torch.Tensor) -> torch.Tensor:
