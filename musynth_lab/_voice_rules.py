@@ -1,9 +1,9 @@
 """The voice-leading rules as array kernels (NumPy only), shared by two layers.
 
 :func:`musynth_lab.evaluate.voice_leading` sums them over a piece's transitions and frames;
-:func:`musynth_lab.models.harmony.step_violations` applies them to one move and many
+:func:`musynth_lab.evaluate.step_violations` applies them to one move and many
 candidate frames at once while decoding. Both call these, so the rules live in one place
-(``models`` must not import ``evaluate``, and ``evaluate`` should not pull in torch).
+(both in ``evaluate``, which does not pull in torch; ``models.harmony`` imports ``step_violations`` from there).
 
 Pitches are MIDI numbers in ``(..., n_voices)`` int arrays, voices high to low, -1 for rest;
 rests take part in nothing.

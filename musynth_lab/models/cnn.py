@@ -327,9 +327,9 @@ def train_instrument_cnn(notes=None, *, label: str = "family", epochs: int = 20,
     device = get_device(device)
     torch.manual_seed(seed)
     model = InstrumentCNN(len(names), channels=channels)
-    from .training import _single_thread
+    from .training import single_thread
 
-    with _single_thread():      # small convolutions: one CPU thread avoids synchronisation overhead
+    with single_thread():      # small convolutions: one CPU thread avoids synchronisation overhead
         hist = fit(model, (X[tr], y[tr]), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device,
                    progress=progress, desc="instrument CNN")
     pred = predict(model, X[te], device=device).argmax(-1).numpy()

@@ -23,7 +23,7 @@ from torch import nn
 from ..audio import get_device, to_numpy
 from ..errors import ParameterError, check
 from .cnn import _call
-from .training import _single_thread
+from .training import single_thread
 
 __all__ = [
     "TARGETS", "excerpt_frames", "load_frames", "make_chunks", "CRNN", "CRNNResult", "train_crnn",
@@ -358,7 +358,7 @@ def train_crnn(*, target: str = "pitch_class", recurrent: bool = True, epochs: i
     n_out = 12 if target == "pitch_class" else 25
     model = CRNN(Xc.shape[-1], n_out, channels=channels, hidden=hidden, recurrent=recurrent,
                  time_kernel=3 if recurrent else 1)
-    with _single_thread():      # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
+    with single_thread():      # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
         hist = fit(model, (Xc, Yc), loss_fn=_loss(target), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                    device=device, progress=progress, desc="CRNN" if recurrent else "frame-wise")
     return CRNNResult(model, hist, frame_score(model, val, target=target, device=device),

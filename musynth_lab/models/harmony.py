@@ -7,7 +7,7 @@ lower voices are chapter 4/5's melody tokens (:func:`musynth_lab.data.melody_tok
 * :func:`harmony_data`: aligned windows (4 bars of eighth notes by default) of soprano
   tokens and alto/tenor/bass tokens, cut at bar lines.
 * :class:`Harmonizer`: chapter 2's soprano -> bass encoder-decoder
-  (:class:`musynth_lab.models.attention_demos.Seq2SeqAttention`) grown to three voices: a
+  (:class:`musynth_lab.models.seq2seq.Seq2SeqAttention`) grown to three voices: a
   bidirectional GRU reads the soprano; a GRU decoder reads the three voices written so far
   (one embedding table per voice, summed) and, at each step, its state (with a sinusoidal
   encoding of the step) queries the encoder states (with theirs) through attention; three
@@ -40,17 +40,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._voice_rules import _frame_faults, _transition_faults
+from ..evaluate import step_violations
 from ..audio import get_device, seed_everything, to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales
 from ..errors import ParameterError, check
-from .attention_demos import _PositionalAttention, _seq_loss
-from .training import _single_thread, accuracy, evaluate_loss, fit
+from .lm import token_loss
+from .seq2seq import PositionalAttention
+from .training import single_thread, accuracy, evaluate_loss, fit
 
 __all__ = [
     "HarmonyData", "harmony_data", "Harmonizer", "HarmonizerResult", "train_harmonizer", "harmonize",
     "voices_to_roll", "chorale_voices", "tokens_to_pitches", "pretrain_melody_encoder", "unigram_nll",
-    "harmony_loss", "render_harmony", "step_violations", "LOWER_VOICES", "BOS",
+    "harmony_loss", "render_harmony", "LOWER_VOICES", "BOS",
 ]
 
 #: The voices the harmonizer writes, in output order.
@@ -284,7 +285,7 @@ def voices_to_roll(voices, *, low: int = 21, n_keys: int = 88) -> np.ndarray:
 # Model
 # ----------------------------------------------------------------------------------------
 
-class Harmonizer(_PositionalAttention, nn.Module):
+class Harmonizer(PositionalAttention, nn.Module):
     """Soprano tokens -> alto, tenor and bass tokens: a GRU encoder-decoder with attention.
 
     Parameters
@@ -403,7 +404,7 @@ def harmony_loss(logits, target):
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    return _seq_loss(logits, target)
+    return token_loss(logits, target)
 
 
 def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
@@ -473,7 +474,7 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
     pieces = load_chorales("train") if pieces is None else pieces
     windows = np.concatenate([melody_windows(pieces, part=part) for part in parts])
     vae = MelodyVAE(latent_dim=latent_dim)
-    with _single_thread(device):
+    with single_thread(device):
         vae.fit(windows, epochs=epochs, device=device, seed=seed, progress=progress)
     return vae.eval()
 
@@ -590,7 +591,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
         epochs = int(min(60, max(8, math.ceil(400 / per_epoch))))
     seed_everything(seed)
     model = Harmonizer(d=d, attention=attention, melody_encoder=vae, freeze=freeze)
-    with _single_thread(device):
+    with single_thread(device):
         hist = fit(model, (tr.src, tr.tgt_in, tr.tgt), loss_fn=harmony_loss, epochs=int(epochs), lr=lr,
                    batch_size=batch_size, val_data=(va.src, va.tgt_in, va.tgt), patience=int(patience), seed=seed,
                    device=device, progress=progress, desc="harmonizer")
@@ -614,36 +615,6 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
 # ----------------------------------------------------------------------------------------
 # Generation
 # ----------------------------------------------------------------------------------------
-
-def step_violations(prev, frames) -> np.ndarray:
-    """Voice-leading faults of moving from one frame to each of several candidate frames.
-
-    The same rules, counted the same way, as :func:`musynth_lab.evaluate.voice_leading`
-    on the two-frame grid ``[prev, frame]`` minus the faults of ``prev`` alone: parallel
-    fifths and octaves between any two voices, crossing and spacing inside the new frame,
-    leaps beyond an octave.
-
-    Parameters
-    ----------
-    prev : array of int [shape=(n_voices,)]
-        MIDI pitches of the last frame, high to low, -1 for rest.
-    frames : array of int [shape=(n_candidates, n_voices)]
-
-    Returns
-    -------
-    np.ndarray [shape=(n_candidates,)], int64
-
-    Examples
-    --------
-    >>> step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [74, 67, 65, 53]]).tolist()  # S/B fifths move up
-    [1, 0]
-
-    Chapter: notebooks/06c_coherence.ipynb
-    """
-    b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
-    fifths, octaves, leaps = _transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
-    crossing, spacing = _frame_faults(b)
-    return fifths + octaves + leaps + crossing + spacing
 
 
 @torch.no_grad()

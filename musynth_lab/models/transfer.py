@@ -34,7 +34,7 @@ from torch import nn
 from ..audio import get_device, seed_everything, to_numpy
 from ..errors import ParameterError, check
 from .cnn import _call
-from .training import _single_thread
+from .training import single_thread
 
 __all__ = [
     "pitch_class_features", "few_shot_split", "PitchClassNet", "pretrain", "adapt", "reptile",
@@ -218,7 +218,7 @@ def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: in
     new.train()
     Xt = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32), device=device)
     yt = torch.as_tensor(np.asarray(to_numpy(y), dtype=np.int64), device=device)
-    with _single_thread():
+    with single_thread():
         for _ in range(int(steps)):
             loss = nn.functional.cross_entropy(new(Xt), yt)
             grads = torch.autograd.grad(loss, list(new.parameters()))
