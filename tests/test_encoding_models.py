@@ -83,7 +83,7 @@ def test_render_tokens_through_the_synth_sampler():
 def test_frame_vae_on_held_out_pitches(device):
     notes = data.load_notes()
     held = notes.pitch % 4 == 3
-    S = E.note_spectrograms(notes)
+    S = V.note_spectrograms(notes)
     Ftr, Fte = V.note_frames(S[~held]), V.note_frames(S[held])
     vae = V.FrameVAE().fit(Ftr, epochs=10, batch_size=128, device=device)
     rep = V.elbo_report(vae, Fte)
@@ -168,7 +168,7 @@ def test_frame_vae_rejects_wrong_frame_size():
 def test_cnn_encoder_retrieves_instruments_of_held_out_pitches(device):
     notes = data.load_notes()
     held = notes.pitch % 4 == 3
-    S = E.note_spectrograms(notes)
+    S = V.note_spectrograms(notes)
     y, names = notes.labels("instrument")
     cnn = E.CNNEncoder(n_classes=len(names)).fit(S[~held], y[~held], epochs=8, device=device)
     acc = np.mean(cnn.classify(S[held]) == y[held])

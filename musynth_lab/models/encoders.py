@@ -15,35 +15,15 @@ import torch
 from torch import nn
 
 from ..audio import to_numpy, to_tensor
-from ..data import N_MELODY_TOKENS, NoteSet
+from ..data import N_MELODY_TOKENS
 from ..errors import ParameterError, check
-from .vae import LOG_MEL_FLOOR_DB, TorchEncoder, _check_tokens, _chorale_list
+from .vae import TorchEncoder, check_tokens, chorale_list
 
-__all__ = ["CNNEncoder", "RNNEncoder", "note_spectrograms", "key_windows", "KEY_NAMES"]
+__all__ = ["CNNEncoder", "RNNEncoder", "key_windows", "KEY_NAMES"]
 
 _PC = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 #: Key classes of :func:`key_windows`: 0-11 major on C..B, 12-23 minor.
 KEY_NAMES = tuple([f"{p} major" for p in _PC] + [f"{p} minor" for p in _PC])
-
-
-def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512) -> np.ndarray:
-    """Log-mel spectrograms of bundled notes scaled to [0, 1], ``(n_notes, n_mels, n_frames)`` float32.
-
-    Examples
-    --------
-    >>> from musynth_lab.data import load_notes
-    >>> note_spectrograms(load_notes(instrument="organ", pitch=60)).shape
-    (2, 48, 32)
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    from ..stats import _features
-
-    check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
-    S = _features.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
-    ref = S.max(axis=(1, 2), keepdims=True) + 1e-12
-    db = 10 * np.log10(np.maximum(S / ref, 1e-10))
-    return np.clip((db + LOG_MEL_FLOOR_DB) / LOG_MEL_FLOOR_DB, 0, 1).astype(np.float32)
 
 
 def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5, part: str = "S"):
@@ -59,7 +39,7 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    chorales = _chorale_list(chorales)
+    chorales = chorale_list(chorales)
     check(int(n_steps) > 0 and int(hop) > 0, "n_steps", (n_steps, hop), "positive window and hop lengths")
     W, K = [], []
     for c in chorales:
@@ -189,7 +169,7 @@ class RNNEncoder(_Classifier):
         self.head = nn.Linear(self.dim, self.n_classes)
 
     def _prepare(self, x):
-        return _check_tokens(x, self.n_steps)
+        return check_tokens(x, self.n_steps)
 
     def embed(self, x):
         """``(batch, n_steps)`` tokens -> ``(batch, dim)``."""

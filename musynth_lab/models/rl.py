@@ -490,7 +490,7 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
                        float(rules.total_violations(before).mean()), float(rules.total_violations(after).mean()))
 
 
-def render_melody(melody, *, sr: int = 16000, bpm: float = 120.0, instrument: str = "piano",
+def render_melody(melody, *, sr: int, bpm: float = 120.0, instrument: str = "piano",
                   note_q: float = 0.5) -> np.ndarray:
     """Render a MIDI melody (one note per ``note_q`` quarter notes) to audio with :mod:`musynth_lab.synth`.
 
