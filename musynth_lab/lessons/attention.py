@@ -31,6 +31,7 @@ from torch import nn
 from ..attention import LocationAttention, TokenAttention
 from ..audio import get_device, power_to_db, seed_everything
 from ..errors import check
+from ..features import melspectrogram
 from ..models.lm import token_loss
 from ..models.seq2seq import Seq2SeqAttention, greedy_bass, shift_right
 from ..models.training import accuracy, fit, predict, single_thread
@@ -78,19 +79,6 @@ class DemoResult:
     chance: float
     data: object
     extra: dict = field(default_factory=dict)
-
-
-def _melspectrogram(y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
-    """Mel power spectrogram ``(..., n_mels, n_frames)``: the kit's features module if it has one, else librosa."""
-    try:
-        from ..features import melspectrogram
-    except ImportError:
-        melspectrogram = None
-    if melspectrogram is not None:
-        return np.asarray(melspectrogram(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels))
-    import librosa
-
-    return librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
 
 
 # ----------------------------------------------------------------------------------------
@@ -162,7 +150,7 @@ def instrument_data(*, test_every: int = 4) -> NoteData:
         pitches = np.unique(notes.pitch[sel])
         held = pitches[test_every - 1::test_every]
         test |= sel & np.isin(notes.pitch, held)
-    mel = _melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL)
+    mel = np.asarray(melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL))
     db = np.asarray(power_to_db(mel, ref=1.0, top_db=None), dtype=np.float32)
     db = np.maximum(db, -100.0)
     x = ((db + 50.0) / 25.0)[:, None].astype(np.float32)

@@ -22,7 +22,7 @@ from torch import nn
 
 from ..audio import get_device, to_numpy
 from ..errors import ParameterError, check
-from .cnn import _call
+from .cnn import librosa_feature
 from .training import single_thread
 
 __all__ = [
@@ -90,7 +90,7 @@ def _excerpt_frames(name, target, hop_length):
 def _compute_frames(ex, target, hop_length):
     import librosa
 
-    C = np.abs(_call("cqt", ex.audio, sr=ex.sr, hop_length=hop_length, fmin=float(librosa.note_to_hz("C1")),
+    C = np.abs(librosa_feature("cqt", ex.audio, sr=ex.sr, hop_length=hop_length, fmin=float(librosa.note_to_hz("C1")),
                      n_bins=N_BINS, bins_per_octave=12))                      # (84, n_frames)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     X = (np.maximum(db - db.max(), -80.0) / 80.0 + 1.0).T.astype(np.float32)  # (n_frames, 84)

@@ -33,7 +33,7 @@ from torch import nn
 
 from ..audio import get_device, seed_everything, to_numpy
 from ..errors import ParameterError, check
-from .cnn import _call
+from .cnn import librosa_feature
 from .training import single_thread
 
 __all__ = [
@@ -79,7 +79,7 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
           f"a non-empty (n_notes, n_samples >= {n}) array")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)      # librosa: short signals in the lowest octaves
-        C = np.abs(_call("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
+        C = np.abs(librosa_feature("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
                          n_bins=N_BINS, bins_per_octave=12)).mean(-1)           # (n_notes, 84)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     return (np.maximum(db - db.max(-1, keepdims=True), -80.0) / 80.0 + 1.0).astype(np.float32)
