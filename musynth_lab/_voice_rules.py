@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _transition_faults(a, b):
+def transition_faults(a, b):
     """Per-move ``(parallel_fifths, parallel_octaves, leaps)`` of frames ``a -> b`` (broadcast), each ``(...)``.
 
     Parallels: for any two voices the interval is a fifth (7 mod 12) / octave or unison (0 mod
@@ -39,7 +39,7 @@ def _transition_faults(a, b):
     return fifths, octaves, leaps
 
 
-def _frame_faults(v):
+def frame_faults(v):
     """Per-frame ``(crossing, spacing)`` of frames ``v (..., n_voices)``, each ``(...)``.
 
     Crossing: a voice below the next lower voice; spacing: more than an octave between

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._voice_rules import _frame_faults, _transition_faults
+from ._voice_rules import frame_faults, transition_faults
 from .errors import ParameterError, check
 
 __all__ = ["distinct_ngrams", "melody_pitches"]
@@ -491,8 +491,8 @@ def voice_leading(voices) -> dict:
     Chapter: notebooks/06c_coherence.ipynb
     """
     v = _as_voices(voices)
-    fifths, octaves, leaps = _transition_faults(v[:-1], v[1:])          # (n-1,) each
-    crossing, spacing = _frame_faults(v)                                  # (n,) each
+    fifths, octaves, leaps = transition_faults(v[:-1], v[1:])          # (n-1,) each
+    crossing, spacing = frame_faults(v)                                  # (n,) each
     counts = {"parallel_fifths": int(fifths.sum()), "parallel_octaves": int(octaves.sum()),
               "crossing": int(crossing.sum()), "spacing": int(spacing.sum()), "leaps": int(leaps.sum()),
               "transitions": len(v) - 1}
@@ -780,6 +780,6 @@ def step_violations(prev, frames) -> np.ndarray:
     Chapter: notebooks/06c_coherence.ipynb
     """
     b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
-    fifths, octaves, leaps = _transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
-    crossing, spacing = _frame_faults(b)
+    fifths, octaves, leaps = transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
+    crossing, spacing = frame_faults(b)
     return fifths + octaves + leaps + crossing + spacing
