@@ -107,7 +107,7 @@ def main() -> None:
 
     variants = ("eager", "script", "int8") + (("compile",) if args.compile else ())
     print("autoregressive vs parallel (median of the runs' RTFs; speed-up over eager):", flush=True)
-    table = [neural_latency(variants=variants, ar_samples=1600, n_blocks=8, repeats=1, device="cpu")
+    table = [neural_latency(sr=16000, variants=variants, ar_samples=1600, n_blocks=8, repeats=1, device="cpu")
              for _ in range(runs)]
     for i, r in enumerate(table[0]):
         vals = [t[i]["rtf"] for t in table if t[i]["rtf"] is not None]

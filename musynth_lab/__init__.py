@@ -36,7 +36,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "audio", "data", "synth", "features", "attention", "stats", "models", "generate",
-    "evaluate", "plot", "widgets", "exercises",
+    "evaluate", "lessons", "plot", "widgets", "exercises",
 }
 
 

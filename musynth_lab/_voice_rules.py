@@ -1,9 +1,9 @@
 """The voice-leading rules as array kernels (NumPy only), shared by two layers.
 
 :func:`musynth_lab.evaluate.voice_leading` sums them over a piece's transitions and frames;
-:func:`musynth_lab.models.harmony.step_violations` applies them to one move and many
+:func:`musynth_lab.evaluate.step_violations` applies them to one move and many
 candidate frames at once while decoding. Both call these, so the rules live in one place
-(``models`` must not import ``evaluate``, and ``evaluate`` should not pull in torch).
+(both in ``evaluate``, which does not pull in torch; ``models.harmony`` imports ``step_violations`` from there).
 
 Pitches are MIDI numbers in ``(..., n_voices)`` int arrays, voices high to low, -1 for rest;
 rests take part in nothing.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _transition_faults(a, b):
+def transition_faults(a, b):
     """Per-move ``(parallel_fifths, parallel_octaves, leaps)`` of frames ``a -> b`` (broadcast), each ``(...)``.
 
     Parallels: for any two voices the interval is a fifth (7 mod 12) / octave or unison (0 mod
@@ -39,7 +39,7 @@ def _transition_faults(a, b):
     return fifths, octaves, leaps
 
 
-def _frame_faults(v):
+def frame_faults(v):
     """Per-frame ``(crossing, spacing)`` of frames ``v (..., n_voices)``, each ``(...)``.
 
     Crossing: a voice below the next lower voice; spacing: more than an octave between

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._voice_rules import _frame_faults, _transition_faults
-from .errors import check
+from ._voice_rules import frame_faults, transition_faults
+from .errors import ParameterError, check
 
 __all__ = ["distinct_ngrams", "melody_pitches"]
+__all__ += ["copied_fraction", "nearest", "retrieval_precision", "chance_precision", "step_violations"]
 
 
 def distinct_ngrams(sequences, n: int = 2) -> float:
@@ -490,8 +491,8 @@ def voice_leading(voices) -> dict:
     Chapter: notebooks/06c_coherence.ipynb
     """
     v = _as_voices(voices)
-    fifths, octaves, leaps = _transition_faults(v[:-1], v[1:])          # (n-1,) each
-    crossing, spacing = _frame_faults(v)                                  # (n,) each
+    fifths, octaves, leaps = transition_faults(v[:-1], v[1:])          # (n-1,) each
+    crossing, spacing = frame_faults(v)                                  # (n,) each
     counts = {"parallel_fifths": int(fifths.sum()), "parallel_octaves": int(octaves.sum()),
               "crossing": int(crossing.sum()), "spacing": int(spacing.sum()), "leaps": int(leaps.sum()),
               "transitions": len(v) - 1}
@@ -651,3 +652,134 @@ def roll_to_notes(roll, *, step: float = 0.5, low: int = 21) -> np.ndarray:
         rows += [[s * step, (e - s) * step, float(low + key)] for s, e in zip(starts, ends)]
     out = np.array(rows, dtype=np.float64).reshape(-1, 3)
     return out[np.lexsort((out[:, 2], out[:, 0]))] if len(out) else out
+
+
+# ---------------------------------------------------------------------------- memorisation (chapter 6b)
+
+def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
+    """Fraction of the ``n``-grams of ``sample`` that occur somewhere in ``train_seqs``.
+
+    A measure of memorisation: a model that over-fits small data copies its training melodies.
+
+    Examples
+    --------
+    >>> copied_fraction([1, 2, 3, 4], [[0, 1, 2, 3]], n=2)
+    0.6666666666666666
+
+    Chapter: notebooks/06b_quality.ipynb
+    """
+    check(isinstance(n, (int, np.integer)) and n > 0, "n", n, "a positive n-gram length")
+    s = np.asarray(sample).ravel().tolist()
+    check(len(s) >= n, "sample", sample, f"at least n={n} tokens")
+    seen = set()
+    for t in train_seqs:
+        t = np.asarray(t).ravel().tolist()
+        seen.update(tuple(t[i:i + n]) for i in range(len(t) - n + 1))
+    grams = [tuple(s[i:i + n]) for i in range(len(s) - n + 1)]
+    return sum(g in seen for g in grams) / len(grams)
+
+
+# ---------------------------------------------------------------------------- retrieval (chapter 4)
+
+def _unit_rows(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.ndarray:
+    """Indices of the ``k`` most cosine-similar database rows for each query row, ``(n_query, k)``.
+
+    ``exclude_self=True`` (query is the database) skips each row's own index.
+
+    Examples
+    --------
+    >>> nearest(np.array([[1.0, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), k=2).tolist()
+    [[1, 2]]
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
+    q, d = np.asarray(query, dtype=np.float64), np.asarray(database, dtype=np.float64)
+    if q.ndim != 2 or d.ndim != 2 or q.shape[1] != d.shape[1]:
+        raise ParameterError(f"query: shape {q.shape} and database: shape {d.shape}: expected (n, dim) and (m, dim)")
+    m = len(d) - (1 if exclude_self else 0)
+    check(1 <= int(k) <= m, "k", k, f"a number of neighbours in 1..{m}")
+    sim = _unit_rows(q) @ _unit_rows(d).T
+    if exclude_self:
+        check(len(q) == len(d), "exclude_self", exclude_self, "query and database to be the same rows")
+        np.fill_diagonal(sim, -np.inf)
+    return np.argsort(-sim, axis=1, kind="stable")[:, :int(k)]
+
+
+def retrieval_precision(query, query_labels, database=None, database_labels=None, *, k: int = 5) -> float:
+    """Mean precision at ``k``: the share of each query's ``k`` nearest neighbours with its label.
+
+    Without ``database`` the queries are searched among themselves (leaving each one out).
+
+    Examples
+    --------
+    >>> emb = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]); lab = np.array([0, 0, 1, 1])
+    >>> retrieval_precision(emb, lab, k=1)
+    1.0
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
+    ql = np.asarray(query_labels)
+    self_search = database is None
+    db, dl = (query, ql) if self_search else (database, np.asarray(database_labels))
+    check(len(ql) == len(query), "query_labels", ql.shape, f"one label per query ({len(query)})")
+    check(len(dl) == len(db), "database_labels", dl.shape, f"one label per database row ({len(db)})")
+    idx = nearest(query, db, k=k, exclude_self=self_search)
+    return float(np.mean(dl[idx] == ql[:, None]))
+
+
+def chance_precision(query_labels, database_labels=None) -> float:
+    """Expected precision of random retrieval: the mean share of the database with each query's label.
+
+    Examples
+    --------
+    >>> round(chance_precision(np.repeat(np.arange(10), 5)), 4)   # 10 balanced classes, leave-one-out (4/49)
+    0.0816
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
+    ql = np.asarray(query_labels)
+    if database_labels is None:
+        n = len(ql)
+        check(n >= 2, "query_labels", ql, "at least 2 labels")
+        return float(np.mean([(np.sum(ql == y) - 1) / (n - 1) for y in ql]))
+    dl = np.asarray(database_labels)
+    check(len(dl) >= 1, "database_labels", dl, "at least 1 label")
+    return float(np.mean([np.mean(dl == y) for y in ql]))
+
+
+# ---------------------------------------------------------------------------- one voice-leading move (chapter 6c)
+
+def step_violations(prev, frames) -> np.ndarray:
+    """Voice-leading faults of moving from one frame to each of several candidate frames.
+
+    The same rules, counted the same way, as :func:`musynth_lab.evaluate.voice_leading`
+    on the two-frame grid ``[prev, frame]`` minus the faults of ``prev`` alone: parallel
+    fifths and octaves between any two voices, crossing and spacing inside the new frame,
+    leaps beyond an octave.
+
+    Parameters
+    ----------
+    prev : array of int [shape=(n_voices,)]
+        MIDI pitches of the last frame, high to low, -1 for rest.
+    frames : array of int [shape=(n_candidates, n_voices)]
+
+    Returns
+    -------
+    np.ndarray [shape=(n_candidates,)], int64
+
+    Examples
+    --------
+    >>> step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [74, 67, 65, 53]]).tolist()  # S/B fifths move up
+    [1, 0]
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
+    fifths, octaves, leaps = transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
+    crossing, spacing = frame_faults(b)
+    return fifths + octaves + leaps + crossing + spacing

@@ -8,6 +8,8 @@ import torch
 
 from musynth_lab import ParameterError
 from musynth_lab.data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, load_chorales
+from musynth_lab.evaluate import step_violations
+from musynth_lab.lessons import coherence as C
 from musynth_lab.models import harmony as H
 
 
@@ -24,7 +26,7 @@ def _one_thread():
 # ---------------------------------------------------------------------------------------
 
 def test_harmony_data_windows_are_the_pieces_tokens():
-    d = H.harmony_data("val")
+    d = C.harmony_data("val")
     assert d.src.shape[1] == 32 and d.tgt.shape == (len(d), 32, 3) and d.prev.shape == (len(d), 3)
     assert d.src.min() >= 0 and d.src.max() < N_MELODY_TOKENS
     for i in (0, len(d) // 2, len(d) - 1):
@@ -35,14 +37,14 @@ def test_harmony_data_windows_are_the_pieces_tokens():
         want_prev = H.BOS if start == 0 else p.melody_tokens(part="A")[start - 1]
         assert d.prev[i, 0] == want_prev
     # test windows do not overlap, training windows overlap by half
-    te, tr = H.harmony_data("test"), H.harmony_data("train", pieces=load_chorales("train")[:10])
+    te, tr = C.harmony_data("test"), C.harmony_data("train", pieces=load_chorales("train")[:10])
     assert np.all(np.diff(te.where[te.where[:, 0] == 0, 1]) == 32)
     assert np.all(np.diff(tr.where[tr.where[:, 0] == 0, 1]) == 16)
 
 
 def test_transposed_windows_are_shifted():
     pieces = load_chorales("train")[:6]
-    d = H.harmony_data("train", pieces=pieces, transposes=(0, 2))
+    d = C.harmony_data("train", pieces=pieces, transposes=(0, 2))
     a = d.where[:, 2] == 0
     b = d.where[:, 2] == 2
     assert a.sum() == b.sum() > 0
@@ -98,8 +100,8 @@ def test_render_harmony_sounds_the_pitches_and_rests():
 
 
 def test_unigram_is_between_uniform_and_zero():
-    tr, te = H.harmony_data("train"), H.harmony_data("test")
-    u = H.unigram_nll(tr, te)
+    tr, te = C.harmony_data("train"), C.harmony_data("test")
+    u = C.unigram_nll(tr, te)
     assert 1.0 < u < math.log(N_MELODY_TOKENS) - 1.0
 
 
@@ -110,8 +112,8 @@ def test_unigram_is_between_uniform_and_zero():
 @pytest.fixture(scope="module")
 def trained():
     torch.set_num_threads(1)
-    att = H.train_harmonizer(n_train=120, epochs=20, lr=1e-2, seed=0, device="cpu")
-    flat = H.train_harmonizer(n_train=120, epochs=20, lr=1e-2, seed=0, device="cpu", attention=False)
+    att = C.train_harmonizer(n_train=120, epochs=20, lr=1e-2, seed=0, device="cpu")
+    flat = C.train_harmonizer(n_train=120, epochs=20, lr=1e-2, seed=0, device="cpu", attention=False)
     return att, flat
 
 
@@ -126,7 +128,7 @@ def test_attention_beats_fixed_vector_and_unigram(trained):
 def test_attention_is_near_the_diagonal(trained):
     """Harmony is written under the melody: the step being written attends near its own soprano step."""
     att, _ = trained
-    te = H.harmony_data("test")
+    te = C.harmony_data("test")
     att.model(torch.as_tensor(te.src[:40]), torch.as_tensor(te.tgt_in[:40]))
     w = att.model.last_weights.numpy()                                    # (40, 32, 32)
     dist = np.abs(np.arange(32)[:, None] - np.arange(32)[None, :])
@@ -175,7 +177,7 @@ def test_step_violations_agree_with_evaluate():
         a[rng.random(4) < 0.15] = -1
         b = rng.integers(40, 80, (6, 4))
         b[rng.random((6, 4)) < 0.15] = -1
-        got = H.step_violations(a, b)
+        got = step_violations(a, b)
         alone = voice_leading(a[None])
         for i in range(6):
             two = voice_leading(np.stack([a, b[i]]))
@@ -190,7 +192,7 @@ def test_step_violations_hand_counted():
     From [72, 67, 64, 53]: S/B fifth to fifth, both up (1); A below T (crossing), S-A 17 apart (spacing),
     B falls 17 (leap) (3); S/B fifth again with A and T moving down (1); all rests (0).
     """
-    got = H.step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [72, 55, 58, 36], [74, 65, 62, 55], [-1] * 4])
+    got = step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [72, 55, 58, 36], [74, 65, 62, 55], [-1] * 4])
     assert got.tolist() == [1, 3, 1, 0]
 
 
@@ -219,21 +221,21 @@ def test_rules_at_decoding_time_cut_voice_leading_faults(trained):
 @pytest.fixture(scope="module")
 def vae():
     torch.set_num_threads(1)
-    return H.pretrain_melody_encoder(epochs=2, pieces=load_chorales("train")[:40], device="cpu")
+    return C.pretrain_melody_encoder(epochs=2, pieces=load_chorales("train")[:40], device="cpu")
 
 
 def test_frozen_shared_encoder_is_used_and_unchanged(vae):
     before = {k: v.clone() for k, v in vae.state_dict().items()}
-    r = H.train_harmonizer(shared_encoder=vae, n_train=10, epochs=2, device="cpu")
+    r = C.train_harmonizer(shared_encoder=vae, n_train=10, epochs=2, device="cpu")
     assert r.encoder is vae and r.model.melody_encoder is vae
     assert r.extra["encoder_changed"] == 0.0
     for k, v in vae.state_dict().items():
         torch.testing.assert_close(v, before[k], rtol=0, atol=0)
     # the harmonizer reads the VAE: another encoder in its place changes the output
-    te = H.harmony_data("test")
+    te = C.harmony_data("test")
     x, y = torch.as_tensor(te.src[:4]), torch.as_tensor(te.tgt_in[:4])
     out = r.model(x, y)
-    other = H.pretrain_melody_encoder(epochs=1, pieces=load_chorales("train")[:10], seed=3, device="cpu")
+    other = C.pretrain_melody_encoder(epochs=1, pieces=load_chorales("train")[:10], seed=3, device="cpu")
     r.model.melody_encoder = other
     assert (r.model(x, y) - out).abs().max() > 1e-3
     r.model.melody_encoder = vae
@@ -244,8 +246,8 @@ def test_frozen_shared_encoder_is_used_and_unchanged(vae):
 
 def test_fine_tuned_shared_encoder_moves_a_copy(vae):
     before = {k: v.clone() for k, v in vae.state_dict().items()}
-    H.train_harmonizer(shared_encoder=vae, n_train=10, epochs=1, device="cpu")          # frozen use first
-    r = H.train_harmonizer(shared_encoder=vae, freeze=False, n_train=10, epochs=2, device="cpu")
+    C.train_harmonizer(shared_encoder=vae, n_train=10, epochs=1, device="cpu")          # frozen use first
+    r = C.train_harmonizer(shared_encoder=vae, freeze=False, n_train=10, epochs=2, device="cpu")
     assert r.encoder is not vae and r.model.melody_encoder is r.encoder
     assert r.extra["encoder_changed"] > 1e-4
     moved = max(float((r.encoder.state_dict()[k] - before[k]).abs().max()) for k in before)
@@ -263,13 +265,13 @@ def test_fine_tuned_shared_encoder_moves_a_copy(vae):
 def test_harmony_data_rejects(kw):
     split = kw.pop("split")
     with pytest.raises(ParameterError):
-        H.harmony_data(split, **kw)
+        C.harmony_data(split, **kw)
 
 
 @pytest.mark.parametrize("n_train", [0, -1, 10_000, 2.5])
 def test_train_rejects_n_train(n_train):
     with pytest.raises(ParameterError):
-        H.train_harmonizer(n_train=n_train, epochs=1)
+        C.train_harmonizer(n_train=n_train, epochs=1)
 
 
 @pytest.mark.parametrize("soprano", [[0, 1, N_MELODY_TOKENS], [-1, 2], np.zeros((2, 8), int), [], [2.5, 3]])
@@ -297,20 +299,20 @@ def test_shared_encoder_needs_whole_chunks(vae):
     with pytest.raises(ParameterError):
         H.Harmonizer(melody_encoder=torch.nn.Linear(2, 2))
     with pytest.raises(ParameterError):
-        H.train_harmonizer(shared_encoder="vae", epochs=1)
+        C.train_harmonizer(shared_encoder="vae", epochs=1)
 
 
 def test_pretrain_parts():
     few = load_chorales("train")[:6]
-    sb = H.pretrain_melody_encoder(epochs=1, pieces=few, parts="SB", device="cpu")
-    s_only = H.pretrain_melody_encoder(epochs=1, pieces=few, device="cpu")
-    again = H.pretrain_melody_encoder(epochs=1, pieces=few, parts=("S",), device="cpu")
+    sb = C.pretrain_melody_encoder(epochs=1, pieces=few, parts="SB", device="cpu")
+    s_only = C.pretrain_melody_encoder(epochs=1, pieces=few, device="cpu")
+    again = C.pretrain_melody_encoder(epochs=1, pieces=few, parts=("S",), device="cpu")
     torch.testing.assert_close(again.embed.weight, s_only.embed.weight)          # seeded
     assert (sb.embed.weight - s_only.embed.weight).abs().max() > 1e-4          # the bass windows were used
     with pytest.raises(ParameterError):
-        H.pretrain_melody_encoder(epochs=1, pieces=few, parts="SX")
+        C.pretrain_melody_encoder(epochs=1, pieces=few, parts="SX")
     with pytest.raises(ParameterError):
-        H.pretrain_melody_encoder(epochs=1, pieces=few, parts=())
+        C.pretrain_melody_encoder(epochs=1, pieces=few, parts=())
 
 
 def test_voices_to_roll_rejects():

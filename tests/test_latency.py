@@ -179,7 +179,7 @@ def test_accelerate_rejects_unknown_variant():
 
 
 def test_neural_latency_rows():
-    rows = neural_latency(ar_hidden=8, ar_samples=64, ddsp_hidden=16, n_blocks=2, repeats=1,
+    rows = neural_latency(sr=16000, ar_hidden=8, ar_samples=64, ddsp_hidden=16, n_blocks=2, repeats=1,
                           variants=("eager", "int8"), device="cpu")
     assert [(r["model"].split()[0], r["variant"]) for r in rows] == [
         ("autoregressive", "eager"), ("parallel", "eager"), ("autoregressive", "int8"), ("parallel", "int8")]

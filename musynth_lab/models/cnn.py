@@ -28,46 +28,35 @@ from ..audio import get_device, to_numpy
 from ..errors import ParameterError, check
 
 __all__ = [
-    "FEATURE_BACKEND", "note_features", "split_notes", "InstrumentCNN", "CNNResult",
+    "FEATURE_BACKEND", "librosa_feature", "note_features", "split_notes", "InstrumentCNN", "CNNResult",
     "train_instrument_cnn", "mfcc_statistics", "train_feature_baseline", "BaselineResult",
     "channel_class_response",
 ]
 
 # ----------------------------------------------------------------------------------------
-# Features: one small private door to the spectrogram functions, so the kit's own
-# ``musynth_lab.features`` (librosa's names, batched torch) or librosa itself can sit behind it.
+# Features: librosa's spectrogram functions behind one door (also used by crnn and transfer).
 # ----------------------------------------------------------------------------------------
 
-#: Which implementation computes the spectrograms here. ``musynth_lab.features`` matches
-#: librosa on these inputs (MFCC within 1e-3 per note, mel within 2e-7 relative) but was
-#: measured slower for these small CPU batches (first call 15-17 s, then 2-7x librosa's
-#: time), which the notebook's time budget cannot afford; set ``_PREFER_KIT = True`` to use it.
+#: Which implementation computes the spectrograms here (printed by notebook 01b). Always
+#: librosa: ``musynth_lab.features`` matches it on these inputs (MFCC within 1e-3 per note,
+#: mel within 2e-7 relative) but was measured slower for these small CPU batches (first call
+#: 15-17 s, then 2-7x librosa's time), which the notebook's time budget cannot afford.
 FEATURE_BACKEND = "librosa"
-_PREFER_KIT = False
-_kit_features = None
-if _PREFER_KIT:  # pragma: no cover - depends on what is installed
-    try:
-        from .. import features as _kit_features
-
-        if all(hasattr(_kit_features, n) for n in ("melspectrogram", "mfcc", "cqt")):
-            FEATURE_BACKEND = "musynth_lab.features"
-    except Exception:  # noqa: BLE001 - any failure means: use librosa
-        _kit_features = None
 
 
-def _feature(name: str):
-    """``musynth_lab.features.<name>`` if available, else ``librosa``'s function of that name."""
-    if FEATURE_BACKEND == "musynth_lab.features":
-        return getattr(_kit_features, name)
-    import librosa
+def librosa_feature(name: str, y: np.ndarray, **kw) -> np.ndarray:
+    """librosa's ``name`` (``cqt``/``stft`` from ``librosa``, the rest from ``librosa.feature``) of ``y``, as an array.
 
-    return getattr(librosa, name) if name in ("cqt", "stft") else getattr(librosa.feature, name)
+    Examples
+    --------
+    >>> librosa_feature("rms", np.ones(2048, np.float32)).shape
+    (1, 5)
 
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
+    import librosa  # function-local: keeps ``import musynth_lab`` light
 
-def _call(name: str, y: np.ndarray, **kw) -> np.ndarray:
-    fn = _feature(name)
-    if FEATURE_BACKEND == "musynth_lab.features":
-        return to_numpy(fn(y, **kw))
+    fn = getattr(librosa, name) if name in ("cqt", "stft") else getattr(librosa.feature, name)
     return np.asarray(fn(y=y, **kw))
 
 
@@ -126,7 +115,7 @@ def note_features(audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_le
     """
     a = _notes_audio(audio, n_fft)
     check(int(n_mels) > 0, "n_mels", n_mels, "a positive integer")
-    S = _call("melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels),
+    S = librosa_feature("melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels),
               fmin=float(fmin), fmax=fmax)
     return _log_compress(S)
 
@@ -327,9 +316,9 @@ def train_instrument_cnn(notes=None, *, label: str = "family", epochs: int = 20,
     device = get_device(device)
     torch.manual_seed(seed)
     model = InstrumentCNN(len(names), channels=channels)
-    from .training import _single_thread
+    from .training import single_thread
 
-    with _single_thread():      # small convolutions: one CPU thread avoids synchronisation overhead
+    with single_thread():      # small convolutions: one CPU thread avoids synchronisation overhead
         hist = fit(model, (X[tr], y[tr]), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device,
                    progress=progress, desc="instrument CNN")
     pred = predict(model, X[te], device=device).argmax(-1).numpy()
@@ -361,7 +350,7 @@ def mfcc_statistics(audio, *, sr: int, n_mfcc: int = 20, n_fft: int = 1024, hop_
     """
     a = _notes_audio(audio, n_fft)
     check(int(n_mfcc) > 0, "n_mfcc", n_mfcc, "a positive integer")
-    M = _call("mfcc", a, sr=sr, n_mfcc=int(n_mfcc), n_fft=int(n_fft), hop_length=int(hop_length))
+    M = librosa_feature("mfcc", a, sr=sr, n_mfcc=int(n_mfcc), n_fft=int(n_fft), hop_length=int(hop_length))
     return np.concatenate([M.mean(-1), M.std(-1)], axis=-1).astype(np.float32)
 
 

@@ -22,8 +22,8 @@ from torch import nn
 
 from ..audio import get_device, to_numpy
 from ..errors import ParameterError, check
-from .cnn import _call
-from .training import _single_thread
+from .cnn import librosa_feature
+from .training import single_thread
 
 __all__ = [
     "TARGETS", "excerpt_frames", "load_frames", "make_chunks", "CRNN", "CRNNResult", "train_crnn",
@@ -90,7 +90,7 @@ def _excerpt_frames(name, target, hop_length):
 def _compute_frames(ex, target, hop_length):
     import librosa
 
-    C = np.abs(_call("cqt", ex.audio, sr=ex.sr, hop_length=hop_length, fmin=float(librosa.note_to_hz("C1")),
+    C = np.abs(librosa_feature("cqt", ex.audio, sr=ex.sr, hop_length=hop_length, fmin=float(librosa.note_to_hz("C1")),
                      n_bins=N_BINS, bins_per_octave=12))                      # (84, n_frames)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     X = (np.maximum(db - db.max(), -80.0) / 80.0 + 1.0).T.astype(np.float32)  # (n_frames, 84)
@@ -358,7 +358,7 @@ def train_crnn(*, target: str = "pitch_class", recurrent: bool = True, epochs: i
     n_out = 12 if target == "pitch_class" else 25
     model = CRNN(Xc.shape[-1], n_out, channels=channels, hidden=hidden, recurrent=recurrent,
                  time_kernel=3 if recurrent else 1)
-    with _single_thread():      # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
+    with single_thread():      # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
         hist = fit(model, (Xc, Yc), loss_fn=_loss(target), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                    device=device, progress=progress, desc="CRNN" if recurrent else "frame-wise")
     return CRNNResult(model, hist, frame_score(model, val, target=target, device=device),

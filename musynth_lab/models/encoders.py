@@ -15,36 +15,15 @@ import torch
 from torch import nn
 
 from ..audio import to_numpy, to_tensor
-from ..data import N_MELODY_TOKENS, NoteSet
+from ..data import N_MELODY_TOKENS
 from ..errors import ParameterError, check
-from .vae import LOG_MEL_FLOOR_DB, TorchEncoder, _check_tokens, _chorale_list
+from .vae import TorchEncoder, check_tokens, chorale_list
 
-__all__ = ["CNNEncoder", "RNNEncoder", "note_spectrograms", "key_windows", "nearest", "retrieval_precision",
-           "chance_precision", "KEY_NAMES"]
+__all__ = ["CNNEncoder", "RNNEncoder", "key_windows", "KEY_NAMES"]
 
 _PC = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 #: Key classes of :func:`key_windows`: 0-11 major on C..B, 12-23 minor.
 KEY_NAMES = tuple([f"{p} major" for p in _PC] + [f"{p} minor" for p in _PC])
-
-
-def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512) -> np.ndarray:
-    """Log-mel spectrograms of bundled notes scaled to [0, 1], ``(n_notes, n_mels, n_frames)`` float32.
-
-    Examples
-    --------
-    >>> from musynth_lab.data import load_notes
-    >>> note_spectrograms(load_notes(instrument="organ", pitch=60)).shape
-    (2, 48, 32)
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    from ..stats import _features
-
-    check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
-    S = _features.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
-    ref = S.max(axis=(1, 2), keepdims=True) + 1e-12
-    db = 10 * np.log10(np.maximum(S / ref, 1e-10))
-    return np.clip((db + LOG_MEL_FLOOR_DB) / LOG_MEL_FLOOR_DB, 0, 1).astype(np.float32)
 
 
 def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5, part: str = "S"):
@@ -60,7 +39,7 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    chorales = _chorale_list(chorales)
+    chorales = chorale_list(chorales)
     check(int(n_steps) > 0 and int(hop) > 0, "n_steps", (n_steps, hop), "positive window and hop lengths")
     W, K = [], []
     for c in chorales:
@@ -190,7 +169,7 @@ class RNNEncoder(_Classifier):
         self.head = nn.Linear(self.dim, self.n_classes)
 
     def _prepare(self, x):
-        return _check_tokens(x, self.n_steps)
+        return check_tokens(x, self.n_steps)
 
     def embed(self, x):
         """``(batch, n_steps)`` tokens -> ``(batch, dim)``."""
@@ -198,72 +177,3 @@ class RNNEncoder(_Classifier):
         return self.proj(h[0])
 
 
-def _unit_rows(x):
-    x = np.asarray(x, dtype=np.float64)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.ndarray:
-    """Indices of the ``k`` most cosine-similar database rows for each query row, ``(n_query, k)``.
-
-    ``exclude_self=True`` (query is the database) skips each row's own index.
-
-    Examples
-    --------
-    >>> nearest(np.array([[1.0, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), k=2).tolist()
-    [[1, 2]]
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    q, d = np.asarray(query, dtype=np.float64), np.asarray(database, dtype=np.float64)
-    if q.ndim != 2 or d.ndim != 2 or q.shape[1] != d.shape[1]:
-        raise ParameterError(f"query: shape {q.shape} and database: shape {d.shape}: expected (n, dim) and (m, dim)")
-    m = len(d) - (1 if exclude_self else 0)
-    check(1 <= int(k) <= m, "k", k, f"a number of neighbours in 1..{m}")
-    sim = _unit_rows(q) @ _unit_rows(d).T
-    if exclude_self:
-        check(len(q) == len(d), "exclude_self", exclude_self, "query and database to be the same rows")
-        np.fill_diagonal(sim, -np.inf)
-    return np.argsort(-sim, axis=1, kind="stable")[:, :int(k)]
-
-
-def retrieval_precision(query, query_labels, database=None, database_labels=None, *, k: int = 5) -> float:
-    """Mean precision at ``k``: the share of each query's ``k`` nearest neighbours with its label.
-
-    Without ``database`` the queries are searched among themselves (leaving each one out).
-
-    Examples
-    --------
-    >>> emb = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]); lab = np.array([0, 0, 1, 1])
-    >>> retrieval_precision(emb, lab, k=1)
-    1.0
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    ql = np.asarray(query_labels)
-    self_search = database is None
-    db, dl = (query, ql) if self_search else (database, np.asarray(database_labels))
-    check(len(ql) == len(query), "query_labels", ql.shape, f"one label per query ({len(query)})")
-    check(len(dl) == len(db), "database_labels", dl.shape, f"one label per database row ({len(db)})")
-    idx = nearest(query, db, k=k, exclude_self=self_search)
-    return float(np.mean(dl[idx] == ql[:, None]))
-
-
-def chance_precision(query_labels, database_labels=None) -> float:
-    """Expected precision of random retrieval: the mean share of the database with each query's label.
-
-    Examples
-    --------
-    >>> round(chance_precision(np.repeat(np.arange(10), 5)), 4)   # 10 balanced classes, leave-one-out (4/49)
-    0.0816
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    ql = np.asarray(query_labels)
-    if database_labels is None:
-        n = len(ql)
-        check(n >= 2, "query_labels", ql, "at least 2 labels")
-        return float(np.mean([(np.sum(ql == y) - 1) / (n - 1) for y in ql]))
-    dl = np.asarray(database_labels)
-    check(len(dl) >= 1, "database_labels", dl, "at least 1 label")
-    return float(np.mean([np.mean(dl == y) for y in ql]))

@@ -23,7 +23,7 @@ from torch import nn
 
 from ..audio import get_device, seed_everything, to_numpy
 from ..errors import ParameterError, check
-from .training import _single_thread
+from .training import single_thread
 
 __all__ = [
     "RULES", "DEFAULT_WEIGHTS", "MelodyRules", "NoteModel", "MelodyPolicy", "AgentHistory", "AgentResult",
@@ -466,7 +466,7 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
     hist = AgentHistory()
     t0 = time.perf_counter()
     bar = tqdm(range(int(iterations)), desc="REINFORCE", disable=not progress, leave=False)
-    with _single_thread():                                               # tiny ops: one thread is faster
+    with single_thread():                                               # tiny ops: one thread is faster
         for _ in bar:
             mel, logp, value, ent = policy.sample(int(batch_size), generator=gen)
             with torch.no_grad():
@@ -490,7 +490,7 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
                        float(rules.total_violations(before).mean()), float(rules.total_violations(after).mean()))
 
 
-def render_melody(melody, *, sr: int = 16000, bpm: float = 120.0, instrument: str = "piano",
+def render_melody(melody, *, sr: int, bpm: float = 120.0, instrument: str = "piano",
                   note_q: float = 0.5) -> np.ndarray:
     """Render a MIDI melody (one note per ``note_q`` quarter notes) to audio with :mod:`musynth_lab.synth`.
 

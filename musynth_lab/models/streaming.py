@@ -296,7 +296,7 @@ def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, rep
     return {"seconds": t, "block_ms": 1000.0 * t / n_blocks, "rtf": t / (n_blocks * block_size / decoder.sr)}
 
 
-def neural_latency(*, sr: int = 16000, ar_hidden: int = 64, ar_samples: int = 1600, ddsp_hidden: int = 128,
+def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp_hidden: int = 128,
                    block_size: int = 1024, n_blocks: int = 8, variants=("eager", "script", "int8"), repeats: int = 3,
                    device=None) -> list:
     """Real-time factors of the autoregressive :class:`SampleGRU` and the streamed DDSP decoder.
@@ -316,7 +316,7 @@ def neural_latency(*, sr: int = 16000, ar_hidden: int = 64, ar_samples: int = 16
 
     Examples
     --------
-    >>> rows = neural_latency(ar_hidden=8, ar_samples=64, ddsp_hidden=16, block_size=256, n_blocks=1,
+    >>> rows = neural_latency(sr=16000, ar_hidden=8, ar_samples=64, ddsp_hidden=16, block_size=256, n_blocks=1,
     ...                       variants=("eager",), repeats=1, device="cpu")
     >>> [(row["model"], row["variant"], row["speedup"]) for row in rows]
     [('autoregressive (SampleGRU)', 'eager', 1.0), ('parallel (DDSP stream)', 'eager', 1.0)]

@@ -73,7 +73,7 @@ class History:
         return ax
 
 
-class _single_thread:
+class single_thread:
     """Run tiny-tensor loops (RL rollouts, meta-learning inner steps) on one CPU thread.
 
     Intra-op threads only add synchronisation cost to ops on a few hundred numbers, and on a

@@ -33,8 +33,8 @@ from torch import nn
 
 from ..audio import get_device, seed_everything, to_numpy
 from ..errors import ParameterError, check
-from .cnn import _call
-from .training import _single_thread
+from .cnn import librosa_feature
+from .training import single_thread
 
 __all__ = [
     "pitch_class_features", "few_shot_split", "PitchClassNet", "pretrain", "adapt", "reptile",
@@ -79,7 +79,7 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
           f"a non-empty (n_notes, n_samples >= {n}) array")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)      # librosa: short signals in the lowest octaves
-        C = np.abs(_call("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
+        C = np.abs(librosa_feature("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
                          n_bins=N_BINS, bins_per_octave=12)).mean(-1)           # (n_notes, 84)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     return (np.maximum(db - db.max(-1, keepdims=True), -80.0) / 80.0 + 1.0).astype(np.float32)
@@ -218,7 +218,7 @@ def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: in
     new.train()
     Xt = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32), device=device)
     yt = torch.as_tensor(np.asarray(to_numpy(y), dtype=np.int64), device=device)
-    with _single_thread():
+    with single_thread():
         for _ in range(int(steps)):
             loss = nn.functional.cross_entropy(new(Xt), yt)
             grads = torch.autograd.grad(loss, list(new.parameters()))

@@ -33,7 +33,8 @@ from ..stats.base import Encoder, require_fitted
 
 __all__ = [
     "TorchEncoder", "gaussian_kl", "FrameVAE", "MelodyVAE", "HierarchicalVAE", "note_frames",
-    "melody_windows", "interpolate", "render_tokens", "elbo_report", "LOG_MEL_FLOOR_DB",
+    "melody_windows", "interpolate", "render_tokens", "elbo_report", "LOG_MEL_FLOOR_DB", "note_spectrograms",
+    "chorale_list", "check_tokens",
 ]
 
 #: Log-mel frames are scaled from [LOG_MEL_FLOOR_DB, 0] dB to [0, 1].
@@ -134,6 +135,26 @@ class TorchEncoder(nn.Module, Encoder):
 # Data: log-mel frames of notes, melody windows of chorales
 # ---------------------------------------------------------------------------------------
 
+def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512) -> np.ndarray:
+    """Log-mel spectrograms of bundled notes scaled to [0, 1], ``(n_notes, n_mels, n_frames)`` float32.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_notes
+    >>> note_spectrograms(load_notes(instrument="organ", pitch=60)).shape
+    (2, 48, 32)
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
+    from ..stats import _features
+
+    check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
+    S = _features.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    ref = S.max(axis=(1, 2), keepdims=True) + 1e-12
+    db = 10 * np.log10(np.maximum(S / ref, 1e-10))
+    return np.clip((db + LOG_MEL_FLOOR_DB) / LOG_MEL_FLOOR_DB, 0, 1).astype(np.float32)
+
+
 def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512, every: int = 1,
                 max_seconds: float = 0.8) -> np.ndarray:
     """Log-mel frames of bundled notes scaled to [0, 1], ``(n_frames_total, n_mels)`` float32.
@@ -141,7 +162,7 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     Frames are taken every ``every`` hops while the note is held (the first
     ``max_seconds``); ``0`` is -80 dB or below relative to each note's loudest bin, ``1``
     that bin. ``notes`` is a :class:`~musynth_lab.data.NoteSet` or the output of
-    :func:`musynth_lab.models.encoders.note_spectrograms` (same scaling), which saves
+    :func:`note_spectrograms` (same scaling), which saves
     computing the spectrograms twice.
 
     Examples
@@ -155,8 +176,6 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     """
     check(int(every) >= 1, "every", every, "a positive integer")
     if isinstance(notes, NoteSet):
-        from .encoders import note_spectrograms
-
         S, sr = note_spectrograms(notes, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length), notes.sr
     else:
         S, sr = np.asarray(to_numpy(notes), dtype=np.float32), 16000
@@ -168,7 +187,7 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     return np.ascontiguousarray(S.transpose(0, 2, 1).reshape(-1, S.shape[1])).astype(np.float32)
 
 
-def _chorale_list(chorales) -> list:
+def chorale_list(chorales) -> list:
     """One Chorale or an iterable of them -> a checked non-empty list."""
     if isinstance(chorales, Chorale):
         chorales = [chorales]
@@ -193,7 +212,7 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    chorales = _chorale_list(chorales)
+    chorales = chorale_list(chorales)
     check(int(n_bars) >= 1, "n_bars", n_bars, "a positive number of bars")
     per_bar = int(round(4 / step))
     width = int(n_bars) * per_bar
@@ -215,7 +234,8 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
     return np.stack(out).astype(np.int64)
 
 
-def _check_tokens(x, n_steps, name="x"):
+def check_tokens(x, n_steps, name="x"):
+    """Integer melody tokens ``(n, n_steps)`` as a long tensor (one row may be 1-D); ParameterError otherwise."""
     t = to_tensor(x)
     if t.ndim == 1:
         t = t[None]
@@ -351,7 +371,7 @@ class MelodyVAE(TorchEncoder):
                                  nn.ReLU(), nn.Linear(2 * hidden, n_steps * N_MELODY_TOKENS))
 
     def _prepare(self, x):
-        return _check_tokens(x, self.n_steps)
+        return check_tokens(x, self.n_steps)
 
     def encode_stats(self, x):
         h = self.enc(self.embed(x).flatten(1))                  # (batch, hidden)
@@ -445,7 +465,7 @@ class HierarchicalVAE(TorchEncoder):
         self.register_buffer("pos", torch.eye(self.bpb))
 
     def _prepare(self, x):
-        return _check_tokens(x, self.n_steps)
+        return check_tokens(x, self.n_steps)
 
     def _beats(self, x):
         B = len(x)

@@ -20,7 +20,7 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
     Parameters
     ----------
     rows : list of dict
-        From :func:`musynth_lab.models.quality.learning_curve` or ``ngram_curve``: each has ``x``,
+        From :func:`musynth_lab.lessons.quality.learning_curve` or ``ngram_curve``: each has ``x``,
         ``train_nll`` and ``test_nll`` (nats per token), and ``by`` if given.
     x : str
         The horizontal axis: ``'size'`` (training chorales) or ``'params'``; drawn on a log scale.

@@ -10,61 +10,17 @@ Chapter: notebooks/02_attention.ipynb
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from ..lessons.attention import AttentionExample, instrument_examples, mode_examples
 from ._base import Panel, dropdown, slider
 
-__all__ = ["AttentionExample", "render_attention", "AttentionViewer", "NORMALISE_OPTIONS", "LISTEN_OPTIONS"]
+__all__ = ["render_attention", "AttentionViewer", "NORMALISE_OPTIONS", "LISTEN_OPTIONS"]
 
 #: How the viewer normalises weights before the threshold ('none' shows why normalising matters).
 NORMALISE_OPTIONS = ("max", "minmax", "none")
 #: What the viewer plays.
 LISTEN_OPTIONS = ("kept", "dropped", "all")
-
-
-@dataclass
-class AttentionExample:
-    """One thing to look at and listen to.
-
-    Attributes
-    ----------
-    name : str
-    kind : {'spectrogram', 'score'}
-    weights : np.ndarray
-        ``(n_mels, n_frames)`` for a spectrogram, ``(n_frames,)`` for a score.
-    audio, sr, S_db, n_fft, hop_length, fmax :
-        Spectrogram examples: mono audio, its rate, its log-mel ``(n_mels, n_frames)`` and
-        the STFT it was computed with (``n_frames = 1 + len(audio) // hop_length``).
-    roll, notes, step, low, bpm :
-        Score examples: piano roll ``(n_keys, n_frames)``, notes (onset, duration, MIDI) in
-        quarter notes, frame length in quarters, MIDI of row 0, tempo.
-
-    Examples
-    --------
-    >>> ex = AttentionExample("toy", "score", np.array([0.1, 0.7, 0.2]), roll=np.ones((88, 3), bool),
-    ...                       notes=np.array([[0, 1, 60], [1, 1, 64], [2, 1, 67]]))
-    >>> ex.kind, ex.weights.shape, ex.step
-    ('score', (3,), 1.0)
-
-    Chapter: notebooks/02_attention.ipynb
-    """
-
-    name: str
-    kind: str
-    weights: np.ndarray
-    audio: np.ndarray | None = None
-    sr: int = 16000
-    S_db: np.ndarray | None = None
-    n_fft: int = 1024
-    hop_length: int = 512
-    fmax: float | None = None
-    roll: np.ndarray | None = None
-    notes: np.ndarray | None = field(default=None, repr=False)
-    step: float = 1.0
-    low: int = 21
-    bpm: float = 100.0
 
 
 def render_attention(example: AttentionExample, threshold: float = 0.5, normalise: str = "max",
@@ -191,7 +147,7 @@ class AttentionViewer(Panel):
 
     @classmethod
     def from_instrument_demo(cls, result, *, n: int = 5, **kw) -> "AttentionViewer":
-        """Examples from :func:`musynth_lab.models.attention_demos.train_instrument_classifier`'s test notes.
+        """Examples from :func:`musynth_lab.lessons.attention.train_instrument_classifier`'s test notes.
 
         Takes one test note per instrument (the first ``n`` instruments).
         """
@@ -199,59 +155,5 @@ class AttentionViewer(Panel):
 
     @classmethod
     def from_mode_demo(cls, result, *, n: int = 4, **kw) -> "AttentionViewer":
-        """Examples from :func:`musynth_lab.models.attention_demos.train_mode_classifier`'s test chorales."""
+        """Examples from :func:`musynth_lab.lessons.attention.train_mode_classifier`'s test chorales."""
         return cls(mode_examples(result, n=n), **kw)
-
-
-def instrument_examples(result, *, n: int = 5) -> list:
-    """One :class:`AttentionExample` per instrument (first ``n``) from the instrument demo's test notes.
-
-    Chapter: notebooks/02_attention.ipynb
-    """
-    from ..models.attention_demos import MEL
-
-    d = result.data
-    picks = [int(np.flatnonzero(d.y_test == c)[len(np.flatnonzero(d.y_test == c)) // 2]) for c in range(min(n, len(d.names)))]
-    maps = result.model.attention_map(d.x_test[picks])
-    out = []
-    for i, m in zip(picks, maps):
-        s_db = d.x_test[i, 0] * 25.0 - 50.0
-        out.append(AttentionExample(f"{d.names[d.y_test[i]]} (MIDI {int(d.pitch_test[i])})", "spectrogram", m,
-                                    audio=np.asarray(d.audio_test[i], dtype=np.float32), sr=d.sr, S_db=s_db,
-                                    n_fft=MEL["n_fft"], hop_length=MEL["hop_length"]))
-    return out
-
-
-def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -> list:
-    """Score examples (first ``n`` test chorales) from the mode demo, with the model's frame weights.
-
-    Only the first ``max_frames`` beats are shown and rendered (at ``sr``), which keeps the
-    player light in a notebook; the weights shown are those the model gave over the whole piece.
-
-    Examples
-    --------
-    >>> from musynth_lab.data import load_chorales
-    >>> from musynth_lab.models.attention_demos import ModeData, train_mode_classifier
-    >>> x = np.zeros((2, 40, 24), np.float32); mask = np.ones((2, 40), bool); y = np.array([0, 1])
-    >>> data = ModeData(x, mask, y, x, mask, y, pieces_test=load_chorales("test")[:2])   # a tiny stand-in
-    >>> result = train_mode_classifier(epochs=1, device="cpu", data=data)
-    >>> exs = mode_examples(result, n=2, max_frames=16)
-    >>> len(exs), exs[0].kind, exs[0].weights.shape, exs[0].roll.shape
-    (2, 'score', (16,), (88, 16))
-
-    Chapter: notebooks/02_attention.ipynb
-    """
-    from ..data import piano_roll
-
-    d = result.data
-    w = np.asarray(result.extra["test_weights"])                    # computed when the demo was measured
-    out = []
-    for i in range(min(n, len(d.pieces_test))):
-        p = d.pieces_test[i]
-        n_frames = min(int(d.mask_test[i].sum()), int(max_frames))
-        notes = np.concatenate([p.parts[k] for k in ("S", "A", "T", "B")])
-        notes = notes[notes[:, 0] < n_frames * d.step]
-        roll = piano_roll(p, step=d.step)[:, :n_frames]
-        out.append(AttentionExample(f"{p.id} ({p.key_name})", "score", w[i, :n_frames], roll=roll, notes=notes,
-                                    step=d.step, sr=int(sr), bpm=100.0))
-    return out

@@ -20,11 +20,12 @@ def _training_melodies_and_real_copying(size: int, data_seed: int, copy_n: int):
     (computing them costs about 2 s).
     """
     from ..data import load_chorales
-    from ..models import quality
+    from ..evaluate import copied_fraction
+    from ..lessons import quality
 
     train = quality.melodies(quality.choose_pieces(size, seed=data_seed))
     test = quality.melodies(load_chorales("test"))
-    real = float(np.mean([quality.copied_fraction(t, train, n=copy_n) for t in test]))
+    real = float(np.mean([copied_fraction(t, train, n=copy_n) for t in test]))
     return train, real
 
 
@@ -41,7 +42,7 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     """Look up a trained model by (training size, remedy), sample from it, and render: the panel's pure function.
 
     Nothing is trained here: ``rows`` are results computed once (the rows of
-    :func:`musynth_lab.models.quality.learning_curve` and ``remedies`` run with
+    :func:`musynth_lab.lessons.quality.learning_curve` and ``remedies`` run with
     ``keep_models=True``), so the panel answers at once.
 
     Parameters
@@ -57,7 +58,7 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     prompt : 1-D int array, optional
         Tokens to continue (default: one note, C5).
     data_seed : int
-        The seed the models' training pieces were chosen with (:func:`~musynth_lab.models.quality.choose_pieces`),
+        The seed the models' training pieces were chosen with (:func:`~musynth_lab.lessons.quality.choose_pieces`),
         to measure how much of the sample is copied from them.
     copy_n : int
         n-gram length for the copied fraction.
@@ -82,7 +83,8 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     from ..data import MELODY_LOW, tokens_to_notes
     from ..errors import ParameterError
     from ..generate import sample
-    from ..models import lm, quality
+    from ..evaluate import copied_fraction
+    from ..models import lm
     from ..synth import render_notes
 
     rows = list(rows)
@@ -109,7 +111,7 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     tokens = sample(step, prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
     notes = tokens_to_notes(tokens)
     train, real = _training_melodies_and_real_copying(int(size), int(data_seed), int(copy_n))
-    out.update(tokens=tokens, notes=notes, copied=quality.copied_fraction(tokens, train, n=copy_n), copied_real=real)
+    out.update(tokens=tokens, notes=notes, copied=copied_fraction(tokens, train, n=copy_n), copied_real=real)
     out["message"] += (f"\n{100 * out['copied']:.0f}% of the sample's {copy_n}-grams occur in its training melodies "
                        f"(unseen real chorales: {100 * real:.0f}%)")
     if len(notes):

@@ -25,11 +25,11 @@ import torch
 
 from ..data import MELODY_HIGH, MELODY_LOW, N_MELODY_TOKENS, load_chorales, melody_notes, melody_tokens
 from ..errors import ParameterError, check
-from . import lm
-from .training import fit
+from ..models import lm
+from ..models.training import fit
 
 __all__ = ["AUGMENT_SHIFTS", "REMEDIES", "choose_pieces", "melodies", "param_count", "train_melody_lm",
-           "learning_curve", "ngram_curve", "remedies", "copied_fraction", "tonic_melodies", "ngram_counts",
+           "learning_curve", "ngram_curve", "remedies", "tonic_melodies", "ngram_counts",
            "ClassConditionalNGram", "fit_discriminative", "discriminative_vs_generative"]
 
 #: Transpositions used for augmentation: every key from a fourth down to a tritone up.
@@ -339,29 +339,6 @@ def remedies(size: int = 16, which=("none", "transpose", "dropout", "early stopp
             row["model"] = model
         rows.append(row)
     return rows
-
-
-def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
-    """Fraction of the ``n``-grams of ``sample`` that occur somewhere in ``train_seqs``.
-
-    A measure of memorisation: a model that over-fits small data copies its training melodies.
-
-    Examples
-    --------
-    >>> copied_fraction([1, 2, 3, 4], [[0, 1, 2, 3]], n=2)
-    0.6666666666666666
-
-    Chapter: notebooks/06b_quality.ipynb
-    """
-    check(isinstance(n, (int, np.integer)) and n > 0, "n", n, "a positive n-gram length")
-    s = np.asarray(sample).ravel().tolist()
-    check(len(s) >= n, "sample", sample, f"at least n={n} tokens")
-    seen = set()
-    for t in train_seqs:
-        t = np.asarray(t).ravel().tolist()
-        seen.update(tuple(t[i:i + n]) for i in range(len(t) - n + 1))
-    grams = [tuple(s[i:i + n]) for i in range(len(s) - n + 1)]
-    return sum(g in seen for g in grams) / len(grams)
 
 
 # ---------------------------------------------------------------------------- discriminative vs generative

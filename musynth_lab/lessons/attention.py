@@ -28,15 +28,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..attention import AdditiveScore, LocationAttention, TokenAttention, masked_softmax
+from ..attention import LocationAttention, TokenAttention
 from ..audio import get_device, power_to_db, seed_everything
 from ..errors import check
-from .training import _single_thread, accuracy, fit, predict
+from ..features import melspectrogram
+from ..models.lm import token_loss
+from ..models.seq2seq import Seq2SeqAttention, greedy_bass, shift_right
+from ..models.training import accuracy, fit, predict, single_thread
 
 __all__ = [
     "DemoResult", "NoteData", "instrument_data", "InstrumentNet", "train_instrument_classifier",
     "ModeData", "mode_data", "ModeNet", "train_mode_classifier", "BassData", "bass_data",
-    "Seq2SeqAttention", "train_soprano_to_bass", "greedy_bass", "MEL",
+    "train_soprano_to_bass", "MEL", "AttentionExample", "instrument_examples", "mode_examples",
 ]
 
 #: The mel front end of the instrument demo (16 kHz notes).
@@ -76,19 +79,6 @@ class DemoResult:
     chance: float
     data: object
     extra: dict = field(default_factory=dict)
-
-
-def _melspectrogram(y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
-    """Mel power spectrogram ``(..., n_mels, n_frames)``: the kit's features module if it has one, else librosa."""
-    try:
-        from ..features import melspectrogram
-    except ImportError:
-        melspectrogram = None
-    if melspectrogram is not None:
-        return np.asarray(melspectrogram(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels))
-    import librosa
-
-    return librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
 
 
 # ----------------------------------------------------------------------------------------
@@ -160,7 +150,7 @@ def instrument_data(*, test_every: int = 4) -> NoteData:
         pitches = np.unique(notes.pitch[sel])
         held = pitches[test_every - 1::test_every]
         test |= sel & np.isin(notes.pitch, held)
-    mel = _melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL)
+    mel = np.asarray(melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL))
     db = np.asarray(power_to_db(mel, ref=1.0, top_db=None), dtype=np.float32)
     db = np.maximum(db, -100.0)
     x = ((db + 50.0) / 25.0)[:, None].astype(np.float32)
@@ -258,7 +248,7 @@ def train_instrument_classifier(*, attention: bool = True, epochs: int = 12, see
     device = get_device(device)
     seed_everything(seed)
     model = InstrumentNet(len(data.names), attention=attention)
-    with _single_thread(device):
+    with single_thread(device):
         hist = fit(model, (data.x_train, data.y_train), epochs=epochs, lr=3e-3, batch_size=32, seed=seed,
                    device=device, progress=progress, desc="instruments", weight_decay=1e-4)
         out = predict(model, data.x_test, device=device)
@@ -421,7 +411,7 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
     device = get_device(device)
     seed_everything(seed)
     model = ModeNet(attention=attention)
-    with _single_thread(device):
+    with single_thread(device):
         hist = fit(model, (data.x_train, data.mask_train, data.y_train), epochs=epochs, lr=5e-3, batch_size=64,
                    seed=seed, device=device, progress=progress, desc="mode")
         out = predict(model, (data.x_test, data.mask_test), device=device, batch_size=len(data.x_test))
@@ -510,165 +500,6 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
     return BassData(s_tr, t_tr, s_te, t_te, test, where, window, 0.5, N_MELODY_TOKENS, N_MELODY_TOKENS)
 
 
-class _PositionalAttention:
-    """Luong-style attention of decoder states over encoder states, both with sinusoidal position codes.
-
-    Shared by :class:`Seq2SeqAttention` and :class:`musynth_lab.models.harmony.Harmonizer`
-    (an ``nn.Module`` mixin; the host sets ``attention`` and ``kind``, encoder states are
-    ``2 d`` wide, decoder states ``d``).
-    """
-
-    def _init_attention(self, d: int, d_pos: int, max_len: int):
-        from ..attention import sinusoidal_encoding
-
-        self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
-        if self.attention and self.kind == "dot":
-            self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
-        elif self.attention:
-            self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
-
-    def _keys(self, enc):
-        """Keys (B, n, d) of encoder states (B, n, 2d) with their positions; None without attention."""
-        if not self.attention:
-            return None
-        k_in = torch.cat([enc, self.pe[: enc.shape[1]].expand(enc.shape[0], -1, -1)], -1)
-        return self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
-
-    def _context(self, enc, final, keys, dec_states, start: int = 0):
-        """Context (B, m, 2d) and weights (B, m, n) for decoder states (B, m, d) at steps start..start+m-1.
-
-        Without attention the context is the encoder's final state (B, 2d) at every step and
-        the weights are None.
-        """
-        B, m, _ = dec_states.shape
-        if not self.attention:
-            return final[:, None].expand(-1, m, -1), None
-        q_in = torch.cat([dec_states, self.pe[start:start + m].expand(B, -1, -1)], -1)
-        if self.kind == "dot":
-            q = self.q_proj(q_in)
-            e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
-        else:
-            e = self.score(q_in, None, keys_projected=keys)
-        w = masked_softmax(e)                                       # (B, m, n)
-        return w @ enc, w
-
-
-class Seq2SeqAttention(_PositionalAttention, nn.Module):
-    """A GRU encoder-decoder with attention over the encoder states, in Luong's arrangement.
-
-    Encoder: embedding + bidirectional GRU over the soprano. Decoder: embedding + GRU over
-    the bass so far (teacher forcing in training, one step at a time in
-    :func:`greedy_bass`); at each step its state, with a sinusoidal encoding of the step,
-    queries the encoder states, each with an encoding of its position, and
-    ``[state; context]`` predicts the next token. ``score='dot'`` (default) is Luong's
-    "general" score, a scaled dot product of learned projections; ``score='additive'`` is
-    Bahdanau's (:class:`musynth_lab.attention.AdditiveScore`). The positional encodings let
-    the score compare *where* the two steps are, which the alignment needs. With
-    ``attention=False`` the context is the encoder's final state at every step (the classic
-    fixed-vector seq2seq, the baseline).
-
-    Forward
-    -------
-    src (B, n), tgt_in (B, m) -> logits (B, m, vocab); ``self.last_weights`` (B, m, n).
-
-    Examples
-    --------
-    >>> net = Seq2SeqAttention(51)
-    >>> net(torch.zeros(2, 8, dtype=torch.long), torch.zeros(2, 8, dtype=torch.long)).shape
-    torch.Size([2, 8, 51])
-
-    Chapter: notebooks/02_attention.ipynb
-    """
-
-    def __init__(self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot",
-                 d_pos: int = 16, max_len: int = 512):
-        super().__init__()
-        from ..errors import ParameterError
-
-        if score not in ("dot", "additive"):
-            raise ParameterError(f"score={score!r}: expected 'dot' or 'additive'")
-        self.vocab, self.kind = vocab, score
-        self.src_embed = nn.Embedding(vocab, d)
-        self.tgt_embed = nn.Embedding(vocab + 1, d)                 # + start token
-        self.encoder = nn.GRU(d, d, batch_first=True, bidirectional=True)
-        self.bridge = nn.Linear(2 * d, d)
-        self.decoder = nn.GRU(d, d, batch_first=True)
-        self.attention = attention
-        self._init_attention(d, d_pos, max_len)
-        self.out = nn.Sequential(nn.Linear(3 * d, d), nn.Tanh(), nn.Linear(d, vocab))
-        self.last_weights = None
-
-    def encode(self, src):
-        """Encoder states (B, n, 2d), the final state (B, 2d), the decoder's first state, and the keys."""
-        enc, h = self.encoder(self.src_embed(src))                  # (B, n, 2d), (2, B, d)
-        final = torch.cat([h[0], h[1]], -1)                         # (B, 2d)
-        return enc, final, torch.tanh(self.bridge(final))[None], self._keys(enc)
-
-    def step(self, enc, final, keys, dec_states, start: int = 0):
-        """Logits and attention weights for decoder states (B, m, d) at steps start..start+m-1."""
-        ctx, w = self._context(enc, final, keys, dec_states, start)
-        return self.out(torch.cat([dec_states, ctx], -1)), w
-
-    def forward(self, src, tgt_in):
-        enc, final, h0, keys = self.encode(src)
-        states, _ = self.decoder(self.tgt_embed(tgt_in), h0)        # (B, m, d)
-        logits, w = self.step(enc, final, keys, states)
-        self.last_weights = None if w is None else w.detach()
-        return logits
-
-
-def _seq_loss(logits, target):
-    """Mean cross-entropy of logits (..., V) against tokens (...): any number of leading axes."""
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
-
-
-def _shift(tgt, bos):
-    return np.concatenate([np.full((len(tgt), 1), bos, dtype=np.int64), tgt[:, :-1]], axis=1)
-
-
-@torch.no_grad()
-def greedy_bass(model: Seq2SeqAttention, src, *, bos: int):
-    """Write a bass under soprano windows one token at a time (greedy).
-
-    Parameters
-    ----------
-    model : Seq2SeqAttention
-    src : array [shape=(B, n)] of soprano tokens
-    bos : int
-        The start token (``BassData.bos``).
-
-    Returns
-    -------
-    tokens : np.ndarray [shape=(B, n)]
-    alignment : np.ndarray [shape=(B, n, n)] or None
-        Row ``t``: the attention over the soprano positions when bass token ``t`` was chosen.
-
-    Examples
-    --------
-    >>> net = Seq2SeqAttention(51)
-    >>> tokens, alignment = greedy_bass(net, np.zeros((2, 8), dtype=np.int64), bos=51)
-    >>> tokens.shape, alignment.shape
-    ((2, 8), (2, 8, 8))
-
-    Chapter: notebooks/02_attention.ipynb
-    """
-    model.eval()
-    dev = next(model.parameters()).device
-    src = torch.as_tensor(np.asarray(src), dtype=torch.long, device=dev)
-    enc, final, h, keys = model.encode(src)
-    tok = torch.full((src.shape[0], 1), bos, dtype=torch.long, device=dev)
-    out, align = [], []
-    for t in range(src.shape[1]):
-        state, h = model.decoder(model.tgt_embed(tok), h)
-        logits, w = model.step(enc, final, keys, state, start=t)
-        tok = logits.argmax(-1)
-        out.append(tok)
-        if w is not None:
-            align.append(w)
-    tokens = torch.cat(out, 1).cpu().numpy()
-    return tokens, (torch.cat(align, 1).cpu().numpy() if align else None)
-
-
 def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int = 0, device=None,
                           progress: bool = False, data: BassData | None = None) -> DemoResult:
     """Train the soprano -> bass model and measure it on the test chorales.
@@ -696,10 +527,10 @@ def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int
     device = get_device(device)
     seed_everything(seed)
     model = Seq2SeqAttention(data.vocab, attention=attention)
-    with _single_thread(device):
-        hist = fit(model, (data.src_train, _shift(data.tgt_train, data.bos), data.tgt_train), loss_fn=_seq_loss,
+    with single_thread(device):
+        hist = fit(model, (data.src_train, shift_right(data.tgt_train, data.bos), data.tgt_train), loss_fn=token_loss,
                    epochs=epochs, lr=6e-3, batch_size=64, seed=seed, device=device, progress=progress, desc="bass")
-        out = predict(model, (data.src_test, _shift(data.tgt_test, data.bos)), device=device)
+        out = predict(model, (data.src_test, shift_right(data.tgt_test, data.bos)), device=device)
         gen, _ = greedy_bass(model, data.src_test, bos=data.bos)
     pred = out.argmax(-1).numpy()
     acc = float(np.mean(pred == data.tgt_test))
@@ -725,4 +556,101 @@ def _sounding_pc(tokens, low):
             elif t == 0:
                 cur = -1
             out[i, j] = cur
+    return out
+
+
+# ---------------------------------------------------------------------------- examples for the viewer
+
+@dataclass
+class AttentionExample:
+    """One thing to look at and listen to.
+
+    Attributes
+    ----------
+    name : str
+    kind : {'spectrogram', 'score'}
+    weights : np.ndarray
+        ``(n_mels, n_frames)`` for a spectrogram, ``(n_frames,)`` for a score.
+    audio, sr, S_db, n_fft, hop_length, fmax :
+        Spectrogram examples: mono audio, its rate, its log-mel ``(n_mels, n_frames)`` and
+        the STFT it was computed with (``n_frames = 1 + len(audio) // hop_length``).
+    roll, notes, step, low, bpm :
+        Score examples: piano roll ``(n_keys, n_frames)``, notes (onset, duration, MIDI) in
+        quarter notes, frame length in quarters, MIDI of row 0, tempo.
+
+    Examples
+    --------
+    >>> ex = AttentionExample("toy", "score", np.array([0.1, 0.7, 0.2]), roll=np.ones((88, 3), bool),
+    ...                       notes=np.array([[0, 1, 60], [1, 1, 64], [2, 1, 67]]))
+    >>> ex.kind, ex.weights.shape, ex.step
+    ('score', (3,), 1.0)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+
+    name: str
+    kind: str
+    weights: np.ndarray
+    audio: np.ndarray | None = None
+    sr: int = 16000
+    S_db: np.ndarray | None = None
+    n_fft: int = 1024
+    hop_length: int = 512
+    fmax: float | None = None
+    roll: np.ndarray | None = None
+    notes: np.ndarray | None = field(default=None, repr=False)
+    step: float = 1.0
+    low: int = 21
+    bpm: float = 100.0
+
+
+def instrument_examples(result, *, n: int = 5) -> list:
+    """One :class:`AttentionExample` per instrument (first ``n``) from the instrument demo's test notes.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    d = result.data
+    picks = [int(np.flatnonzero(d.y_test == c)[len(np.flatnonzero(d.y_test == c)) // 2]) for c in range(min(n, len(d.names)))]
+    maps = result.model.attention_map(d.x_test[picks])
+    out = []
+    for i, m in zip(picks, maps):
+        s_db = d.x_test[i, 0] * 25.0 - 50.0
+        out.append(AttentionExample(f"{d.names[d.y_test[i]]} (MIDI {int(d.pitch_test[i])})", "spectrogram", m,
+                                    audio=np.asarray(d.audio_test[i], dtype=np.float32), sr=d.sr, S_db=s_db,
+                                    n_fft=MEL["n_fft"], hop_length=MEL["hop_length"]))
+    return out
+
+
+def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -> list:
+    """Score examples (first ``n`` test chorales) from the mode demo, with the model's frame weights.
+
+    Only the first ``max_frames`` beats are shown and rendered (at ``sr``), which keeps the
+    player light in a notebook; the weights shown are those the model gave over the whole piece.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_chorales
+    >>> from musynth_lab.lessons.attention import ModeData, train_mode_classifier
+    >>> x = np.zeros((2, 40, 24), np.float32); mask = np.ones((2, 40), bool); y = np.array([0, 1])
+    >>> data = ModeData(x, mask, y, x, mask, y, pieces_test=load_chorales("test")[:2])   # a tiny stand-in
+    >>> result = train_mode_classifier(epochs=1, device="cpu", data=data)
+    >>> exs = mode_examples(result, n=2, max_frames=16)
+    >>> len(exs), exs[0].kind, exs[0].weights.shape, exs[0].roll.shape
+    (2, 'score', (16,), (88, 16))
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import piano_roll
+
+    d = result.data
+    w = np.asarray(result.extra["test_weights"])                    # computed when the demo was measured
+    out = []
+    for i in range(min(n, len(d.pieces_test))):
+        p = d.pieces_test[i]
+        n_frames = min(int(d.mask_test[i].sum()), int(max_frames))
+        notes = np.concatenate([p.parts[k] for k in ("S", "A", "T", "B")])
+        notes = notes[notes[:, 0] < n_frames * d.step]
+        roll = piano_roll(p, step=d.step)[:, :n_frames]
+        out.append(AttentionExample(f"{p.id} ({p.key_name})", "score", w[i, :n_frames], roll=roll, notes=notes,
+                                    step=d.step, sr=int(sr), bpm=100.0))
     return out

@@ -6,7 +6,8 @@ import torch
 
 from musynth_lab import ParameterError, data, exercises
 from musynth_lab.models import evaluate_loss, lm
-from musynth_lab.models import quality as q
+from musynth_lab.evaluate import copied_fraction
+from musynth_lab.lessons import quality as q
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +52,10 @@ def test_melodies_transpose_within_range():
 
 def test_copied_fraction():
     train = [np.arange(20)]
-    assert q.copied_fraction(np.arange(5, 15), train, n=4) == 1.0
-    assert q.copied_fraction(np.arange(100, 110), train, n=4) == 0.0
+    assert copied_fraction(np.arange(5, 15), train, n=4) == 1.0
+    assert copied_fraction(np.arange(100, 110), train, n=4) == 0.0
     with pytest.raises(ParameterError, match="sample"):
-        q.copied_fraction([1, 2], train, n=4)
+        copied_fraction([1, 2], train, n=4)
 
 
 # ---------------------------------------------------------------------------- learning curves
@@ -201,7 +202,7 @@ def test_render_quality(panel_rows):
     assert r["row"]["size"] == 2 and len(r["curve"]) == 2
     assert r["tokens"].shape == (25,) and r["audio"].ndim == 1 and np.isfinite(r["audio"]).all()
     assert 0.0 <= r["copied"] <= 1.0
-    assert r["copied"] == q.copied_fraction(r["tokens"], q.melodies(q.choose_pieces(2)), n=8)
+    assert r["copied"] == copied_fraction(r["tokens"], q.melodies(q.choose_pieces(2)), n=8)
     assert 0.0 <= r["copied_real"] < 0.5                         # 2 chorales share few phrases with the test split
     again = render_quality(panel_rows, size=2, seed=1, steps=24)
     assert np.array_equal(again["tokens"], r["tokens"])

@@ -20,7 +20,8 @@ import torch
 from musynth_lab import ParameterError
 from musynth_lab import attention as A
 from musynth_lab import exercises as ex
-from musynth_lab.models import attention_demos as D
+from musynth_lab.lessons import attention as D
+from musynth_lab.models.seq2seq import greedy_bass
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +101,13 @@ def test_soprano_to_bass_beats_commonest_token_and_fixed_vector_seq2seq(bass, ba
 
 def test_bass_alignment_is_near_diagonal(bass):
     """Soprano and bass are aligned in time: each bass step should look at (or next to) its own step."""
-    _, align = D.greedy_bass(bass.model, bass.data.src_test[:8], bos=bass.data.bos)
+    _, align = greedy_bass(bass.model, bass.data.src_test[:8], bos=bass.data.bos)
     steps = np.arange(bass.data.window)[None]
     assert np.mean(np.abs(align.argmax(-1) - steps) <= 1) >= 0.8
 
 
 def test_bass_alignment_rows_are_distributions(bass):
-    tokens, align = D.greedy_bass(bass.model, bass.data.src_test[:2], bos=bass.data.bos)
+    tokens, align = greedy_bass(bass.model, bass.data.src_test[:2], bos=bass.data.bos)
     assert tokens.shape == (2, bass.data.window) and align.shape == (2, bass.data.window, bass.data.window)
     np.testing.assert_allclose(align.sum(-1), 1.0, atol=1e-5)
     assert tokens.min() >= 0 and tokens.max() < bass.data.vocab
@@ -133,7 +134,8 @@ def test_viewer_threshold_controls_what_is_kept_and_heard(instruments):
 
 
 def test_viewer_kept_plus_dropped_is_the_whole_note(instruments):
-    from musynth_lab.widgets.attention_viewer import instrument_examples, render_attention
+    from musynth_lab.lessons.attention import instrument_examples
+    from musynth_lab.widgets.attention_viewer import render_attention
 
     example = instrument_examples(instruments[0], n=1)[0]
     kept = render_attention(example, 0.5, "max", "kept")["audio"]
@@ -155,7 +157,8 @@ def test_viewer_on_a_score_plays_only_kept_notes(mode):
 
 
 def test_viewer_rejects_bad_options():
-    from musynth_lab.widgets.attention_viewer import AttentionExample, render_attention
+    from musynth_lab.lessons.attention import AttentionExample
+    from musynth_lab.widgets.attention_viewer import render_attention
 
     e = AttentionExample("t", "score", np.ones(2), roll=np.ones((88, 2), bool), notes=np.array([[0, 1, 60.0]]))
     with pytest.raises(ParameterError, match="normalise"):
