@@ -8,8 +8,8 @@ One drawing path for every panel (:class:`Panel`): a pure ``render(**values)``, 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
