@@ -281,3 +281,115 @@ def test_plot_helpers_with_ax_none_still_make_a_pyplot_figure():
     ax = plot.waveform(np.sin(np.linspace(0, 50, 800)), sr=8000)
     assert plt.get_fignums() == [ax.figure.number]
     plt.close("all")
+
+
+def test_inline_flush_is_kept_on_the_main_thread():
+    from IPython.core.events import EventManager, available_events
+
+    from musynth_lab.widgets._base import guard_inline_flush
+
+    calls = []
+
+    def flush_figures():                      # the inline backend's hook
+        calls.append(("flush", threading.current_thread().name))
+
+    def _draw_all_if_interactive():           # IPython's pylabtools hook
+        calls.append(("draw_all", threading.current_thread().name))
+
+    def other():                              # anything else runs everywhere
+        calls.append(("other", threading.current_thread().name))
+
+    class Shell:
+        events = EventManager(None, available_events)
+
+    shell = Shell()
+    for f in (_draw_all_if_interactive, flush_figures, other):
+        shell.events.register("post_execute", f)
+    assert guard_inline_flush(shell) and guard_inline_flush(shell)        # idempotent
+    worker = threading.Thread(target=shell.events.trigger, args=("post_execute",), name="subshell")
+    worker.start()
+    worker.join(30)
+    main = threading.main_thread().name
+    assert calls == [("other", "subshell")]                                # the pyplot hooks were skipped
+    shell.events.trigger("post_execute")
+    assert calls[1:] == [("draw_all", main), ("flush", main), ("other", main)]
+    shell.events.unregister("post_execute", flush_figures)                 # what %matplotlib <other> does
+    assert len(shell.events.callbacks["post_execute"]) == 2
+
+
+KERNEL_SCRIPT = r'''
+import json, sys
+from jupyter_client.manager import start_new_kernel
+
+km, kc = start_new_kernel(kernel_name="python3")
+seen = []
+
+def run(code):
+    mid = kc.execute(code)
+    out = []
+    while True:
+        m = kc.get_iopub_msg(timeout=120)
+        seen.append(m)
+        if m["parent_header"].get("msg_id") == mid:
+            if m["msg_type"] == "stream":
+                out.append(m["content"]["text"])
+            if m["msg_type"] == "error":
+                raise RuntimeError("\n".join(m["content"]["traceback"]))
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+    kc.get_shell_msg(timeout=120)
+    return "".join(out).strip()
+
+try:
+    run("%matplotlib inline")
+    model_id = run("from musynth_lab.widgets import SynthPanel\n"
+                   "p = SynthPanel('fm', sr=8000, duration_s=0.4)\nprint(p.controls['index'].model_id)")
+    kc.control_channel.send(kc.session.msg("create_subshell_request", {}))
+    sid = kc.control_channel.get_msg(timeout=30)["content"]["subshell_id"]
+    for v in (8.0, 2.0, 5.0):
+        msg = kc.session.msg("comm_msg", {"comm_id": model_id, "data": {
+            "method": "update", "state": {"value": v}, "buffer_paths": []}})
+        msg["header"]["subshell_id"] = sid          # as JupyterLab 4.4+ sends widget messages
+        kc.shell_channel.send(msg)
+        run("import matplotlib.pyplot as plt\nfig, ax = plt.subplots(); ax.plot([0, 1]); plt.show()")
+    state = run("import time\nfor _ in range(600):\n    if p.renders == 4: break\n    time.sleep(0.05)\n"
+                "import json, matplotlib.pyplot as plt\n"
+                "print(json.dumps({'renders': p.renders, 'index': p.result['values']['index'], "
+                "'fignums': plt.get_fignums(), 'png': p.image.value.hex()}))")
+    pngs = [(m["parent_header"].get("msg_type"), m["content"]["data"]["image/png"]) for m in seen
+            if m["msg_type"] == "display_data" and "image/png" in m["content"]["data"]]
+    print(json.dumps({"state": json.loads(state.splitlines()[-1]), "pngs": pngs}))
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+'''
+
+
+def test_panel_and_cell_figures_survive_widget_messages_on_a_subshell(tmp_path):
+    """A real ipykernel 7: slider moves arrive on a subshell while cells draw pyplot figures."""
+    import base64
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    ipykernel = pytest.importorskip("ipykernel")
+    pytest.importorskip("jupyter_client")
+    if int(ipykernel.__version__.split(".")[0]) < 7:
+        pytest.skip("kernel subshells need ipykernel >= 7")
+    script = tmp_path / "drive_kernel.py"
+    script.write_text(KERNEL_SCRIPT)
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env, check=False,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    state = report["state"]
+    assert state["renders"] == 4 and state["index"] == 5.0 and state["fignums"] == []
+    assert near_white_fraction(bytes.fromhex(state["png"])) < 0.97      # the panel's figure, as displayed
+    cell_pngs = [base64.b64decode(p) for parent, p in report["pngs"] if parent == "execute_request"]
+    assert len(cell_pngs) == 3, [parent for parent, _ in report["pngs"]]   # each cell's own figure, none stolen
+    assert all(near_white_fraction(p) < 0.99 for p in cell_pngs), [near_white_fraction(p) for p in cell_pngs]
+    assert not [parent for parent, _ in report["pngs"] if parent == "comm_msg"]

@@ -126,6 +126,68 @@ def wav_bytes(y, *, sr: int, normalize_peak: bool = True) -> bytes:
         return play(y, sr=sr, normalize_peak=normalize_peak).data
 
 
+class _MainThreadOnly:
+    """A post_execute callback that runs only on the main thread (equal to the one it wraps)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", "callback")
+
+    def __call__(self, *args, **kwargs):
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            return self.fn(*args, **kwargs)
+        return None
+
+    def __eq__(self, other):                 # so the inline backend can still unregister its flush
+        return other is self.fn or (isinstance(other, _MainThreadOnly) and other.fn is self.fn)
+
+    def __hash__(self):
+        return hash(self.fn)
+
+
+#: IPython post_execute hooks that draw pyplot figures: IPython's ``draw_all`` when interactive
+#: (pylabtools) and the inline backend's ``flush_figures``.
+_PYPLOT_HOOKS = ("_draw_all_if_interactive", "flush_figures")
+
+
+def guard_inline_flush(shell=None) -> bool:
+    """Keep IPython's pyplot post_execute hooks on the main thread; returns whether any was guarded.
+
+    ipykernel 7 fires IPython's ``post_execute`` after each comm message, on the thread that
+    handled it: a subshell thread when JupyterLab 4.4+ sends widget messages over subshells.
+    Two hooks then touch pyplot from that thread: ``_draw_all_if_interactive`` redraws every
+    pyplot figure, and the inline backend's ``flush_figures`` shows and closes them. A cell
+    drawing a figure on the main thread at that moment gets a half-drawn or blank one, and
+    what the hook displays is parented to the comm message, which the front end drops
+    (ipykernel issue 1564). Panels never use pyplot; this guard protects the notebook's other
+    figures while a student moves a slider. Cells (main thread) run both hooks as before.
+    Called by every :class:`Panel`; idempotent; does nothing outside IPython.
+
+    Examples
+    --------
+    >>> guard_inline_flush()                  # no IPython shell here
+    False
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    callbacks = getattr(getattr(shell, "events", None), "callbacks", {}).get("post_execute")
+    if not callbacks:
+        return False
+    guarded = False
+    for i, cb in enumerate(callbacks):
+        if getattr(cb, "__name__", "") in _PYPLOT_HOOKS:
+            if not isinstance(cb, _MainThreadOnly):
+                callbacks[i] = _MainThreadOnly(cb)
+            guarded = True
+    return guarded
+
+
 #: CSS classes on a panel's widgets, for browser tests (Playwright) and styling.
 CSS = {"panel": "musynth-panel", "figure": "musynth-figure", "audio": "musynth-audio",
        "status": "musynth-status", "text": "musynth-text"}
@@ -211,6 +273,7 @@ class Panel:
         right = W.VBox([self.image, self.audio, self.text])
         self.widget = W.VBox(header + [W.HBox([left, right])])
         self.widget.add_class(CSS["panel"])
+        guard_inline_flush()
         self._update(raise_errors=True)
         for w in controls.values():
             w.observe(self._on_change, names="value")
