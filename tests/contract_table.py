@@ -202,6 +202,15 @@ for _n in ("window", "kind", "mode", "method", "shape", "style", "vocabulary", "
 for _n in ("seed", "noise_seed"):
     KIND[_n] = "seed"
 KIND["answer"] = "answer"
+for _n in ("hop_length", "win_length"):
+    KIND[_n] = "count?"
+for _n in ("fmax", "max_tempo", "max_grad_norm"):
+    KIND[_n] = "pos?"
+KIND["axis"] = "int?"
+for _n in ("freq_hz", "amplitude", "length_penalty"):
+    KIND[_n] = "real"
+for _n in ("carrier_hz", "modulator_hz", "fmin"):
+    KIND[_n] = "nonneg"
 for _n in ("S", "D", "C", "chroma", "scores", "weights", "values", "features", "data", "keys", "query"):
     KIND[_n] = "arr"
 
@@ -223,14 +232,14 @@ TABLE: dict[str, E] = {
     "musynth_lab.save": E(L(lambda: new_path()), Y, sr=SR, k={"path": "path", "subtype": "choice"}),
     "musynth_lab.resample": E(Y, orig_sr=SR, target_sr=8000),
     "musynth_lab.play": E(Y, sr=SR),
-    "musynth_lab.hz_to_midi": E(440.0, k={"frequency_hz": "arr"}),
-    "musynth_lab.midi_to_hz": E(69.0, k={"midi": "arr"}),
+    "musynth_lab.hz_to_midi": E(440.0, k={"frequency_hz": "numarr"}),
+    "musynth_lab.midi_to_hz": E(69.0, k={"midi": "numarr"}),
     "musynth_lab.midi_to_note": E(69, k={"midi": "int"}),
     "musynth_lab.note_to_midi": E("A4", k={"note": "choice"}),
-    "musynth_lab.amplitude_to_db": E(L(lambda: np.array([0.5, 1.0])), k={"amplitude": "arr"}),
-    "musynth_lab.db_to_amplitude": E(L(lambda: np.array([-6.0, 0.0])), k={"db": "arr"}),
-    "musynth_lab.power_to_db": E(L(lambda: np.array([0.5, 1.0])), k={"power": "arr"}),
-    "musynth_lab.db_to_power": E(L(lambda: np.array([-6.0, 0.0])), k={"db": "arr"}),
+    "musynth_lab.amplitude_to_db": E(L(lambda: np.array([0.5, 1.0])), k={"amplitude": "numarr"}),
+    "musynth_lab.db_to_amplitude": E(L(lambda: np.array([-6.0, 0.0])), k={"db": "numarr"}),
+    "musynth_lab.power_to_db": E(L(lambda: np.array([0.5, 1.0])), k={"power": "numarr"}),
+    "musynth_lab.db_to_power": E(L(lambda: np.array([-6.0, 0.0])), k={"db": "numarr"}),
     "musynth_lab.audio.to_numpy": E(Y, k={"x": None}, skip="a converter of any array-like; no contract of its own"),
     "musynth_lab.audio.to_tensor": E(Y, k={"x": None}, skip="a converter of any array-like; no contract of its own"),
     "musynth_lab.audio.like": E(Y, Y, skip="a converter of any array-like; no contract of its own"),
@@ -384,12 +393,12 @@ TABLE: dict[str, E] = {
         (0.1 * _rng().standard_normal(4096)), 1024)[::256], axis=-1).T.astype(np.complex64)),
         k={"stft_matrix": "spec_c", "length": "count"}),
     "musynth_lab.features.fft_spectrum": E(Y, sr=SR),
-    "musynth_lab.features.magnitude": E(L(lambda: np.fft.rfft(np.ones(16)).astype(np.complex64)), k={"D": "spec_c"}),
-    "musynth_lab.features.power": E(L(lambda: np.fft.rfft(np.ones(16)).astype(np.complex64)), k={"D": "spec_c"}),
-    "musynth_lab.features.power_to_db": E(S_POW),
-    "musynth_lab.features.amplitude_to_db": E(S_POW),
-    "musynth_lab.features.db_to_power": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "arr"}),
-    "musynth_lab.features.db_to_amplitude": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "arr"}),
+    "musynth_lab.features.magnitude": E(L(lambda: np.fft.rfft(np.ones(16)).astype(np.complex64)), k={"D": "numarr"}),
+    "musynth_lab.features.power": E(L(lambda: np.fft.rfft(np.ones(16)).astype(np.complex64)), k={"D": "numarr"}),
+    "musynth_lab.features.power_to_db": E(S_POW, k={"S": "numarr"}),
+    "musynth_lab.features.amplitude_to_db": E(S_POW, k={"S": "numarr"}),
+    "musynth_lab.features.db_to_power": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "numarr"}),
+    "musynth_lab.features.db_to_amplitude": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "numarr"}),
     "musynth_lab.features.fft_frequencies": E(sr=SR, n_fft=1024),
     "musynth_lab.features.melspectrogram": E(Y, sr=SR, n_fft=1024, n_mels=40, k={"norm": "choice"}),
     "musynth_lab.features.chroma_stft": E(Y, sr=SR, n_fft=1024, k={"norm": None}),
@@ -431,11 +440,11 @@ TABLE: dict[str, E] = {
     "musynth_lab.features.onset_strength": E(YL, sr=SR, k={"lag": "count"}),
     "musynth_lab.features.tempo": E(YL, sr=SR, k={"std_bpm": "pos", "ac_size": "pos", "max_tempo": "pos"}),
     "musynth_lab.features.beat_track": E(YL, sr=SR, k={"bpm": "pos"}),
-    "musynth_lab.features.global_variance": E(CHROMA, k={"axis": "int"}),
-    "musynth_lab.features.gv_ratio": E(CHROMA, CHROMA, k={"generated": "arr", "reference": "arr", "axis": "int"}),
+    "musynth_lab.features.global_variance": E(CHROMA, k={"axis": "int?"}),
+    "musynth_lab.features.gv_ratio": E(CHROMA, CHROMA, k={"generated": "arr", "reference": "arr", "axis": "int?"}),
     "musynth_lab.features.match_global_variance": E(CHROMA, L(lambda: np.full(12, 0.05)),
-                                                    k={"generated": "arr", "target_gv": "arr", "axis": "int"}),
-    "musynth_lab.features.smooth_trajectory": E(CHROMA, k={"width": "count", "axis": "int"}),
+                                                    k={"generated": "arr", "target_gv": "arr", "axis": "int?"}),
+    "musynth_lab.features.smooth_trajectory": E(CHROMA, k={"width": "count", "axis": "int?"}),
     "musynth_lab.features.to_sequence": E(CHROMA),
     # ---------------------------------------------------------------- attention
     "musynth_lab.attention.source_scores": E(L(lambda: np.array([[2.0, 1.0], [0.0, 3.0]])), L(lambda: np.array([[1.0]])),
@@ -637,7 +646,7 @@ TABLE: dict[str, E] = {
 _P = "musynth_lab.plot."
 TABLE.update({
     _P + "waveform": E(Y, sr=SR),
-    _P + "spectrogram": E(S_POW, sr=16000, hop_length=128, k={"S": "mat", "fmax": "pos"}),
+    _P + "spectrogram": E(S_POW, sr=16000, hop_length=128, k={"S": "mat", "fmax": "pos", "db": None}),
     _P + "piano_roll": E(ROLL, k={"roll": "mat", "low": "int", "highlight": "arr"}),
     _P + "spectrum": E(Y, sr=SR, k={"db_floor": "real"}),
     _P + "chromagram": E(CHROMA, sr=SR, hop_length=512, k={"C": "mat"}),

@@ -116,6 +116,8 @@ def _array_bads(v, kind):
         bads.append(("wrong-rank", a.reshape(-1) if a.ndim >= 2 else a[None, None], True))
     if kind == "spec_c":
         bads = [b for b in bads if b[0] not in ("complex", "1e30")]
+    if kind == "numarr":  # elementwise conversions: a number, or an array of any shape (even empty)
+        bads = [(lb, v, must and lb not in ("0-d", "empty")) for lb, v, must in bads]
     return bads
 
 
@@ -148,7 +150,9 @@ _NUM = {
 
 
 def bad_values(kind, valid, default):
-    if kind in ("audio", "mono", "arr", "mat", "spec_c"):
+    none_ok = kind.endswith("?")  # "count?": None is a documented value (a default computed from others)
+    kind = kind.rstrip("?")
+    if kind in ("audio", "mono", "arr", "mat", "spec_c", "numarr"):
         if valid is None:
             return []
         bads = _array_bads(valid, kind)
@@ -160,7 +164,7 @@ def bad_values(kind, valid, default):
         bads = list(_NUM[kind])
     out = []
     for label, value, must in bads:
-        if value is None and (default is None or valid is None):
+        if value is None and (default is None or valid is None or none_ok):
             continue
         if (not isinstance(value, (list, np.ndarray, torch.Tensor)) and not isinstance(default, (list, tuple))
                 and default is not inspect.Parameter.empty and _same(value, default)):
