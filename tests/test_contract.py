@@ -20,6 +20,7 @@ import dataclasses
 import importlib
 import importlib.util
 import inspect
+import math
 import os
 import signal
 import sys
@@ -409,3 +410,148 @@ def test_random_audio_gives_a_finite_answer_or_a_parameter_error(key, n, scale, 
         _cleanup()
     bad = nonfinite(res)
     assert not bad or entry.nonfinite, f"{key}: {n} samples at scale {scale} gave {bad}"
+
+
+# --------------------------------------------------------------------------------------
+# The reproductions of issue 15, one regression test each
+# --------------------------------------------------------------------------------------
+def _noise(n=4096, scale=0.1):
+    return (scale * np.random.default_rng(0).standard_normal(n)).astype(np.float32)
+
+
+def _raises(fn, name, seconds=10.0):
+    """``fn()`` raises ParameterError naming ``name`` within ``seconds``."""
+    with pytest.raises(ParameterError, match=name):
+        call_with_watchdog(fn, (), {}, seconds)
+
+
+def test_repro_01_beat_track_on_a_short_clip_returns_no_beats_quickly():
+    import musynth_lab.features as F
+    for n in (1, 100, 4096, 8192):
+        bpm, beats = call_with_watchdog(F.beat_track, (_noise(n),), {"sr": 22050}, 10.0)
+        assert beats.size == 0 and math.isfinite(bpm), (n, bpm, beats)
+    assert math.isfinite(float(F.tempo(_noise(4096), sr=22050)))
+
+
+def test_repro_01_melody_hmm_sample_is_bounded():
+    hmm = ct._melody_hmm()
+    _raises(lambda: hmm.sample(n_steps=1e30), "n_steps")
+    _raises(lambda: hmm.sample(n_steps=float("nan")), "n_steps")
+    assert hmm.sample(5).shape == (5,)
+
+
+def test_repro_02_no_librosa_error_leaks():
+    import musynth_lab.features as F
+    y = _noise(22050)
+    _raises(lambda: F.get_window(None), "window")
+    _raises(lambda: F.cqt(y, sr=22050, filter_scale=0), "filter_scale")
+    _raises(lambda: F.chroma_stft(y, sr=22050, tuning=np.nan), "tuning")
+    _raises(lambda: F.melspectrogram(y, sr=22050, norm="nope"), "norm")
+
+
+def test_repro_03_as_audio_refuses_strings():
+    import musynth_lab as ml
+    _raises(lambda: ml.audio.as_audio(["a", "b"]), "y")
+
+
+def test_repro_04_sample_rates_are_checked():
+    import musynth_lab.data as D
+    import musynth_lab.synth as S
+    from musynth_lab.attention import listen_to_kept
+    y = _noise(8000)
+    _raises(lambda: listen_to_kept(y, np.ones((129, 126)), sr=0, n_fft=256, hop_length=64), "sr")
+    _raises(lambda: ct._chord_hmm().predict(ct.CHROMA(), sr=0, frames_per_beat=10), "sr")
+    _raises(lambda: S.energy_decay_db(y, sr=0), "sr")
+    _raises(lambda: D.load_excerpt(D.list_excerpts("test")[0], sr=np.nan), "sr")
+    _raises(lambda: D.load_excerpt(D.list_excerpts("test")[0], sr="22050"), "sr")
+    import musynth_lab as ml
+    _raises(lambda: ml.load(ct.wav_path(), sr=np.nan), "sr")
+
+
+def test_repro_05_one_huge_sample_never_gives_inf():
+    import musynth_lab.features as F
+    y = _noise(4096)
+    y[100] = 1e30
+    for fn, kw in [(F.rms, {}), (F.melspectrogram, {"sr": 22050}), (F.mfcc, {"sr": 22050}),
+                   (F.chroma_stft, {"sr": 22050}), (F.onset_strength, {"sr": 22050}),
+                   (F.spectral_centroid, {"sr": 22050})]:
+        try:
+            res = fn(y, **kw)
+        except ParameterError as err:
+            assert "y" in str(err)
+            continue
+        assert np.isfinite(np.asarray(res)).all(), fn.__name__
+
+
+def test_repro_06_unit_conversions_refuse_nan_and_none():
+    import musynth_lab as ml
+    _raises(lambda: ml.hz_to_midi(None), "frequency_hz")
+    _raises(lambda: ml.power_to_db(100.0, ref=np.nan, top_db=None), "ref")
+    _raises(lambda: ml.amplitude_to_db(1.0, ref=0), "ref")
+    _raises(lambda: ml.midi_to_hz(69, tuning_hz=0), "tuning_hz")
+    assert ml.midi_to_hz(69) == 440.0
+
+
+def test_repro_07_complex_input_is_refused():
+    import musynth_lab.data as D
+    import musynth_lab.features as F
+    import musynth_lab.stats as st
+    import musynth_lab.synth as S
+    c = ct.CHROMA() + 0.5j
+    _raises(lambda: F.delta(c), "data")
+    _raises(lambda: F.global_variance(c), "features")
+    _raises(lambda: st.template_scores(c), "chroma")
+    _raises(lambda: D.notes_to_roll(ct.NOTES() + 0j), "notes")
+    _raises(lambda: S.energy_decay_db(_noise(800) + 0.5j, sr=8000), "ir")
+
+
+def test_repro_08_none_strings_and_nan_where_sequences_and_ints_are_expected():
+    import musynth_lab.data as D
+    import musynth_lab.generate as G
+    from musynth_lab.stats import MelodyHMM
+    from musynth_lab.stats.ngram import NGramModel
+    _raises(lambda: MelodyHMM().fit(None), "sequences")
+    _raises(lambda: D.melody_tokens(None), "piece")
+    _raises(lambda: G.greedy(ct.markov, None, steps=3), "prompt")
+    _raises(lambda: D.chord_index(np.nan, "maj"), "root")
+    _raises(lambda: NGramModel(2, vocab_size=5).fit([[0.5, np.nan]]), "sequences")
+    _raises(lambda: NGramModel(np.nan, vocab_size=5), "order")
+
+
+def test_repro_09_stream_effects_validate_in_the_constructor():
+    import musynth_lab.synth as S
+    _raises(lambda: S.Biquad("nope", cutoff_hz=1000, sr=0), "kind|sr")
+    _raises(lambda: S.Delay(delay_s=.1, sr=-1), "sr")
+    _raises(lambda: S.ConvolutionReverb(np.full(8, np.nan)), "ir")
+    _raises(lambda: S.PolyStream(None, sr=16000), "voice")
+
+
+def test_repro_10_graphic_eq_validates_before_its_fast_path():
+    import musynth_lab.synth as S
+    _raises(lambda: S.graphic_eq(None, gains_db=[0] * 10, sr=44100), "x")
+    _raises(lambda: S.graphic_eq(np.full(64, np.nan, np.float32), gains_db=[0] * 10, sr=44100), "x")
+
+
+def test_repro_11_plots_validate_arrays_and_sample_rates():
+    import musynth_lab.plot as P
+    _raises(lambda: P.waveform(np.full(100, np.nan), sr=8000), "y")
+    _raises(lambda: P.waveform(_noise(100), sr=0), "sr")
+    _raises(lambda: P.spectrogram(np.ones((5, 3)), sr=0, hop_length=1), "sr")
+
+
+def test_repro_12_out_of_vocabulary_tokens():
+    m = ct._ngram()
+    _raises(lambda: m.nll_per_token([[0, 7]]), "sequences")
+    _raises(lambda: m.next_log_probs([9]), "context")
+
+
+def test_repro_13_save_errors_and_exercise_infinity(tmp_path):
+    import musynth_lab as ml
+    from musynth_lab.exercises import check_flute_pitch_class, check_largest_gap
+    y = _noise(800)
+    _raises(lambda: ml.save(tmp_path / "a.wav", y, sr=8000, subtype="NOPE"), "subtype")
+    _raises(lambda: ml.save(tmp_path / "a.nope", y, sr=8000), "path")
+    _raises(lambda: ml.save(tmp_path / "no" / "dir" / "a.wav", y, sr=8000), "path")
+    assert not (tmp_path / "a.wav").exists()
+    assert not check_flute_pitch_class(float("inf"))
+    assert not check_largest_gap([{"size": 8, "gap": 1.4}], float("inf"))
