@@ -8,7 +8,8 @@ that argument's *kind*. Kinds come from ``KIND`` (by argument name, for the whol
 be overridden per entry with ``k={"name": "kind"}`` (``None``: leave that argument alone).
 Arguments that keep their default are perturbed too when their name has a kind.
 
-* ``E(*args, **kwargs)`` - the valid call; values may be ``L(fn)`` (built fresh for each call).
+* ``E(*args, **kwargs)`` - the valid call; values may be ``L(fn)`` (built fresh for each call);
+  ``kw={"k": 2}`` passes arguments whose names E uses itself.
 * ``k={...}`` - kind overrides; ``allow={"arg": reason}`` or ``{"arg:label": reason}`` -
   accepted bad values, with the reason; ``nonfinite=reason`` - the valid result may hold
   NaN/inf; ``skip=reason`` - not called at all (the reason says why); ``obj=L(...)`` - for a
@@ -39,8 +40,8 @@ class L:
 
 class E:
     def __init__(self, *args, k=None, allow=None, nonfinite=None, skip=None, obj=None, timeout=None,
-                 check=None, **kwargs):
-        self.args, self.kwargs = args, kwargs
+                 check=None, kw=None, **kwargs):
+        self.args, self.kwargs = args, {**kwargs, **(kw or {})}   # kw: arguments named like E's own (k=...)
         self.kinds = k or {}
         self.allow = allow or {}
         self.nonfinite, self.skip, self.obj, self.timeout, self.check = nonfinite, skip, obj, timeout, check
