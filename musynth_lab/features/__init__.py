@@ -46,3 +46,9 @@ from .gv import global_variance, gv_ratio, match_global_variance, smooth_traject
 from .sequence import to_sequence
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations",)]
+
+from ._util import translate_librosa_errors as _translate  # noqa: E402
+
+for _n in __all__:                       # one boundary: librosa's ParameterError becomes ours
+    if callable(globals()[_n]) and not isinstance(globals()[_n], type) and _n != "filterbanks":
+        globals()[_n] = _translate(globals()[_n])
