@@ -237,3 +237,38 @@ def check_finite_result(value, name: str, what: str = "the result"):
         raise ParameterError(f"{name}: {what} overflowed to inf/NaN: expected input of a sane magnitude "
                              "(float32 audio is normally within [-1, 1]; scale it down)")
     return value
+
+
+def as_rows(rows, name: str = "rows", keys=()) -> list:
+    """``rows`` as a non-empty list of dicts that all have ``keys`` (result tables of the lessons).
+
+    Examples
+    --------
+    >>> as_rows([{"sr": 8000}], keys=("sr",))
+    [{'sr': 8000}]
+    >>> as_rows("abc")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: rows='abc': expected a non-empty list of result rows (dicts)
+    """
+    rows = as_sequence(rows, name, min_len=1, what="a non-empty list of result rows (dicts)")
+    keys = tuple(keys)
+    check(all(isinstance(r, dict) and all(k in r for k in keys) for r in rows), name, rows,
+          "dicts" + (f" with the keys {', '.join(keys)}" if keys else ""))
+    return rows
+
+
+def as_mapping(value, name: str, *, numbers: bool = False, allow_empty: bool = False) -> dict:
+    """``value`` as a non-empty dict (of finite numbers or arrays when ``numbers``).
+
+    Examples
+    --------
+    >>> as_mapping({"cpu": 0.2}, "timings", numbers=True)
+    {'cpu': 0.2}
+    """
+    check(isinstance(value, dict) and (allow_empty or len(value) > 0), name, value,
+          "a dict" if allow_empty else "a non-empty dict")
+    if numbers:
+        for k, v in value.items():
+            as_array(v, f"{name}[{k!r}]")
+    return value
