@@ -427,9 +427,11 @@ def _raises(fn, name, seconds=10.0):
 
 def test_repro_01_beat_track_on_a_short_clip_returns_no_beats_quickly():
     import musynth_lab.features as F
-    for n in (1, 100, 4096, 8192):
+    for n in (1, 100, 4096):                  # shorter than one beat at any tempo the prior allows
         bpm, beats = call_with_watchdog(F.beat_track, (_noise(n),), {"sr": 22050}, 10.0)
         assert beats.size == 0 and math.isfinite(bpm), (n, bpm, beats)
+    bpm, beats = call_with_watchdog(F.beat_track, (_noise(8192),), {"sr": 22050}, 10.0)
+    assert math.isfinite(bpm) and bpm > 0
     assert math.isfinite(float(F.tempo(_noise(4096), sr=22050)))
 
 
