@@ -272,3 +272,81 @@ def as_mapping(value, name: str, *, numbers: bool = False, allow_empty: bool = F
         for k, v in value.items():
             as_array(v, f"{name}[{k!r}]")
     return value
+
+
+# --------------------------------------------------------------------------------------
+# Rules by argument name: a package's conventional names checked once, at its boundary
+# --------------------------------------------------------------------------------------
+def rule(kind: str, **bounds):
+    """A checker ``f(value, name)`` for :func:`validated`: kind 'int', 'float', 'choice' or 'seq'.
+
+    ``none=True`` lets ``None`` through (a documented default computed from other arguments).
+
+    Examples
+    --------
+    >>> rule("float", low=0, low_open=True)(2.0, "amin")
+    >>> rule("int", none=True)(None, "hop_length")
+    """
+    none = bounds.pop("none", False)
+
+    def checker(value, name):
+        if value is None and none:
+            return
+        if kind == "int":
+            as_int(value, name, **bounds)
+        elif kind == "float":
+            as_float(value, name, **bounds)
+        elif kind == "seq":
+            as_array(value, name, **bounds)
+        elif kind == "callable_or_float":
+            if not callable(value):
+                as_float(value, name, **bounds)
+        elif kind == "window":
+            check(isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value)
+                  or hasattr(value, "shape"), name, value, "a window name, tuple, number, callable or array")
+        else:  # pragma: no cover
+            raise ValueError(kind)
+    return checker
+
+
+def validated(fn, rules: dict):
+    """Wrap ``fn`` so that each argument named in ``rules`` is checked by its rule before the call.
+
+    The kit's conventional argument names (``hop_length``, ``amin``, ``tuning``, ...) mean the
+    same in every function of a package, so their rule is written once, in the package's
+    table, and applied at its boundary (its ``__init__``). Arguments left at their defaults
+    are not checked. The wrapper keeps the signature, name and docstring.
+
+    Examples
+    --------
+    >>> f = validated(lambda y, *, amin=1e-10: amin, {"amin": rule("float", low=0, low_open=True)})
+    >>> f(0, amin=0.5)
+    0.5
+    >>> f(0, amin=-1)
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: amin=-1: expected a finite number > 0
+    """
+    import functools
+    import inspect
+
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover
+        return fn
+    names = [n for n in sig.parameters if n in rules]
+    if not names:
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            bound = sig.bind_partial(*args, **kwargs)
+        except TypeError:
+            return fn(*args, **kwargs)          # let Python report the wrong call itself
+        for n in names:
+            if n in bound.arguments:
+                rules[n](bound.arguments[n], n)
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -208,6 +208,8 @@ for _n in ("hop_length", "win_length"):
 for _n in ("fmax", "max_tempo", "max_grad_norm"):
     KIND[_n] = "pos?"
 KIND["axis"] = "int?"
+KIND["window"] = "window"
+KIND["top_db"] = "nonneg?"
 for _n in ("freq_hz", "amplitude", "length_penalty"):
     KIND[_n] = "real"
 for _n in ("carrier_hz", "modulator_hz", "fmin"):

@@ -148,6 +148,7 @@ _NUM = {
     "tokens": [("None", None, True), ("string", "abc", True), ("nan", [0.5, float("nan")], True),
                ("negative", [1, -1], True), ("huge", [1, 10**9], True)],
     "obj": [("None", None, True), ("string", "abc", True)],
+    "window": [("unknown", "nope", True), ("None", None, True)],   # numbers are Kaiser betas (scipy), valid
     "answer": [("inf", float("inf"), True), ("nan", float("nan"), True), ("None", None, True),
                ("string", "abc", True), ("list", [1, 2], True)],
 }
