@@ -301,6 +301,9 @@ def rule(kind: str, **bounds):
         elif kind == "callable_or_float":
             if not callable(value):
                 as_float(value, name, **bounds)
+        elif kind == "audio":
+            from .audio import as_audio
+            as_audio(value, name=name)
         elif kind == "window":
             check(isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value)
                   or hasattr(value, "shape"), name, value, "a window name, tuple, number, callable or array")
