@@ -353,3 +353,19 @@ def validated(fn, rules: dict):
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def validate_names(namespace: dict, names, rules: dict) -> None:
+    """Apply :func:`validated` to the public ``names`` of a package namespace (its ``__init__``).
+
+    Functions are replaced by their checked wrapper; a class gets its own ``__init__``
+    wrapped in place (dataclass records are left alone).
+    """
+    for n in names:
+        obj = namespace[n]
+        if isinstance(obj, type):
+            if "__init__" in vars(obj) and not hasattr(obj, "__dataclass_fields__") \
+                    and not getattr(obj.__init__, "__wrapped__", None):
+                obj.__init__ = validated(obj.__init__, rules)
+        elif callable(obj):
+            namespace[n] = validated(obj, rules)

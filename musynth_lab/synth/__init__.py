@@ -59,7 +59,7 @@ __all__ += ["check_block_size", "VoiceStream", "PolyStream", "play_events", "str
 
 def _validate_package():
     """The synth's conventional scalar argument names, each rule written once, checked at the boundary."""
-    from ..errors import rule as r, validated
+    from ..errors import rule as r, validate_names
 
     pos, nonneg = r("float", low=0, low_open=True), r("float", low=0)
     rules = {
@@ -73,14 +73,7 @@ def _validate_package():
         "allpass_gain": r("float", low=0, high=1, high_open=True), "predelay_s": nonneg, "batch": r("int", high=1 << 16),
         "pred": r("audio"), "target": r("audio"), "fft_sizes": r("seq", ndim=1),
     }
-    g = globals()
-    for n in __all__:
-        obj = g[n]
-        if isinstance(obj, type):
-            if "__init__" in vars(obj) and not hasattr(obj, "__dataclass_fields__"):
-                obj.__init__ = validated(obj.__init__, rules)
-        elif callable(obj):
-            g[n] = validated(obj, rules)
+    validate_names(globals(), __all__, rules)
 
 
 _validate_package()
