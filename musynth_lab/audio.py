@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import ParameterError, as_array, as_float, check
+from .errors import ParameterError, as_array, as_float, check, check_finite_result
 
 __all__ = [
     "as_audio",
@@ -577,6 +577,7 @@ def normalize(y, *, peak_db: float = -1.0):
     Chapter: notebooks/00_start_here.ipynb
     """
     y = as_audio(y)
+    peak_db = as_float(peak_db, "peak_db", high=0)
     peak = float(y.abs().max()) if is_tensor(y) else float(np.abs(y).max())
     if peak == 0.0:
         return y
@@ -596,7 +597,7 @@ def soft_limit(y, *, threshold: float = 0.9):
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(0 < threshold < 1, "threshold", threshold, "a level in (0, 1)")
+    threshold = as_float(threshold, "threshold", low=0, high=1, low_open=True, high_open=True)
     y = as_audio(y)
     t = threshold
     if is_tensor(y):
@@ -707,7 +708,7 @@ def midi_to_hz(midi, *, tuning_hz: float = 440.0):
     """
     tuning_hz = as_float(tuning_hz, "tuning_hz", low=0, low_open=True)
     m, tensor = _num(midi, "midi")
-    return _out(midi, tuning_hz * 2.0 ** ((m - 69.0) / 12.0), tensor)
+    return _out(midi, check_finite_result(tuning_hz * 2.0 ** ((m - 69.0) / 12.0), "midi", "the frequency"), tensor)
 
 
 _NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
@@ -778,7 +779,7 @@ def db_to_amplitude(db, *, ref: float = 1.0):
     """
     ref = as_float(ref, "ref", low=0, low_open=True)
     d, tensor = _num(db, "db")
-    return _out(db, ref * 10.0 ** (d / 20.0), tensor)
+    return _out(db, check_finite_result(ref * 10.0 ** (d / 20.0), "db", "10**(db/20)"), tensor)
 
 
 def power_to_db(power, *, ref: float = 1.0, amin: float = 1e-10, top_db: float | None = 80.0):
@@ -818,7 +819,7 @@ def db_to_power(db, *, ref: float = 1.0):
     """
     ref = as_float(ref, "ref", low=0, low_open=True)
     d, tensor = _num(db, "db")
-    return _out(db, ref * 10.0 ** (d / 10.0), tensor)
+    return _out(db, check_finite_result(ref * 10.0 ** (d / 10.0), "db", "10**(db/10)"), tensor)
 
 
 def _brief(x) -> str:

@@ -301,6 +301,10 @@ def rule(kind: str, **bounds):
         elif kind == "callable_or_float":
             if not callable(value):
                 as_float(value, name, **bounds)
+        elif kind == "sequence":
+            as_sequence(value, name, **bounds)
+        elif kind == "callable":
+            check(callable(value), name, value, "a callable (a model or function)")
         elif kind == "audio":
             from .audio import as_audio
             as_audio(value, name=name)

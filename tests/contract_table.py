@@ -210,6 +210,9 @@ for _n in ("fmax", "max_tempo", "max_grad_norm"):
 KIND["axis"] = "int?"
 KIND["window"] = "window"
 KIND["top_db"] = "nonneg?"
+KIND["tuning"] = "real?"          # None: estimate it
+for _n in ("rate_hz", "tail_s"):
+    KIND[_n] = "nonneg"           # a 0 Hz LFO is constant; no tail is allowed
 for _n in ("freq_hz", "amplitude", "length_penalty"):
     KIND[_n] = "real"
 for _n in ("carrier_hz", "modulator_hz", "fmin"):
@@ -258,7 +261,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.data.melody_notes": E(CHORALE, k={"piece": "obj"}),
     "musynth_lab.data.melody_tokens": E(CHORALE, k={"piece": "obj", "transpose": "int"}),
     "musynth_lab.data.tokens_to_notes": E(TOKENS, k={"tokens": "tokens"}),
-    "musynth_lab.data.chord_index": E(7, "maj", k={"root": "int"}),
+    "musynth_lab.data.chord_index": E(7, "maj", k={"root": "int"}, allow={"root:None": "documented: no root is 'N' (24)"}),
     "musynth_lab.data.chord_name": E(7, k={"index": "int"}),
     "musynth_lab.data.NoteSet": E(skip="a record built by load_notes; fields are not validated"),
     "musynth_lab.data.load_notes": E(instrument="flute", velocity=60, k={"instrument": "choice", "velocity": "int",
@@ -276,8 +279,8 @@ TABLE: dict[str, E] = {
     "musynth_lab.synth.make_wavetable": E([1.0, 0.5], k={"harmonics": "arr"}),
     "musynth_lab.synth.oscillator": E("triangle", 220.0, **_SYN),
     "musynth_lab.synth.phase_ramp": E(220.0, **_SYN),
-    "musynth_lab.synth.pink_noise": E(n_samples=1024, seed=0, k={"batch": "count", "amplitude": "nonneg"}),
-    "musynth_lab.synth.white_noise": E(n_samples=1024, seed=0, k={"batch": "count", "amplitude": "nonneg"}),
+    "musynth_lab.synth.pink_noise": E(n_samples=1024, seed=0, k={"batch": "count"}),
+    "musynth_lab.synth.white_noise": E(n_samples=1024, seed=0, k={"batch": "count"}),
     "musynth_lab.synth.saw": E(220.0, **_SYN, k={"amplitude": "real"}),
     "musynth_lab.synth.sine": E(220.0, **_SYN, k={"amplitude": "real"}),
     "musynth_lab.synth.square": E(220.0, **_SYN, k={"amplitude": "real"}),
@@ -295,7 +298,7 @@ TABLE: dict[str, E] = {
                                          k={"theta": "arr", "feedback": "arr", "tol": "pos"}),
     "musynth_lab.synth.fm4": E(220.0, **_SYN, k={"algorithm": "count", "ratios": "seq", "levels": "seq",
                                                   "feedback": "real"}),
-    "musynth_lab.synth.fm_tone": E(220.0, **_SYN, k={"ratio": "pos", "feedback": "real", "amplitude": "real"}),
+    "musynth_lab.synth.fm_tone": E(220.0, **_SYN, k={"ratio": "nonneg", "feedback": "real", "amplitude": "real"}),
     "musynth_lab.synth.biquad": E(T, kind="lowpass", cutoff_hz=1000.0, sr=16000),
     "musynth_lab.synth.biquad_coefficients": E("lowpass", cutoff_hz=1000.0, sr=16000),
     "musynth_lab.synth.equalizer": E(T, bands=[{"cutoff_hz": 1000.0, "gain_db": 6.0, "q": 2.0}], sr=16000,
@@ -403,7 +406,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.features.db_to_power": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "numarr"}),
     "musynth_lab.features.db_to_amplitude": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "numarr"}),
     "musynth_lab.features.fft_frequencies": E(sr=SR, n_fft=1024),
-    "musynth_lab.features.melspectrogram": E(Y, sr=SR, n_fft=1024, n_mels=40, k={"norm": "choice"}),
+    "musynth_lab.features.melspectrogram": E(Y, sr=SR, n_fft=1024, n_mels=40, k={"norm": None}),  # None/'slaney'/p
     "musynth_lab.features.chroma_stft": E(Y, sr=SR, n_fft=1024, k={"norm": None}),
     "musynth_lab.features.spectral_centroid": E(Y, sr=SR, n_fft=1024),
     "musynth_lab.features.spectral_bandwidth": E(Y, sr=SR, n_fft=1024, k={"p": "pos"}),
@@ -430,7 +433,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.features.estimate_tuning": E(YL, sr=SR, n_fft=1024, k={"resolution": "pos"}),
     "musynth_lab.features.pitch_tuning": E(L(lambda: np.array([440.0, 442.0, 438.0])),
                                            k={"frequencies": "arr", "resolution": "pos"}),
-    "musynth_lab.features.yin": E(YL, fmin=80.0, fmax=800.0, sr=SR, frame_length=2048, k={"trough_threshold": "pos"}),
+    "musynth_lab.features.yin": E(YL, fmin=80.0, fmax=800.0, sr=SR, frame_length=2048, k={"trough_threshold": "nonneg"}),
     "musynth_lab.features.rms": E(Y, frame_length=1024),
     "musynth_lab.features.zero_crossing_rate": E(Y, frame_length=1024, k={"threshold": "nonneg"}),
     "musynth_lab.features.short_time_variance": E(Y, frame_length=1024),
@@ -441,7 +444,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.features.autocorrelation": E(Y, max_size=512),
     "musynth_lab.features.amplitude_envelope": E(Y, frame_length=1024),
     "musynth_lab.features.onset_strength": E(YL, sr=SR, k={"lag": "count"}),
-    "musynth_lab.features.tempo": E(YL, sr=SR, k={"std_bpm": "pos", "ac_size": "pos", "max_tempo": "pos"}),
+    "musynth_lab.features.tempo": E(YL, sr=SR, k={"std_bpm": "pos", "ac_size": "pos"}),
     "musynth_lab.features.beat_track": E(YL, sr=SR, k={"bpm": "pos"}),
     "musynth_lab.features.global_variance": E(CHROMA, k={"axis": "int?"}),
     "musynth_lab.features.gv_ratio": E(CHROMA, CHROMA, k={"generated": "arr", "reference": "arr", "axis": "int?"}),
@@ -577,8 +580,7 @@ TABLE: dict[str, E] = {
                                           device="cpu", k={"model": "obj", "data": "seq"}),
     "musynth_lab.models.fit": E(L(lambda: torch.nn.Linear(2, 2)), L(lambda: (torch.ones(8, 2), torch.zeros(8, dtype=torch.long))),
                                 epochs=1, progress=False, device="cpu",
-                                k={"model": "obj", "train_data": "seq", "patience": "count",
-                                   "max_grad_norm": "pos", "desc": None}),
+                                k={"model": "obj", "train_data": "seq", "patience": "count", "desc": None}),
     "musynth_lab.models.make_loader": E(L(lambda: (np.zeros((10, 3)), np.zeros(10))), batch_size=4,
                                         k={"data": "seq", "name": None}),
     "musynth_lab.models.predict": E(L(lambda: torch.nn.Linear(3, 2)), L(lambda: np.zeros((5, 3), np.float32)), device="cpu",

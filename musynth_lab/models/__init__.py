@@ -21,7 +21,7 @@ def _validate_package():
     rules.update({"beta": r("float", low=0), "sigma": r("float", low=0, low_open=True, none=True),
                   "lr": r("float", low=0, low_open=True), "weight_decay": r("float", low=0),
                   "max_grad_norm": r("float", low=0, low_open=True, none=True), "patience": r("int", none=True),
-                  "seed": r("int", low=0, high=2**63 - 1)})
+                  "seed": r("int", low=0, high=2**63 - 1), "model": r("callable")})
     validate_names(globals(), __all__, rules)
 
 

@@ -33,7 +33,11 @@ def _validate_package():
                   "end_sample": r("float", low=0, none=True), "frames_per_beat": r("float", low=0, low_open=True, none=True),
                   "template_var": r("float", low=0, low_open=True), "seed": r("int", low=0, high=2**32 - 1),
                   "weight_concentration_prior": r("float", low=0, low_open=True),
-                  "beat_samples": r("seq", ndim=1, none=True), "semitones": r("int", low=-127, high=127)})
+                  "beat_samples": r("seq", ndim=1, none=True), "semitones": r("int", low=-127, high=127),
+                  "chorales": r("sequence", none=True), "parts": r("sequence", min_len=1), "truth": r("sequence"),
+                  "predicted": r("sequence"), "train_labels": r("sequence"), "test_labels": r("sequence"),
+                  "beat_transitions": r("seq", ndim=2), "transpose": None})
+    rules = {k: v for k, v in rules.items() if v is not None}
     validate_names(globals(), __all__, rules)
 
 

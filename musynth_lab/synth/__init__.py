@@ -71,7 +71,12 @@ def _validate_package():
         "azimuth_deg": r("float"), "ild_db": r("float"), "shadow_db": r("float"), "bars_per_chord": r("int", high=1000),
         "steps": r("int", low=0, high=100_000), "from_db": r("float", high=0), "to_db": r("float", high=0),
         "allpass_gain": r("float", low=0, high=1, high_open=True), "predelay_s": nonneg, "batch": r("int", high=1 << 16),
-        "pred": r("audio"), "target": r("audio"), "fft_sizes": r("seq", ndim=1),
+        "pred": r("audio"), "target": r("audio"), "fft_sizes": r("seq", ndim=1), "ir": r("audio"),
+        "n_samples": r("int", high=1 << 28, none=True), "q": r("float", low=0, low_open=True),
+        "threshold": r("float", low=0, low_open=True), "effects": r("sequence"), "events": r("sequence"),
+        "progression": r("sequence", min_len=1), "params": r("sequence"), "fit": r("sequence", min_len=1),
+        "loop_s": r("seq", ndim=1), "ratios": r("seq", ndim=1), "levels": r("seq", ndim=1), "harmonics": r("seq"),
+        "table": r("audio"), "b": r("seq"), "a": r("seq"), "max_quarters": r("float", low=0, low_open=True, none=True),
     }
     validate_names(globals(), __all__, rules)
 
