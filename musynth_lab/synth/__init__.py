@@ -76,7 +76,7 @@ def _validate_package():
         "threshold": r("float", low=0, low_open=True), "effects": r("sequence"), "events": r("sequence"),
         "progression": r("sequence", min_len=1), "params": r("sequence"), "fit": r("sequence", min_len=1),
         "loop_s": r("seq", ndim=1), "ratios": r("seq", ndim=1), "levels": r("seq", ndim=1), "harmonics": r("seq"),
-        "table": r("audio"), "b": r("seq"), "a": r("seq"), "max_quarters": r("float", low=0, low_open=True, none=True),
+        "table": r("audio"), "voice": r("callable"), "b": r("seq"), "a": r("seq"), "max_quarters": r("float", low=0, low_open=True, none=True),
     }
     validate_names(globals(), __all__, rules)
 
