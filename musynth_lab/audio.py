@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import ParameterError, check
+from .errors import ParameterError, as_array, as_float, check, check_finite_result
 
 __all__ = [
     "as_audio",
@@ -183,7 +183,10 @@ def as_audio(
     tensor = isinstance(y, torch.Tensor)
     if not tensor:
         if isinstance(y, (list, tuple)):
-            y = np.asarray(y, dtype=np.float32)
+            try:
+                y = np.asarray(y, dtype=np.float32)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{name}={_brief(y)}: expected audio samples (real numbers)") from None
         elif isinstance(y, (np.generic, int, float)) and not isinstance(y, bool):
             y = np.asarray(y)
         elif not isinstance(y, np.ndarray):
@@ -232,7 +235,32 @@ def as_audio(
     finite = bool(torch.isfinite(y).all()) if tensor else bool(np.isfinite(y).all())
     if not finite:
         raise ParameterError(f"{name} contains NaN or infinite samples: expected finite audio")
+    check_magnitude(y, name)
     return y
+
+
+MAX_MAGNITUDE = 1e6
+
+
+def check_magnitude(y, name: str = "y"):
+    """Refuse audio louder than ``MAX_MAGNITUDE`` (1e6; full scale is 1).
+
+    The kit's rule against overflow: float32 powers and spectra of samples near 1e19 and
+    beyond are infinite, so such input is refused up front (it is always a units mistake,
+    e.g. int32 PCM not divided by 2**31) instead of coming back as inf.
+
+    Examples
+    --------
+    >>> check_magnitude(np.array([0.5, -1.0]))
+    >>> check_magnitude(np.array([1e30]))
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: y has a sample of magnitude 1e+30: expected audio within +-1e+06 (full scale is 1); scale it down
+    """
+    peak = float(y.detach().abs().max()) if isinstance(y, torch.Tensor) else float(np.abs(y).max())
+    if not peak <= MAX_MAGNITUDE:
+        raise ParameterError(f"{name} has a sample of magnitude {peak:.3g}: expected audio within "
+                             f"+-{MAX_MAGNITUDE:.0e} (full scale is 1); scale it down")
 
 
 # --------------------------------------------------------------------------------------
@@ -363,6 +391,9 @@ def _check_sr(sr, name: str = "sr") -> int:
     return int(sr)
 
 
+check_sr = _check_sr  # TODO(merge): core14's public audio.check_sr
+
+
 def resample(y, *, orig_sr: int, target_sr: int):
     """Change the sample rate of ``y`` (band-limited; librosa's soxr 'high quality').
 
@@ -435,11 +466,12 @@ def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0,
     """
     import soundfile as sf
 
-    path = Path(path)
+    path = _as_path(path)
     if not path.exists():
         raise FileNotFoundError(f"path={str(path)!r}: no such audio file")
-    check(offset >= 0, "offset", offset, "a non-negative number of seconds")
-    check(duration is None or duration > 0, "duration", duration, "a positive number of seconds or None")
+    sr = None if sr is None else check_sr(sr)
+    offset = as_float(offset, "offset", low=0)
+    duration = as_float(duration, "duration", low=0, low_open=True, allow_none=True)
     try:
         info = sf.info(str(path))
         start = int(round(offset * info.samplerate))
@@ -452,10 +484,15 @@ def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0,
         raise ParameterError(f"path={str(path)!r} with offset={offset}: no samples read")
     y = y.mean(axis=0) if mono else (y[0] if y.shape[0] == 1 else y)
     y = np.ascontiguousarray(y, dtype=np.float32)
-    if sr is not None and int(sr) != file_sr:
+    if sr is not None and sr != file_sr:
         y = resample(y, orig_sr=file_sr, target_sr=sr)
         file_sr = int(sr)
     return y, int(file_sr)
+
+
+def _as_path(path) -> Path:
+    check(isinstance(path, (str, os.PathLike)) and str(path) != "", "path", path, "a file path (str or Path)")
+    return Path(path)
 
 
 def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = None) -> None:
@@ -499,8 +536,14 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
     """
     import soundfile as sf
 
-    path = Path(path)
-    sr = _check_sr(sr)
+    path = _as_path(path)
+    sr = check_sr(sr)
+    fmt = path.suffix.lower().lstrip(".").upper()
+    check(fmt in sf.available_formats(), "path", str(path),
+          "a file name ending in a format soundfile writes (.wav, .flac, .ogg, ...)")
+    check(path.parent.is_dir(), "path", str(path), "a file in an existing folder")
+    check(subtype is None or (isinstance(subtype, str) and subtype.upper() in sf.available_subtypes(fmt)),
+          "subtype", subtype, f"one of {', '.join(sorted(sf.available_subtypes(fmt)))} for .{fmt.lower()}")
     if path.exists() and not overwrite:
         raise FileExistsError(f"path={str(path)!r} exists: pass overwrite=True to replace it")
     y = to_numpy(as_audio(y))
@@ -512,7 +555,10 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
             f"y has peak {peak:.3f} > 1.0, which {subtype} would clip: expected audio in [-1, 1]; "
             "use musynth_lab.audio.normalize(y) or subtype='FLOAT'"
         )
-    sf.write(str(path), y.T, sr, subtype=subtype)
+    try:
+        sf.write(str(path), y.T, sr, subtype=subtype)
+    except (TypeError, ValueError, RuntimeError) as err:   # soundfile's refusals, at this one boundary
+        raise ParameterError(f"path={str(path)!r}: soundfile cannot write this ({err})") from None
 
 
 # --------------------------------------------------------------------------------------
@@ -531,6 +577,7 @@ def normalize(y, *, peak_db: float = -1.0):
     Chapter: notebooks/00_start_here.ipynb
     """
     y = as_audio(y)
+    peak_db = as_float(peak_db, "peak_db", high=0)
     peak = float(y.abs().max()) if is_tensor(y) else float(np.abs(y).max())
     if peak == 0.0:
         return y
@@ -550,7 +597,7 @@ def soft_limit(y, *, threshold: float = 0.9):
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(0 < threshold < 1, "threshold", threshold, "a level in (0, 1)")
+    threshold = as_float(threshold, "threshold", low=0, high=1, low_open=True, high_open=True)
     y = as_audio(y)
     t = threshold
     if is_tensor(y):
@@ -610,14 +657,14 @@ def play(y, *, sr: int, normalize_peak: bool = True, limit: bool = True, autopla
 
 
 def _num(x, name: str):
+    """A number or array for the unit conversions: real and finite (None, strings, complex, NaN refused)."""
     if isinstance(x, torch.Tensor):
+        check(not (x.is_complex() or x.dtype == torch.bool), name, x, "real numbers")
+        check(bool(torch.isfinite(x).all()), name, x, "finite numbers (no NaN or inf)")
         return x, True
-    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
-        return np.asarray(float(x)), False
-    arr = np.asarray(x, dtype=np.float64) if not isinstance(x, np.ndarray) else x
-    if arr.dtype.kind not in "iuf":
-        raise ParameterError(f"{name}: expected numbers, got dtype {arr.dtype}")
-    return arr, False
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
+        return np.asarray(as_float(x, name)), False
+    return as_array(x, name, allow_empty=True), False
 
 
 def _out(x, value, tensor: bool):
@@ -640,6 +687,7 @@ def hz_to_midi(frequency_hz, *, tuning_hz: float = 440.0):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    tuning_hz = as_float(tuning_hz, "tuning_hz", low=0, low_open=True)
     f, tensor = _num(frequency_hz, "frequency_hz")
     bad = bool((f <= 0).any()) if tensor else bool(np.any(f <= 0))
     if bad:
@@ -658,8 +706,9 @@ def midi_to_hz(midi, *, tuning_hz: float = 440.0):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    tuning_hz = as_float(tuning_hz, "tuning_hz", low=0, low_open=True)
     m, tensor = _num(midi, "midi")
-    return _out(midi, tuning_hz * 2.0 ** ((m - 69.0) / 12.0), tensor)
+    return _out(midi, check_finite_result(tuning_hz * 2.0 ** ((m - 69.0) / 12.0), "midi", "the frequency"), tensor)
 
 
 _NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
@@ -710,7 +759,8 @@ def amplitude_to_db(amplitude, *, ref: float = 1.0, amin: float = 1e-5, top_db: 
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(amin > 0, "amin", amin, "a positive floor")
+    ref = as_float(ref, "ref", low=0, low_open=True)
+    amin = as_float(amin, "amin", low=0, low_open=True)
     a, tensor = _num(amplitude, "amplitude")
     power = a.abs() ** 2 if tensor else np.abs(a) ** 2
     # As librosa does: the dB of an amplitude is the dB of its power.
@@ -727,8 +777,9 @@ def db_to_amplitude(db, *, ref: float = 1.0):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    ref = as_float(ref, "ref", low=0, low_open=True)
     d, tensor = _num(db, "db")
-    return _out(db, ref * 10.0 ** (d / 20.0), tensor)
+    return _out(db, check_finite_result(ref * 10.0 ** (d / 20.0), "db", "10**(db/20)"), tensor)
 
 
 def power_to_db(power, *, ref: float = 1.0, amin: float = 1e-10, top_db: float | None = 80.0):
@@ -741,8 +792,9 @@ def power_to_db(power, *, ref: float = 1.0, amin: float = 1e-10, top_db: float |
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(amin > 0, "amin", amin, "a positive floor")
-    check(top_db is None or top_db >= 0, "top_db", top_db, "a non-negative number of dB or None")
+    ref = as_float(ref, "ref", low=0, low_open=True)
+    amin = as_float(amin, "amin", low=0, low_open=True)
+    top_db = as_float(top_db, "top_db", low=0, allow_none=True)
     p, tensor = _num(power, "power")
     if tensor:
         db = 10.0 * torch.log10(torch.clamp(p, min=amin)) - 10.0 * math.log10(max(amin, ref))
@@ -765,8 +817,9 @@ def db_to_power(db, *, ref: float = 1.0):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    ref = as_float(ref, "ref", low=0, low_open=True)
     d, tensor = _num(db, "db")
-    return _out(db, ref * 10.0 ** (d / 10.0), tensor)
+    return _out(db, check_finite_result(ref * 10.0 ** (d / 10.0), "db", "10**(db/10)"), tensor)
 
 
 def _brief(x) -> str:

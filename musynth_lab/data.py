@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError, check
+from .errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = [
     "data_dir", "SPLITS", "Chorale", "load_chorales", "piano_roll", "notes_to_roll", "melody_notes",
@@ -101,9 +101,12 @@ def chord_index(root: int, quality: str) -> int:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    if quality == "N" or root is None or root < 0:
+    check(isinstance(quality, str), "quality", quality, "one of 'maj', 'min', 'dim', 'aug', 'N'")
+    if quality == "N" or root is None:
         return 24
-    check(0 <= int(root) < 12, "root", root, "a pitch class in 0..11, or -1 for no chord")
+    root = as_int(root, "root", low=-1, high=11)
+    if root < 0:
+        return 24
     if quality in ("maj", "aug"):
         return int(root)
     if quality in ("min", "dim"):
@@ -123,8 +126,8 @@ def chord_name(index: int) -> str:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(0 <= int(index) < 25, "index", index, "a chord index in 0..24")
-    return CHORD_NAMES[int(index)]
+    index = as_int(index, "index", low=0, high=len(CHORD_NAMES) - 1)
+    return CHORD_NAMES[index]
 
 
 # ----------------------------------------------------------------------------------------
@@ -286,8 +289,9 @@ def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int 
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(step > 0, "step", step, "a positive grid step in quarter notes")
     check(isinstance(piece, Chorale), "piece", piece, "a Chorale from load_chorales()")
+    step = as_float(step, "step", low=0, low_open=True)
+    parts = as_sequence(parts, "parts", what="a sequence of part names ('S', 'A', 'T', 'B')")
     rows = []
     for key in parts:
         if key not in piece.parts:
@@ -309,8 +313,12 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    arr = np.asarray(notes, dtype=np.float64).reshape(-1, 3)
-    check(step > 0, "step", step, "a positive grid step in quarter notes")
+    arr = as_array(notes, "notes", ndim=2, allow_empty=True)
+    check(arr.shape[1:] in ((3,), (4,)) or arr.size == 0, "notes", notes, "rows of (onset, duration, MIDI[, velocity])")
+    arr = arr[:, :3].reshape(-1, 3)
+    step = as_float(step, "step", low=0, low_open=True)
+    low, n_keys = as_int(low, "low", low=0, high=127), as_int(n_keys, "n_keys", high=128)
+    n_frames = as_int(n_frames, "n_frames", low=0, allow_none=True)
     end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 0.0
     n = n_frames if n_frames is not None else int(np.ceil(end / step - 1e-9))
     roll = np.zeros((n_keys, n), dtype=bool)
@@ -332,6 +340,7 @@ def melody_notes(piece: Chorale, *, part: str = "S") -> np.ndarray:
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    check(isinstance(piece, Chorale), "piece", piece, "a Chorale from load_chorales()")
     if part not in PART_NAMES:
         raise ParameterError(f"part={part!r}: expected one of 'S', 'A', 'T', 'B'")
     return piece.parts[part]
@@ -373,7 +382,8 @@ def melody_tokens(piece: Chorale, *, part: str = "S", step: float = 0.5,
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(step > 0, "step", step, "a positive grid step in quarter notes")
+    step = as_float(step, "step", low=0, low_open=True)
+    transpose = as_int(transpose, "transpose", low=-127, high=127)
     notes = melody_notes(piece, part=part)
     n = int(np.ceil(piece.length_q / step - 1e-9))
     toks = np.full(n, REST, dtype=np.int64)
@@ -400,7 +410,8 @@ def tokens_to_notes(tokens, *, step: float = 0.5) -> np.ndarray:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    toks = np.asarray(tokens).astype(np.int64).ravel()
+    toks = as_array(tokens, "tokens", allow_empty=True, integer=True).ravel()
+    step = as_float(step, "step", low=0, low_open=True)
     check(toks.size == 0 or (toks.min() >= 0 and toks.max() < N_MELODY_TOKENS), "tokens",
           tokens, f"token ids in 0..{N_MELODY_TOKENS - 1}")
     rows, cur = [], None

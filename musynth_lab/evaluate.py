@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._voice_rules import frame_faults, transition_faults
-from .errors import ParameterError, check
+from .errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = ["distinct_ngrams", "melody_pitches"]
 __all__ += ["copied_fraction", "nearest", "retrieval_precision", "chance_precision", "step_violations"]
@@ -35,10 +35,10 @@ def distinct_ngrams(sequences, n: int = 2) -> float:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    check(isinstance(n, (int, np.integer)) and n >= 1, "n", n, "an integer >= 1")
+    n = as_int(n, "n")
     grams = []
-    for s in sequences:
-        s = [int(t) for t in np.asarray(s).ravel()]
+    for s in as_sequence(sequences, "sequences", what="a list of token sequences"):
+        s = [int(t) for t in as_array(s, "sequences", allow_empty=True, integer=True).ravel()]
         grams.extend(tuple(s[i:i + n]) for i in range(len(s) - n + 1))
     check(len(grams) > 0, "sequences", sequences, f"sequences with at least {n} tokens")
     return len(set(grams)) / len(grams)
@@ -78,9 +78,7 @@ PC_DISTANCE = "Jensen-Shannon divergence (bits, 0 = same histogram, 1 = disjoint
 
 def _as_roll(roll, *, n_keys: int | None, name: str = "roll") -> np.ndarray:
     """One binary roll as a bool array ``(n_keys, n_frames)``; rejects non-binary values."""
-    if hasattr(roll, "detach"):
-        roll = roll.detach().cpu().numpy()
-    arr = np.asarray(roll)
+    arr = np.asarray(as_array(roll, name, ndim=2)) if not (isinstance(roll, np.ndarray) and roll.dtype == bool) else roll
     check(arr.ndim == 2 and arr.shape[1] >= 1, name, arr, "a 2-D piano roll (n_keys, n_frames) with >= 1 frame")
     if n_keys is not None:
         check(arr.shape[0] == n_keys, name, arr, f"{n_keys} keys (rows); got {arr.shape[0]}")
@@ -115,13 +113,14 @@ def as_roll_set(rolls, *, n_keys: int | None = 88, name: str = "rolls") -> list:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    n_keys = as_int(n_keys, "n_keys", allow_none=True)
     if hasattr(rolls, "ndim") and rolls.ndim == 2:
         rolls = [rolls]
-    check(rolls is not None and len(rolls) > 0, name, rolls, "a non-empty list of piano rolls")
+    rolls = as_sequence(rolls, name, min_len=1, what="a piano roll (n_keys, n_frames) or a non-empty list of them")
     return [_as_roll(r, n_keys=n_keys, name=f"{name}[{i}]") for i, r in enumerate(rolls)]
 
 
-def pitch_class_histogram(rolls, *, low: int = 21) -> np.ndarray:
+def pitch_class_histogram(rolls, *, low: int = 21, name: str = "rolls") -> np.ndarray:
     """How often each pitch class sounds: active (key, frame) cells per pitch class, summed to 1.
 
     Parameters
@@ -143,8 +142,9 @@ def pitch_class_histogram(rolls, *, low: int = 21) -> np.ndarray:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    low = as_int(low, "low", low=0, high=127)
     counts = np.zeros(12)
-    for r in as_roll_set(rolls, n_keys=None):
+    for r in as_roll_set(rolls, n_keys=None, name=name):
         per_key = r.sum(axis=1)
         np.add.at(counts, (low + np.arange(r.shape[0])) % 12, per_key)
     total = counts.sum()
@@ -179,7 +179,8 @@ def pitch_class_distance(samples, reference, *, low: int = 21) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    return _js_bits(pitch_class_histogram(samples, low=low), pitch_class_histogram(reference, low=low))
+    return _js_bits(pitch_class_histogram(samples, low=low, name="samples"),
+                    pitch_class_histogram(reference, low=low, name="reference"))
 
 
 def _js_bits(p: np.ndarray, q: np.ndarray) -> float:
@@ -241,7 +242,8 @@ def self_similarity(roll, *, frames_per_bar: int = 1) -> np.ndarray:
     Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
-    check(isinstance(frames_per_bar, (int, np.integer)) and 1 <= frames_per_bar <= r.shape[1],
+    frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
+    check(frames_per_bar <= r.shape[1],
           "frames_per_bar", frames_per_bar, f"an integer in 1..n_frames ({r.shape[1]})")
     cols = _bars(r, frames_per_bar).astype(np.float64)
     n = cols.shape[1]
@@ -280,7 +282,7 @@ def lag_similarity(roll, *, max_lag: int = 16) -> np.ndarray:
     Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
-    check(isinstance(max_lag, (int, np.integer)) and max_lag >= 1, "max_lag", max_lag, "an integer >= 1")
+    max_lag = as_int(max_lag, "max_lag")
     out = np.full(max_lag, np.nan)
     for lag in range(1, min(max_lag, r.shape[1] - 1) + 1):
         out[lag - 1] = _cosine_frames(r[:, :-lag], r[:, lag:]).mean()
@@ -308,6 +310,7 @@ def mean_lag_similarity(rolls, *, max_lag: int = 16) -> np.ndarray:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    max_lag = as_int(max_lag, "max_lag")
     return _set_lag_profile(as_roll_set(rolls, n_keys=None), max_lag)
 
 
@@ -351,6 +354,7 @@ def structure_distance(samples, reference, *, max_lag: int = 16) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    max_lag = as_int(max_lag, "max_lag")
     a = _set_lag_profile(as_roll_set(samples, n_keys=None, name="samples"), max_lag)
     b = _set_lag_profile(as_roll_set(reference, n_keys=None, name="reference"), max_lag)
     return _profile_distance(a, b, samples)
@@ -388,8 +392,7 @@ def repeated_bars(rolls, *, frames_per_bar: int = 8) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    check(isinstance(frames_per_bar, (int, np.integer)) and frames_per_bar >= 1, "frames_per_bar",
-          frames_per_bar, "an integer >= 1")
+    frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
     repeats = total = 0
     for r in as_roll_set(rolls, n_keys=None):
         bars = _bars(r, frames_per_bar).T
@@ -432,7 +435,8 @@ def roll_to_voices(roll, *, low: int = 21, n_voices: int = 4) -> np.ndarray:
     Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
-    check(isinstance(n_voices, (int, np.integer)) and n_voices >= 2, "n_voices", n_voices, "an integer >= 2")
+    low = as_int(low, "low", low=0, high=127)
+    n_voices = as_int(n_voices, "n_voices", low=2)
     out = np.full((r.shape[1], n_voices), -1, dtype=np.int64)
     for t in range(r.shape[1]):
         keys = np.flatnonzero(r[:, t])[::-1] + low          # high to low
@@ -446,7 +450,7 @@ _VL_KINDS = ("parallel_fifths", "parallel_octaves", "crossing", "spacing", "leap
 
 
 def _as_voices(voices) -> np.ndarray:
-    v = np.asarray(voices)
+    v = as_array(voices, "voices", ndim=2)
     check(v.ndim == 2 and v.shape[1] >= 2 and v.shape[0] >= 1, "voices", v,
           "MIDI pitches (n_frames, n_voices >= 2), voices ordered high to low, -1 for rest")
     check(np.issubdtype(v.dtype, np.number) and np.all((v == -1) | ((v >= 0) & (v <= 127))), "voices", v,
@@ -518,7 +522,7 @@ def violations_per_100(voice_sets) -> dict:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    check(voice_sets is not None and len(voice_sets) > 0, "voice_sets", voice_sets, "a non-empty list of voice grids")
+    voice_sets = as_sequence(voice_sets, "voice_sets", min_len=1, what="a non-empty list of voice grids")
     total = dict.fromkeys(_VL_KINDS + ("transitions",), 0)
     for vs in voice_sets:
         for key, value in voice_leading(vs).items():
@@ -566,6 +570,9 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
     if not isinstance(samples, dict):
         samples = {"samples": samples}
     check(len(samples) > 0, "samples", samples, "at least one named set of rolls")
+    low = as_int(low, "low", low=0, high=127)
+    max_lag = as_int(max_lag, "max_lag")
+    frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
     ref = as_roll_set(reference, n_keys=88 if low == 21 else None, name="reference")
     nll = nll or {}
     voices = voices or {}
@@ -601,7 +608,10 @@ def format_report(rows, *, columns=("n_rolls", "notes_per_frame", "pc_distance",
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    check(len(rows) > 0, "rows", rows, "at least one report row")
+    rows = as_sequence(rows, "rows", min_len=1, what="a non-empty list of report rows (dicts)")
+    check(all(isinstance(r, dict) and "set" in r for r in rows), "rows", rows, "dicts with a 'set' key")
+    columns = as_sequence(columns, "columns", what="a sequence of column names")
+    check(all(isinstance(c, str) for c in columns), "columns", columns, "column names (strings)")
     width = max(20, *(len(str(r["set"])) for r in rows)) + 2
     lines = ["set".ljust(width) + "".join(c.rjust(max(len(c), 8) + 2) for c in columns)]
     for r in rows:
@@ -642,7 +652,8 @@ def roll_to_notes(roll, *, step: float = 0.5, low: int = 21) -> np.ndarray:
     Chapter: notebooks/06c_coherence.ipynb
     """
     r = _as_roll(roll, n_keys=None)
-    check(step > 0, "step", step, "a positive frame length in quarter notes")
+    step = as_float(step, "step", low=0, low_open=True)
+    low = as_int(low, "low", low=0, high=127)
     padded = np.pad(r, ((0, 0), (1, 1))).astype(np.int8)
     edges = np.diff(padded, axis=1)
     rows = []

@@ -24,39 +24,61 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .errors import ParameterError, check
+from .errors import ParameterError, as_array, as_float, as_int, check
 
 __all__ = ["greedy", "sample", "beam_search", "sequence_log_prob", "anneal", "temperature_schedule",
            "BeamResult", "AnnealResult"]
 
 
-def _prompt(prompt) -> torch.Tensor:
+def _prompt(prompt, name: str = "prompt") -> torch.Tensor:
+    if prompt is None or isinstance(prompt, (str, bytes)):
+        raise ParameterError(f"{name}={prompt!r}: expected a non-empty (t,) or (batch, t) sequence of token ids")
+    if not isinstance(prompt, torch.Tensor):
+        as_array(prompt, name, ndim=(1, 2), allow_empty=True)  # numbers, finite, rectangular
+        prompt = np.asarray(prompt)
+        if isinstance(prompt, np.ndarray) and prompt.dtype.kind == "f" and np.all(prompt == np.round(prompt)):
+            prompt = prompt.astype(np.int64)  # whole-number floats (as before)
+        if prompt.size and prompt.dtype.kind not in "iu":
+            raise ParameterError(f"{name} has dtype {prompt.dtype}: expected integer token ids")
     if np.size(prompt) == 0 if not isinstance(prompt, torch.Tensor) else prompt.numel() == 0:
-        raise ParameterError(f"prompt={prompt!r}: expected a non-empty (t,) or (batch, t) token sequence")
+        raise ParameterError(f"{name}={prompt!r}: expected a non-empty (t,) or (batch, t) token sequence")
     t = torch.as_tensor(prompt if not isinstance(prompt, np.ndarray) else prompt.astype(np.int64))
     if t.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise ParameterError(f"prompt has dtype {t.dtype}: expected integer token ids")
+        raise ParameterError(f"{name} has dtype {t.dtype}: expected integer token ids")
     if t.ndim == 1:
         t = t[None]
     if t.ndim != 2 or t.shape[1] == 0:
-        raise ParameterError(f"prompt has shape {tuple(t.shape)}: expected a non-empty (t,) or (batch, t) token sequence")
+        raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected a non-empty (t,) or (batch, t) token sequence")
+    check(int(t.min()) >= 0, name, prompt, "token ids >= 0")
     return t.long()
 
 
+def _check_model(model, name: str = "model"):
+    check(callable(model), name, model, "a callable: prefix (batch, t) -> log-probabilities (batch, vocab)")
+
+
 def _check_steps(steps) -> int:
-    check(isinstance(steps, (int, np.integer)) and steps >= 0, "steps", steps, "a non-negative integer")
-    return int(steps)
+    return as_int(steps, "steps", low=0)
 
 
-def _log_probs(model, prefix: torch.Tensor) -> torch.Tensor:
+def _log_probs(model, prefix: torch.Tensor, name: str = "prompt") -> torch.Tensor:
     with torch.no_grad():
-        lp = model(prefix)
+        try:
+            lp = model(prefix)
+        except IndexError as err:  # a table or embedding indexed by a token outside the vocabulary
+            raise ParameterError(f"{name}={_short_tokens(prefix)}: the model could not index these tokens ({err}); "
+                                 "expected token ids inside the model's vocabulary") from None
     if not isinstance(lp, torch.Tensor) or lp.ndim != 2 or lp.shape[0] != prefix.shape[0]:
         raise ParameterError(
             f"model returned {getattr(lp, 'shape', type(lp).__name__)}: expected log-probabilities (batch, vocab) "
             f"for a prefix of shape {tuple(prefix.shape)}"
         )
     return lp.float().log_softmax(-1)  # tolerate unnormalised scores (logits)
+
+
+def _short_tokens(t) -> str:
+    from .errors import _short
+    return _short(t.tolist() if isinstance(t, torch.Tensor) else t)
 
 
 def greedy(model: Callable, prompt, *, steps: int) -> torch.Tensor:
@@ -83,6 +105,7 @@ def greedy(model: Callable, prompt, *, steps: int) -> torch.Tensor:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
+    _check_model(model)
     seq = _prompt(prompt)
     for _ in range(_check_steps(steps)):
         nxt = _log_probs(model, seq).argmax(-1, keepdim=True)
@@ -150,16 +173,18 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    check(isinstance(temperature, (int, float)) and temperature > 0 and math.isfinite(temperature),
+    _check_model(model)
+    check(isinstance(temperature, (int, float, np.floating)) and not isinstance(temperature, bool)
+          and math.isfinite(temperature) and temperature > 0,
           "temperature", temperature, "a positive number (use greedy() for temperature 0)")
-    check(top_k is None or (isinstance(top_k, (int, np.integer)) and top_k >= 1), "top_k", top_k,
-          "an integer >= 1 or None")
-    check(top_p is None or (0 < top_p <= 1), "top_p", top_p, "a probability in (0, 1] or None")
+    top_k = as_int(top_k, "top_k", allow_none=True)
+    top_p = as_float(top_p, "top_p", low=0, high=1, low_open=True, allow_none=True)
+    seed = as_int(seed, "seed", low=0, high=2**63 - 1, allow_none=True)
     seq = _prompt(prompt)
     steps = _check_steps(steps)
     temps = np.full(steps, float(temperature))
     if schedule is not None:
-        temps = np.asarray(schedule, dtype=np.float64).ravel()
+        temps = as_array(schedule, "schedule").ravel()
         check(temps.shape == (steps,) and np.all(temps > 0) and np.all(np.isfinite(temps)), "schedule",
               schedule, f"{steps} positive temperatures, one per step")
     gen = torch.Generator(device="cpu")
@@ -189,12 +214,14 @@ def sequence_log_prob(model: Callable, seq, *, prompt_len: int = 1) -> torch.Ten
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    seq = _prompt(seq)
+    _check_model(model)
+    seq = _prompt(seq, "seq")
     check(isinstance(prompt_len, int) and 1 <= prompt_len <= seq.shape[1], "prompt_len", prompt_len,
           f"an integer in 1..{seq.shape[1]}")
     total = torch.zeros(seq.shape[0])
     for t in range(prompt_len, seq.shape[1]):
-        lp = _log_probs(model, seq[:, :t]).cpu()
+        lp = _log_probs(model, seq[:, :t], "seq").cpu()
+        check(int(seq[:, t].max()) < lp.shape[1], "seq", seq.tolist(), f"token ids below the vocabulary size {lp.shape[1]}")
         total += lp.gather(1, seq[:, t:t + 1].cpu()).squeeze(1)
     return total
 
@@ -280,13 +307,15 @@ def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, len
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    check(isinstance(beam_width, (int, np.integer)) and beam_width >= 1, "beam_width", beam_width,
-          "an integer >= 1")
+    _check_model(model)
+    beam_width = as_int(beam_width, "beam_width")
+    length_penalty = as_float(length_penalty, "length_penalty")
+    eos = as_int(eos, "eos", low=0, allow_none=True)
     steps = _check_steps(steps)
     seq0 = _prompt(prompt)
     check(seq0.shape[0] == 1, "prompt", prompt, "a single prompt (t,) for beam search")
     if final_allowed is not None:
-        final_allowed = [int(t) for t in final_allowed]
+        final_allowed = [int(t) for t in as_array(final_allowed, "final_allowed", ndim=1, integer=True)]
         check(len(final_allowed) > 0, "final_allowed", final_allowed, "a non-empty list of token ids or None")
     beams = seq0
     scores = torch.zeros(1)
@@ -363,7 +392,9 @@ def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    check(t_start > 0 and t_end > 0 and t_start >= t_end, "t_start", (t_start, t_end),
+    t_start = as_float(t_start, "t_start", low=0, low_open=True)
+    t_end = as_float(t_end, "t_end", low=0, low_open=True)
+    check(t_start >= t_end, "t_start", (t_start, t_end),
           "positive temperatures with t_start >= t_end")
     check(isinstance(steps, (int, np.integer)) and steps >= 1, "steps", steps, "an integer >= 1")
     i = np.arange(steps, dtype=np.float64)
@@ -429,7 +460,10 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    temps = np.asarray(schedule, dtype=np.float64)
+    check(callable(energy), "energy", energy, "a callable: state -> energy (a number)")
+    check(callable(propose), "propose", propose, "a callable: (state, rng) -> a new state")
+    seed = as_int(seed, "seed", low=0, high=2**63 - 1, allow_none=True)
+    temps = as_array(schedule, "schedule")
     check(temps.ndim == 1 and temps.size > 0 and np.all(temps > 0) and np.all(np.isfinite(temps)),
           "schedule", schedule, "a non-empty 1-D array of positive temperatures")
     rng = np.random.default_rng(seed)

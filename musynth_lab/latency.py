@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import check
-from .synth._util import check_sr
+from .errors import as_array, as_float, as_int, as_sequence, check
+from .audio import _check_sr as check_sr  # TODO(merge): audio.check_sr
 from .synth.stream import check_block_size
 
 __all__ = ["NOTICEABLE_MS", "BLOCK_SIZES", "SAMPLE_RATES", "buffer_latency_ms", "BlockTiming", "time_blocks",
@@ -132,9 +132,10 @@ def time_blocks(process, *, block_size: int, sr: int, n_blocks: int = 200, warmu
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    check(callable(process), "process", process, "a callable: process(n) renders the next n samples")
+    check(callable(clock), "clock", clock, "a callable returning seconds")
     block_size, sr = check_block_size(block_size), check_sr(sr)
-    check(isinstance(n_blocks, int) and n_blocks > 0, "n_blocks", n_blocks, "a positive integer")
-    check(isinstance(warmup, int) and warmup >= 0, "warmup", warmup, "an integer >= 0")
+    n_blocks, warmup = as_int(n_blocks, "n_blocks"), as_int(warmup, "warmup", low=0)
     for _ in range(warmup):
         process(block_size)
     times = np.empty(n_blocks)
@@ -243,6 +244,7 @@ def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, 
 
     voice = SubtractiveVoice() if voice is None else voice
     block_size, sr = check_block_size(block_size), check_sr(sr)
+    n_blocks, warmup = as_int(n_blocks, "n_blocks"), as_int(warmup, "warmup", low=0)
     s = VoiceStream(voice, sr=sr, **values)
     for _ in range(warmup):                                    # warm-up on a separate note
         s.process(block_size)
@@ -272,6 +274,10 @@ def latency_table(*, block_sizes=BLOCK_SIZES, sample_rates=SAMPLE_RATES, voice=N
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    sample_rates = as_sequence(sample_rates, "sample_rates", min_len=1, what="a sequence of sample rates")
+    block_sizes = as_sequence(block_sizes, "block_sizes", min_len=1, what="a sequence of block sizes")
+    sample_rates = [check_sr(s, "sample_rates") for s in sample_rates]
+    block_sizes = [check_block_size(b, "block_sizes") for b in block_sizes]
     rows = []
     for sr in sample_rates:
         for bs in block_sizes:
@@ -295,6 +301,10 @@ def largest_block_under(rows, *, sr: int, limit_ms: float = NOTICEABLE_MS):
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    sr, limit_ms = check_sr(sr), as_float(limit_ms, "limit_ms", low=0, low_open=True)
+    rows = as_sequence(rows, "rows", what="a list of latency_table rows (dicts)")
+    check(all(isinstance(r, dict) and {"block_size", "sr", "total_ms"} <= set(r) for r in rows), "rows", rows,
+          "dicts with block_size, sr and total_ms")
     fits = [r["block_size"] for r in rows if r["sr"] == sr and r["total_ms"] < limit_ms]
     return max(fits) if fits else None
 
@@ -314,8 +324,8 @@ def snr_db(reference, estimate) -> float:
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    r = np.asarray(reference, dtype=np.float64)
-    e = np.asarray(estimate, dtype=np.float64)
+    r = as_array(reference, "reference")
+    e = as_array(estimate, "estimate")
     check(r.shape == e.shape, "estimate", e.shape, f"the reference's shape {r.shape}")
     err = float(np.sum((r - e) ** 2))
     return math.inf if err == 0 else 10.0 * math.log10(float(np.sum(r ** 2)) / err)
@@ -337,8 +347,9 @@ def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length:
     """
     import librosa
 
-    r = np.asarray(reference, dtype=np.float32)
-    e = np.asarray(estimate, dtype=np.float32)
+    n_fft, hop_length = as_int(n_fft, "n_fft"), as_int(hop_length, "hop_length")
+    r = as_array(reference, "reference")      # float64: powers of large samples cannot overflow
+    e = as_array(estimate, "estimate")
     check(r.shape == e.shape, "estimate", e.shape, f"the reference's shape {r.shape}")
     R = np.abs(librosa.stft(r, n_fft=n_fft, hop_length=hop_length)) ** 2
     E = np.abs(librosa.stft(e, n_fft=n_fft, hop_length=hop_length)) ** 2
@@ -402,8 +413,13 @@ def sample_rate_tradeoff(*, rates=(8000, 16000, 22050, 44100), reference_sr: int
         voice = SubtractiveVoice()
         values = {"noise_level": 0.0, "cutoff_hz": 2500.0, "filter_env_octaves": 1.5, "resonance": 1.0,
                   "release": 0.15, **values}
-    check(isinstance(repeats, int) and repeats > 0, "repeats", repeats, "a positive integer")
-    reference_sr = check_sr(reference_sr)
+    repeats = as_int(repeats, "repeats", high=1000)
+    reference_sr = check_sr(reference_sr, "reference_sr")
+    rates = [check_sr(s, "rates") for s in as_sequence(rates, "rates", min_len=1, what="a sequence of sample rates")]
+    phrase = as_sequence(phrase, "phrase", min_len=1, what="a sequence of (start s, end s, MIDI) notes")
+    for note in phrase:
+        check(np.shape(note) == (3,), "phrase", phrase, "(start s, end s, MIDI) triples")
+        as_array(note, "phrase")
     block_size = check_block_size(block_size)
 
     def timed(sr):

@@ -31,3 +31,20 @@ __all__ = [
     "TokenAttention", "SqueezeExcitation", "CBAM", "sinusoidal_encoding", "grid_encoding",
     "resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes",
 ]
+
+
+def _validate_package():
+    """This package's conventional argument names, each rule written once, checked at its boundary."""
+    from ..errors import rule as r, validate_names
+
+    size = r("int", high=1 << 20)
+    rules = {n: size for n in ("d_enc", "d_dec", "d_key", "d_hidden", "d_model", "n_heads", "channels", "reduction",
+                               "kernel_size", "n_positions", "height", "width", "k")}   # "dim" is an axis in selection
+    rules.update({"d_query": r("int", high=1 << 20, none=True), "dropout": r("float", low=0, high=1, high_open=True),
+                  "base": r("float", low=1), "temperature": r("float", low=0, low_open=True),
+                  "step": r("float", low=0, low_open=True), "bpm": r("float", low=0, low_open=True),
+                  "gain": r("float", low=0), "threshold": r("float", none=True)})
+    validate_names(globals(), __all__, rules)
+
+
+_validate_package()

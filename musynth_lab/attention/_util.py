@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..audio import like, to_tensor
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, check
 
 __all__ = ["as_float", "as_mask", "back", "check_dim"]
 
@@ -25,13 +25,17 @@ def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
     """
     if not isinstance(x, (torch.Tensor, np.ndarray, list, tuple, float, int)):
         raise ParameterError(f"{name}: expected a NumPy array or torch tensor, got {type(x).__name__}")
-    t = to_tensor(np.asarray(x, dtype=np.float32) if isinstance(x, (list, tuple, float, int)) else x)
+    if isinstance(x, (list, tuple, float, int)):
+        x = as_array(x, name, allow_empty=True, finite=False, dtype=np.float32)   # strings, ragged, complex refused
+    t = to_tensor(x)
     if t.dtype == torch.bool or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
         raise ParameterError(f"{name} has dtype {t.dtype}: expected real numbers")
     if not t.is_floating_point():
         t = t.float()
     if t.ndim < min_ndim:
         raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected at least {min_ndim} dimension(s)")
+    if t.numel() == 0:
+        raise ParameterError(f"{name} is empty (shape {tuple(t.shape)}): expected at least one value")
     if not bool(torch.isfinite(t).all()):
         raise ParameterError(f"{name} contains NaN or infinite values: expected finite numbers")
     return t
@@ -52,6 +56,8 @@ def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None
     """
     if mask is None:
         return None
+    if not isinstance(mask, torch.Tensor):
+        mask = as_array(mask, name)          # numbers, real, finite, non-empty
     m = to_tensor(mask)
     if m.dtype != torch.bool:
         if m.is_floating_point() and not bool(((m == 0) | (m == 1)).all()):

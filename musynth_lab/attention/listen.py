@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..audio import as_audio, midi_to_hz, to_numpy
-from ..errors import ParameterError, check
+from ..audio import as_audio, check_sr, midi_to_hz, to_numpy
+from ..errors import ParameterError, as_array, as_float, as_int, check
 
 __all__ = ["resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes"]
 
@@ -81,10 +81,12 @@ def mel_mask_to_stft(keep_mel, *, sr: int, n_fft: int, fmin: float = 0.0, fmax: 
     """
     import librosa
 
-    k = to_numpy(keep_mel).astype(np.float32)
+    k = as_array(keep_mel, "keep_mel", ndim=2, dtype=np.float32)
+    sr, fmin = check_sr(sr), as_float(fmin, "fmin", low=0)
+    fmax = as_float(fmax, "fmax", low=0, low_open=True, allow_none=True)
+    check(fmax is None or fmin < fmax <= sr / 2, "fmax", fmax, f"a frequency in (fmin, sr/2 = {sr / 2:g}] Hz")
     check(k.ndim == 2, "keep_mel", keep_mel, "a 2-D mask (n_mels, n_frames)")
     check(isinstance(n_fft, (int, np.integer)) and n_fft > 0, "n_fft", n_fft, "a positive integer")
-    check(isinstance(sr, (int, np.integer)) and sr > 0, "sr", sr, "a positive sample rate in Hz")
     fb = librosa.filters.mel(sr=sr, n_fft=int(n_fft), n_mels=k.shape[0], fmin=fmin, fmax=fmax)  # (n_mels, n_bins)
     cover = fb.sum(axis=0)                                                                    # (n_bins,)
     soft = fb.T @ k
@@ -135,6 +137,10 @@ def listen_to_kept(y, keep, *, sr: int, n_fft: int, hop_length: int, grid: str =
     import librosa
 
     y = to_numpy(as_audio(y, mono=True))
+    sr, n_fft = check_sr(sr), as_int(n_fft, "n_fft")
+    fmin = as_float(fmin, "fmin", low=0)
+    fmax = as_float(fmax, "fmax", low=0, low_open=True, allow_none=True)
+    keep = as_array(keep, "keep", ndim=2)
     if grid not in ("stft", "mel"):
         raise ParameterError(f"grid={grid!r}: expected 'stft' or 'mel'")
     check(isinstance(hop_length, (int, np.integer)) and hop_length > 0, "hop_length", hop_length,
@@ -177,8 +183,9 @@ def kept_notes(notes, keep, *, step: float) -> np.ndarray:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
-    k = np.asarray(to_numpy(keep)).astype(bool).ravel()
+    n = as_array(notes, "notes", ndim=2)
+    check(n.shape[1] == 3, "notes", notes, "rows of (onset, duration, MIDI)")
+    k = as_array(keep, "keep", ndim=1).astype(bool)
     check(step > 0, "step", step, "a positive frame length in quarter notes")
     out = np.zeros(len(n), dtype=bool)
     for i, (on, dur, _) in enumerate(n):

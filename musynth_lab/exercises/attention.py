@@ -46,8 +46,10 @@ def check_softmax_weights(answer, scores=(1.0, 2.0, 3.0, 0.5), mask=(True, True,
     >>> bool(check_softmax_weights([0.25, 0.25, 0.25, 0.25]))   # the masked position must get 0
     False
     """
-    s = np.asarray(scores, dtype=np.float64)
-    m = np.asarray(mask, dtype=bool)
+    from ..errors import as_array, check
+    s = as_array(scores, "scores", ndim=1)
+    m = as_array(mask, "mask", ndim=1).astype(bool)
+    check(m.shape == s.shape and m.any(), "mask", mask, f"{len(s)} booleans, at least one True")
     e = np.where(m, np.exp(s - s[m].max()), 0.0)
     truth = e / e.sum()
     a = _floats(answer)
@@ -79,8 +81,10 @@ def check_kept_count(answer, scores=(0.2, 1.4, 3.0, 0.9, 2.2, 0.1), threshold: f
     >>> bool(check_kept_count(6))           # not every position survives
     False
     """
-    s = np.asarray(scores, dtype=np.float64)
-    truth = int(np.sum(s / s.max() > threshold))
+    from ..errors import as_array, as_float, check
+    s = as_array(scores, "scores", ndim=1)
+    check(s.max() > 0, "scores", scores, "at least one positive score")
+    truth = int(np.sum(s / s.max() > as_float(threshold, "threshold")))
     a = _floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == truth
     return verdict(ok, f"{truth}: only scores above half the largest ({s.max() / 2:g}) survive.",
@@ -95,6 +99,8 @@ def check_se_gate_count(answer, channels: int = 32) -> CheckResult:
     >>> bool(check_se_gate_count(1))
     False
     """
+    from ..errors import as_int
+    channels = as_int(channels, "channels")
     a = _floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == channels
     return verdict(ok, f"{channels}: one gate per feature channel, shared by every position.",

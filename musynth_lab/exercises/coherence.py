@@ -36,7 +36,8 @@ def check_closest_pitch_classes(rows, answer) -> CheckResult:
     >>> bool(check_closest_pitch_classes(rows, "lstm")), bool(check_closest_pitch_classes(rows, "random"))
     (True, False)
     """
-    best = min(rows, key=lambda r: r["pc_distance"])["set"]
+    from .quality import _rows
+    best = min(_rows(rows, ("set", "pc_distance")), key=lambda r: r["pc_distance"])["set"]
     return verdict(answer == best, f"Right: {best!r} plays the pitch classes most like the chorales.",
                    "Not that one: compare the pc_distance column (Jensen-Shannon, lower is closer).")
 
@@ -49,8 +50,10 @@ def check_hidden_states(n_hidden, answer) -> CheckResult:
     >>> bool(check_hidden_states(3, 6))     # not 2 * 3
     False
     """
+    from ..errors import as_int
+    n_hidden = as_int(n_hidden, "n_hidden", high=64)
     try:
-        ok = int(answer) == 2 ** int(n_hidden) and float(answer) == int(answer)
+        ok = int(answer) == 2 ** n_hidden and float(answer) == int(answer)
     except (TypeError, ValueError, OverflowError):
         ok = False
     return verdict(ok, f"Right: every binary hidden vector, 2^{int(n_hidden)} = {2 ** int(n_hidden):,} of them.",

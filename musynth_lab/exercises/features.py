@@ -53,7 +53,7 @@ def check_flute_pitch_class(answer) -> CheckResult:
     names = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
     try:
         a = names.index(str(answer).strip().upper()) if isinstance(answer, str) else int(answer)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         a = -1
     return verdict(a == best, f"{names[best]} ({best}): chroma folds every octave onto the 12 pitch classes.",
                    "Not that one: average chroma_cqt over time and take the largest pitch class.")

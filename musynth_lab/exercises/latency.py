@@ -16,6 +16,9 @@ def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
     False
     """
     v = number(answer_ms)
+    from ..audio import check_sr
+    from ..errors import as_int
+    block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
     ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
     return verdict(ok, f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
                    "Not quite: the buffer lasts block_size / sr seconds; give it in milliseconds.")
@@ -51,7 +54,11 @@ def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
     False
     """
     v = number(answer)
-    truth = float(compute_ms) / (1000.0 * float(block_size) / float(sr))
+    from ..audio import check_sr
+    from ..errors import as_float, as_int
+    compute_ms = as_float(compute_ms, "compute_ms", low=0, low_open=True)
+    block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
+    truth = compute_ms / (1000.0 * block_size / sr)
     ok = v is not None and abs(v - truth) <= 1e-3 * max(1.0, truth)
     return verdict(ok, f"Right: RTF = compute / audio time = {truth:.4f}; below 1 keeps up.",
                    "Not quite: divide the compute time by the block's duration (block_size / sr), in the same unit.")

@@ -66,6 +66,8 @@ def check_lowpass_cutoff(cutoff_hz, *, sr: int = 16000) -> CheckResult:
     >>> bool(check_lowpass_cutoff(500.0))
     False
     """
+    from ..audio import check_sr
+    sr = check_sr(sr)
     c = number(cutoff_hz)
     if c is None or not 0 < c < sr / 2:
         return CheckResult(False, f"Give a frequency between 0 and {sr // 2} Hz.")
@@ -86,6 +88,10 @@ def check_rt60_feedback(gain, *, delay_samples: int = 1557, sr: int = 44100, rt6
     >>> bool(check_rt60_feedback(0.5))
     False
     """
+    from ..audio import check_sr
+    from ..errors import as_float, as_int
+    delay_samples, sr = as_int(delay_samples, "delay_samples"), check_sr(sr)
+    rt60 = as_float(rt60, "rt60", low=0, low_open=True)
     g = number(gain)
     truth = 10 ** (-3 * delay_samples / (rt60 * sr))
     return verdict(g is not None and abs(g - truth) < 1e-3, f"Right: g = 10**(-3 D / (RT60 sr)) = {truth:.4f}.",
@@ -102,8 +108,11 @@ def check_waltz_bass(notes) -> CheckResult:
     >>> bool(check_waltz_bass([[0, 3, 60]]))     # one note is not three bars of waltz
     False
     """
-    arr = np.asarray(notes, dtype=float) if notes is not None else np.zeros((0, 3))
-    if arr.ndim != 2 or arr.shape[1] < 3 or len(arr) == 0:
+    try:
+        arr = np.asarray(notes, dtype=float) if notes is not None else np.zeros((0, 3))
+    except (TypeError, ValueError):
+        arr = np.zeros((0, 3))
+    if arr.ndim != 2 or arr.shape[1] < 3 or len(arr) == 0 or not np.isfinite(arr).all():
         return CheckResult(False, "Give the note rows returned by musynth_lab.synth.accompaniment.")
     roots = [0, 7, 0]
     ok = True

@@ -19,8 +19,10 @@ def check_nats_to_bits(nats_per_frame, answer) -> CheckResult:
     >>> bool(check_nats_to_bits(2.0, 2.0))  # a nat is not a bit
     False
     """
+    from ..errors import as_float
+    nats_per_frame = as_float(nats_per_frame, "nats_per_frame")
     try:
-        ok = abs(float(answer) - float(nats_per_frame) / math.log(2)) < 1e-3
+        ok = abs(float(answer) - nats_per_frame / math.log(2)) < 1e-3
     except (TypeError, ValueError):
         ok = False
     return verdict(ok, "Right: 1 nat = 1/ln 2 ≈ 1.443 bits.",
@@ -71,7 +73,8 @@ def check_beam_vs_greedy(log_prob_beam, log_prob_greedy, answer) -> CheckResult:
     >>> bool(check_beam_vs_greedy(-10.0, -12.0, "yes"))   # answer True or False
     False
     """
-    truth = float(log_prob_beam) >= float(log_prob_greedy) - 1e-6
+    from ..errors import as_float
+    truth = as_float(log_prob_beam, "log_prob_beam") >= as_float(log_prob_greedy, "log_prob_greedy") - 1e-6
     ok = isinstance(answer, (bool, np.bool_)) and bool(answer) == truth
     return verdict(ok, "Right: the beam explores several paths, so it finds a sequence at least as likely "
                    "as greedy's (ours also keeps greedy's path as a candidate, which guarantees it).",

@@ -46,3 +46,30 @@ from .gv import global_variance, gv_ratio, match_global_variance, smooth_traject
 from .sequence import to_sequence
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations",)]
+
+from ..errors import rule as _r, validated as _validated  # noqa: E402
+from ._util import translate_librosa_errors as _translate  # noqa: E402
+
+# The features' conventional (librosa's) argument names, each rule written once, checked at the
+# package boundary; librosa's ParameterError becomes ours at the same place.
+_POS = _r("float", low=0, low_open=True)
+_FRAC = _r("float", low=0, high=1, low_open=True, high_open=True)
+_RULES = {
+    "amin": _POS, "eps": _POS, "filter_scale": _POS, "power": _POS, "p": _POS, "std_bpm": _POS, "ac_size": _POS,
+    "start_bpm": _POS, "ref": _r("callable_or_float", low=0, low_open=True),
+    "top_db": _r("float", low=0, none=True), "fmin": _r("float", low=0, none=True), "fmax": _r("float", low=0, low_open=True, none=True),
+    "max_tempo": _r("float", low=0, low_open=True, none=True), "tuning": _r("float", low=-0.5, high=0.5, none=True),
+    "gamma": _r("float", low=0, none=True), "lifter": _r("float", low=0), "trough_threshold": _r("float", low=0),
+    "threshold": _r("float", low=0, none=True), "threshold_db": _r("float"), "sparsity": _r("float", low=0, high=1, high_open=True),
+    "resolution": _FRAC, "quantile": _FRAC, "roll_percent": _FRAC, "noise_quantile": _FRAC, "ctroct": _r("float"),
+    "octwidth": _r("float", low=0, none=True), "window": _r("window"),
+    "axis": _r("int", low=None), "lag": _r("int"), "order": _r("int"), "width": _r("int", low=3),
+    "bins_per_octave": _r("int"), "n_chroma": _r("int"), "n_octaves": _r("int"), "n_bins": _r("int"),
+    "n_mels": _r("int"), "n_mfcc": _r("int"), "n_gfcc": _r("int"), "n_bands": _r("int"), "dct_type": _r("int", high=4),
+    "n_fft": _r("int", none=True), "hop_length": _r("int", none=True), "win_length": _r("int", none=True),
+    "frame_length": _r("int", none=True), "max_size": _r("int", none=True), "length": _r("int", low=0, none=True),
+    "percentiles": _r("seq", ndim=1),
+}
+for _n in __all__:
+    if callable(globals()[_n]) and not isinstance(globals()[_n], type) and _n != "filterbanks":
+        globals()[_n] = _translate(_validated(globals()[_n], _RULES))

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 import torch
 
-from ..audio import as_audio, is_tensor, like, to_tensor
+from ..audio import MAX_MAGNITUDE, as_audio, check_magnitude, is_tensor, like, to_tensor
 from ..errors import ParameterError, check
 
 __all__ = ["audio_in", "spec_in", "out", "check_int", "check_sr", "check_hop", "check_fmax"]
@@ -52,12 +52,15 @@ def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) ->
     if mono and t.ndim != 1:
         raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected mono audio of shape (n_samples,); "
                              "mix down with y.mean(axis=0)")
-    if not bool(torch.isfinite(t.detach().sum())) and not bool(torch.isfinite(t).all()):
-        raise ParameterError(f"{name} contains NaN or infinite samples: expected finite audio")
+    peak = t.detach().abs().amax()          # one reduction: NaN, inf and overflow-sized samples
+    if not bool(peak <= MAX_MAGNITUDE):
+        if not bool(torch.isfinite(t).all()):
+            raise ParameterError(f"{name} contains NaN or infinite samples: expected finite audio")
+        check_magnitude(t, name)
     return t
 
 
-def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:
+def spec_in(S, *, name: str = "S", min_ndim: int = 2, real: bool = False) -> torch.Tensor:
     """Validate a (non-negative or complex) spectrogram ``(..., n_bins, n_frames)``; return a tensor.
 
     Examples
@@ -73,6 +76,10 @@ def spec_in(S, *, name: str = "S", min_ndim: int = 2) -> torch.Tensor:
         S = torch.from_numpy(np.ascontiguousarray(arr))
     if S.ndim < min_ndim:
         raise ParameterError(f"{name} has shape {tuple(S.shape)}: expected (..., n_bins, n_frames)")
+    if real and S.is_complex():
+        raise ParameterError(f"{name} is complex: expected real values (take abs() or .real first)")
+    if S.numel() == 0:
+        raise ParameterError(f"{name} is empty (shape {tuple(S.shape)}): expected at least one value")
     if not bool(torch.isfinite(S).all()):
         raise ParameterError(f"{name} contains NaN or infinite values: expected a finite spectrogram")
     if S.dtype == torch.float64:
@@ -184,3 +191,35 @@ def map_blocks(fn, x: torch.Tensor, step: int) -> list:
     [1, 5, 4]
     """
     return [fn(x[i:i + step]) for i in range(0, x.shape[0], step)]
+
+
+def translate_librosa_errors(fn):
+    """Wrap ``fn`` so that librosa's ``ParameterError`` (not a ``ValueError``) comes out as ours.
+
+    The features validate their arguments first; this is the safety net for what only librosa
+    checks, applied once to every public function of :mod:`musynth_lab.features`.
+
+    Examples
+    --------
+    >>> import librosa
+    >>> f = translate_librosa_errors(lambda: librosa.util.normalize(np.ones(3), norm="nope"))
+    >>> try:
+    ...     f()
+    ... except ParameterError as err:
+    ...     print(type(err).__name__)
+    ParameterError
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ParameterError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            if type(err).__module__.startswith("librosa"):
+                raise ParameterError(f"{err} (refused by librosa in {fn.__name__})") from None
+            raise
+
+    return wrapper

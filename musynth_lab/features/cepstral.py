@@ -209,7 +209,7 @@ def delta(data, *, width: int = 9, order: int = 1, axis: int = -1, mode: str = "
     width = check_int(width, "width", minimum=3)
     check(width % 2 == 1, "width", width, "an odd integer >= 3")
     order = check_int(order, "order")
-    X = spec_in(data, name="data", min_ndim=1)
+    X = spec_in(data, name="data", min_ndim=1, real=True)
     dt = X.dtype
     X = X.movedim(axis, -1).double()
     n = X.shape[-1]

@@ -29,7 +29,7 @@ def global_variance(features, *, axis: int = -1):
 
     Chapter: notebooks/03_features.ipynb
     """
-    X = spec_in(features, name="features", min_ndim=1).double()
+    X = spec_in(features, name="features", min_ndim=1, real=True).double()
     return out(features, X.var(dim=axis, unbiased=False).float())
 
 
@@ -64,8 +64,8 @@ def match_global_variance(generated, target_gv, *, axis: int = -1):
 
     Chapter: notebooks/03_features.ipynb
     """
-    X = spec_in(generated, name="generated", min_ndim=1).double().movedim(axis, -1)
-    T = spec_in(target_gv, name="target_gv", min_ndim=1).double().to(X.device)
+    X = spec_in(generated, name="generated", min_ndim=1, real=True).double().movedim(axis, -1)
+    T = spec_in(target_gv, name="target_gv", min_ndim=1, real=True).double().to(X.device)
     mu = X.mean(-1, keepdim=True)
     gv = X.var(-1, unbiased=False, keepdim=True)
     scale = torch.where(gv > 1e-20, torch.sqrt(T.unsqueeze(-1) / gv.clamp_min(1e-20)), torch.ones_like(gv))
@@ -84,7 +84,7 @@ def smooth_trajectory(features, *, width: int = 9, axis: int = -1):
     Chapter: notebooks/03_features.ipynb
     """
     check(isinstance(width, int) and width >= 1 and width % 2 == 1, "width", width, "an odd positive integer")
-    X = spec_in(features, name="features", min_ndim=1).float().movedim(axis, -1)
+    X = spec_in(features, name="features", min_ndim=1, real=True).float().movedim(axis, -1)
     lead = X.shape[:-1]
     Xf = torch.nn.functional.pad(X.reshape(-1, 1, X.shape[-1]), (width // 2, width // 2), mode="replicate")
     k = torch.full((1, 1, width), 1.0 / width, device=X.device)

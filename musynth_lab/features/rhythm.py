@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import check
+from ..errors import as_array, as_float, check
 from ._util import audio_in, check_int, check_sr, out, spec_in
 
 __all__ = ["onset_strength", "tempo", "beat_track"]
@@ -118,8 +118,10 @@ def tempo(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512, star
     logprior[0] = -float("inf")
     if max_tempo is not None:
         logprior = torch.where(bpms > max_tempo, torch.full_like(logprior, -float("inf")), logprior)
-    best = torch.argmax(torch.log1p(1e6 * tg) + logprior, dim=-1)
-    res = bpms[best].float()
+    score = torch.log1p(1e6 * tg) + logprior
+    best = torch.argmax(score, dim=-1)
+    # no admissible lag (a clip shorter than the shortest beat period): tempo undefined -> 0.0
+    res = torch.where(torch.isfinite(score.amax(-1)), bpms[best], torch.zeros_like(bpms[best])).float()
     return out(ref, res) if not isinstance(ref, np.ndarray) or res.ndim else np.asarray(res.numpy())
 
 
@@ -150,24 +152,35 @@ def beat_track(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512,
     """
     sr = check_sr(sr)
     check(units in ("frames", "samples", "time"), "units", units, "'frames', 'samples' or 'time'")
+    hop_length = check_int(hop_length, "hop_length")
+    start_bpm = as_float(start_bpm, "start_bpm", low=0, low_open=True)
     if onset_envelope is None:
         x = audio_in(y, mono=True)
         env = np.asarray(onset_strength(x.cpu().numpy(), sr=sr, hop_length=hop_length), dtype=np.float64)
     else:
-        env = np.asarray(onset_envelope, dtype=np.float64)
+        env = as_array(onset_envelope, "onset_envelope", ndim=1)
         check(env.ndim == 1, "onset_envelope", onset_envelope, "a 1-D onset envelope")
+    none = (0.0, np.array([], dtype=int if units != "time" else float))
+    bpm = as_float(bpm, "bpm", low=0, low_open=True, allow_none=True)
+    given = bpm is not None
+    tightness = as_float(tightness, "tightness", low=0)
     if not env.any():
-        return 0.0, np.array([], dtype=int if units != "time" else float)
+        return none
     if bpm is None:
         bpm = float(tempo(onset_envelope=env, sr=sr, hop_length=hop_length, start_bpm=start_bpm))
+        if not bpm > 0:                     # tempo undefined (shorter than one beat): no beats
+            return none
     period = 60.0 * sr / hop_length / bpm
+    if period < 2 or len(env) < period:    # under two frames a beat, or a clip shorter than one beat
+        check(period >= 2 or not given, "bpm", bpm, f"a tempo below {30.0 * sr / hop_length:g} BPM at this hop_length")
+        return none
     # Local score: the onset envelope smoothed by a Gaussian of width ~ period / 32 (librosa's)
     env_n = env / max(env.std(ddof=1), 1e-12)
     k = np.arange(-int(period), int(period) + 1)
     local = np.convolve(env_n, np.exp(-0.5 * (k * 32.0 / period) ** 2), "same")
     # Dynamic programme: best predecessor between 2 periods and half a period back
     n = len(local)
-    window = np.arange(-2 * int(round(period)), -int(round(period / 2)) + 1)
+    window = np.arange(-2 * int(round(period)), min(-1, -int(round(period / 2))) + 1)   # strictly back in time
     txwt = -tightness * np.log(-window / period) ** 2
     cum = np.zeros(n)
     back = -np.ones(n, dtype=int)

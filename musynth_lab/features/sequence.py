@@ -29,7 +29,7 @@ def to_sequence(features, *, normalize: bool = False, eps: float = 1e-8):
 
     Chapter: notebooks/03_features.ipynb
     """
-    X = spec_in(features, name="features", min_ndim=2)
+    X = spec_in(features, name="features", min_ndim=2, real=True)
     check(not X.is_complex(), "features", features, "real features (take np.abs of a complex STFT first)")
     seq = X.reshape((-1,) + tuple(X.shape[-2:])).transpose(1, 2)
     if normalize:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import torch
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_float, check
 from . import filterbanks as fb
 from ._util import audio_in, check_fmax, check_int, check_sr, map_blocks, out, spec_in
 from .transforms import _power_to_db, _stft_args, _stft_frames
@@ -220,6 +220,7 @@ def chroma_stft(y=None, *, sr: float, S=None, norm=np.inf, n_fft: int = 2048, ho
     from .pitch import _estimate_tuning_t
 
     sr = check_sr(sr)
+    tuning = as_float(tuning, "tuning", low=-0.5, high=0.5, allow_none=True)
     P, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                                  center=center, pad_mode=pad_mode, power=2.0)
     flat = P.reshape((-1,) + P.shape[-2:])

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import to_numpy
 from ..errors import check
 from .core import axes_or_new
@@ -43,6 +46,12 @@ def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=
 
     Chapter: notebooks/02_attention.ipynb
     """
+    as_array(S_db, "S_db", ndim=2)
+    as_array(weights, "weights", ndim=2)
+    sr = check_sr(sr)
+    hop_length = as_int(hop_length, "hop_length")
+    if keep is not None:
+        as_array(keep, "keep")
     S = to_numpy(S_db).astype(float)
     w = to_numpy(weights).astype(float)
     check(S.ndim == 2, "S_db", S_db, "a 2-D array (n_bins, n_frames)")
@@ -98,6 +107,11 @@ def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 2
 
     Chapter: notebooks/02_attention.ipynb
     """
+    as_array(roll, "roll", ndim=2)
+    as_array(frame_weights, "frame_weights", ndim=1)
+    step, low = as_float(step, "step", low=0, low_open=True), as_int(low, "low", low=0, high=127)
+    if keep is not None:
+        as_array(keep, "keep", ndim=1)
     from .core import piano_roll
 
     r = to_numpy(roll).astype(bool)
@@ -130,6 +144,7 @@ def alignment(weights, *, ax=None, title: str | None = None, source_label: str =
 
     Chapter: notebooks/02_attention.ipynb
     """
+    as_array(weights, "weights", ndim=2)
     w = to_numpy(weights).astype(float)
     check(w.ndim == 2, "weights", weights, "a 2-D matrix (n_target, n_source)")
     ax = axes_or_new(ax, (4, 4))
@@ -157,6 +172,9 @@ def selection(scores, keep, *, ax=None, title: str | None = None, threshold: flo
 
     Chapter: notebooks/02_attention.ipynb
     """
+    as_array(scores, "scores", ndim=1)
+    as_array(keep, "keep", ndim=1)
+    threshold = as_float(threshold, "threshold", allow_none=True)
     s = to_numpy(scores).astype(float).ravel()
     k = to_numpy(keep).astype(bool).ravel()
     check(len(k) == len(s), "keep", keep, f"{len(s)} flags, one per score")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..errors import check
 from .core import axes_or_new
 
@@ -30,6 +33,9 @@ def similarity_matrix(roll, *, frames_per_bar: int = 1, step: float = 0.5, ax=No
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    as_array(roll, "roll", ndim=2)
+    frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
+    step = as_float(step, "step", low=0, low_open=True)
     from ..evaluate import self_similarity
 
     S = self_similarity(roll, frames_per_bar=frames_per_bar)
@@ -54,6 +60,7 @@ def lag_profiles(profiles: dict, *, ax=None, title: str | None = "Lag-similarity
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    as_mapping(profiles, "profiles", numbers=True)
     check(len(profiles) > 0, "profiles", profiles, "a non-empty dict of name -> lag profile")
     ax = axes_or_new(ax, figsize=(6, 3))
     for name, prof in profiles.items():
@@ -79,6 +86,7 @@ def pitch_class_bars(histograms: dict, *, ax=None, title: str | None = "Pitch-cl
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    as_mapping(histograms, "histograms", numbers=True)
     check(len(histograms) > 0, "histograms", histograms, "a non-empty dict of name -> (12,) histogram")
     ax = axes_or_new(ax, figsize=(7, 3))
     width = 0.8 / len(histograms)
@@ -106,6 +114,7 @@ def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06c_coherence.ipynb
     """
+    rows = as_rows(rows, "rows")
     check(len(rows) > 0 and all(measure in r for r in rows), "measure", measure, "a key of every report row")
     keep = [r for r in rows if np.isfinite(r[measure])]
     ax = axes_or_new(ax, figsize=(5, 2.8))

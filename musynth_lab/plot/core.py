@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import amplitude_to_db, as_audio, to_numpy
 from ..errors import check
 
@@ -46,6 +49,8 @@ def waveform(y, *, sr: int, ax=None, title: str | None = None, **kw):
     >>> ax.get_xlabel()
     'time (s)'
     """
+    as_array(y, "y")
+    sr = check_sr(sr)
     y = to_numpy(as_audio(y, mono=True))
     ax = axes_or_new(ax)
     ax.plot(np.arange(len(y)) / sr, y, lw=0.8, **kw)
@@ -69,6 +74,9 @@ def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float =
     ('frequency (Hz)', 4000)
     >>> plt.close("all")
     """
+    as_array(y, "y")
+    sr = check_sr(sr)
+    db_floor = as_float(db_floor, "db_floor")
     f, mag = amplitude_spectrum(to_numpy(as_audio(y, mono=True)), sr=sr)
     ax = axes_or_new(ax)
     ax.plot(f, np.maximum(amplitude_to_db(mag), db_floor), lw=0.8, **kw)
@@ -96,6 +104,10 @@ def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear",
     ('noise', 'Hz')
     >>> plt.close("all")
     """
+    as_array(S, "S", ndim=2)
+    sr = check_sr(sr)
+    hop_length = as_int(hop_length, "hop_length")
+    fmax = as_float(fmax, "fmax", low=0, low_open=True, allow_none=True)
     import librosa.display
 
     S = to_numpy(S)
@@ -121,6 +133,9 @@ def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | 
     >>> ax.get_ylabel()
     'MIDI pitch'
     """
+    as_array(roll, "roll", ndim=2)
+    step = as_float(step, "step", low=0, low_open=True)
+    low = as_int(low, "low", low=0, high=127)
     roll = to_numpy(roll).astype(float)
     check(roll.ndim == 2, "roll", roll, "a 2-D array (n_keys, n_frames)")
     rows = np.flatnonzero(roll.any(axis=1))

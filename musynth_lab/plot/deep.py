@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import to_numpy
 from ..errors import check
 from .core import axes_or_new
@@ -27,6 +30,7 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    as_array(kernels, "kernels", min_ndim=2)
     k = to_numpy(kernels)
     check(k.ndim == 3 and len(k) > 0, "kernels", k, "an array (n_filters, height, width)")
     n = len(k)
@@ -59,6 +63,8 @@ def feature_maps(maps, *, n: int = 8, fig=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    as_array(maps, "maps", ndim=3)
+    n = as_int(n, "n", high=1024)
     m = to_numpy(maps)
     check(m.ndim == 3 and len(m) > 0, "maps", m, "an array (channels, freq, time)")
     n = min(int(n), len(m))
@@ -89,6 +95,9 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    as_array(y_true, "y_true", ndim=1, integer=True)
+    as_array(y_pred, "y_pred", ndim=1, integer=True)
+    as_sequence(names, "names", min_len=1)
     t = np.asarray(to_numpy(y_true)).astype(int).ravel()
     p = np.asarray(to_numpy(y_pred)).astype(int).ravel()
     k = len(names)
@@ -126,6 +135,8 @@ def channel_response(response, *, names, ax=None, title: str | None = "what each
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    as_array(response, "response", ndim=2)
+    as_sequence(names, "names", min_len=1)
     R = to_numpy(response)
     check(R.ndim == 2 and R.shape[1] == len(names), "response", R, f"an array (channels, {len(names)})")
     ax = axes_or_new(ax, (5, 3.5))
@@ -154,6 +165,9 @@ def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = N
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    as_array(truth, "truth", ndim=2)
+    as_sequence(labels, "labels", min_len=1)
+    hop_s = as_float(hop_s, "hop_s", low=0, low_open=True, allow_none=True)
     rows = [to_numpy(truth)] + [to_numpy(p) for p in predictions]
     check(all(r.ndim == 2 and r.shape == rows[0].shape and r.shape[1] == 12 for r in rows), "truth", rows[0],
           "arrays (n_frames, 12) of equal shape")
@@ -189,6 +203,8 @@ def melody(*melodies, labels=None, ax=None, title: str | None = None, scale=None
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    if labels is not None:
+        as_sequence(labels, "labels")
     check(len(melodies) > 0, "melodies", melodies, "at least one melody")
     ms = [np.asarray(to_numpy(m)).ravel() for m in melodies]
     ax = axes_or_new(ax, (7, 2.8))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import to_numpy
 from ..data import CHORD_NAMES
 from ..errors import check
@@ -36,6 +39,10 @@ def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | Non
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    as_array(times, "times", ndim=1)
+    as_mapping(tracks, "tracks", numbers=True, allow_empty=True)
+    if truth is not None:
+        as_array(truth, "truth", integer=True)
     t = np.asarray(times, dtype=float)
     ax = axes_or_new(ax, (9, 3))
     used = set()
@@ -71,6 +78,9 @@ def posteriorgram(posteriors, *, times=None, ax=None, title: str | None = None):
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    as_array(posteriors, "posteriors", ndim=2)
+    if times is not None:
+        as_array(times, "times", ndim=1)
     P = np.asarray(to_numpy(posteriors), dtype=float)
     check(P.ndim == 2 and P.shape[1] == 25, "posteriors", P, "an array of shape (n_frames, 25)")
     ax = axes_or_new(ax, (9, 3.5))
@@ -97,6 +107,7 @@ def transition_matrix(A, *, ax=None, title: str | None = None, log: bool = True)
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    as_array(A, "A", ndim=2)
     A = np.asarray(A, dtype=float)
     check(A.shape == (25, 25), "A", A, "a (25, 25) matrix")
     ax = axes_or_new(ax, (5, 4.5))
@@ -125,6 +136,9 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    as_array(embeddings, "embeddings", ndim=2)
+    if names is not None:
+        as_sequence(names, "names")
     from ..errors import ParameterError
 
     E = np.asarray(to_numpy(embeddings), dtype=float)
@@ -170,6 +184,8 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    as_array(token_rows, "token_rows", ndim=2, integer=True)
+    step = as_float(step, "step", low=0, low_open=True)
     from ..data import tokens_to_notes
     from .core import piano_roll
 

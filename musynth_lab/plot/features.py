@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import to_numpy
 from ..errors import check
 from .core import axes_or_new
@@ -23,6 +26,9 @@ def feature_curve(values, *, sr: int, hop_length: int, ax=None, label: str | Non
     >>> ax.get_xlabel()
     'time (s)'
     """
+    as_array(values, "values")
+    sr = check_sr(sr)
+    hop_length = as_int(hop_length, "hop_length")
     v = np.asarray(to_numpy(values), dtype=float).reshape(-1)
     ax = axes_or_new(ax, (7, 2.5))
     ax.plot(np.arange(len(v)) * hop_length / sr, v, lw=1, label=label, **kw)
@@ -46,6 +52,9 @@ def chromagram(C, *, sr: int, hop_length: int, ax=None, title: str | None = None
     >>> ax.get_yticklabels()[9].get_text()
     'A'
     """
+    as_array(C, "C", ndim=2)
+    sr = check_sr(sr)
+    hop_length = as_int(hop_length, "hop_length")
     C = np.asarray(to_numpy(C))
     check(C.ndim == 2 and C.shape[0] == 12, "C", C, "a chromagram of shape (12, n_frames)")
     ax = axes_or_new(ax, figsize=(7, 2.6))
@@ -70,6 +79,8 @@ def gv_bars(reference_gv, generated_gv, *, ax=None, labels=("natural", "over-smo
     >>> len(ax.patches)
     10
     """
+    as_array(reference_gv, "reference_gv", ndim=1)
+    as_array(generated_gv, "generated_gv", ndim=1)
     r = np.asarray(to_numpy(reference_gv), dtype=float).reshape(-1)
     g = np.asarray(to_numpy(generated_gv), dtype=float).reshape(-1)
     ax = axes_or_new(ax, (7, 2.5))
@@ -95,6 +106,7 @@ def timing_bars(timings: dict, *, ax=None, title: str | None = None, unit: str =
     >>> len(ax.patches)
     2
     """
+    as_mapping(timings, "timings", numbers=True)
     names = list(timings)
     vals = np.array([timings[n] for n in names], dtype=float) * (1e3 if unit == "ms" else 1.0)
     ax = axes_or_new(ax, figsize=(6, 0.5 + 0.4 * len(names)))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
 from .core import axes_or_new
 
 __all__ = ["latency_budget_bars", "block_times", "sample_rate_tradeoff_plot", "rtf_bars"]
@@ -26,6 +28,9 @@ def latency_budget_bars(rows, *, sr: int, ax=None, limit_ms: float = 10.0, title
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    rows = as_rows(rows, "rows")
+    sr = check_sr(sr)
+    limit_ms = as_float(limit_ms, "limit_ms", low=0, low_open=True)
     ax = axes_or_new(ax, (6, 3))
     sel = [r for r in rows if r["sr"] == sr]
     x = np.arange(len(sel))
@@ -87,6 +92,7 @@ def sample_rate_tradeoff_plot(rows, *, ax=None, title: str | None = "lower sampl
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    rows = as_rows(rows, "rows")
     ax = axes_or_new(ax, (6, 3))
     x = np.arange(len(rows))
     ax.bar(x, [r["speedup"] for r in rows], color="tab:blue", alpha=0.7)
@@ -114,6 +120,7 @@ def rtf_bars(rows, *, ax=None, title: str | None = "real-time factor (log scale;
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    rows = as_rows(rows, "rows")
     ax = axes_or_new(ax, (7, 3))
     ok = [r for r in rows if r["rtf"] is not None]
     colours = {"eager": "tab:gray", "script": "tab:blue", "compile": "tab:purple", "int8": "tab:green"}

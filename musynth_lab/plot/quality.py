@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..errors import check
 from .core import axes_or_new
 
@@ -38,6 +41,7 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
 
     Chapter: notebooks/06b_quality.ipynb
     """
+    rows = as_rows(rows, "rows")
     rows = list(rows)
     check(len(rows) > 0 and all(x in r and "train_nll" in r and "test_nll" in r for r in rows), "rows", rows,
           f"rows with {x!r}, 'train_nll' and 'test_nll'")
@@ -74,6 +78,7 @@ def remedy_bars(rows, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06b_quality.ipynb
     """
+    rows = as_rows(rows, "rows")
     rows = list(rows)
     check(len(rows) > 0 and all("remedy" in r for r in rows), "rows", rows, "rows from quality.remedies")
     ax = axes_or_new(ax, figsize=(7, 3))
@@ -101,6 +106,7 @@ def accuracy_curves(rows, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06b_quality.ipynb
     """
+    rows = as_rows(rows, "rows")
     rows = sorted(rows, key=lambda r: r["size"])
     check(len(rows) > 0, "rows", rows, "rows from quality.discriminative_vs_generative")
     ax = axes_or_new(ax, figsize=(6, 3.2))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+
 from ..audio import to_numpy
 from ..errors import check
 from .core import amplitude_spectrum, axes_or_new
@@ -30,6 +33,9 @@ def envelope(env, *, sr: int, ax=None, note_off: float | None = None, title: str
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    as_array(env, "env")
+    sr = check_sr(sr)
+    note_off = as_float(note_off, "note_off", low=0, allow_none=True)
     e = np.atleast_2d(to_numpy(env))
     check(e.ndim == 2, "env", env, "an envelope (n_samples,) or (k, n_samples)")
     ax = axes_or_new(ax)
@@ -62,6 +68,12 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    as_array(b, "b")
+    as_array(a, "a")
+    sr = check_sr(sr)
+    db_floor = as_float(db_floor, "db_floor")
+    if mark_hz is not None:
+        as_array(mark_hz, "mark_hz")
     from ..synth.filters import frequency_response
 
     f0 = np.geomspace(10, sr / 2 * 0.999, 512) if log_freq else np.linspace(0, sr / 2, 512)
@@ -100,6 +112,11 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    as_array(y, "y")
+    sr = check_sr(sr)
+    k_max = as_int(k_max, "k_max", high=1000)
+    carrier_hz, modulator_hz = as_float(carrier_hz, "carrier_hz", low=0), as_float(modulator_hz, "modulator_hz", low=0)
+    index = as_float(index, "index", low=0)
     from ..synth.fm import bessel_sidebands
 
     f, mag = amplitude_spectrum(to_numpy(y), sr=sr)
@@ -131,6 +148,8 @@ def energy_decay(ir, *, sr: int, ax=None, label: str | None = None, title: str |
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    as_array(ir, "ir")
+    sr = check_sr(sr)
     from ..synth.reverb import energy_decay_db
 
     t, edc = energy_decay_db(ir, sr=sr)
@@ -187,6 +206,8 @@ def note_pattern(notes, *, ax=None, beats_per_bar: float | None = None, title: s
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    as_array(notes, "notes", ndim=2)
+    beats_per_bar = as_float(beats_per_bar, "beats_per_bar", low=0, low_open=True, allow_none=True)
     arr = np.asarray(notes, dtype=np.float64)
     check(arr.ndim == 2 and arr.shape[1] >= 3, "notes", notes, "rows of (onset_q, duration_q, midi[, velocity])")
     ax = axes_or_new(ax, figsize=(8, 2.8))

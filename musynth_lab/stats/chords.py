@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import CHORD_NAMES
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, check
 
 __all__ = [
     "N_CHORDS", "NO_CHORD", "VOCABULARIES", "chord_templates", "check_chroma", "check_labels",
@@ -91,7 +91,7 @@ def check_chroma(chroma, name: str = "chroma") -> np.ndarray:
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    arr = np.asarray(chroma, dtype=np.float64)
+    arr = as_array(chroma, name, ndim=2)
     if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1 or not np.all(np.isfinite(arr)):
         raise ParameterError(f"{name}: array of shape {arr.shape}: expected a finite array of shape (12, n_frames)")
     return arr

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import N_MELODY_TOKENS, Chorale, Excerpt, load_chorales, load_excerpt, list_excerpts
-from ..errors import ParameterError, check
+from ..audio import check_sr
+from ..errors import ParameterError, as_array, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
 from .chords import (N_CHORDS, NO_CHORD, ChordSequence, _check_vocabulary, _unit_columns, check_chroma,
@@ -281,6 +282,7 @@ class ChordHMM(Encoder):
         ChordSequence
         """
         require_fitted(self, self.fitted)
+        sr = check_sr(sr)
         if level not in ("frame", "beat"):
             raise ParameterError(f"level={level!r}: expected 'frame' or 'beat'")
         C = _unit_columns(check_chroma(chroma))
@@ -319,7 +321,9 @@ def _as_token_list(sequences, name="sequences"):
     if isinstance(sequences, np.ndarray) and sequences.ndim == 1:
         sequences = [sequences]
     out = []
-    for s in sequences:
+    for s in as_sequence(sequences, name, what="token sequences or Chorales"):
+        if not isinstance(s, Chorale):
+            as_array(s, name, allow_empty=True)          # numbers, finite, real (None/strings/NaN refused)
         toks = s.melody_tokens() if isinstance(s, Chorale) else np.asarray(s)
         if toks.ndim != 1 or toks.size == 0 or not np.issubdtype(toks.dtype, np.integer) \
                 or toks.min() < 0 or toks.max() >= N_MELODY_TOKENS:
@@ -357,9 +361,8 @@ class MelodyHMM(Encoder):
     """
 
     def __init__(self, *, n_states: int = 12, n_iter: int = 30, seed: int = 0):
-        check(int(n_states) >= 1, "n_states", n_states, "a positive integer")
-        check(int(n_iter) >= 1, "n_iter", n_iter, "a positive integer")
-        self.n_states, self.n_iter, self.seed = int(n_states), int(n_iter), int(seed)
+        n_states, n_iter = as_int(n_states, "n_states", high=10_000), as_int(n_iter, "n_iter", high=100_000)
+        self.n_states, self.n_iter, self.seed = n_states, n_iter, as_int(seed, "seed", low=0, high=2**32 - 1)
         self.dim = self.n_states
         self.fitted = False
 
@@ -388,8 +391,8 @@ class MelodyHMM(Encoder):
     def sample(self, n_steps: int, *, seed: int = 0) -> np.ndarray:
         """Draw a melody of ``n_steps`` tokens, ``(n_steps,)`` int64."""
         require_fitted(self, self.fitted)
-        check(int(n_steps) >= 1, "n_steps", n_steps, "a positive number of tokens")
-        X, _ = self.hmm_.sample(int(n_steps), random_state=int(seed))
+        n_steps = as_int(n_steps, "n_steps", high=10_000_000)
+        X, _ = self.hmm_.sample(n_steps, random_state=as_int(seed, "seed", low=0, high=2**32 - 1))
         return X[:, 0].astype(np.int64)
 
     def _encode(self, sequences) -> np.ndarray:

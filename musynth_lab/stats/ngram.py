@@ -15,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 import torch
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, as_int, as_sequence, check
 
 __all__ = ["NGramModel"]
 
@@ -43,9 +43,7 @@ class NGramModel:
     """
 
     def __init__(self, order: int = 3, *, vocab_size: int):
-        check(isinstance(order, (int, np.integer)) and order >= 1, "order", order, "an integer >= 1")
-        check(isinstance(vocab_size, (int, np.integer)) and vocab_size >= 2, "vocab_size", vocab_size,
-              "an integer >= 2")
+        order, vocab_size = as_int(order, "order", high=64), as_int(vocab_size, "vocab_size", low=2)
         self.order, self.vocab_size = int(order), int(vocab_size)
         self._counts: list[dict] | None = None
         self._cache: dict = {}
@@ -53,7 +51,7 @@ class NGramModel:
     # ---------------------------------------------------------------------------- fitting
     def fit(self, sequences) -> "NGramModel":
         """Count n-grams of every order up to ``order`` in ``sequences`` (a list of 1-D int arrays)."""
-        seqs = [np.asarray(s, dtype=np.int64).ravel() for s in sequences]
+        seqs = self._tokens_list(sequences)
         if not seqs or sum(len(s) for s in seqs) == 0:
             raise ParameterError("sequences is empty: expected at least one non-empty token sequence")
         for s in seqs:
@@ -70,6 +68,18 @@ class NGramModel:
         self._counts = [dict(c) for c in counts]
         self._cache = {}
         return self
+
+    def _tokens(self, seq, name: str) -> np.ndarray:
+        """One token sequence as int64 ids in ``0..vocab_size - 1`` (ParameterError naming ``name`` otherwise)."""
+        s = as_array(seq, name, allow_empty=True, integer=True).ravel()
+        if len(s) and (s.min() < 0 or s.max() >= self.vocab_size):
+            bad = int(s.max() if s.max() >= self.vocab_size else s.min())
+            raise ParameterError(f"{name} contain token {bad}: expected ids in 0..{self.vocab_size - 1}")
+        return s
+
+    def _tokens_list(self, sequences, name: str = "sequences") -> list:
+        seqs = as_sequence(sequences, name, what="a list of token sequences")
+        return [self._tokens(s, name) for s in seqs]
 
     # ---------------------------------------------------------------------------- probabilities
     def _prob(self, context: tuple) -> np.ndarray:
@@ -92,7 +102,7 @@ class NGramModel:
         """Log-probabilities ``(vocab_size,)`` of the next token after ``context`` (its last ``order - 1`` tokens)."""
         if self._counts is None:
             raise ParameterError("this NGramModel is not fitted: call fit(sequences) first")
-        ctx = tuple(int(t) for t in np.asarray(context).ravel().tolist())
+        ctx = tuple(int(t) for t in self._tokens(context, "context").tolist())
         ctx = ctx[len(ctx) - (self.order - 1):] if self.order > 1 else ()
         return np.log(self._prob(ctx))
 
@@ -106,14 +116,15 @@ class NGramModel:
 
     def sequence_log_prob(self, seq, *, start: int = 1) -> float:
         """Total log-probability (nats) of ``seq[start:]`` given what precedes each token."""
-        s = np.asarray(seq, dtype=np.int64).ravel()
+        s = self._tokens(seq, "seq")
+        start = as_int(start, "start", low=0)
         return float(sum(self.next_log_probs(s[:i])[s[i]] for i in range(start, len(s))))
 
     def nll_per_token(self, sequences, *, start: int = 1) -> float:
         """Mean negative log-likelihood in nats per predicted token over ``sequences``."""
+        start = as_int(start, "start", low=0)
         total, n = 0.0, 0
-        for s in sequences:
-            s = np.asarray(s).ravel()
+        for s in self._tokens_list(sequences):
             if len(s) > start:
                 total -= self.sequence_log_prob(s, start=start)
                 n += len(s) - start

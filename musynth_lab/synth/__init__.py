@@ -55,3 +55,30 @@ from .stream import (AlgorithmicReverb, Biquad, Chain, Chorus, Compressor, Convo
 __all__ += ["check_block_size", "VoiceStream", "PolyStream", "play_events", "stream_voice", "Effect", "Biquad", "SVF",
             "Delay", "Chorus", "Flanger", "Compressor", "NoiseGate", "ConvolutionReverb", "AlgorithmicReverb", "Gain",
             "Overdrive", "Chain", "stream_effects"]
+
+
+def _validate_package():
+    """The synth's conventional scalar argument names, each rule written once, checked at the boundary."""
+    from ..errors import rule as r, validate_names
+
+    pos, nonneg = r("float", low=0, low_open=True), r("float", low=0)
+    rules = {
+        "max_additive": r("int", high=4096), "seed": r("int", low=0, high=2**63 - 1, none=True),
+        "noise_seed": r("int", low=0, high=2**63 - 1), "tail_s": nonneg, "sc_weight": nonneg, "log_weight": nonneg,
+        "lr": pos, "tol": pos, "eps": pos, "max_iter": r("int", high=100_000), "k_max": r("int", low=0, high=1000),
+        "filter_chunk": r("int", high=1 << 16), "n_freqs": r("int", high=1 << 20), "bass_octave": r("int", low=0, high=8),
+        "velocity": r("int", low=0, high=127), "head_radius_m": pos, "speed_of_sound": pos, "crossfade_s": nonneg,
+        "azimuth_deg": r("float"), "ild_db": r("float"), "shadow_db": r("float"), "bars_per_chord": r("int", high=1000),
+        "steps": r("int", low=0, high=100_000), "from_db": r("float", high=0), "to_db": r("float", high=0),
+        "allpass_gain": r("float", low=0, high=1, high_open=True), "predelay_s": nonneg, "batch": r("int", high=1 << 16),
+        "pred": r("audio"), "target": r("audio"), "fft_sizes": r("seq", ndim=1), "ir": r("audio"),
+        "n_samples": r("int", high=1 << 28, none=True), "q": r("float", low=0, low_open=True),
+        "threshold": r("float", low=0, low_open=True), "effects": r("sequence"), "events": r("sequence"),
+        "progression": r("sequence", min_len=1), "params": r("sequence"), "fit": r("sequence", min_len=1),
+        "loop_s": r("seq", ndim=1), "ratios": r("seq", ndim=1), "levels": r("seq", ndim=1), "harmonics": r("seq"),
+        "table": r("audio"), "voice": r("callable"), "b": r("seq"), "a": r("seq"), "max_quarters": r("float", low=0, low_open=True, none=True),
+    }
+    validate_names(globals(), __all__, rules)
+
+
+_validate_package()

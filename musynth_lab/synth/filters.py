@@ -28,7 +28,7 @@ import math
 import numpy as np
 import torch
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_array
 from ._util import audio_in, audio_out, batch_of, check_sr, param
 
 __all__ = ["BIQUAD_KINDS", "SVF_MODES", "biquad_coefficients", "lfilter2", "biquad", "svf",
@@ -534,7 +534,8 @@ def graphic_eq(x, *, gains_db, sr: int, q: float = 1.41):
     Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
-    g = [float(v) for v in np.asarray(gains_db, dtype=np.float64).reshape(-1)]
+    audio_in(x, "x")                      # validated before the zero-gain fast path returns x itself
+    g = [float(v) for v in as_array(gains_db, "gains_db").reshape(-1)]
     if len(g) != len(GRAPHIC_EQ_CENTRES) or not all(np.isfinite(g)) or any(abs(v) > 24 for v in g):
         raise ParameterError(f"gains_db={gains_db!r}: expected 10 finite gains in [-24, 24] dB")
     bands = []

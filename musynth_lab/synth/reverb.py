@@ -23,6 +23,7 @@ import math
 import numpy as np
 import torch
 
+from ..audio import to_numpy
 from ..errors import ParameterError
 from ._util import audio_in, audio_out, batch_of, check_sr, param
 from .effects import _guard
@@ -297,7 +298,8 @@ def energy_decay_db(ir, *, sr: int):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    h = np.asarray(ir.detach().cpu().numpy() if isinstance(ir, torch.Tensor) else ir, dtype=np.float64).reshape(-1)
+    sr = check_sr(sr)
+    h = to_numpy(audio_in(ir, "ir")[0]).astype(np.float64).reshape(-1)
     e = np.cumsum((h ** 2)[::-1])[::-1]
     edc = 10 * np.log10(np.maximum(e / max(e[0], 1e-300), 1e-30))
     return np.arange(len(h)) / sr, edc

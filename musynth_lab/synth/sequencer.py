@@ -59,7 +59,7 @@ def parse_chord(name: str):
     """
     m = re.fullmatch(r"\s*([A-Ga-g])([#b]?)(.*?)\s*", str(name))
     if not m or m.group(3) not in CHORD_QUALITIES:
-        raise ParameterError(f"chord={name!r}: expected a chord symbol such as 'C', 'Am', 'G7', 'F#m7', 'Bbmaj7'"
+        raise ParameterError(f"name={name!r}: expected a chord symbol such as 'C', 'Am', 'G7', 'F#m7', 'Bbmaj7'"
                              f" (qualities: {sorted(k for k in CHORD_QUALITIES if k)})")
     root = (_PC[m.group(1).upper()] + {"#": 1, "b": -1, "": 0}[m.group(2)]) % 12
     return root, CHORD_QUALITIES[m.group(3)]
@@ -75,7 +75,10 @@ def twelve_bar_blues(key: str = "A") -> list:
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    root, _ = parse_chord(key)
+    try:
+        root, _ = parse_chord(key)
+    except ParameterError:
+        raise ParameterError(f"key={key!r}: expected a key name such as 'A', 'Eb' or 'F#'") from None
     names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
     degree = {"I": 0, "IV": 5, "V": 7}
     form = ["I", "I", "I", "I", "IV", "IV", "I", "I", "V", "IV", "I", "V"]

@@ -346,6 +346,7 @@ class PolyStream:
     """
 
     def __init__(self, voice, *, sr: int, clip: bool = True, **defaults):
+        check(isinstance(voice, (SubtractiveVoice, FMVoice)), "voice", voice, "a SubtractiveVoice or FMVoice")
         self.voice, self.sr = voice, check_sr(sr)
         self.clip = bool(clip)
         self.defaults = dict(defaults)
@@ -466,7 +467,9 @@ class Effect:
     """
 
     def __init__(self, fn, *, stateful: bool = True, **kwargs):
+        check(callable(fn), "fn", fn, "an effect function such as musynth_lab.synth.biquad")
         self.fn, self.stateful, self.kwargs = fn, stateful, kwargs
+        fn(torch.zeros(1, 1), **kwargs)       # validates the settings now, not at the first process()
         self.state = None
 
     def reset(self):
