@@ -380,18 +380,39 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 # --------------------------------------------------------------------------------------
 
 
-def _check_sr(sr, name: str = "sr") -> int:
+def check_sr(sr, name: str = "sr") -> int:
     """A sample rate in Hz: a positive, finite whole number (``ParameterError`` otherwise).
 
-    The one sample-rate check of the kit (``musynth_lab.synth`` uses it too).
+    The one sample-rate rule of the kit: ``musynth_lab.features``, ``synth``, ``plot``,
+    ``attention`` and ``latency`` all call it (``features`` returns it as a float).
+
+    Parameters
+    ----------
+    sr : int or float
+        Samples per second; ``22050`` and ``22050.0`` pass, ``22050.5``, ``0``, ``nan``,
+        ``True`` and ``"22050"`` do not.
+    name : str
+        The argument's name in the error message.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_sr(22050.0)
+    22050
+    >>> check_sr(22050.5)
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: sr=22050.5: expected a positive whole number of samples per second
+
+    Chapter: notebooks/00_start_here.ipynb
     """
     check(isinstance(sr, (int, float, np.integer, np.floating)) and not isinstance(sr, bool)
           and math.isfinite(sr) and sr > 0 and float(sr) == int(sr),
           name, sr, "a positive whole number of samples per second")
     return int(sr)
-
-
-check_sr = _check_sr  # TODO(merge): core14's public audio.check_sr
 
 
 def resample(y, *, orig_sr: int, target_sr: int):
@@ -418,8 +439,8 @@ def resample(y, *, orig_sr: int, target_sr: int):
     import librosa
 
     y = as_audio(y)
-    orig_sr = _check_sr(orig_sr, "orig_sr")
-    target_sr = _check_sr(target_sr, "target_sr")
+    orig_sr = check_sr(orig_sr, "orig_sr")
+    target_sr = check_sr(target_sr, "target_sr")
     if orig_sr == target_sr:
         return y
     out = librosa.resample(to_numpy(y), orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
@@ -640,7 +661,7 @@ def play(y, *, sr: int, normalize_peak: bool = True, limit: bool = True, autopla
     """
     from IPython.display import Audio
 
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     y = to_numpy(as_audio(y)).astype(np.float32)
     check(y.ndim == 1 or (y.ndim == 2 and y.shape[0] in (1, 2)), "y", y,
           "mono (n_samples,) or stereo (2, n_samples) audio")

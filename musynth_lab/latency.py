@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import as_array, as_float, as_int, as_sequence, check
-from .audio import _check_sr as check_sr  # TODO(merge): audio.check_sr
+from .audio import check_sr
 from .synth.stream import check_block_size
 
 __all__ = ["NOTICEABLE_MS", "BLOCK_SIZES", "SAMPLE_RATES", "buffer_latency_ms", "BlockTiming", "time_blocks",

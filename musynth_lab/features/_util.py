@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..audio import MAX_MAGNITUDE, as_audio, check_magnitude, is_tensor, like, to_tensor
+from ..audio import check_sr as audio_check_sr
 from ..errors import ParameterError, check
 
 __all__ = ["audio_in", "spec_in", "out", "check_int", "check_sr", "check_hop", "check_fmax"]
@@ -120,20 +121,19 @@ def check_int(value, name: str, *, minimum: int = 1, allow_none: bool = False):
 
 
 def check_sr(sr) -> float:
-    """Validate a positive sample rate in Hz and return it as ``float``.
+    """Validate a sample rate in Hz by the kit's one rule (:func:`musynth_lab.audio.check_sr`:
+    a positive whole number) and return it as ``float``.
 
     Examples
     --------
     >>> check_sr(22050)
     22050.0
-    >>> check_sr(0)
+    >>> check_sr(22050.5)
     Traceback (most recent call last):
         ...
-    musynth_lab.errors.ParameterError: sr=0: expected a positive sample rate in Hz
+    musynth_lab.errors.ParameterError: sr=22050.5: expected a positive whole number of samples per second
     """
-    ok = isinstance(sr, (numbers.Real, np.number)) and not isinstance(sr, bool) and float(sr) > 0
-    check(ok, "sr", sr, "a positive sample rate in Hz")
-    return float(sr)
+    return float(audio_check_sr(sr))
 
 
 def check_hop(hop_length, default: int) -> int:

@@ -16,7 +16,8 @@ import math
 import numpy as np
 import torch
 
-from ..audio import _check_sr, as_audio, like, to_tensor
+from ..audio import as_audio, like, to_tensor
+from ..audio import check_sr as _audio_check_sr
 from ..errors import ParameterError, _short, check
 
 __all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "TWO_PI"]
@@ -154,7 +155,7 @@ def check_sr(sr) -> int:
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    return _check_sr(sr)
+    return _audio_check_sr(sr)
 
 
 def check_n_samples(n, name: str = "n_samples") -> int:

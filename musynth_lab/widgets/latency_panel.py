@@ -46,7 +46,7 @@ def render_latency(*, block_size: int = 256, sr: int = 44100, voice: str = "subt
     from ..synth import FMVoice, SubtractiveVoice, VoiceStream
 
     from ..synth import check_block_size
-    from ..synth._util import check_sr
+    from ..audio import check_sr
 
     block_size, sr = check_block_size(block_size), check_sr(sr)
     check(voice in VOICES, "voice", voice, f"one of {VOICES}")
