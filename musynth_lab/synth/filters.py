@@ -464,9 +464,38 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     if state is not None:
         s = param(state, "state", device=xt.device).double().expand(bsz, 1)
         st = torch.cat([s, torch.zeros_like(s)], -1)
+    if xt.device.type == "cpu" and not (torch.is_grad_enabled() and (xt.requires_grad or tau.requires_grad or (
+            st is not None and st.requires_grad))):
+        y, last = _one_pole_scipy(xt, c, None if st is None else st[:, 0])
+        out = audio_out(y, ref, shape)
+        return (out, last) if return_state else out
     y, _ = linear_recurrence((c, zero, zero, zero), ((1 - c) * xt.double(), torch.zeros_like(xt, dtype=torch.float64)), st)
     out = audio_out(y.float(), ref, shape)
     return (out, y[:, -1].float()) if return_state else out
+
+
+def _one_pole_scipy(xt, c, s0):
+    """``one_pole``'s recursion by ``scipy.signal.lfilter`` (C, float64 state) on the CPU.
+
+    ``xt (b, n)`` float32, ``c (b or 1, 1)`` float64, ``s0 (b,)`` or None: returns ``y``
+    float32 and ``y[:, -1]``. The same numbers as the scan to float32 rounding, in O(n)
+    instead of O(n log n) (the compressor on a minute of stereo: 10 s -> ~0.1 s).
+    """
+    import scipy.signal as ss
+
+    b = xt.shape[0]
+    x = xt.detach().numpy()
+    cn = c.detach().numpy().reshape(-1)
+    y = np.empty(x.shape, dtype=np.float32)
+    for i in range(b):
+        ci = float(cn[min(i, len(cn) - 1)])
+        zi = None if s0 is None else np.array([ci * float(s0[i])])
+        if zi is None:
+            y[i] = ss.lfilter([1.0 - ci], [1.0, -ci], x[i])
+        else:
+            y[i] = ss.lfilter([1.0 - ci], [1.0, -ci], x[i], zi=zi)[0]
+    yt = torch.from_numpy(y)
+    return yt, yt[:, -1].clone()
 
 
 # ----------------------------------------------------------------------------------------
