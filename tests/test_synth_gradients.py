@@ -90,7 +90,7 @@ EFFECT_CASES = [
     ("delay feedback", lambda x, p: S.delay(x, delay_s=0.01, sr=SR, feedback=p), 0.5, 0.005),
     ("delay mix", lambda x, p: S.delay(x, delay_s=0.01, sr=SR, mix=p), 0.5, 0.005),
     ("overdrive", lambda x, p: S.overdrive(x, drive_db=p), 12.0, 0.01),
-    ("chorus depth", lambda x, p: S.chorus(x, sr=SR, depth_s=p), 0.003, 5e-7),
+    ("chorus depth", lambda x, p: S.chorus(x, sr=SR, depth_s=p), 0.003, 2e-6),
     ("chorus mix", lambda x, p: S.chorus(x, sr=SR, mix=p), 0.5, 0.005),
     ("compressor threshold", lambda x, p: S.compressor(x, sr=SR, threshold_db=p), -20.0, 0.02),
     ("compressor ratio", lambda x, p: S.compressor(x, sr=SR, ratio=p), 4.0, 0.01),
