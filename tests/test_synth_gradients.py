@@ -68,7 +68,8 @@ def test_subtractive_voice_gradient_matches_finite_difference_when_the_limiter_a
 
 def test_subtractive_voice_gradient_with_filter_envelope():
     v = SubtractiveVoice()
-    _check(lambda p: v.render(sr=SR, n_samples=N, filter_env_octaves=p, resonance=4.0), 1.5, 5e-4)
+    # raw output: with the limiter the peak sample switches within a few 1e-4 octaves (a kink)
+    _check(lambda p: v.render(sr=SR, n_samples=N, filter_env_octaves=p, resonance=4.0, normalize=False), 1.5, 5e-4)
 
 
 @pytest.mark.parametrize("name,p0,h", [("index", 3.0, 0.01), ("ratio", 1.4, 1e-4), ("feedback", 0.3, 0.005)])
