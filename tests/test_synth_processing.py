@@ -400,3 +400,18 @@ def test_reverb_bad_input():
         S.pan(torch.ones(1, 4), position=2.0)
     with pytest.raises(ParameterError, match="azimuth_deg"):
         S.spatialize(torch.ones(1, 4), azimuth_deg=120.0, sr=8000)
+
+
+def test_one_pole_and_compressor_fast_path_equal_the_scan():
+    """The CPU no-gradient path (scipy lfilter) gives the scan's numbers, with and without a state."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(3, 3000, generator=g) * torch.linspace(0.01, 1.0, 3000)
+    tau = torch.tensor([0.001, 0.01, 0.2])
+    s0 = torch.tensor([0.5, -0.2, 1.0])
+    fast, fast_end = S.one_pole(x, time_s=tau, sr=16000, state=s0, return_state=True)
+    slow, slow_end = S.one_pole(x.clone().requires_grad_(True), time_s=tau, sr=16000, state=s0, return_state=True)
+    assert torch.allclose(fast, slow.detach(), atol=1e-6) and torch.allclose(fast_end, slow_end.detach(), atol=1e-6)
+    for kw in (dict(threshold_db=-20.0, ratio=4.0), dict(threshold_db=-30.0, ratio=10.0, knee_db=6.0, makeup_db=6.0)):
+        a = S.compressor(x, sr=16000, **kw)
+        b = S.compressor(x.clone().requires_grad_(True), sr=16000, **kw).detach()
+        assert float((a - b).abs().max()) < 1e-5, kw

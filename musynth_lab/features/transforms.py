@@ -136,8 +136,19 @@ def frame(y, *, frame_length: int, hop_length: int):
 def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool,
              pad_mode: str) -> torch.Tensor:
     """STFT of a validated tensor, frames-major: (..., n_frames, 1 + n_fft // 2) complex."""
-    frames = _stft_frames(x, n_fft, hop_length, center, pad_mode) * window  # (..., T, n_fft)
-    return torch.fft.rfft(frames, dim=-1)
+    frames = _stft_frames(x, n_fft, hop_length, center, pad_mode)  # (..., T, n_fft), a strided view
+    if x.device.type != "cpu" or frames.ndim < 3 or (torch.is_grad_enabled() and x.requires_grad):
+        return torch.fft.rfft(frames * window, dim=-1)
+    # CPU, batch: window and transform a few recordings at a time straight into the output,
+    # so the windowed frames stay in cache (~1.4x faster than windowing the whole batch first)
+    lead = frames.shape[:-2]
+    fr = frames.reshape((-1,) + frames.shape[-2:])
+    T = fr.shape[1]
+    D = torch.empty((fr.shape[0], T, n_fft // 2 + 1), dtype=torch.complex64)
+    step = max(1, (1 << 20) // max(1, T * n_fft))
+    for i in range(0, fr.shape[0], step):
+        torch.fft.rfft(fr[i:i + step] * window, dim=-1, out=D[i:i + step])
+    return D.reshape(lead + D.shape[1:])
 
 
 def _stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> torch.Tensor:

@@ -218,13 +218,20 @@ def _modulated_delay(xt, delay_samples, history):
     b, n = xt.shape
     full = torch.cat([history, xt], dim=-1)
     h = history.shape[-1]
-    pos = torch.arange(n, device=xt.device, dtype=xt.dtype)[None] + h - delay_samples
-    pos = pos.clamp(min=0.0, max=h + n - 1)
-    i0 = torch.floor(pos)
-    frac = pos - i0
-    i0 = i0.long().expand(b, n)
+    # x[t - d] with t an integer: i0 = t + h - ceil(d), frac = ceil(d) - d. Splitting the
+    # integer and fractional parts keeps the interpolation exact on long signals (a float32
+    # position t - d has only quarter-sample resolution after a minute at 44.1 kHz).
+    dc = torch.ceil(delay_samples)
+    frac = dc - delay_samples
+    t = torch.arange(n, device=xt.device)[None] + h
+    i0 = (t - dc.long()).clamp(min=0, max=h + n - 1)
     i1 = (i0 + 1).clamp(max=h + n - 1)
-    return torch.gather(full, 1, i0) * (1 - frac) + torch.gather(full, 1, i1) * frac
+    if i0.shape[0] == 1 and b > 1:          # one delay curve for the whole batch: index, don't gather
+        a, c = full[:, i0[0]], full[:, i1[0]]
+    else:
+        i0, i1 = i0.expand(b, n), i1.expand(b, n)
+        a, c = torch.gather(full, 1, i0), torch.gather(full, 1, i1)
+    return a + (c - a) * frac
 
 
 def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voices: int = 2,
@@ -277,7 +284,7 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
     n = xt.shape[-1]
     H = int(math.ceil(0.05 * sr)) + 2
     hist = torch.zeros(b, H, device=xt.device, dtype=xt.dtype)
-    phase0 = torch.zeros(b, 1, device=xt.device, dtype=xt.dtype)
+    phase0 = torch.zeros(1, 1, device=xt.device, dtype=xt.dtype)
     if state is not None:
         if not isinstance(state, dict) or "history" not in state:
             raise ParameterError(f"state={state!r}: expected the dict returned with return_state=True")
@@ -285,7 +292,7 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
         if hist.shape[-1] != H:
             raise ParameterError(f"state['history'] has shape {tuple(hist.shape)}: expected ({b}, {H})")
         hist = hist.expand(b, H)
-        phase0 = param(state.get("lfo_phase", 0.0), "state['lfo_phase']", device=xt.device).expand(b, 1)
+        phase0 = param(state.get("lfo_phase", 0.0), "state['lfo_phase']", device=xt.device)
     t = torch.arange(n, device=xt.device, dtype=xt.dtype)[None] / sr
     lfo_cycles = phase0 + rate * t                                   # (batch, n)
     wet = 0
