@@ -234,7 +234,7 @@ def render_notes(notes, *, sr: int, bpm: float = 90.0, gain: float = 0.2) -> np.
     """
     n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
     check(bpm > 0, "bpm", bpm, "a positive tempo in quarter notes per minute")
-    check(isinstance(sr, (int, np.integer)) and sr > 0, "sr", sr, "a positive sample rate in Hz")
+    sr = check_sr(sr)
     q = 60.0 / bpm
     end = float((n[:, 0] + n[:, 1]).max()) if len(n) else 0.0
     out = np.zeros(max(1, int(round(end * q * sr))), dtype=np.float64)
