@@ -444,3 +444,43 @@ def test_midi_works_from_an_installed_wheel(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": ""},
                          capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+# -------------------------------------------------------------------------- exercise 5.5
+
+
+def _cadence(tmp_path, name, penult, final, key="G major"):
+    """Four voices, two chords: the pitches of each chord high to low (S, A, T, B)."""
+    parts = {v: [[0, 1, penult[i]], [1, 2, final[i]]] for i, v in enumerate("SATB")}
+    save_midi(parts, tmp_path / name, key=key)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("name,penult,final,key,ok", [
+    ("V7-I.mid", (72, 66, 62, 50), (71, 67, 62, 43), "G major", True),     # D7 -> G
+    ("V-i.mid", (71, 68, 64, 52), (69, 69, 64, 45), "A minor", True),     # E (G#) -> a
+    ("V-I picardy.mid", (71, 68, 64, 52), (73, 69, 64, 45), "A minor", True),
+    ("IV-I.mid", (72, 67, 64, 48), (71, 67, 62, 43), "G major", False),   # plagal
+    ("I-V.mid", (71, 67, 62, 43), (69, 66, 62, 50), "G major", False),    # half cadence
+    ("V-vi.mid", (69, 66, 62, 50), (71, 64, 59, 52), "G major", False),   # deceptive
+    ("V-I6.mid", (72, 66, 62, 50), (71, 67, 62, 47), "G major", False),   # tonic not in the bass
+])
+def test_midi_cadence_exercise_reads_the_file_back(tmp_path, name, penult, final, key, ok):
+    from musynth_lab.exercises import check_midi_cadence
+
+    result = check_midi_cadence(_cadence(tmp_path, name, penult, final, key=key))
+    assert bool(result) is ok, result.message
+
+
+def test_midi_cadence_exercise_uses_the_files_key_and_handles_bad_files(tmp_path):
+    from musynth_lab.exercises import check_midi_cadence
+
+    path = _cadence(tmp_path, "c.mid", (72, 66, 62, 50), (71, 67, 62, 43), key="G major")
+    assert check_midi_cadence(path) and not check_midi_cadence(path, key="C major")
+    (tmp_path / "bad.mid").write_bytes(b"junk")
+    result = check_midi_cadence(tmp_path / "bad.mid")
+    assert not result and "could not be read" in result.message
+    # a bundled chorale that ends V -> I passes once written out
+    c = next(c for c in load_chorales("test") if c.id == "bwv1.6")
+    save_midi(c, tmp_path / "bwv1.6.mid")
+    assert check_midi_cadence(tmp_path / "bwv1.6.mid")

@@ -8,8 +8,6 @@ Chapter: notebooks/00_start_here.ipynb
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..errors import ParameterError, check
