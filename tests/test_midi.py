@@ -484,3 +484,14 @@ def test_midi_cadence_exercise_uses_the_files_key_and_handles_bad_files(tmp_path
     c = next(c for c in load_chorales("test") if c.id == "bwv1.6")
     save_midi(c, tmp_path / "bwv1.6.mid")
     assert check_midi_cadence(tmp_path / "bwv1.6.mid")
+
+
+def test_a_harmonizers_voice_grid_round_trips(tmp_path):
+    from musynth_lab.data import voices_to_parts
+    from musynth_lab.models.harmony import chorale_voices
+
+    c = load_chorales("test")[2]
+    grid = chorale_voices(c)                                   # (n_steps, 4), eighth notes, -1 = rest
+    save_midi(voices_to_parts(grid, step=0.5), tmp_path / "h.mid")
+    back = chorale_voices(load_midi(tmp_path / "h.mid"))
+    assert np.array_equal(back, grid[:len(back)]) and (grid[len(back):] == -1).all()

@@ -746,10 +746,11 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
 # ----------------------------------------------------------------------------------------
 
 from .midi import (Piece, save_midi, load_midi, load_midi_folder, render_midi, gm_instrument,  # noqa: E402
-                   as_parts, FolderReport)
+                   as_parts, voices_to_parts, FolderReport)
 from .musicxml import save_musicxml, load_musicxml, load_musicxml_folder  # noqa: E402
 from .folders import AudioFolder, load_audio_folder  # noqa: E402
 
 __all__ += ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi", "gm_instrument", "as_parts",
+            "voices_to_parts",
             "FolderReport", "save_musicxml", "load_musicxml", "load_musicxml_folder", "AudioFolder",
             "load_audio_folder"]

@@ -32,7 +32,7 @@ from . import (HOLD, MELODY_LOW, N_MELODY_TOKENS, PART_NAMES, REST, Chorale, CHO
                tokens_to_notes)
 
 __all__ = ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi", "gm_instrument",
-           "as_parts", "FolderReport"]
+           "as_parts", "voices_to_parts", "FolderReport"]
 
 TICKS_PER_BEAT = 480          # divisible by 2, 3, 4, 5, 8, 16: triplets and sixteenths land on ticks
 DEFAULT_VELOCITY = 80
@@ -202,6 +202,54 @@ def as_parts(x, *, step: float | None = None, low: int = 21) -> dict:
                 "a list of those, a 1-D melody token sequence or a 2-D piano roll")
     if sum(len(v) for v in parts.values()) == 0:
         raise ParameterError("x has no notes: expected at least one note to write")
+    return parts
+
+
+def voices_to_parts(voices, *, step: float, names=None) -> dict:
+    """Parts from a grid of voices ``(n_steps, n_voices)`` of MIDI pitches (-1 = rest), e.g. a harmonizer's output.
+
+    A pitch repeated on consecutive steps is one held note (a grid cannot tell it from
+    re-struck notes), as in :func:`musynth_lab.models.harmony.chorale_voices`.
+
+    Parameters
+    ----------
+    voices : array [shape=(n_steps, n_voices)]
+        One column per voice, highest first.
+    step : float
+        Grid step in quarter notes.
+    names : sequence of str, optional
+        Part names; ``'S', 'A', 'T', 'B'`` for four voices (then ``'P5'``, ...).
+
+    Returns
+    -------
+    dict of str -> np.ndarray [shape=(n_notes, 3)]
+
+    Examples
+    --------
+    >>> voices_to_parts([[72, 60], [72, -1], [74, 55]], step=0.5)["S"].tolist()
+    [[0.0, 1.0, 72.0], [1.0, 0.5, 74.0]]
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+    check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
+    grid = np.asarray(voices.detach().cpu().numpy() if hasattr(voices, "detach") else voices)
+    check(grid.ndim == 2 and grid.size > 0 and np.all(np.isfinite(grid.astype(np.float64))), "voices",
+          voices, "a (n_steps, n_voices) grid of MIDI pitches, -1 for a rest")
+    grid = grid.astype(np.int64)
+    if names is None:
+        names = list(PART_NAMES)[: grid.shape[1]] if grid.shape[1] <= 4 else [f"P{i + 1}" for i in range(grid.shape[1])]
+    check(len(names) == grid.shape[1], "names", names, f"{grid.shape[1]} part names, one per voice")
+    parts = {}
+    for v, name in enumerate(names):
+        rows, col = [], grid[:, v]
+        for t, m in enumerate(col):
+            if m < 0:
+                continue
+            if t > 0 and col[t - 1] == m:
+                rows[-1][1] += step
+            else:
+                rows.append([t * step, step, float(m)])
+        parts[name] = np.array(rows, dtype=np.float64).reshape(-1, 3)
     return parts
 
 
