@@ -495,3 +495,44 @@ def test_a_harmonizers_voice_grid_round_trips(tmp_path):
     save_midi(voices_to_parts(grid, step=0.5), tmp_path / "h.mid")
     back = chorale_voices(load_midi(tmp_path / "h.mid"))
     assert np.array_equal(back, grid[:len(back)]) and (grid[len(back):] == -1).all()
+
+
+def test_a_loaded_piece_saves_again_with_its_tempo_programs_and_velocities(tmp_path):
+    save_midi({"S": [[0, 1, 72, 30], [1, 1, 74, 110]]}, tmp_path / "a.mid", bpm=66, program=40)
+    p = load_midi(tmp_path / "a.mid")
+    save_midi(p, tmp_path / "b.mid")
+    q = load_midi(tmp_path / "b.mid")
+    assert (q.bpm, q.programs, q.velocities["S"].tolist()) == (66.0, {"S": 40}, [30, 110])
+    assert q.parts["S"].tolist() == p.parts["S"].tolist() and len(q.parts["A"]) == 0
+
+
+def test_a_type_0_file_splits_its_channels_into_parts(tmp_path):
+    msgs = [mido.Message("program_change", channel=0, program=73, time=0),
+            mido.Message("program_change", channel=1, program=32, time=0),
+            mido.Message("note_on", channel=0, note=76, velocity=90, time=0),
+            mido.Message("note_on", channel=1, note=40, velocity=90, time=0),
+            mido.Message("note_off", channel=0, note=76, velocity=0, time=480),
+            mido.Message("note_off", channel=1, note=40, velocity=0, time=0)]
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack(msgs))
+    mid.save(tmp_path / "t0.mid")
+    p = load_midi(tmp_path / "t0.mid")
+    assert p.parts["S"].tolist() == [[0.0, 1.0, 76.0]] and p.parts["B"].tolist() == [[0.0, 1.0, 40.0]]
+    assert p.programs == {"S": 73, "B": 32}
+
+
+def test_a_students_melody_feeds_the_harmonizer_and_the_coherence_measures(tmp_path):
+    from musynth_lab import evaluate as ev
+    from musynth_lab.models.harmony import Harmonizer, harmonize
+
+    c = load_chorales("test")[0]                     # a pick-up of one quarter
+    save_midi({"S": c.parts["S"]}, tmp_path / "tune.mid", meter=c.meter, key=c.key_name)
+    tune = load_midi(tmp_path / "tune.mid")
+    assert tune.pickup_q == 0.0                        # a bare melody file has no pick-up bar ...
+    save_midi(c, tmp_path / "full.mid")
+    assert load_midi(tmp_path / "full.mid").pickup_q == c.pickup_q == 1.0      # ... the kit's chorale file has
+    voices = harmonize(Harmonizer(), tune)
+    assert voices.shape == (len(tune.melody_tokens()), 4) and (voices[:, 0] == np.where(
+        np.isin(tune.melody_tokens(), (REST,)), -1, voices[:, 0])).all()
+    row = ev.coherence_report({"mine": [piano_roll(tune, step=0.5)]}, [c.piano_roll(step=0.5)])[0]
+    assert row["n_rolls"] == 1 and np.isfinite(row["pc_distance"])

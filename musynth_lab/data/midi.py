@@ -169,7 +169,10 @@ def as_parts(x, *, step: float | None = None, low: int = 21) -> dict:
     if step is not None:
         check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
     if isinstance(x, Chorale):
-        parts = {k: _check_notes(v, f"part {k!r}") for k, v in x.parts.items()}
+        vel = getattr(x, "velocities", {}) or {}
+        parts = {k: _check_notes(np.column_stack([v, vel[k]]) if k in vel and len(vel[k]) == len(v) and len(v) else v,
+                                 f"part {k!r}") for k, v in x.parts.items()}
+        parts = {k: v for k, v in parts.items() if len(v)} or parts     # a loaded piece's empty parts stay out
     elif isinstance(x, dict):
         check(len(x) > 0, "x", x, "at least one part")
         parts = {str(k): _check_notes(v, f"part {k!r}") for k, v in x.items()}
@@ -258,9 +261,9 @@ def voices_to_parts(voices, *, step: float, names=None) -> dict:
 # ----------------------------------------------------------------------------------------
 
 
-def _programs_for(program, names) -> dict:
+def _programs_for(program, names, x=None) -> dict:
     if program is None:
-        program = 0
+        program = dict(getattr(x, "programs", {}) or {}) or 0
     if isinstance(program, dict):
         out = {}
         for n in names:
@@ -332,6 +335,14 @@ def _parse_key(key):
     raise ParameterError(f"key={key!r}: expected a key such as 'G major', 'F# minor', 'Gm' or (7, 'major')")
 
 
+def _default_bpm(x, bpm) -> float:
+    if bpm is None:
+        bpm = float(getattr(x, "bpm", 100.0))
+    check(isinstance(bpm, (int, float, np.floating, np.integer)) and not isinstance(bpm, bool) and 0 < float(bpm) <= 400,
+          "bpm", bpm, "a tempo in (0, 400] quarter notes per minute")
+    return float(bpm)
+
+
 def _check_target(path, overwrite: bool) -> Path:
     check(isinstance(path, (str, os.PathLike)), "path", path, "a file path (str or pathlib.Path)")
     path = Path(path)
@@ -355,7 +366,7 @@ def _atomic_write(path: Path, write) -> None:
             os.remove(tmp)
 
 
-def save_midi(x, path, *, bpm: float = 100.0, program=0, step: float | None = None, low: int = 21,
+def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | None = None, low: int = 21,
               meter=None, key=None, velocity: int = DEFAULT_VELOCITY, overwrite: bool = False) -> None:
     """Write a piece as a Standard MIDI File (type 1): one track per part, playable anywhere.
 
@@ -367,11 +378,13 @@ def save_midi(x, path, *, bpm: float = 100.0, program=0, step: float | None = No
         roll; see :func:`as_parts`.
     path : str or Path
         The file to write (folders are created).
-    bpm : float
-        Tempo in quarter notes per minute, in (0, 400].
-    program : int or dict of str -> int
+    bpm : float, optional
+        Tempo in quarter notes per minute, in (0, 400]; a loaded :class:`Piece`'s own first
+        tempo by default, else 100.
+    program : int or dict of str -> int, optional
         General MIDI program per part (0 = Acoustic Grand Piano, 19 = Church Organ, 52 = Choir
-        Aahs, 73 = Flute); one for all parts or a dict part -> program.
+        Aahs, 73 = Flute); one for all parts or a dict part -> program. A loaded
+        :class:`Piece`'s own programs by default, else 0.
     step : float, optional
         Grid step in quarters of tokens (default 0.5) or a piano roll (default 1.0).
     low : int
@@ -416,11 +429,10 @@ def save_midi(x, path, *, bpm: float = 100.0, program=0, step: float | None = No
     import mido
 
     path = _check_target(path, overwrite)
-    check(isinstance(bpm, (int, float, np.floating, np.integer)) and 0 < float(bpm) <= 400, "bpm", bpm,
-          "a tempo in (0, 400] quarter notes per minute")
+    bpm = _default_bpm(x, bpm)
     check(isinstance(velocity, (int, np.integer)) and 1 <= velocity <= 127, "velocity", velocity, "a MIDI velocity in 1..127")
     parts = as_parts(x, step=step, low=low)
-    programs = _programs_for(program, list(parts))
+    programs = _programs_for(program, list(parts), x)
     info = _piece_info(x, meter, key)
     if len(parts) > 15:
         raise ParameterError(f"x has {len(parts)} parts: expected at most 15 (MIDI has 16 channels, one for drums)")

@@ -13,8 +13,8 @@ import numpy as np
 from ..errors import ParameterError, check
 from . import Chorale
 from .midi import (_MAJOR_KEYS, _MINOR_KEYS, TICKS_PER_BEAT, FolderReport, Piece, _atomic_write, _build_piece,
-                   _check_source, _check_target, _music_files, _piece_info, _programs_for, _time_signatures,
-                   as_parts)
+                   _check_source, _check_target, _default_bpm, _music_files, _piece_info, _programs_for,
+                   _time_signatures, as_parts)
 
 __all__ = ["save_musicxml", "load_musicxml", "load_musicxml_folder"]
 
@@ -36,7 +36,7 @@ def _tonic_name(pc: int, mode: str) -> str:
     return name[0] + name[1:].replace("b", "-")
 
 
-def save_musicxml(x, path, *, bpm: float = 100.0, program=0, step: float | None = None, low: int = 21,
+def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: float | None = None, low: int = 21,
                   meter=None, key=None, title: str | None = None, overwrite: bool = False) -> None:
     """Write a piece as a MusicXML score (one staff per part), through music21.
 
@@ -47,10 +47,10 @@ def save_musicxml(x, path, *, bpm: float = 100.0, program=0, step: float | None 
         :func:`~musynth_lab.data.as_parts`).
     path : str or Path
         The file to write, usually ``*.musicxml``.
-    bpm : float
-        Tempo mark in quarter notes per minute.
-    program : int or dict of str -> int
-        General MIDI program per part (the score's instrument).
+    bpm : float, optional
+        Tempo mark in quarter notes per minute (a loaded piece's own, else 100).
+    program : int or dict of str -> int, optional
+        General MIDI program per part (the score's instrument; a loaded piece's own, else 0).
     step, low, meter, key
         As in :func:`~musynth_lab.data.save_midi`.
     title : str, optional
@@ -87,10 +87,9 @@ def save_musicxml(x, path, *, bpm: float = 100.0, program=0, step: float | None 
     from music21 import expressions, instrument, key as m21key, meter as m21meter, metadata, note, stream, tempo
 
     path = _check_target(path, overwrite)
-    check(isinstance(bpm, (int, float, np.floating, np.integer)) and 0 < float(bpm) <= 400, "bpm", bpm,
-          "a tempo in (0, 400] quarter notes per minute")
+    bpm = _default_bpm(x, bpm)
     parts = as_parts(x, step=step, low=low)
-    programs = _programs_for(program, list(parts))
+    programs = _programs_for(program, list(parts), x)
     info = _piece_info(x, meter, key)
     fermatas = set()
     if isinstance(x, Chorale):
