@@ -79,3 +79,82 @@ def check_beam_vs_greedy(log_prob_beam, log_prob_greedy, answer) -> CheckResult:
     return verdict(ok, "Right: the beam explores several paths, so it finds a sequence at least as likely "
                    "as greedy's (ours also keeps greedy's path as a candidate, which guarantees it).",
                    "Compare the two log-probabilities (higher, i.e. closer to 0, is more likely).")
+
+
+__all__ += ["check_midi_cadence"]
+
+
+def _sonority(notes: np.ndarray, t: float) -> np.ndarray:
+    """MIDI pitches sounding at time ``t`` (quarters), low to high."""
+    on = (notes[:, 0] <= t + 1e-9) & (notes[:, 0] + notes[:, 1] > t + 1e-9)
+    return np.sort(notes[on, 2].astype(int))
+
+
+def check_midi_cadence(path, *, key=None) -> CheckResult:
+    """Exercise 5.5: write a MIDI file that ends with an authentic cadence, V(7) -> I.
+
+    The file is read back with :func:`musynth_lab.data.load_midi` (chords in one track are
+    fine). The last sonority is the notes sounding at the last onset; the one before it is
+    what sounds just before. The cadence is authentic when the bass goes from the dominant
+    to the tonic, the last sonority is the tonic triad (a major third in a minor key, the
+    Picardy third, counts) and the one before is the dominant triad or seventh chord with
+    its leading tone.
+
+    Parameters
+    ----------
+    path : str or Path
+        The student's MIDI file.
+    key : str, optional
+        The key, e.g. ``'G major'``; by default the file's key signature (or, without one,
+        the key estimated from its notes).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from musynth_lab.data import save_midi
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> V_I = {"S": [[0, 1, 71], [1, 2, 72]], "A": [[0, 1, 67], [1, 2, 67]], "B": [[0, 1, 43], [1, 2, 48]]}
+    >>> save_midi(V_I, d / "authentic.mid", key="C major")
+    >>> bool(check_midi_cadence(d / "authentic.mid"))
+    True
+    >>> IV_I = {"S": [[0, 1, 72], [1, 2, 72]], "A": [[0, 1, 69], [1, 2, 67]], "B": [[0, 1, 41], [1, 2, 48]]}
+    >>> save_midi(IV_I, d / "plagal.mid", key="C major")
+    >>> bool(check_midi_cadence(d / "plagal.mid"))
+    False
+    """
+    from ..data import load_midi
+    from ..errors import ParameterError
+    from ..data.midi import _PC_NAMES, _parse_key
+
+    try:
+        piece = load_midi(path, polyphony="keep")
+        tonic, mode = _parse_key(key) if key is not None else (piece.key_tonic_pc, piece.key_mode)
+    except ParameterError as err:
+        return CheckResult(False, f"The file could not be read back: {err}")
+    notes = np.concatenate([v for v in piece.parts.values() if len(v)])
+    last_t = float(notes[:, 0].max())
+    last = _sonority(notes, last_t)
+    before = _sonority(notes, last_t - 1e-3)
+    name = f"{_PC_NAMES[tonic]} {mode}"
+    if len(before) == 0:
+        return CheckResult(False, f"Nothing sounds just before the last chord (at quarter {last_t:g}): "
+                                  "a cadence needs two chords in a row.")
+    dom, lead = (tonic + 7) % 12, (tonic + 11) % 12
+    pcs_last, pcs_before = {p % 12 for p in last}, {p % 12 for p in before}
+    tonic_triad = {tonic, (tonic + 7) % 12, (tonic + 3) % 12, (tonic + 4) % 12}
+    dominant_chord = {dom, lead, (tonic + 2) % 12, (tonic + 5) % 12}
+    problems = []
+    if before[0] % 12 != dom:
+        problems.append(f"the bass before the last chord is {_PC_NAMES[before[0] % 12]}, not the dominant "
+                        f"{_PC_NAMES[dom]}")
+    if lead not in pcs_before:
+        problems.append(f"the chord before the last has no leading tone {_PC_NAMES[lead]}")
+    elif not pcs_before <= dominant_chord:
+        problems.append("the chord before the last has notes outside the dominant (seventh) chord")
+    if last[0] % 12 != tonic:
+        problems.append(f"the last bass note is {_PC_NAMES[last[0] % 12]}, not the tonic {_PC_NAMES[tonic]}")
+    if not pcs_last <= tonic_triad or len(pcs_last & {(tonic + 3) % 12, (tonic + 4) % 12}) > 1:
+        problems.append("the last chord is not the tonic triad")
+    if not problems:
+        return CheckResult(True, f"Right: the file ends V -> I in {name}, an authentic cadence.")
+    return CheckResult(False, f"Not an authentic cadence in {name} yet: " + "; ".join(problems) + ".")

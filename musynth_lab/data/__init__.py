@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError, as_array, as_float, as_int, as_sequence, check
+from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = [
     "data_dir", "SPLITS", "Chorale", "load_chorales", "piano_roll", "notes_to_roll", "melody_notes",
@@ -64,7 +64,7 @@ def data_dir() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
         pass
-    here = Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve().parent.parent.parent / "data"     # repo/musynth_lab/data/__init__.py -> repo/data
     if here.is_dir():
         return here
     raise FileNotFoundError(
@@ -728,7 +728,7 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    from .audio import load
+    from ..audio import load
 
     names = list_excerpts()
     if name not in names:
@@ -749,3 +749,19 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
         key_mode=meta["key"]["mode"], audio=audio, notes=notes.astype(np.int64), beats=beats,
         fermatas=np.round(np.array(meta["fermatas"], dtype=np.float64) * scale).astype(np.int64),
     )
+
+
+# ----------------------------------------------------------------------------------------
+# Files in and out (MIDI, MusicXML, folders of the student's own music): submodules,
+# re-exported here so ``musynth_lab.data.save_midi`` etc. work.
+# ----------------------------------------------------------------------------------------
+
+from .midi import (Piece, save_midi, load_midi, load_midi_folder, render_midi, gm_instrument,  # noqa: E402
+                   as_parts, voices_to_parts, FolderReport)
+from .musicxml import save_musicxml, load_musicxml, load_musicxml_folder  # noqa: E402
+from .folders import AudioFolder, load_audio_folder  # noqa: E402
+
+__all__ += ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi", "gm_instrument", "as_parts",
+            "voices_to_parts",
+            "FolderReport", "save_musicxml", "load_musicxml", "load_musicxml_folder", "AudioFolder",
+            "load_audio_folder"]
