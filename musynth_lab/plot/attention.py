@@ -9,14 +9,8 @@ import numpy as np
 
 from ..audio import to_numpy
 from ..errors import check
+from .core import axes_or_new
 
-
-def _ax(ax, figsize=(7, 3)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=None, ax=None,
@@ -53,7 +47,7 @@ def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=
     w = to_numpy(weights).astype(float)
     check(S.ndim == 2, "S_db", S_db, "a 2-D array (n_bins, n_frames)")
     check(w.shape == S.shape, "weights", weights, f"an array of the spectrogram's shape {S.shape}")
-    ax = _ax(ax)
+    ax = axes_or_new(ax, (7, 3))
     extent = [0, S.shape[1] * hop_length / sr, -0.5, S.shape[0] - 0.5]
     ax.imshow(S, origin="lower", aspect="auto", cmap="Greys", extent=extent, interpolation="nearest")
     rel = w / w.max() if w.max() > 0 else w
@@ -111,7 +105,7 @@ def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 2
     check(r.ndim == 2, "roll", roll, "a 2-D array (n_keys, n_frames)")
     check(len(w) == r.shape[1], "frame_weights", frame_weights, f"{r.shape[1]} weights, one per frame")
     rel = w / w.max() if w.max() > 0 else w
-    ax = piano_roll(r, step=step, low=low, ax=_ax(ax, (9, 3)), title=title,
+    ax = piano_roll(r, step=step, low=low, ax=axes_or_new(ax, (9, 3)), title=title,
                     highlight=np.broadcast_to(rel, r.shape))
     if keep is not None:
         k = to_numpy(keep).astype(bool).ravel()
@@ -138,7 +132,7 @@ def alignment(weights, *, ax=None, title: str | None = None, source_label: str =
     """
     w = to_numpy(weights).astype(float)
     check(w.ndim == 2, "weights", weights, "a 2-D matrix (n_target, n_source)")
-    ax = _ax(ax, (4, 4))
+    ax = axes_or_new(ax, (4, 4))
     img = ax.imshow(w, origin="upper", aspect="auto", cmap="viridis", interpolation="nearest")
     ax.figure.colorbar(img, ax=ax)
     ax.set_xlabel(source_label)
@@ -166,7 +160,7 @@ def selection(scores, keep, *, ax=None, title: str | None = None, threshold: flo
     s = to_numpy(scores).astype(float).ravel()
     k = to_numpy(keep).astype(bool).ravel()
     check(len(k) == len(s), "keep", keep, f"{len(s)} flags, one per score")
-    ax = _ax(ax, (6, 2.5))
+    ax = axes_or_new(ax, (6, 2.5))
     ax.bar(np.arange(len(s)), s, color=np.where(k, "tab:orange", "lightgrey"))
     if threshold is not None:
         ax.axhline(threshold, color="k", ls="--", lw=1)

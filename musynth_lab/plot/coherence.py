@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import check
-from .core import _ax
+from .core import axes_or_new
 
 __all__ = ["similarity_matrix", "lag_profiles", "pitch_class_bars", "measure_bars"]
 
@@ -33,7 +33,7 @@ def similarity_matrix(roll, *, frames_per_bar: int = 1, step: float = 0.5, ax=No
     from ..evaluate import self_similarity
 
     S = self_similarity(roll, frames_per_bar=frames_per_bar)
-    ax = _ax(ax, figsize=(3.6, 3.2))
+    ax = axes_or_new(ax, figsize=(3.6, 3.2))
     span = S.shape[0] * frames_per_bar * step
     ax.imshow(S, origin="lower", cmap="magma", vmin=0, vmax=1, extent=[0, span, 0, span], interpolation="nearest")
     ax.set_xlabel("time (quarter notes)")
@@ -55,7 +55,7 @@ def lag_profiles(profiles: dict, *, ax=None, title: str | None = "Lag-similarity
     Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(profiles) > 0, "profiles", profiles, "a non-empty dict of name -> lag profile")
-    ax = _ax(ax, figsize=(6, 3))
+    ax = axes_or_new(ax, figsize=(6, 3))
     for name, prof in profiles.items():
         prof = np.asarray(prof, dtype=float)
         ax.plot(np.arange(1, len(prof) + 1), prof, marker="o", ms=3, label=name)
@@ -80,7 +80,7 @@ def pitch_class_bars(histograms: dict, *, ax=None, title: str | None = "Pitch-cl
     Chapter: notebooks/06c_coherence.ipynb
     """
     check(len(histograms) > 0, "histograms", histograms, "a non-empty dict of name -> (12,) histogram")
-    ax = _ax(ax, figsize=(7, 3))
+    ax = axes_or_new(ax, figsize=(7, 3))
     width = 0.8 / len(histograms)
     for i, (name, h) in enumerate(histograms.items()):
         h = np.asarray(h, dtype=float)
@@ -108,7 +108,7 @@ def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
     """
     check(len(rows) > 0 and all(measure in r for r in rows), "measure", measure, "a key of every report row")
     keep = [r for r in rows if np.isfinite(r[measure])]
-    ax = _ax(ax, figsize=(5, 2.8))
+    ax = axes_or_new(ax, figsize=(5, 2.8))
     ax.barh([r["set"] for r in keep], [r[measure] for r in keep], color="tab:purple")
     ax.invert_yaxis()
     ax.set_xlabel(measure.replace("_", " "))

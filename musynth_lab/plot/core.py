@@ -8,15 +8,28 @@ from ..audio import amplitude_to_db, as_audio, to_numpy
 from ..errors import check
 
 
-def _ax(ax, figsize=(7, 2.5)):
-    import matplotlib.pyplot as plt
+def axes_or_new(ax, figsize=(7, 2.5)):
+    """``ax`` itself, or (when ``None``) the axes of a new pyplot figure of ``figsize`` inches.
 
+    Every plot helper takes ``ax=None``: called that way in a notebook it draws a new figure,
+    which the inline backend shows under the cell. Panels (``musynth_lab.widgets``) always
+    pass axes of their own non-pyplot figure, so pyplot is never touched from a widget callback.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> axes_or_new(ax) is ax
+    True
+    """
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=figsize)
     return ax
 
 
-def _amplitude_spectrum(y, *, sr: float):
+def amplitude_spectrum(y, *, sr: float):
     """``(freqs, mag)`` of a whole 1-D signal, Hann-windowed and scaled so a sine of amplitude 1 peaks near 1."""
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     w = np.hanning(len(y))
@@ -34,7 +47,7 @@ def waveform(y, *, sr: int, ax=None, title: str | None = None, **kw):
     'time (s)'
     """
     y = to_numpy(as_audio(y, mono=True))
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     ax.plot(np.arange(len(y)) / sr, y, lw=0.8, **kw)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("amplitude")
@@ -56,8 +69,8 @@ def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float =
     ('frequency (Hz)', 4000)
     >>> plt.close("all")
     """
-    f, mag = _amplitude_spectrum(to_numpy(as_audio(y, mono=True)), sr=sr)
-    ax = _ax(ax)
+    f, mag = amplitude_spectrum(to_numpy(as_audio(y, mono=True)), sr=sr)
+    ax = axes_or_new(ax)
     ax.plot(f, np.maximum(amplitude_to_db(mag), db_floor), lw=0.8, **kw)
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("level (dB)")
@@ -87,7 +100,7 @@ def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear",
 
     S = to_numpy(S)
     check(S.ndim == 2, "S", S, "a 2-D array (n_bins, n_frames)")
-    ax = _ax(ax, figsize=(7, 3))
+    ax = axes_or_new(ax, figsize=(7, 3))
     data = amplitude_to_db(S, ref=float(np.max(S)) or 1.0, top_db=80.0) if db else S
     img = librosa.display.specshow(data, sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis,
                                    ax=ax, fmax=fmax, **kw)
@@ -113,7 +126,7 @@ def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | 
     rows = np.flatnonzero(roll.any(axis=1))
     lo, hi = (rows.min(), rows.max()) if len(rows) else (0, roll.shape[0] - 1)
     lo, hi = max(0, lo - 2), min(roll.shape[0] - 1, hi + 2)
-    ax = _ax(ax, figsize=(8, 3))
+    ax = axes_or_new(ax, figsize=(8, 3))
     extent = [0, roll.shape[1] * step, low + lo - 0.5, low + hi + 0.5]
     ax.imshow(roll[lo:hi + 1], origin="lower", aspect="auto", cmap="Greys", extent=extent,
               interpolation="nearest", vmin=0, vmax=1)

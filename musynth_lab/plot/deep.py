@@ -9,17 +9,11 @@ import numpy as np
 
 from ..audio import to_numpy
 from ..errors import check
+from .core import axes_or_new
 
 __all__ = ["cnn_filters", "feature_maps", "confusion", "channel_response", "frame_labels", "melody",
            "adaptation_curves"]
 
-
-def _ax(ax, figsize=(6, 3)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (rows: frequency, columns: time)"):
@@ -33,12 +27,13 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    import matplotlib.pyplot as plt
-
     k = to_numpy(kernels)
     check(k.ndim == 3 and len(k) > 0, "kernels", k, "an array (n_filters, height, width)")
     n = len(k)
-    fig = fig or plt.figure(figsize=(1.1 * n, 1.6))
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(1.1 * n, 1.6))
     axes = fig.subplots(1, n, squeeze=False)[0]
     lim = float(np.abs(k).max()) or 1.0
     for i, (ax, w) in enumerate(zip(axes, k)):
@@ -64,12 +59,13 @@ def feature_maps(maps, *, n: int = 8, fig=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    import matplotlib.pyplot as plt
-
     m = to_numpy(maps)
     check(m.ndim == 3 and len(m) > 0, "maps", m, "an array (channels, freq, time)")
     n = min(int(n), len(m))
-    fig = fig or plt.figure(figsize=(1.4 * n, 1.8))
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(1.4 * n, 1.8))
     axes = fig.subplots(1, n, squeeze=False)[0]
     for i, ax in enumerate(axes):
         ax.imshow(m[i], origin="lower", aspect="auto", cmap="magma")
@@ -100,7 +96,7 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
     check(t.max() < k and p.max() < k and min(t.min(), p.min()) >= 0, "names", names, "one name per class index")
     M = np.zeros((k, k), dtype=int)
     np.add.at(M, (t, p), 1)
-    ax = _ax(ax, (4.5, 4))
+    ax = axes_or_new(ax, (4.5, 4))
     ax.imshow(M, cmap="Blues")
     for i in range(k):
         for j in range(k):
@@ -132,7 +128,7 @@ def channel_response(response, *, names, ax=None, title: str | None = "what each
     """
     R = to_numpy(response)
     check(R.ndim == 2 and R.shape[1] == len(names), "response", R, f"an array (channels, {len(names)})")
-    ax = _ax(ax, (5, 3.5))
+    ax = axes_or_new(ax, (5, 3.5))
     img = ax.imshow(R.T, aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax.set_yticks(range(len(names))); ax.set_yticklabels(names, fontsize=7)
     ax.set_xlabel("channel")
@@ -158,13 +154,14 @@ def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = N
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    import matplotlib.pyplot as plt
-
     rows = [to_numpy(truth)] + [to_numpy(p) for p in predictions]
     check(all(r.ndim == 2 and r.shape == rows[0].shape and r.shape[1] == 12 for r in rows), "truth", rows[0],
           "arrays (n_frames, 12) of equal shape")
     labels = list(labels) + [f"model {i}" for i in range(len(labels), len(rows))]
-    fig = fig or plt.figure(figsize=(9, 1.4 * len(rows) + 0.4))
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(9, 1.4 * len(rows) + 0.4))
     axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
     extent = None
     if hop_s:
@@ -194,7 +191,7 @@ def melody(*melodies, labels=None, ax=None, title: str | None = None, scale=None
     """
     check(len(melodies) > 0, "melodies", melodies, "at least one melody")
     ms = [np.asarray(to_numpy(m)).ravel() for m in melodies]
-    ax = _ax(ax, (7, 2.8))
+    ax = axes_or_new(ax, (7, 2.8))
     lo = min(int(m.min()) for m in ms) - 1
     hi = max(int(m.max()) for m in ms) + 1
     if scale is not None:
@@ -232,7 +229,7 @@ def adaptation_curves(result, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    ax = _ax(ax, (6, 3.2))
+    ax = axes_or_new(ax, (6, 3.2))
     for name, label in (("pretrained", "pretrained + fine-tune (transfer)"), ("meta", "Reptile start + adapt (meta)")):
         c = result.curves.get(name)
         if c:

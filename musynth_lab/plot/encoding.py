@@ -10,16 +10,10 @@ import numpy as np
 from ..audio import to_numpy
 from ..data import CHORD_NAMES
 from ..errors import check
+from .core import axes_or_new
 
 __all__ = ["chord_timeline", "posteriorgram", "transition_matrix", "embedding_map", "latent_path"]
 
-
-def _ax(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | None = None):
@@ -43,7 +37,7 @@ def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | Non
     Chapter: notebooks/04_encoding.ipynb
     """
     t = np.asarray(times, dtype=float)
-    ax = _ax(ax, (9, 3))
+    ax = axes_or_new(ax, (9, 3))
     used = set()
     if truth is not None:
         tr = np.asarray(truth).astype(int)
@@ -79,7 +73,7 @@ def posteriorgram(posteriors, *, times=None, ax=None, title: str | None = None):
     """
     P = np.asarray(to_numpy(posteriors), dtype=float)
     check(P.ndim == 2 and P.shape[1] == 25, "posteriors", P, "an array of shape (n_frames, 25)")
-    ax = _ax(ax, (9, 3.5))
+    ax = axes_or_new(ax, (9, 3.5))
     t = np.arange(len(P)) if times is None else np.asarray(times, dtype=float)
     ax.imshow(P.T, origin="lower", aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest",
               extent=[t[0], t[-1] if len(t) > 1 else t[0] + 1, -0.5, 24.5])
@@ -105,7 +99,7 @@ def transition_matrix(A, *, ax=None, title: str | None = None, log: bool = True)
     """
     A = np.asarray(A, dtype=float)
     check(A.shape == (25, 25), "A", A, "a (25, 25) matrix")
-    ax = _ax(ax, (5, 4.5))
+    ax = axes_or_new(ax, (5, 4.5))
     img = ax.imshow(np.log10(A + 1e-6) if log else A, cmap="viridis", interpolation="nearest")
     ax.set_xticks(range(25))
     ax.set_yticks(range(25))
@@ -142,11 +136,11 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     Ec = E - E.mean(0)
     _, _, vt = np.linalg.svd(Ec, full_matrices=False)
     xy = Ec @ vt[:2].T if vt.shape[0] >= 2 else np.c_[Ec @ vt[:1].T, np.zeros(len(E))]
-    ax = _ax(ax, (5.5, 4.5))
-    import matplotlib.pyplot as plt
+    ax = axes_or_new(ax, (5.5, 4.5))
+    import matplotlib
 
     classes = list(dict.fromkeys(sorted(y.tolist())))
-    cmap = plt.get_cmap("tab20" if len(classes) > 10 else "tab10")
+    cmap = matplotlib.colormaps.get_cmap("tab20" if len(classes) > 10 else "tab10")
     for i, c in enumerate(classes):
         m = y == c
         label = names[c] if names is not None and isinstance(c, (int, np.integer)) else str(c)

@@ -6,16 +6,10 @@ import numpy as np
 
 from ..audio import to_numpy
 from ..errors import check
+from .core import axes_or_new
 
 __all__ = ["feature_curve", "chromagram", "gv_bars", "timing_bars"]
 
-
-def _ax(ax, figsize=(7, 2.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def feature_curve(values, *, sr: int, hop_length: int, ax=None, label: str | None = None,
@@ -30,7 +24,7 @@ def feature_curve(values, *, sr: int, hop_length: int, ax=None, label: str | Non
     'time (s)'
     """
     v = np.asarray(to_numpy(values), dtype=float).reshape(-1)
-    ax = _ax(ax)
+    ax = axes_or_new(ax, (7, 2.5))
     ax.plot(np.arange(len(v)) * hop_length / sr, v, lw=1, label=label, **kw)
     ax.set_xlabel("time (s)")
     if ylabel:
@@ -54,7 +48,7 @@ def chromagram(C, *, sr: int, hop_length: int, ax=None, title: str | None = None
     """
     C = np.asarray(to_numpy(C))
     check(C.ndim == 2 and C.shape[0] == 12, "C", C, "a chromagram of shape (12, n_frames)")
-    ax = _ax(ax, figsize=(7, 2.6))
+    ax = axes_or_new(ax, figsize=(7, 2.6))
     t_end = C.shape[1] * hop_length / sr
     img = ax.imshow(C, aspect="auto", origin="lower", extent=(0, t_end, -0.5, 11.5), cmap="magma")
     ax.set_yticks(range(12))
@@ -78,7 +72,7 @@ def gv_bars(reference_gv, generated_gv, *, ax=None, labels=("natural", "over-smo
     """
     r = np.asarray(to_numpy(reference_gv), dtype=float).reshape(-1)
     g = np.asarray(to_numpy(generated_gv), dtype=float).reshape(-1)
-    ax = _ax(ax)
+    ax = axes_or_new(ax, (7, 2.5))
     k = np.arange(len(r))
     ax.bar(k - 0.2, r, width=0.4, label=labels[0])
     ax.bar(k + 0.2, g, width=0.4, label=labels[1])
@@ -103,7 +97,7 @@ def timing_bars(timings: dict, *, ax=None, title: str | None = None, unit: str =
     """
     names = list(timings)
     vals = np.array([timings[n] for n in names], dtype=float) * (1e3 if unit == "ms" else 1.0)
-    ax = _ax(ax, figsize=(6, 0.5 + 0.4 * len(names)))
+    ax = axes_or_new(ax, figsize=(6, 0.5 + 0.4 * len(names)))
     ax.barh(names, vals)
     for i, v in enumerate(vals):
         ax.text(v, i, f" {v:.1f} {unit}", va="center", fontsize=8)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import _ax
+from .core import axes_or_new
 
 __all__ = ["latency_budget_bars", "block_times", "sample_rate_tradeoff_plot", "rtf_bars"]
 
@@ -26,7 +26,7 @@ def latency_budget_bars(rows, *, sr: int, ax=None, limit_ms: float = 10.0, title
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    ax = _ax(ax, (6, 3))
+    ax = axes_or_new(ax, (6, 3))
     sel = [r for r in rows if r["sr"] == sr]
     x = np.arange(len(sel))
     buf = np.array([r["buffer_ms"] for r in sel])
@@ -60,7 +60,7 @@ def block_times(timing, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    ax = _ax(ax, (6, 2.6))
+    ax = axes_or_new(ax, (6, 2.6))
     ax.hist(timing.times_ms, bins=40, color="tab:gray")
     ax.axvline(timing.p50_ms, color="tab:blue", label=f"p50 {timing.p50_ms:.3f} ms")
     ax.axvline(timing.p99_ms, color="tab:orange", label=f"p99 {timing.p99_ms:.3f} ms")
@@ -87,7 +87,7 @@ def sample_rate_tradeoff_plot(rows, *, ax=None, title: str | None = "lower sampl
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    ax = _ax(ax, (6, 3))
+    ax = axes_or_new(ax, (6, 3))
     x = np.arange(len(rows))
     ax.bar(x, [r["speedup"] for r in rows], color="tab:blue", alpha=0.7)
     ax.set_xticks(x)
@@ -114,7 +114,7 @@ def rtf_bars(rows, *, ax=None, title: str | None = "real-time factor (log scale;
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    ax = _ax(ax, (7, 3))
+    ax = axes_or_new(ax, (7, 3))
     ok = [r for r in rows if r["rtf"] is not None]
     colours = {"eager": "tab:gray", "script": "tab:blue", "compile": "tab:purple", "int8": "tab:green"}
     ax.bar(np.arange(len(ok)), [r["rtf"] for r in ok], color=[colours.get(r["variant"], "k") for r in ok])

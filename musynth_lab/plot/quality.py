@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import check
-from .core import _ax  # noqa: F401
+from .core import axes_or_new
 
 __all__ = ["learning_curves", "remedy_bars", "accuracy_curves"]
 
@@ -41,7 +41,7 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
     rows = list(rows)
     check(len(rows) > 0 and all(x in r and "train_nll" in r and "test_nll" in r for r in rows), "rows", rows,
           f"rows with {x!r}, 'train_nll' and 'test_nll'")
-    ax = _ax(ax, figsize=(6, 3.2))
+    ax = axes_or_new(ax, figsize=(6, 3.2))
     groups = sorted({r[by] for r in rows}) if by else [None]
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
     for i, g in enumerate(groups):
@@ -76,7 +76,7 @@ def remedy_bars(rows, *, ax=None, title: str | None = None):
     """
     rows = list(rows)
     check(len(rows) > 0 and all("remedy" in r for r in rows), "rows", rows, "rows from quality.remedies")
-    ax = _ax(ax, figsize=(7, 3))
+    ax = axes_or_new(ax, figsize=(7, 3))
     names = [r["remedy"] for r in rows]
     pos = np.arange(len(rows))
     for k, (key, c) in enumerate([("train_nll", "#aaa"), ("test_nll", "tab:blue"), ("gap", "tab:red")]):
@@ -103,7 +103,7 @@ def accuracy_curves(rows, *, ax=None, title: str | None = None):
     """
     rows = sorted(rows, key=lambda r: r["size"])
     check(len(rows) > 0, "rows", rows, "rows from quality.discriminative_vs_generative")
-    ax = _ax(ax, figsize=(6, 3.2))
+    ax = axes_or_new(ax, figsize=(6, 3.2))
     xs = [r["size"] for r in rows]
     for key, c, label in [("discriminative", "tab:blue", "discriminative p(c|x): logistic regression"),
                           ("generative", "tab:green", "generative p(x|c)p(c): per-class n-gram")]:

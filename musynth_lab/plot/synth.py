@@ -11,7 +11,7 @@ import numpy as np
 
 from ..audio import to_numpy
 from ..errors import check
-from .core import _amplitude_spectrum, _ax
+from .core import amplitude_spectrum, axes_or_new
 
 __all__ = ["envelope", "filter_response", "fm_spectrum", "energy_decay", "pan_law", "note_pattern"]
 
@@ -32,7 +32,7 @@ def envelope(env, *, sr: int, ax=None, note_off: float | None = None, title: str
     """
     e = np.atleast_2d(to_numpy(env))
     check(e.ndim == 2, "env", env, "an envelope (n_samples,) or (k, n_samples)")
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     t = np.arange(e.shape[-1]) / sr
     for row in e:
         ax.plot(t, row, lw=1.2, **kw)
@@ -67,7 +67,7 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
     f0 = np.geomspace(10, sr / 2 * 0.999, 512) if log_freq else np.linspace(0, sr / 2, 512)
     f, H = frequency_response(b, a, sr=sr, freqs_hz=f0)
     mag = 20 * np.log10(np.maximum(np.abs(to_numpy(H)), 1e-12))
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     for i, row in enumerate(mag):
         ax.plot(to_numpy(f), np.maximum(row, db_floor), lw=1.2,
                 label=None if labels is None else labels[i])
@@ -102,8 +102,8 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
     """
     from ..synth.fm import bessel_sidebands
 
-    f, mag = _amplitude_spectrum(to_numpy(y), sr=sr)
-    ax = _ax(ax)
+    f, mag = amplitude_spectrum(to_numpy(y), sr=sr)
+    ax = axes_or_new(ax)
     ax.plot(f, mag, lw=0.8, label="measured")
     side = [(fr, abs(amp)) for fr, amp in bessel_sidebands(index, carrier_hz=carrier_hz, modulator_hz=modulator_hz,
                                                             k_max=k_max) if 0 < fr < sr / 2]
@@ -134,7 +134,7 @@ def energy_decay(ir, *, sr: int, ax=None, label: str | None = None, title: str |
     from ..synth.reverb import energy_decay_db
 
     t, edc = energy_decay_db(ir, sr=sr)
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     ax.plot(t, edc, lw=1.2, label=label)
     ax.axhline(-60, color="grey", ls=":", lw=0.8)
     ax.set_ylim(-80, 3)
@@ -164,7 +164,7 @@ def pan_law(*, ax=None, title: str | None = "constant-power panning"):
 
     p = torch.linspace(-1, 1, 101)
     g = np.stack([pan(torch.ones(1, 2), position=float(v))[0, :, 0].numpy() for v in p])
-    ax = _ax(ax, figsize=(5, 2.5))
+    ax = axes_or_new(ax, figsize=(5, 2.5))
     ax.plot(p, g[:, 0], label="left")
     ax.plot(p, g[:, 1], label="right")
     ax.plot(p, g[:, 0] ** 2 + g[:, 1] ** 2, "k--", lw=0.8, label="left² + right²")
@@ -189,7 +189,7 @@ def note_pattern(notes, *, ax=None, beats_per_bar: float | None = None, title: s
     """
     arr = np.asarray(notes, dtype=np.float64)
     check(arr.ndim == 2 and arr.shape[1] >= 3, "notes", notes, "rows of (onset_q, duration_q, midi[, velocity])")
-    ax = _ax(ax, figsize=(8, 2.8))
+    ax = axes_or_new(ax, figsize=(8, 2.8))
     vel = arr[:, 3] / 127 if arr.shape[1] > 3 else np.ones(len(arr))
     for (on, dur, midi), v in zip(arr[:, :3], vel):
         ax.add_patch(__import__("matplotlib").patches.Rectangle((on, midi - 0.4), dur * 0.95, 0.8,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 __all__ = ["AttentionExample", "render_attention", "AttentionViewer", "NORMALISE_OPTIONS", "LISTEN_OPTIONS"]
 
@@ -163,29 +163,25 @@ class AttentionViewer(Panel):
             "normalise": dropdown("normalise by", NORMALISE_OPTIONS, normalise),
             "listen": dropdown("listen to", LISTEN_OPTIONS, listen),
         }
-        super().__init__(controls, self._render, self._draw, title="What does the model attend to?")
+        super().__init__(controls, self._render, self._draw, title="What does the model attend to?", figsize=(8, 3))
 
     def _render(self, example, threshold, normalise, listen):
         return render_attention(self.examples[example], threshold, normalise, listen)
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..plot import attention_over_score, attention_over_spectrogram
 
         ex = result["example"]
+        ax = fig.add_subplot()
         title = f"{ex.name}: {100 * result['fraction_kept']:.0f}% kept"
         if ex.kind == "spectrogram":
-            ax = attention_over_spectrogram(ex.S_db, result["weights"], sr=ex.sr, hop_length=ex.hop_length,
-                                            keep=result["keep"], title=title)
+            attention_over_spectrogram(ex.S_db, result["weights"], sr=ex.sr, hop_length=ex.hop_length,
+                                       keep=result["keep"], title=title, ax=ax)
         else:
-            ax = attention_over_score(ex.roll, result["weights"], step=ex.step, low=ex.low, keep=result["keep"],
-                                      title=title)
-        ax.figure.set_size_inches(8, 3)
-        display(play(result["audio"], sr=result["sr"], normalize_peak=False))
+            attention_over_score(ex.roll, result["weights"], step=ex.step, low=ex.low, keep=result["keep"],
+                                 title=title, ax=ax)
+        return Frame(result["audio"], result["sr"], normalize_peak=False)
 
     # ------------------------------------------------------------------ builders
 

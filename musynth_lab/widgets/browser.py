@@ -5,7 +5,7 @@ Chapter: notebooks/00_start_here.ipynb
 
 from __future__ import annotations
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 
 def render_note(instrument: str, pitch: int, velocity: int):
@@ -47,20 +47,16 @@ class NoteBrowser(Panel):
             "pitch": slider("MIDI pitch", min=28, max=83, value=pitch, integer=True),
             "velocity": dropdown("velocity", [60, 110], velocity),
         }
-        super().__init__(controls, render_note, self._draw, title="Bundled notes")
+        super().__init__(controls, render_note, self._draw, title="Bundled notes", figsize=(9, 2.6))
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import midi_to_note, play
+    def _draw(result, fig):
+        from ..audio import midi_to_note
         from ..plot import spectrum, waveform
 
         audio, sr, pitch = result
-        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 2.6))
+        a, b = fig.subplots(1, 2)
         waveform(audio, sr=sr, ax=a, title=f"{midi_to_note(pitch)} (MIDI {pitch})")
         spectrum(audio, sr=sr, ax=b, title="spectrum")
         b.set_xlim(0, 4000)
-        fig.tight_layout()
-        display(play(audio, sr=sr))
+        return Frame(audio, sr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 
 def render_coherence(samples: dict, reference, *, model: str, sample: int = 0, bars: int = 4, voices: dict | None = None,
@@ -89,17 +89,12 @@ class CoherencePanel(Panel):
 
     Examples
     --------
-    >>> import contextlib, io
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from musynth_lab.data import load_chorales, piano_roll
     >>> rolls = [piano_roll(p, step=0.5) for p in load_chorales("test")[:2]]
-    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
-    ...     panel = CoherencePanel({"data": rolls}, rolls)
-    ...     panel.controls["bars"].value = 2
+    >>> panel = CoherencePanel({"data": rolls}, rolls)
+    >>> panel.controls["bars"].value = 2
     >>> panel.controls["model"].value, panel.result["roll"].shape, panel.renders
     ('data', (88, 16), 2)
-    >>> plt.close("all")
 
     Chapter: notebooks/06c_coherence.ipynb
     """
@@ -114,26 +109,21 @@ class CoherencePanel(Panel):
         }
         self.samples, self.reference, self.voices, self.fixed = samples, reference, voices, fixed
         self._cache: dict = {}
-        super().__init__(controls, self._render, self._draw, title="Coherence")
+        super().__init__(controls, self._render, self._draw, title="Coherence", figsize=(10, 2.8))
 
     def _render(self, **values):
         return render_coherence(self.samples, self.reference, voices=self.voices, _audio_cache=self._cache,
                                 **values, **self.fixed)
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..plot import piano_roll, similarity_matrix
 
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8), gridspec_kw={"width_ratios": [2.4, 1]})
+        a, b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, 1]})
         m = result["measures"]
         piano_roll(result["roll"], step=result["step"], ax=a,
                    title=f"{result['model']} #{result['index']}: pc distance {m['pc_distance']:.3f}, "
                          f"structure distance {m['structure_distance']:.3f}, "
                          f"{m['vl_per_100']:.1f} violations / 100 steps")
         similarity_matrix(result["roll"], step=result["step"], ax=b, title="self-similarity")
-        fig.tight_layout()
-        display(play(result["audio"], sr=result["sr"]))
+        return Frame(result["audio"], result["sr"])

@@ -5,7 +5,7 @@ Chapter: notebooks/01b_deep_learning.ipynb
 
 from __future__ import annotations
 
-from ._base import Panel, slider
+from ._base import Frame, Panel, slider
 
 
 def render_agent(key: float = 1.0, leap: float = 1.0, repeat: float = 0.5, trill: float = 0.5, tonic: float = 2.0,
@@ -57,22 +57,18 @@ class MelodyAgentPanel(Panel):
         controls["iterations"] = slider("iterations", min=10, max=400, value=int(iterations), step=10, integer=True)
         self._seed = int(seed)
         super().__init__(controls, lambda **v: render_agent(seed=self._seed, **v), self._draw,
-                         title="REINFORCE melody agent: reward weights")
+                         title="REINFORCE melody agent: reward weights", figsize=(10, 2.8))
 
     @staticmethod
-    def _draw(out):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(out, fig):
         from ..models.rl import render_melody
         from ..plot.deep import melody
 
         res = out["result"]
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8))
+        a, b = fig.subplots(1, 2)
         res.history.plot(ax=a, title="return and violations while training")
         melody(res.before[0], out["melody"], labels=["before training", "after"], ax=b, scale=res.rules.scale,
                title=f"violations after: {out['violations']}")
-        fig.tight_layout()
-        print(f"mean violations per melody: {res.violations_before:.2f} before, {res.violations_after:.2f} after")
-        display(play(render_melody(out["melody"], sr=16000), sr=16000))
+        return Frame(render_melody(out["melody"], sr=16000), 16000,
+                     text=f"mean violations per melody: {res.violations_before:.2f} before, "
+                          f"{res.violations_after:.2f} after")

@@ -5,7 +5,7 @@ Chapter: notebooks/03_features.ipynb
 
 from __future__ import annotations
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 #: feature name -> (family, kind): 'curve' (one value per frame) or 'image' (bins x frames)
 FEATURES = {
@@ -124,18 +124,15 @@ class FeatureExplorer(Panel):
             "hop_length": dropdown("hop_length", [128, 256, 300, 512, 1000], 512),
             "n_bins": slider("n_mels / n_mfcc", min=13, max=128, value=64, integer=True),
         }
-        super().__init__(controls, render_feature, self._draw, title="Feature explorer")
+        super().__init__(controls, render_feature, self._draw, title="Feature explorer", figsize=(8, 4.6))
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
+    def _draw(result, fig):
         import numpy as np
-        from IPython.display import display
 
-        from ..audio import play
         from ..plot import chromagram, feature_curve, spectrogram, waveform
 
-        fig, (a, b) = plt.subplots(2, 1, figsize=(8, 4.6), gridspec_kw={"height_ratios": [1, 2]})
+        a, b = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 2]})
         sr, hop = result["sr"], result["hop_length"]
         waveform(result["audio"], sr=sr, ax=a, title=f"{result['feature']} ({result['family']} family)")
         v = result["values"]
@@ -152,5 +149,4 @@ class FeatureExplorer(Panel):
             y_axis = {"melspectrogram": "mel", "cqt": "cqt_note"}.get(result["feature"], "linear")
             spectrogram(np.sqrt(v) if result["feature"] == "melspectrogram" else v, sr=sr, hop_length=hop,
                         ax=b, y_axis=y_axis)
-        fig.tight_layout()
-        display(play(result["audio"], sr=sr))
+        return Frame(result["audio"], sr)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 STRATEGIES = ("greedy", "sample", "top-k", "top-p", "annealed", "beam")
 
@@ -106,19 +106,14 @@ class GenerationPanel(Panel):
 
     Examples
     --------
-    >>> import contextlib, io
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from musynth_lab.data import N_MELODY_TOKENS, load_chorales
     >>> from musynth_lab.stats.ngram import NGramModel
     >>> pieces = load_chorales("train")[:10]
     >>> bigram = NGramModel(2, vocab_size=N_MELODY_TOKENS).fit([p.melody_tokens() for p in pieces])
-    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
-    ...     panel = GenerationPanel({"bigram": bigram}, pieces[0].melody_tokens()[:4], steps=8)
-    ...     panel.controls["strategy"].value = "greedy"
+    >>> panel = GenerationPanel({"bigram": bigram}, pieces[0].melody_tokens()[:4], steps=8)
+    >>> panel.controls["strategy"].value = "greedy"
     >>> panel.controls["temperature"].value, panel.result["tokens"].shape, panel.renders
     (1.0, (12,), 2)
-    >>> plt.close("all")
 
     Chapter: notebooks/05_synthesis.ipynb
     """
@@ -135,21 +130,16 @@ class GenerationPanel(Panel):
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.models, self.prompt, self.fixed = models, prompt, fixed
-        super().__init__(controls, self._render, self._draw, title="Generation")
+        super().__init__(controls, self._render, self._draw, title="Generation", figsize=(8, 2.6))
 
     def _render(self, **values):
         return render_generation(self.models, self.prompt, **values, **self.fixed)
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..plot import piano_roll
 
-        ax = piano_roll(result["roll"], step=result["step_q"], title=(
+        ax = piano_roll(result["roll"], step=result["step_q"], ax=fig.add_subplot(), title=(
             f"log p = {result['log_prob']:.1f} nats, rule violations = {sum(result['violations'].values())}"))
         ax.axvline(result["prompt_len"] * result["step_q"], color="tab:blue", ls="--", lw=1)
-        ax.figure.set_size_inches(8, 2.6)
-        display(play(result["audio"], sr=result["sr"]))
+        return Frame(result["audio"], result["sr"])

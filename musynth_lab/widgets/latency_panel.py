@@ -5,7 +5,7 @@ Chapter: notebooks/06a_latency.ipynb
 
 from __future__ import annotations
 
-from ._base import Panel, dropdown
+from ._base import Frame, Panel, dropdown
 
 BLOCK_CHOICES = (64, 128, 256, 512, 1024)
 SR_CHOICES = (8000, 16000, 22050, 44100, 48000)
@@ -74,15 +74,10 @@ class LatencyPanel(Panel):
 
     Examples
     --------
-    >>> import contextlib, io
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
-    ...     panel = LatencyPanel(seconds=0.1)
-    ...     panel.controls["block_size"].value = 128
+    >>> panel = LatencyPanel(seconds=0.1)
+    >>> panel.controls["block_size"].value = 128
     >>> panel.controls["sr"].value, round(panel.result["budget"].buffer_ms, 2), panel.renders
     (44100, 2.9, 2)
-    >>> plt.close("all")
 
     Chapter: notebooks/06a_latency.ipynb
     """
@@ -94,22 +89,18 @@ class LatencyPanel(Panel):
             "voice": dropdown("voice", VOICES, "subtractive"),
         }
         self.fixed = fixed
-        super().__init__(controls, self._render, self._draw, title="Latency: buffer + compute vs 10 ms")
+        super().__init__(controls, self._render, self._draw, title="Latency: buffer + compute vs 10 ms", figsize=(9, 2.6))
 
     def _render(self, **values):
         return render_latency(**values, **self.fixed)
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..latency import NOTICEABLE_MS
         from ..plot import block_times
 
         t, b = result["timing"], result["budget"]
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [2, 1]})
+        a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
         block_times(t, ax=a1)
         a2.bar([0], [b.buffer_ms], color="tab:blue", label="buffer")
         a2.bar([0], [b.lookahead_ms], bottom=[b.buffer_ms], color="tab:green", label="look-ahead")
@@ -119,6 +110,6 @@ class LatencyPanel(Panel):
         a2.set_ylabel("ms")
         a2.set_title(f"budget {b.total_ms:.2f} ms" + (" (noticeable)" if b.noticeable else ""))
         a2.legend(fontsize=7)
-        fig.tight_layout()
-        print(f"p50 {t.p50_ms:.3f} ms, p99 {t.p99_ms:.3f} ms per block of {t.block_ms:.2f} ms; RTF {t.rtf:.4f}")
-        display(play(result["audio"], sr=result["sr"]))
+        return Frame(result["audio"], result["sr"],
+                     text=f"p50 {t.p50_ms:.3f} ms, p99 {t.p99_ms:.3f} ms per block of {t.block_ms:.2f} ms; "
+                          f"RTF {t.rtf:.4f}")

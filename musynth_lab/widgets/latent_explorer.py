@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 
 def latent_dims(model, reference, n: int = 4) -> tuple:
@@ -109,17 +109,11 @@ class LatentExplorer(Panel):
         def render(instrument, **values):
             return render_latent(model, base, dims, sr=sr, instrument=instrument, **values)
 
-        super().__init__(controls, render, self._draw, title="Latent space of the melody VAE")
+        super().__init__(controls, render, self._draw, title="Latent space of the melody VAE", figsize=(6, 2.6))
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..plot.encoding import latent_path
 
-        fig, ax = plt.subplots(figsize=(6, 2.6))
-        latent_path(result["tokens"][None], ax=ax, title="decoded melody")
-        fig.tight_layout()
-        display(play(result["audio"], sr=result["sr"]))
+        latent_path(result["tokens"][None], ax=fig.add_subplot(), title="decoded melody")
+        return Frame(result["audio"], result["sr"])

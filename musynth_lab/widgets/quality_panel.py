@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 
 @functools.lru_cache(maxsize=16)
@@ -130,16 +130,11 @@ class QualityPanel(Panel):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> rows = [dict(size=8, train_nll=0.8, test_nll=2.2), dict(size=299, train_nll=1.2, test_nll=1.2)]
-    >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):       # outside Jupyter the output goes to stdout
-    ...     panel = QualityPanel(rows)                        # rows without models: curve and gap only
-    ...     panel.controls["size"].value = 299
+    >>> panel = QualityPanel(rows)                        # rows without models: curve and gap only
+    >>> panel.controls["size"].value = 299
     >>> panel.controls["remedy"].value, panel.result["message"]
     ('none', '299 chorales, none: train 1.20, test 1.20, gap 0.00 nats/token')
-    >>> plt.close("all")
 
     Chapter: notebooks/06b_quality.ipynb
     """
@@ -155,21 +150,18 @@ class QualityPanel(Panel):
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.rows, self.fixed = rows, fixed
-        super().__init__(controls, self._render, self._draw, title="Quality: data size, remedies, samples")
+        super().__init__(controls, self._render, self._draw, title="Quality: data size, remedies, samples",
+                         figsize=(11, 3))
 
     def _render(self, **values):
         return render_quality(self.rows, **values, **self.fixed)
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..data import notes_to_roll
         from ..plot import learning_curves, piano_roll
 
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3), gridspec_kw={"width_ratios": [1, 1.3]})
+        axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
         learning_curves(result["curve"], by=None, ax=axes[0], highlight=result["row"])
         row = result["row"]
         if row is not None and row.get("remedy", "none") != "none":
@@ -180,6 +172,4 @@ class QualityPanel(Panel):
         else:
             axes[1].axis("off")
         fig.suptitle(result["message"], fontsize=9)
-        plt.tight_layout()
-        if result["audio"] is not None:
-            display(play(result["audio"], sr=result["sr"]))
+        return Frame(result["audio"], result["sr"])

@@ -5,7 +5,7 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
-from ._base import Panel, dropdown, slider
+from ._base import Frame, Panel, dropdown, slider
 
 #: Parameters shown by default, per voice.
 DEFAULT_CONTROLS = {
@@ -126,22 +126,17 @@ class SynthPanel(Panel):
         def render(**vals):
             return render_patch(voice, sr=sr, duration_s=duration_s, **self.fixed, **vals)
 
-        super().__init__(widgets, render, self._draw, title=f"{voice} voice")
+        super().__init__(widgets, render, self._draw, title=f"{voice} voice", figsize=(11, 2.6))
 
     @staticmethod
-    def _draw(result):
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from ..audio import play
+    def _draw(result, fig):
         from ..plot import spectrum, waveform
         from ..plot.synth import envelope
 
         sr = result["sr"]
-        fig, (a, b, c) = plt.subplots(1, 3, figsize=(11, 2.6))
+        a, b, c = fig.subplots(1, 3)
         waveform(result["audio"], sr=sr, ax=a, title="waveform")
         envelope(result["envelope"], sr=sr, ax=b, note_off=result["note_off"], title="amplifier envelope")
         spectrum(result["audio"], sr=sr, ax=c, title="spectrum")
         c.set_xlim(0, sr / 2)
-        fig.tight_layout()
-        display(play(result["audio"], sr=sr))
+        return Frame(result["audio"], sr)
