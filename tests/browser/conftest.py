@@ -75,8 +75,8 @@ class Lab:
     def __init__(self, base: str, token: str, root: Path):
         self.base, self.token, self.root = base, token, root
 
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}?token={self.token}"
+    def url(self, path: str, *flags: str) -> str:
+        return f"{self.base}{path}?" + "&".join([*flags, f"token={self.token}"])
 
     def api(self, path: str, method: str = "GET"):
         req = urllib.request.Request(f"{self.base}{path}", method=method,

@@ -35,9 +35,11 @@ MAX_WHITE = 0.97           # a figure with more near-white pixels than this is b
 # test itself, so they log nothing.
 BENIGN_CONSOLE: list[tuple[str, str]] = []
 
-JS_STATE = """() => {
+JS_STATE = """(path) => {
   const app = window.jupyterapp; if (!app) return null;
-  const nb = app.shell.currentWidget; if (!nb || !nb.content || !nb.content.model) return null;
+  let nb = null;
+  for (const w of app.shell.widgets('main')) { if (w.context && w.context.path === path) nb = w; }
+  if (!nb || !nb.content || !nb.content.model) return null;
   const ctx = nb.sessionContext, kernel = ctx && ctx.session && ctx.session.kernel;
   const cells = [], errors = [];
   const list = nb.content.model.cells;
@@ -125,6 +127,7 @@ def _changed(a, b) -> bool:
 
 
 def _wait(page, js, arg=None, predicate=lambda s: bool(s), timeout=60.0, step=0.5):
+    """Evaluate ``js(arg)`` until ``predicate`` holds; return (last value, whether it held)."""
     deadline = time.monotonic() + timeout
     state = None
     while time.monotonic() < deadline:
@@ -174,7 +177,7 @@ def _save(name: str, png: bytes):
     (SHOTS / name).write_bytes(png)
 
 
-def _check_panel(page, nb: str, i: int, problems: list, shots: list):
+def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: str):
     panel = page.locator(f'[data-test-panel="{i}"]')
     panel.scroll_into_view_if_needed()
     # the figure: the panel's musynth-figure Image, or (older panels) the Output's picture
@@ -195,7 +198,7 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list):
             continue
         state, ok = _wait(page, JS_PANEL_STATE, panel.element_handle(),
                           lambda s: s["fig"] != state0["fig"] and s["ready"], timeout=REDRAW_TIMEOUT_S)
-        _wait(page, JS_STATE, predicate=lambda s: s and s["status"] == "idle", timeout=REDRAW_TIMEOUT_S)
+        _wait(page, JS_STATE, nb_path, predicate=lambda s: s and s["status"] == "idle", timeout=REDRAW_TIMEOUT_S)
         time.sleep(0.5)
         state = page.evaluate(JS_PANEL_STATE, panel.element_handle())
         after = panel.locator(fig_sel).first.screenshot()
@@ -241,15 +244,17 @@ def test_notebook_in_browser(path, lab_server, browser_context):
     shots: list = []
     t0 = time.monotonic()
     try:
-        page.goto(lab_server.url(f"/lab/tree/{nb}"), wait_until="domcontentloaded")
-        state, ok = _wait(page, JS_STATE, predicate=lambda s: s and s["ready"] and s["status"] == "idle",
+        page.goto(lab_server.url(f"/lab/tree/{nb}", "reset"), wait_until="domcontentloaded")
+        state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle",
                           timeout=120)
         assert ok, f"{nb}: the notebook's kernel did not become idle: {state}"
         assert state["dialog"] == 0, f"{nb}: a dialog opened (kernel selection?)"
         assert state["kernel"] == "python3", f"{nb}: kernel {state['kernel']!r}, expected python3"
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        page.evaluate("""(path) => { const app = window.jupyterapp;
+            for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) app.shell.activateById(w.id);
+            app.commands.execute('notebook:run-all-cells'); }""", nb)
         time.sleep(2)
-        state, ok = _wait(page, JS_STATE, timeout=RUN_TIMEOUT_S, step=1.0, predicate=lambda s: s and (
+        state, ok = _wait(page, JS_STATE, nb, timeout=RUN_TIMEOUT_S, step=1.0, predicate=lambda s: s and (
             s["errors"] or (s["status"] == "idle" and all(c["count"] is not None for c in s["cells"]))))
         t_run = time.monotonic() - t0
         assert ok, f"{nb}: Run All did not finish in {RUN_TIMEOUT_S} s: {state}"
@@ -269,7 +274,7 @@ def test_notebook_in_browser(path, lab_server, browser_context):
         if marked["n"] != expected:
             problems.append(f"found {marked['n']} panels in the page (legacy={marked['legacy']}), the notebook builds {expected}")
         for i in range(marked["n"]):
-            _check_panel(page, path.stem, i, problems, shots)
+            _check_panel(page, path.stem, i, problems, shots, nb)
         if path.stem == NOTEBOOKS[0].stem:
             problems += _save_round_trip(page, lab_server, path)
         bad = [c for c in console if not any(s in c for s, _ in BENIGN_CONSOLE)]
@@ -287,8 +292,8 @@ def test_notebook_in_browser(path, lab_server, browser_context):
         raise
     finally:
         try:
-            page.evaluate("async () => { const w = window.jupyterapp.shell.currentWidget;"
-                          " if (w && w.sessionContext) await w.sessionContext.shutdown(); }")
+            page.evaluate("""async () => { for (const w of window.jupyterapp.shell.widgets('main'))
+                               if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown(); }""")
         except Exception:
             pass
         page.close()
