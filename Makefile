@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast bench data strip peers clean-venv
+.PHONY: lab test test-fast bench data strip peers clean-venv chromium test-browser test-launch
 
 $(STAMP): pyproject.toml scripts/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,23 @@ test: $(STAMP)
 	$(PY) -m pytest musynth_lab tests
 
 test-fast: $(STAMP)
-	$(PY) -m pytest musynth_lab tests -m "not notebook"
+	$(PY) -m pytest musynth_lab tests -m "not notebook and not browser"
+
+# The browser suite (tests/browser, also part of `make test`) drives the system Chromium;
+# `make chromium` installs Debian's package when it is missing and apt-get can (root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    else echo "make chromium: no Chromium and no root apt-get here; the browser tests will be skipped"; fi; }
+
+test-browser: $(STAMP) chromium
+	$(PY) -m pytest tests/browser
+
+# Colab-like and Binder-like launch simulations (fresh venvs; minutes each, see DEVELOPING.md).
+test-launch:
+	bash scripts/launch_colab.sh
+	bash scripts/launch_binder.sh
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -1,0 +1,322 @@
+"""Every notebook, run in JupyterLab 4 in headless Chromium; every panel moved twice.
+
+For each notebook: it opens with no kernel-selection dialog, Run All finishes with no error
+output, no "Error displaying widget" and no widget left on "Loading widget...". For each
+panel (class ``musynth-panel``; before the panels carried it, the outermost widget box
+holding controls and an Output): two different controls are moved from the keyboard (slider:
+End/Home on its handle; dropdown: another option), and after each move the figure region's
+pixels changed and are not mostly white, the audio element's source changed and has a
+duration > 0. Console errors and page errors fail the notebook. On failure the before/after
+screenshots go to build/browser/ (MUSYNTH_BROWSER_SHOTS=always keeps them on success too).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import ROOT, TIMES
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = ROOT / "build" / "browser"
+RUN_TIMEOUT_S = 400
+REDRAW_TIMEOUT_S = 90
+WHITE_LEVEL = 245          # a pixel whose every channel is >= this counts as near-white
+MAX_WHITE = 0.97           # a figure with more near-white pixels than this is blank
+# Console messages that are not the kit's: none so far. (Each entry: substring, why.)
+# External requests (the Colab/Binder badge images) are answered with an empty SVG by the
+# test itself, so they log nothing.
+BENIGN_CONSOLE: list[tuple[str, str]] = []
+
+JS_STATE = """(path) => {
+  const app = window.jupyterapp; if (!app) return null;
+  let nb = null;
+  for (const w of app.shell.widgets('main')) { if (w.context && w.context.path === path) nb = w; }
+  if (!nb || !nb.content || !nb.content.model) return null;
+  const ctx = nb.sessionContext, kernel = ctx && ctx.session && ctx.session.kernel;
+  const cells = [], errors = [];
+  const list = nb.content.model.cells;
+  for (let i = 0; i < list.length; i++) {
+    const c = list.get(i); if (c.type !== 'code') continue;
+    const outs = c.outputs.toJSON();
+    for (const o of outs) {
+      if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
+    }
+    cells.push({i, count: c.executionCount, state: c.executionState || null});
+  }
+  return {kernel: kernel ? kernel.name : null, status: kernel ? kernel.status : null,
+          ready: !!(ctx && ctx.isReady), cells, errors,
+          dialog: document.querySelectorAll('.jp-Dialog').length};
+}"""
+
+# Panels: elements with the musynth-panel class; before that class existed, the outermost
+# widget VBox holding a slider/dropdown and an Output widget. Each gets data-test-panel=i.
+JS_MARK_PANELS = """() => {
+  let panels = Array.from(document.querySelectorAll('.musynth-panel'));
+  let legacy = false;
+  if (!panels.length) {
+    legacy = true;
+    const boxes = Array.from(document.querySelectorAll('.widget-vbox')).filter(b =>
+      b.querySelector('.widget-output') && b.querySelector('.widget-slider, .widget-dropdown'));
+    panels = boxes.filter(b => !boxes.some(o => o !== b && o.contains(b)));
+  }
+  panels.forEach((p, i) => p.setAttribute('data-test-panel', String(i)));
+  return {n: panels.length, legacy};
+}"""
+
+JS_PANEL_STATE = """(el) => {
+  const fig = el.querySelector('img.musynth-figure, .musynth-figure img, .musynth-figure')
+           || el.querySelector('.widget-output img') || el.querySelector('.widget-output');
+  const a = el.querySelector('audio');
+  let src = null;
+  if (a) src = a.currentSrc || a.src || (a.querySelector('source') && a.querySelector('source').src) || null;
+  const figSrc = fig && fig.tagName === 'IMG' ? fig.src : (fig ? fig.innerHTML.length + ':' + fig.innerHTML.slice(-200) : null);
+  const ready = !fig || fig.tagName !== 'IMG' || (fig.complete && fig.naturalWidth > 0);
+  const status = el.querySelector('.musynth-status');
+  return {fig: figSrc, audio: src, ready, status: status ? status.innerText : ''};
+}"""
+
+JS_AUDIO_DURATION = """async (el) => {
+  const a = el.querySelector('audio'); if (!a) return null;
+  if (a.readyState < 1) { a.preload = 'metadata'; a.load(); }
+  const d = await new Promise(res => {
+    if (a.readyState >= 1) return res(a.duration);
+    const t = setTimeout(() => res(-1), 15000);
+    a.addEventListener('loadedmetadata', () => { clearTimeout(t); res(a.duration); }, {once: true});
+    a.addEventListener('error', () => { clearTimeout(t); res(-2); }, {once: true});
+  });
+  return d;
+}"""
+
+
+def _expected_panels(path: Path) -> int:
+    """How many panels the notebook builds: calls of the panel classes in its code cells."""
+    import json
+
+    sys.path.insert(0, str(ROOT))
+    from musynth_lab.widgets import _PANELS
+
+    names = "|".join(_PANELS)
+    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "code")
+    code = "\n".join(l for l in code.splitlines() if not l.lstrip().startswith(("from ", "import ", "#")))
+    return len(re.findall(rf"\b(?:{names})(?:\.\w+)?\(", code))
+
+
+def _png_stats(png: bytes):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.int16)
+
+
+def _white_fraction(img) -> float:
+    return float((img.min(axis=2) >= WHITE_LEVEL).mean())
+
+
+def _changed(a, b) -> bool:
+    if a.shape != b.shape:
+        return True
+    return float((np.abs(a - b).max(axis=2) > 16).mean()) > 0.002
+
+
+def _wait(page, js, arg=None, predicate=lambda s: bool(s), timeout=60.0, step=0.5):
+    """Evaluate ``js(arg)`` until ``predicate`` holds; return (last value, whether it held)."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = page.evaluate(js, arg) if arg is not None else page.evaluate(js)
+        if predicate(state):
+            return state, True
+        time.sleep(step)
+    return state, False
+
+
+def _controls(panel):
+    """(kind, locator) for the panel's sliders and dropdowns, in DOM order."""
+    out = []
+    for i in range(panel.locator(".widget-slider").count()):
+        out.append(("slider", panel.locator(".widget-slider").nth(i)))
+    for i in range(panel.locator(".widget-dropdown").count()):
+        out.append(("dropdown", panel.locator(".widget-dropdown").nth(i)))
+    return out
+
+
+def _move(kind, control) -> str:
+    if kind == "slider":
+        handle = control.locator(".noUi-handle, .ui-slider-handle").first
+        before = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
+        handle.focus()
+        handle.press("End")
+        time.sleep(0.3)
+        after = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
+        if after == before:                       # it already sat at its maximum
+            handle.press("Home")
+        label = control.locator(".widget-label").first.inner_text() if control.locator(".widget-label").count() else "slider"
+        return f"slider '{label}'"
+    select = control.locator("select").first
+    options = select.locator("option").all_inner_texts()
+    current = select.input_value()
+    values = select.evaluate("s => Array.from(s.options).map(o => o.value)")
+    other = next((v for v in values if v != current), None)
+    if other is None:
+        return ""
+    select.select_option(other)
+    label = control.locator(".widget-label").first.inner_text() if control.locator(".widget-label").count() else "dropdown"
+    return f"dropdown '{label}' -> {options[values.index(other)]}"
+
+
+def _save(name: str, png: bytes):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / name).write_bytes(png)
+
+
+def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: str):
+    panel = page.locator(f'[data-test-panel="{i}"]')
+    panel.scroll_into_view_if_needed()
+    # the figure: the panel's musynth-figure Image, or (older panels) the Output's picture
+    fig_sel = ".musynth-figure" if panel.locator(".musynth-figure").count() else ".widget-output img"
+    if not panel.locator(fig_sel).count():
+        problems.append(f"panel {i}: no figure image")
+        return
+    controls = [c for c in _controls(panel) if c[1].is_visible()]
+    moves = controls[:2] if len(controls) >= 2 else controls * 2
+    if len(controls) < 2:
+        problems.append(f"panel {i}: only {len(controls)} slider/dropdown controls; moved it twice")
+    for k, (kind, control) in enumerate(moves):
+        state0 = page.evaluate(JS_PANEL_STATE, panel.element_handle())
+        before = panel.locator(fig_sel).first.screenshot()
+        what = _move(kind, control)
+        if not what:
+            problems.append(f"panel {i}: control {k} could not be moved")
+            continue
+        state, ok = _wait(page, JS_PANEL_STATE, panel.element_handle(),
+                          lambda s: s["fig"] != state0["fig"] and s["ready"], timeout=REDRAW_TIMEOUT_S)
+        _wait(page, JS_STATE, nb_path, predicate=lambda s: s and s["status"] == "idle", timeout=REDRAW_TIMEOUT_S)
+        time.sleep(0.5)
+        state = page.evaluate(JS_PANEL_STATE, panel.element_handle())
+        after = panel.locator(fig_sel).first.screenshot()
+        tag = f"{nb}_panel{i}_move{k + 1}"
+        shots.append((f"{tag}_before.png", before))
+        shots.append((f"{tag}_after.png", after))
+        a, b = _png_stats(before), _png_stats(after)
+        white = _white_fraction(b)
+        if not ok:
+            problems.append(f"panel {i}, {what}: the figure was not redrawn within {REDRAW_TIMEOUT_S} s")
+        if not _changed(a, b):
+            problems.append(f"panel {i}, {what}: figure pixels unchanged")
+        if white >= MAX_WHITE:
+            problems.append(f"panel {i}, {what}: figure is blank ({white:.1%} near-white, {b.shape[1]}x{b.shape[0]} px)")
+        if state["status"].strip():
+            problems.append(f"panel {i}, {what}: status line says {state['status'].strip()!r}")
+        if state0["audio"] is None:
+            problems.append(f"panel {i}: no audio element")
+        else:
+            if state["audio"] == state0["audio"]:
+                problems.append(f"panel {i}, {what}: audio source unchanged")
+            dur = page.evaluate(JS_AUDIO_DURATION, panel.element_handle())
+            if not (dur and dur > 0):
+                problems.append(f"panel {i}, {what}: audio duration {dur}")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_in_browser(path, lab_server, browser_context):
+    nb = path.name
+    console: list[str] = []
+    page = browser_context.new_page()
+    page.on("console", lambda m: console.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    stubbed: list[str] = []
+
+    def offline(route):                 # the badges in the markdown point off this machine
+        stubbed.append(route.request.url)
+        route.fulfill(status=200, content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>")
+
+    page.route(lambda url: not url.startswith(lab_server.base), offline)
+    problems: list[str] = []
+    shots: list = []
+    t0 = time.monotonic()
+    try:
+        page.goto(lab_server.url(f"/lab/tree/{nb}", "reset"), wait_until="domcontentloaded")
+        state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle",
+                          timeout=120)
+        assert ok, f"{nb}: the notebook's kernel did not become idle: {state}"
+        assert state["dialog"] == 0, f"{nb}: a dialog opened (kernel selection?)"
+        assert state["kernel"] == "python3", f"{nb}: kernel {state['kernel']!r}, expected python3"
+        page.evaluate("""(path) => { const app = window.jupyterapp;
+            for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) app.shell.activateById(w.id);
+            app.commands.execute('notebook:run-all-cells'); }""", nb)
+        time.sleep(2)
+        state, ok = _wait(page, JS_STATE, nb, timeout=RUN_TIMEOUT_S, step=1.0, predicate=lambda s: s and (
+            s["errors"] or (s["status"] == "idle" and all(c["count"] is not None for c in s["cells"]))))
+        t_run = time.monotonic() - t0
+        assert ok, f"{nb}: Run All did not finish in {RUN_TIMEOUT_S} s: {state}"
+        problems += [f"error output: {e}" for e in state["errors"]]
+        # widgets finish rendering after the kernel is idle
+        _, ok = _wait(page, "() => !document.body.innerText.includes('Loading widget...')", timeout=30)
+        if not ok:
+            problems.append("a widget is stuck on 'Loading widget...'")
+        text = page.evaluate("() => document.body.innerText")
+        if "Error displaying widget" in text:
+            problems.append("'Error displaying widget' in the page")
+        stderr = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).map(e => e.innerText)""")
+        problems += [f"stderr output: {s[:300]}" for s in stderr if "Traceback" in s or "Error" in s]
+        marked = page.evaluate(JS_MARK_PANELS)
+        expected = _expected_panels(path)
+        if marked["n"] != expected:
+            problems.append(f"found {marked['n']} panels in the page (legacy={marked['legacy']}), the notebook builds {expected}")
+        for i in range(marked["n"]):
+            _check_panel(page, path.stem, i, problems, shots, nb)
+        if path.stem == NOTEBOOKS[0].stem:
+            problems += _save_round_trip(page, lab_server, path)
+        bad = [c for c in console if not any(s in c for s, _ in BENIGN_CONSOLE)]
+        problems += bad
+        TIMES.append(f"{nb}: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
+                     f"{time.monotonic() - t0:.0f} s{'' if not problems else ' (FAILED)'}")
+    except Exception:
+        TIMES.append(f"{nb}: FAILED after {time.monotonic() - t0:.0f} s")
+        try:
+            shots.append((f"{path.stem}_page.png", page.screenshot(full_page=False)))
+        except Exception:
+            pass
+        for name, png in shots:
+            _save(name, png)
+        raise
+    finally:
+        try:
+            page.evaluate("""async () => { for (const w of window.jupyterapp.shell.widgets('main'))
+                               if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown(); }""")
+        except Exception:
+            pass
+        page.close()
+    if problems or os.environ.get("MUSYNTH_BROWSER_SHOTS") == "always":
+        for name, png in shots:
+            _save(name, png)
+    assert not problems, f"{nb}:\n  " + "\n  ".join(problems) + (f"\n  screenshots in {SHOTS}" if shots else "")
+
+
+def _save_round_trip(page, lab, path: Path) -> list[str]:
+    """Save the run notebook from the lab; `make strip` of the saved file gives the committed one."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import strip_notebooks
+
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    saved = lab.root / path.name
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and saved.read_bytes() == path.read_bytes():
+        time.sleep(0.5)
+    if saved.read_bytes() == path.read_bytes():
+        return ["saving from the lab did not write the notebook"]
+    if '"outputs": []' in saved.read_text() and '"execution_count": 1' not in saved.read_text():
+        return ["the saved notebook holds no outputs: the save did not capture the run"]
+    if strip_notebooks.normalised_text(str(saved)) != path.read_text(encoding="utf-8"):
+        return ["saved in the lab then stripped, the notebook differs from the committed file"]
+    return []
