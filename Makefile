@@ -56,4 +56,4 @@ book: $(STAMP)
 # Builds the book and reads every page in headless Chromium (system Chromium via Playwright).
 test-book: $(STAMP)
 	$(PY) -m pip install -q -e ".[lab,test,book]"
-	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests/book -m book -p no:doctest -s
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests/book -m book -s

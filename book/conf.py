@@ -66,3 +66,10 @@ def _chapter_links(app, what, name, obj, options, lines):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _chapter_links, priority=400)
+
+# A fresh browser profile has no stored theme mode; without a default the theme logs a console error.
+html_context = {"default_mode": "light"}
+
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message="Unknown section", category=UserWarning)  # numpydoc: "Forward" sections
