@@ -232,7 +232,8 @@ def main() -> int:
     write_index([p.stem for p in nbs])
     if HTML.exists():
         shutil.rmtree(HTML)
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(ROOT / "book"), str(SRC), str(HTML)]
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(BUILD / "doctrees"), "-c", str(ROOT / "book"),
+           str(SRC), str(HTML)]
     subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     (HTML / ".nojekyll").touch()
     size = sum(f.stat().st_size for f in HTML.rglob("*") if f.is_file())
