@@ -61,3 +61,15 @@ strip: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The book: executed notebooks + glossary + API reference as static HTML in build/book/html
+# (offline; MathJax from npm). BOOK_NOTEBOOKS=00,03 builds a subset. See scripts/build_book.py.
+.PHONY: book test-book
+book: $(STAMP)
+	$(PY) -m pip install -q -e ".[lab,test,book]"
+	PYTHONPATH=$(CURDIR) $(PY) scripts/build_book.py
+
+# Builds the book and reads every page in headless Chromium (system Chromium via Playwright).
+test-book: $(STAMP)
+	$(PY) -m pip install -q -e ".[lab,test,book]"
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests/book -m book -s
