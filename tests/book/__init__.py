@@ -1,0 +1,1 @@
+"""The book test (pytest -m book)."""
