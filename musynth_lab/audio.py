@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import ParameterError, as_array, as_float, check, check_finite_result
+from .errors import ParameterError, as_array, as_float, as_int, check, check_finite_result
 
 __all__ = [
     "as_audio",
@@ -180,6 +180,8 @@ def as_audio(
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    if min_samples.__class__ is not int or min_samples < 1:
+        min_samples = as_int(min_samples, "min_samples", low=1)
     tensor = isinstance(y, torch.Tensor)
     if not tensor:
         if isinstance(y, (list, tuple)):
@@ -820,10 +822,10 @@ def power_to_db(power, *, ref: float = 1.0, amin: float = 1e-10, top_db: float |
     if tensor:
         db = 10.0 * torch.log10(torch.clamp(p, min=amin)) - 10.0 * math.log10(max(amin, ref))
         if top_db is not None:
-            db = torch.maximum(db, db.max() - top_db)
+            db = torch.maximum(db, db.max() - top_db) if db.numel() else db
     else:
         db = 10.0 * np.log10(np.maximum(amin, p)) - 10.0 * np.log10(max(amin, ref))
-        if top_db is not None:
+        if top_db is not None and db.size:
             db = np.maximum(db, db.max() - top_db)
     return _out(power, db, tensor)
 

@@ -679,18 +679,28 @@ def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
 
     Chapter: notebooks/06b_quality.ipynb
     """
-    check(isinstance(n, (int, np.integer)) and n > 0, "n", n, "a positive n-gram length")
-    s = np.asarray(sample).ravel().tolist()
+    n = as_int(n, "n")
+    s = as_array(sample, "sample", ndim=1, integer=True).tolist()
     check(len(s) >= n, "sample", sample, f"at least n={n} tokens")
     seen = set()
-    for t in train_seqs:
-        t = np.asarray(t).ravel().tolist()
+    for t in as_sequence(train_seqs, "train_seqs", what="a list of token sequences"):
+        t = as_array(t, "train_seqs", allow_empty=True, integer=True).ravel().tolist()
         seen.update(tuple(t[i:i + n]) for i in range(len(t) - n + 1))
     grams = [tuple(s[i:i + n]) for i in range(len(s) - n + 1)]
     return sum(g in seen for g in grams) / len(grams)
 
 
 # ---------------------------------------------------------------------------- retrieval (chapter 4)
+
+def _labels(x, name):
+    """Class labels as a 1-D array: numbers (finite) or strings."""
+    check(x is not None and not isinstance(x, (str, bytes)), name, x, "a 1-D sequence of class labels")
+    arr = np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
+    check(arr.ndim == 1 and arr.size > 0, name, x, f"a non-empty 1-D sequence of class labels, got shape {arr.shape}")
+    check(arr.dtype.kind in "biuUS" or (arr.dtype.kind == "f" and bool(np.isfinite(arr).all())), name, x,
+          "class labels: whole numbers, finite numbers or strings (no NaN, inf or complex)")
+    return arr
+
 
 def _unit_rows(x):
     x = np.asarray(x, dtype=np.float64)
@@ -709,11 +719,12 @@ def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.nd
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    q, d = np.asarray(query, dtype=np.float64), np.asarray(database, dtype=np.float64)
-    if q.ndim != 2 or d.ndim != 2 or q.shape[1] != d.shape[1]:
+    q, d = as_array(query, "query", ndim=2), as_array(database, "database", ndim=2)
+    if q.shape[1] != d.shape[1]:
         raise ParameterError(f"query: shape {q.shape} and database: shape {d.shape}: expected (n, dim) and (m, dim)")
     m = len(d) - (1 if exclude_self else 0)
-    check(1 <= int(k) <= m, "k", k, f"a number of neighbours in 1..{m}")
+    k = as_int(k, "k", low=1)
+    check(k <= m, "k", k, f"a number of neighbours in 1..{m}")
     sim = _unit_rows(q) @ _unit_rows(d).T
     if exclude_self:
         check(len(q) == len(d), "exclude_self", exclude_self, "query and database to be the same rows")
@@ -734,9 +745,11 @@ def retrieval_precision(query, query_labels, database=None, database_labels=None
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    ql = np.asarray(query_labels)
+    query = as_array(query, "query", ndim=2)
+    ql = _labels(query_labels, "query_labels")
     self_search = database is None
-    db, dl = (query, ql) if self_search else (database, np.asarray(database_labels))
+    db, dl = (query, ql) if self_search else (as_array(database, "database", ndim=2),
+                                              _labels(database_labels, "database_labels"))
     check(len(ql) == len(query), "query_labels", ql.shape, f"one label per query ({len(query)})")
     check(len(dl) == len(db), "database_labels", dl.shape, f"one label per database row ({len(db)})")
     idx = nearest(query, db, k=k, exclude_self=self_search)
@@ -753,13 +766,12 @@ def chance_precision(query_labels, database_labels=None) -> float:
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    ql = np.asarray(query_labels)
+    ql = _labels(query_labels, "query_labels")
     if database_labels is None:
         n = len(ql)
         check(n >= 2, "query_labels", ql, "at least 2 labels")
         return float(np.mean([(np.sum(ql == y) - 1) / (n - 1) for y in ql]))
-    dl = np.asarray(database_labels)
-    check(len(dl) >= 1, "database_labels", dl, "at least 1 label")
+    dl = _labels(database_labels, "database_labels")
     return float(np.mean([np.mean(dl == y) for y in ql]))
 
 
@@ -790,7 +802,9 @@ def step_violations(prev, frames) -> np.ndarray:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    b = np.atleast_2d(np.asarray(frames, dtype=np.int64))
-    fifths, octaves, leaps = transition_faults(np.asarray(prev, dtype=np.int64)[None, :], b)
+    a = as_array(prev, "prev", ndim=1, integer=True)
+    b = as_array(frames, "frames", ndim=2, integer=True)
+    check(b.shape[1] == a.shape[0], "frames", f"shape {b.shape}", f"(n_candidates, {a.shape[0]}): one pitch per voice of prev")
+    fifths, octaves, leaps = transition_faults(a[None, :], b)
     crossing, spacing = frame_faults(b)
     return fifths + octaves + leaps + crossing + spacing

@@ -313,13 +313,17 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    arr = as_array(notes, "notes", ndim=2, allow_empty=True)
+    arr = as_array(notes, "notes", ndim=2, allow_empty=n_frames is not None)
     check(arr.shape[1:] in ((3,), (4,)) or arr.size == 0, "notes", notes, "rows of (onset, duration, MIDI[, velocity])")
     arr = arr[:, :3].reshape(-1, 3)
+    check(bool(np.all(arr[:, 0] >= 0) and np.all(arr[:, 1] >= 0)), "notes", notes,
+          "onsets and durations >= 0 (quarter notes)")
     step = as_float(step, "step", low=0, low_open=True)
     low, n_keys = as_int(low, "low", low=0, high=127), as_int(n_keys, "n_keys", high=128)
-    n_frames = as_int(n_frames, "n_frames", low=0, allow_none=True)
+    n_frames = as_int(n_frames, "n_frames", low=1, allow_none=True)
     end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 0.0
+    check(n_frames is not None or end / step <= 10**7, "notes", notes,
+          f"notes ending within 10**7 frames of step {step} (this one ends at {end:g} quarters)")
     n = n_frames if n_frames is not None else int(np.ceil(end / step - 1e-9))
     roll = np.zeros((n_keys, n), dtype=bool)
     for on, dur, midi in arr:
@@ -538,7 +542,7 @@ def list_instruments() -> list[str]:
 def _as_list(value):
     if value is None:
         return None
-    if isinstance(value, (str, int, np.integer)):
+    if isinstance(value, (str, int, float, np.integer, np.floating)):
         return [value]
     return list(value)
 
@@ -593,7 +597,8 @@ def load_notes(*, instrument=None, family=None, pitch=None, velocity=None) -> No
     for name, values, column in (("pitch", pitch, allnotes.pitch), ("velocity", velocity, allnotes.velocity)):
         values = _as_list(values)
         if values is not None:
-            mask &= np.isin(column, [int(v) for v in values])
+            values = [as_int(v, name, low=0, high=127) for v in values]
+            mask &= np.isin(column, values)
     if not mask.any():
         raise ParameterError(
             f"no bundled note matches instrument={instrument!r}, family={family!r}, pitch={pitch!r}, "

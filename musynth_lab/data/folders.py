@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_float, check
 from .midi import FolderReport, _music_files
 
 __all__ = ["AudioFolder", "load_audio_folder", "AUDIO_SUFFIXES"]
@@ -107,9 +107,7 @@ def load_audio_folder(folder, *, sr: int = 22050, mono: bool = True, max_duratio
     from ..audio import load
 
     check(isinstance(sr, (int, np.integer)) and 1000 <= sr <= 384000, "sr", sr, "a sample rate in Hz, 1000..384000")
-    if max_duration is not None:
-        check(isinstance(max_duration, (int, float)) and max_duration > 0, "max_duration", max_duration,
-              "a positive number of seconds")
+    max_duration = as_float(max_duration, "max_duration", low=0, low_open=True, allow_none=True)
     folder, files = _music_files(folder, AUDIO_SUFFIXES, "audio")
     names, audio, durations, report = [], [], [], FolderReport()
     for f in tqdm(files, desc="audio files", disable=not progress):

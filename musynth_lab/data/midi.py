@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, as_float, as_int, check
 from . import (HOLD, MELODY_LOW, N_MELODY_TOKENS, PART_NAMES, REST, Chorale, CHORD_NAMES,  # noqa: F401
                tokens_to_notes)
 
@@ -166,8 +166,8 @@ def as_parts(x, *, step: float | None = None, low: int = 21) -> dict:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    if step is not None:
-        check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
+    step = as_float(step, "step", low=0, low_open=True, allow_none=True)
+    low = as_int(low, "low", low=0, high=127)
     if isinstance(x, Chorale):
         vel = getattr(x, "velocities", {}) or {}
         parts = {k: _check_notes(np.column_stack([v, vel[k]]) if k in vel and len(vel[k]) == len(v) and len(v) else v,
@@ -234,11 +234,10 @@ def voices_to_parts(voices, *, step: float, names=None) -> dict:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
-    grid = np.asarray(voices.detach().cpu().numpy() if hasattr(voices, "detach") else voices)
-    check(grid.ndim == 2 and grid.size > 0 and np.all(np.isfinite(grid.astype(np.float64))), "voices",
-          voices, "a (n_steps, n_voices) grid of MIDI pitches, -1 for a rest")
-    grid = grid.astype(np.int64)
+    step = as_float(step, "step", low=0, low_open=True)
+    grid = as_array(voices, "voices", ndim=2, integer=True)
+    check(bool(np.all((grid >= -1) & (grid <= 127))), "voices", voices,
+          "a (n_steps, n_voices) grid of MIDI pitches 0..127, -1 for a rest")
     if names is None:
         names = list(PART_NAMES)[: grid.shape[1]] if grid.shape[1] <= 4 else [f"P{i + 1}" for i in range(grid.shape[1])]
     check(len(names) == grid.shape[1], "names", names, f"{grid.shape[1]} part names, one per voice")
@@ -343,11 +342,12 @@ def _default_bpm(x, bpm) -> float:
     return float(bpm)
 
 
-def _check_target(path, overwrite: bool) -> Path:
+def _check_target(path, overwrite: bool, suffixes=(".mid", ".midi")) -> Path:
     check(isinstance(path, (str, os.PathLike)), "path", path, "a file path (str or pathlib.Path)")
     path = Path(path)
     if path.is_dir():
-        raise ParameterError(f"path={str(path)!r} is a folder: expected a file name such as 'song.mid'")
+        raise ParameterError(f"path={str(path)!r} is a folder: expected a file name such as 'song{suffixes[0]}'")
+    check(path.suffix.lower() in suffixes, "path", str(path), f"a file name ending in {' or '.join(suffixes)}")
     if path.exists() and not overwrite:
         raise ParameterError(f"path={str(path)!r} exists: pass overwrite=True to replace it (it was left untouched)")
     return path
@@ -430,7 +430,7 @@ def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | 
 
     path = _check_target(path, overwrite)
     bpm = _default_bpm(x, bpm)
-    check(isinstance(velocity, (int, np.integer)) and 1 <= velocity <= 127, "velocity", velocity, "a MIDI velocity in 1..127")
+    velocity = as_int(velocity, "velocity", low=1, high=127)
     parts = as_parts(x, step=step, low=low)
     programs = _programs_for(program, list(parts), x)
     info = _piece_info(x, meter, key)
@@ -974,9 +974,10 @@ def render_midi(x, *, sr: int = 16000, bpm: float | None = None, instrument=None
         piece = x
     else:
         raise ParameterError(f"x={x!r:.80}: expected a MIDI file path, a Chorale or a Piece")
+    tail_s = as_float(tail_s, "tail_s", low=0, high=60)
     if bpm is not None:
-        check(isinstance(bpm, (int, float)) and 0 < bpm <= 400, "bpm", bpm, "a tempo in (0, 400] quarter notes per minute")
-        tempos = ((0.0, float(bpm)),)
+        bpm = as_float(bpm, "bpm", low=0, high=400, low_open=True)
+        tempos = ((0.0, bpm),)
     else:
         tempos = getattr(piece, "tempos", ()) or ((0.0, 100.0),)
     programs = getattr(piece, "programs", {}) or {}

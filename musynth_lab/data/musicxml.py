@@ -86,7 +86,7 @@ def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: floa
     m21 = _music21()
     from music21 import expressions, instrument, key as m21key, meter as m21meter, metadata, note, stream, tempo
 
-    path = _check_target(path, overwrite)
+    path = _check_target(path, overwrite, _SUFFIXES)
     bpm = _default_bpm(x, bpm)
     parts = as_parts(x, step=step, low=low)
     programs = _programs_for(program, list(parts), x)
@@ -126,7 +126,7 @@ def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: floa
             part.id, part.partName = name, name
         score.insert(0, part)
     try:
-        _atomic_write(path, lambda tmp: score.write("musicxml", fp=tmp))
+        _atomic_write(path, lambda tmp: score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=tmp))
     except m21.exceptions21.Music21Exception as err:      # pragma: no cover - music21 refusing a piece
         raise ParameterError(f"x: music21 could not write it as MusicXML ({err})") from None
 

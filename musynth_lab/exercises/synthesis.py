@@ -40,8 +40,9 @@ def check_distinct_bigrams(sequences, answer) -> CheckResult:
     """
     from ..evaluate import distinct_ngrams
 
+    expected = distinct_ngrams(sequences, n=2)      # bad sequences are the caller's error, not a wrong answer
     try:
-        ok = abs(float(answer) - distinct_ngrams(sequences, n=2)) < 1e-9
+        ok = abs(float(answer) - expected) < 1e-9
     except (TypeError, ValueError):
         ok = False
     return verdict(ok, "Right: that is the fraction of bigrams that are distinct.",
@@ -124,8 +125,9 @@ def check_midi_cadence(path, *, key=None) -> CheckResult:
     """
     from ..data import load_midi
     from ..errors import ParameterError
-    from ..data.midi import _PC_NAMES, _parse_key
+    from ..data.midi import _PC_NAMES, _check_source, _parse_key
 
+    _check_source(path, (".mid", ".midi"))             # no file is the caller's error, not a wrong answer
     try:
         piece = load_midi(path, polyphony="keep")
         tonic, mode = _parse_key(key) if key is not None else (piece.key_tonic_pc, piece.key_mode)
