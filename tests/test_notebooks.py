@@ -9,6 +9,7 @@ Outputs must be stripped in the committed files.
 """
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -101,6 +102,71 @@ def test_notebook_opens_as_a_lesson(path):
         "the first code cell installs the kit on Colab"
 
 
+# The student's turn: `answer = ...` or a function body `...` (implement-it exercises).
+PLACEHOLDER = re.compile(r"(=\s*\.\.\.|^\s*\.\.\.)(\s|$)", re.M)
+CHECK_LINE = re.compile(r"^\s*ex\w*\.(check_\w+)\(")
+
+
+def exercise_cells(nb):
+    """``[(index, check name)]`` of the exercise cells: code cells whose last line calls ``ex*.check_*``."""
+    out = []
+    for i, c in enumerate(nb.cells):
+        lines = [ln for ln in c.source.splitlines() if ln.strip()] if c.cell_type == "code" else []
+        m = CHECK_LINE.match(lines[-1]) if lines else None
+        if m:
+            out.append((i, m.group(1)))
+    return out
+
+
+def _with_solved_copies(nb):
+    """After each exercise cell insert a copy with the registered solution code in place of the answer lines.
+
+    Returns ``[(exercise id, original cell, solved cell)]``. Fails when an exercise cell is not
+    left for the student (no ``= ...`` placeholder) or its check is not registered.
+    """
+    from musynth_lab.exercises._core import BY_CHECK
+
+    found = []
+    for i, check in reversed(exercise_cells(nb)):
+        assert check in BY_CHECK, f"cell {i}: {check} is not registered with exercise(...) (hint, solution, code)"
+        ex = BY_CHECK[check]
+        cell = nb.cells[i]
+        lines = cell.source.splitlines()
+        assert PLACEHOLDER.search(cell.source), f"exercise {ex.id} (cell {i}) ships its answer: expected `answer = ...`"
+        head = []
+        for ln in lines:                  # the leading comment lines (the question) stay
+            if not ln.lstrip().startswith(("#", "from ", "import ")):
+                break
+            head.append(ln)
+        tail = [ln for ln in lines if ln.strip()][-1]
+        solved = nbformat.v4.new_code_cell("\n".join(head + [ex.code, tail]))
+        nb.cells.insert(i + 1, solved)
+        found.append((ex.id, cell, solved))
+    return found[::-1]
+
+
+def _shown(cell) -> str:
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "execute_result":
+            return o["data"].get("text/plain", "")
+    return ""
+
+
+def test_exercise_cells_leave_the_answer_to_the_student():
+    """Every exercise cell has the `answer = ...` placeholder and a registered check (fast; no kernel)."""
+    from musynth_lab.exercises._core import BY_CHECK
+
+    problems = []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for i, check in exercise_cells(nb):
+            if check not in BY_CHECK:
+                problems.append(f"{path.stem} cell {i}: {check} not registered")
+            elif not PLACEHOLDER.search(nb.cells[i].source):
+                problems.append(f"{path.stem} cell {i}: exercise {BY_CHECK[check].id} ships its answer")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_headless(path, tmp_path, monkeypatch):
@@ -110,6 +176,7 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
         monkeypatch.setenv(var, "1")  # the kernel inherits the environment
 
     nb = nbformat.read(path, as_version=4)
+    exercises = _with_solved_copies(nb)
     nb.cells.append(nbformat.v4.new_code_cell(MEMORY_PROBE))
     limit = LIMIT_S.get(path.stem, DEFAULT_LIMIT_S)
     from jupyter_client.kernelspec import find_kernel_specs
@@ -123,6 +190,9 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     seconds = time.perf_counter() - t0
     out = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
     peak_mb = float(out.split("__PEAK_MB__")[1].split()[0])
-    print(f"{path.name}: {seconds:.1f} s, peak {peak_mb:.0f} MB")
+    print(f"{path.name}: {seconds:.1f} s, peak {peak_mb:.0f} MB, {len(exercises)} exercises")
+    for ex_id, cell, solved in exercises:
+        assert _shown(cell).startswith("…"), f"exercise {ex_id}: as committed it should report 'not answered yet', got {_shown(cell)!r}"
+        assert _shown(solved).startswith("✓"), f"exercise {ex_id}: its registered solution does not pass: {_shown(solved)!r}"
     assert seconds <= limit, f"{path.name} took {seconds:.0f} s, budget {limit} s"
     assert peak_mb <= MEMORY_LIMIT_MB, f"{path.name} peaked at {peak_mb:.0f} MB, budget {MEMORY_LIMIT_MB} MB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -27,16 +29,17 @@ class CheckResult:
 
     correct: bool
     message: str
+    answered: bool = True
 
     def __bool__(self) -> bool:
         return self.correct
 
     def __repr__(self) -> str:
-        return ("✓ " if self.correct else "✗ ") + self.message
+        return ("✓ " if self.correct else "… " if not self.answered else "✗ ") + self.message
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.correct else "#b3261e"
-        mark = "✓" if self.correct else "✗"
+        colour = "#1a7f37" if self.correct else "#6e6e6e" if not self.answered else "#b3261e"
+        mark = "✓" if self.correct else "…" if not self.answered else "✗"
         return f'<span style="color:{colour};font-weight:bold">{mark}</span> {self.message}'
 
 
@@ -92,3 +95,147 @@ def is_int(answer, truth: int) -> bool:
         return int(answer) == truth and float(answer) == truth
     except (TypeError, ValueError, OverflowError):
         return False
+
+
+# ----------------------------------------------------------------------------------------
+# The exercise registry: hints and worked solutions on demand, "not answered yet" for `...`
+# ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a notebook: its number, hint, worked solution and solution code.
+
+    Attributes
+    ----------
+    id : str
+        The exercise's number in its notebook, e.g. ``'0.1'`` or ``'1a.3'``.
+    check : str
+        The name of its ``check_*`` function.
+    hint : str
+        A nudge that does not give the answer away.
+    solution : str
+        The worked solution: the reasoning, in words.
+    code : str
+        Code that, run in the notebook in place of the student's answer lines, solves it
+        (the notebook test runs every exercise once unanswered and once with this code).
+    kind : str
+        ``'compute'`` (find a value), ``'implement'`` (write a function the check tests
+        against the library) or ``'predict'`` (change something, predict, explain).
+    """
+
+    id: str
+    check: str
+    hint: str
+    solution: str
+    code: str
+    kind: str = "compute"
+
+    def _repr_markdown_(self) -> str:
+        return f"**Exercise {self.id}, solution.** {self.solution}\n\n```python\n{self.code}\n```"
+
+    def __repr__(self) -> str:
+        return f"Exercise {self.id}, solution. {self.solution}\n\n{self.code}"
+
+
+class _Hint(str):
+    def _repr_markdown_(self) -> str:
+        return f"**Hint.** {self}"
+
+    def __repr__(self) -> str:
+        return f"Hint. {self}"
+
+
+REGISTRY: dict[str, Exercise] = {}
+BY_CHECK: dict[str, Exercise] = {}
+
+
+def exercise(id: str, *, hint: str, solution: str, code: str, kind: str = "compute"):
+    """Register a ``check_*`` function as exercise ``id`` and make it accept an unanswered ``...``.
+
+    Called with ``...`` (Ellipsis, the notebook's placeholder) for any argument, the check
+    returns an unanswered :class:`CheckResult` (falsy, ``answered=False``) telling the
+    student how to get a hint or the solution, instead of raising or calling it wrong.
+
+    Examples
+    --------
+    >>> @exercise("9.9", hint="Add them.", solution="2 + 2 = 4.", code="answer = 2 + 2")
+    ... def check_sum(answer):
+    ...     return verdict(answer == 4, "Right.", "Not quite.")
+    >>> r = check_sum(...)
+    >>> bool(r), r.answered
+    (False, False)
+    >>> bool(check_sum(4)), REGISTRY["9.9"].check
+    (True, 'check_sum')
+    >>> _ = REGISTRY.pop("9.9"), BY_CHECK.pop("check_sum")
+    """
+    if kind not in ("compute", "implement", "predict"):
+        raise ValueError(f"kind={kind!r}: expected 'compute', 'implement' or 'predict'")
+
+    def wrap(fn):
+        if id in REGISTRY and REGISTRY[id].check != fn.__name__:
+            raise ValueError(f"exercise {id!r} is registered twice ({REGISTRY[id].check}, {fn.__name__})")
+        ex = Exercise(id=id, check=fn.__name__, hint=hint, solution=solution, code=code, kind=kind)
+        REGISTRY[id] = BY_CHECK[fn.__name__] = ex
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            bound = sig.bind_partial(*args, **kwargs)
+            if any(v is Ellipsis for v in bound.arguments.values()):
+                return pending(id)
+            return fn(*args, **kwargs)
+
+        checked.exercise = ex
+        return checked
+
+    return wrap
+
+
+def pending(id: str) -> CheckResult:
+    """The unanswered result of exercise ``id``: for implement-it checks whose function still returns None/``...``.
+
+    Examples
+    --------
+    >>> pending("0.1").answered
+    False
+    """
+    return CheckResult(False, f"Exercise {id}: not answered yet. Replace `...` with your answer, then "
+                              f"run the cell again (hint(\"{id}\") gives a hint, solution(\"{id}\") the "
+                              "worked solution).", answered=False)
+
+
+def _lookup(id) -> Exercise:
+    from ..errors import ParameterError
+
+    key = str(id).strip() if isinstance(id, (str, int, float)) and not isinstance(id, bool) else None
+    if key not in REGISTRY:
+        raise ParameterError(f"id={id!r}: expected an exercise number, one of {sorted(REGISTRY)}")
+    return REGISTRY[key]
+
+
+def hint(id) -> str:
+    """A hint for exercise ``id`` (e.g. ``'0.1'``) that does not give the answer away.
+
+    Examples
+    --------
+    >>> from musynth_lab.exercises import hint
+    >>> isinstance(hint("0.1"), str)
+    True
+
+    Chapter: every notebook's "Exercises" section.
+    """
+    return _Hint(_lookup(id).hint)
+
+
+def solution(id) -> Exercise:
+    """The worked solution of exercise ``id``: the reasoning and the code (shown as Markdown in a notebook).
+
+    Examples
+    --------
+    >>> from musynth_lab.exercises import solution
+    >>> "hz_to_midi" in solution("0.1").code
+    True
+
+    Chapter: every notebook's "Exercises" section.
+    """
+    return _lookup(id)
