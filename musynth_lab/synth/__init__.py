@@ -65,7 +65,7 @@ def _validate_package():
     rules = {
         "max_additive": r("int", high=4096), "seed": r("int", low=0, high=2**63 - 1, none=True),
         "noise_seed": r("int", low=0, high=2**63 - 1), "tail_s": nonneg, "sc_weight": nonneg, "log_weight": nonneg,
-        "lr": pos, "tol": pos, "eps": pos, "max_iter": r("int", high=100_000), "k_max": r("int", low=0, high=1000),
+        "lr": pos, "tol": pos, "eps": pos, "max_iter": r("int", high=100_000), "k_max": r("int", high=1000),
         "filter_chunk": r("int", high=1 << 16), "n_freqs": r("int", high=1 << 20), "bass_octave": r("int", low=0, high=8),
         "velocity": r("int", low=0, high=127), "head_radius_m": pos, "speed_of_sound": pos, "crossfade_s": nonneg,
         "azimuth_deg": r("float"), "ild_db": r("float"), "shadow_db": r("float"), "bars_per_chord": r("int", high=1000),

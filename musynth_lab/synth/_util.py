@@ -20,7 +20,7 @@ from ..audio import as_audio, like, to_tensor
 from ..audio import check_sr as _audio_check_sr
 from ..errors import ParameterError, _short, check
 
-__all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "TWO_PI"]
+__all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "tensor_arg", "TWO_PI"]
 
 TWO_PI = 2.0 * math.pi
 
@@ -113,6 +113,33 @@ def param(value, name: str, *, lo=None, hi=None, lo_open: bool = False, hi_open:
         f"{name} has shape {tuple(t.shape)}: expected a number or a (batch,) tensor"
         + (" or a (batch, n_samples) control" if per_sample else "")
     )
+
+
+def tensor_arg(value, name: str, *, ndim: int = 2, what: str = "(batch or 1, n)") -> torch.Tensor:
+    """Check that ``value`` is a real, finite, non-empty ``ndim``-D tensor (returned as it is, gradients kept).
+
+    For the low-level building blocks whose arguments are documented as tensors of a given
+    shape; nothing is converted, so a valid call's result is unchanged.
+
+    Examples
+    --------
+    >>> tensor_arg(torch.zeros(1, 3), "t").shape
+    torch.Size([1, 3])
+    >>> tensor_arg(torch.tensor(0.5), "attack", what="(batch or 1, 1)")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: attack=tensor(0.5000): expected a 2-D tensor (batch or 1, 1), got shape ()
+    """
+    if not isinstance(value, torch.Tensor):
+        raise ParameterError(f"{name}={_short(value)}: expected a {ndim}-D tensor {what}")
+    if value.is_complex() or value.dtype == torch.bool:
+        raise ParameterError(f"{name} has dtype {value.dtype}: expected a real tensor {what}")
+    check(value.ndim == ndim, name, value, f"a {ndim}-D tensor {what}, got shape {tuple(value.shape)}")
+    check(value.numel() > 0, name, value, f"a non-empty tensor {what}, got shape {tuple(value.shape)}")
+    with torch.no_grad():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise ParameterError(f"{name}={_short(value)}: expected finite numbers (no NaN or infinity)")
+    return value
 
 
 def batch_of(**tensors) -> int:

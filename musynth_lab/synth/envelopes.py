@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import ParameterError
-from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param
+from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
 from .oscillators import _device, phase_ramp
 
 __all__ = ["adsr", "adsr_level", "lfo", "LFO_SHAPES"]
@@ -46,6 +46,15 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    tensor_arg(t, "t")
+    for name, v in (("attack", attack), ("decay", decay), ("sustain", sustain), ("release", release),
+                    ("note_off", note_off)):
+        tensor_arg(v, name, what="(batch or 1, 1)")
+    return _adsr_level(t, attack=attack, decay=decay, sustain=sustain, release=release, note_off=note_off)
+
+
+def _adsr_level(t, *, attack, decay, sustain, release, note_off):
+    """:func:`adsr_level` without the checks (its callers pass validated tensors)."""
     eps = 1e-9
     a_ = attack.clamp(min=eps)
     d_ = decay.clamp(min=eps)
@@ -110,7 +119,7 @@ def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, 
     off = param(note_off, "note_off", lo=0.0, device=dev, expected="a time >= 0 s")
     batch_of(attack=a, decay=d, sustain=s, release=r, note_off=off)
     t = torch.arange(n_samples, device=dev, dtype=torch.float32)[None] / sr
-    return adsr_level(t, attack=a, decay=d, sustain=s, release=r, note_off=off)
+    return _adsr_level(t, attack=a, decay=d, sustain=s, release=r, note_off=off)
 
 
 def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, offset=0.0, phase=0.0,

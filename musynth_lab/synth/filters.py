@@ -28,8 +28,8 @@ import math
 import numpy as np
 import torch
 
-from ..errors import ParameterError, as_array
-from ._util import audio_in, audio_out, batch_of, check_sr, param
+from ..errors import ParameterError, as_array, check
+from ._util import audio_in, audio_out, batch_of, check_sr, param, tensor_arg
 
 __all__ = ["BIQUAD_KINDS", "SVF_MODES", "biquad_coefficients", "lfilter2", "biquad", "svf",
            "one_pole", "linear_recurrence", "frequency_response", "equalizer", "graphic_eq",
@@ -76,6 +76,18 @@ def linear_recurrence(A, u, state=None):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    for name, value, n_parts, what in (("A", A, 4, "(a11, a12, a21, a22)"), ("u", u, 2, "(u1, u2)")):
+        ok = isinstance(value, (tuple, list)) and len(value) == n_parts
+        check(ok, name, value, f"a tuple of {n_parts} tensors {what}")
+        for i, part in enumerate(value):
+            tensor_arg(part, f"{name}[{i}]", what="(batch or 1, n_samples or 1)")
+    if state is not None:
+        tensor_arg(state, "state", what="(batch, 2)")
+    return _linear_recurrence(A, u, state)
+
+
+def _linear_recurrence(A, u, state=None):
+    """:func:`linear_recurrence` without the checks (its callers pass validated tensors)."""
     a11, a12, a21, a22 = A
     u1, u2 = u
     n = u1.shape[-1]
@@ -262,7 +274,7 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
         xd = xt.double()
         A = (-a1, torch.ones_like(a1), -a2, torch.zeros_like(a2))
         u = ((b1 - a1 * b0) * xd, (b2 - a2 * b0) * xd)
-        z1, z2 = linear_recurrence(A, u, None if st is None else st.double())
+        z1, z2 = _linear_recurrence(A, u, None if st is None else st.double())
         z1_prev = torch.cat([(st[:, :1].double() if st is not None else torch.zeros_like(xd[:, :1])), z1[:, :-1]], -1)
         yt = (b0 * xd + z1_prev).float()
         zt = torch.stack([z1[:, -1], z2[:, -1]], dim=-1).float()
@@ -403,7 +415,7 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
         return (out, last.float()) if return_state else out
     A = (2 * a1 - 1, -2 * a2, 2 * a2, 1 - 2 * a3)
     u = (2 * a2 * xd, 2 * a3 * xd)
-    ic1, ic2 = linear_recurrence(A, u, st)
+    ic1, ic2 = _linear_recurrence(A, u, st)
     s0 = torch.zeros(bsz, 2, dtype=dt, device=xt.device) if st is None else st
     p1 = torch.cat([s0[:, :1], ic1[:, :-1]], -1)      # state before each sample
     p2 = torch.cat([s0[:, 1:], ic2[:, :-1]], -1)
@@ -490,7 +502,7 @@ def _svf_blocked(xd, g, k, a1, a2, a3, st, mode, L):
                   torch.addcmul(torch.addcmul(U2[t], a21, l1), a22, l2))
         m11, m12, m21, m22 = (torch.addcmul(a11 * m11, a12, m21), torch.addcmul(a11 * m12, a12, m22),
                               torch.addcmul(a21 * m11, a22, m21), torch.addcmul(a21 * m12, a22, m22))
-    s1, s2 = linear_recurrence((m11, m12, m21, m22), (l1, l2), st)     # state at each block's end
+    s1, s2 = _linear_recurrence((m11, m12, m21, m22), (l1, l2), st)     # state at each block's end
     s0 = torch.zeros(b, 2, dtype=xd.dtype, device=xd.device) if st is None else st
     p1 = torch.cat([s0[:, :1], s1[:, :-1]], -1)           # state entering each block (b, C)
     p2 = torch.cat([s0[:, 1:], s2[:, :-1]], -1)
@@ -546,7 +558,7 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
         y, last = _one_pole_scipy(xt, c, None if st is None else st[:, 0])
         out = audio_out(y, ref, shape)
         return (out, last) if return_state else out
-    y, _ = linear_recurrence((c, zero, zero, zero), ((1 - c) * xt.double(), torch.zeros_like(xt, dtype=torch.float64)), st)
+    y, _ = _linear_recurrence((c, zero, zero, zero), ((1 - c) * xt.double(), torch.zeros_like(xt, dtype=torch.float64)), st)
     out = audio_out(y.float(), ref, shape)
     return (out, y[:, -1].float()) if return_state else out
 

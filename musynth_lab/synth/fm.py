@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import ParameterError
-from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param
+from ..errors import ParameterError, as_float, as_int, check
+from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
 from .oscillators import _device, phase_ramp
 
 __all__ = ["fm_tone", "fm4", "FM4_ALGORITHMS", "bessel_sidebands", "feedback_sine"]
@@ -73,6 +73,18 @@ def feedback_sine(theta, *, feedback, previous=None, tol: float = 1e-6, max_iter
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    tensor_arg(theta, "theta", what="(batch, n_samples)")
+    tensor_arg(feedback, "feedback", what="(batch or 1, 1)")
+    with torch.no_grad():
+        check(bool(((feedback >= 0) & (feedback <= 1)).all()), "feedback", feedback, "a self-modulation depth in [0, 1]")
+    if previous is not None:
+        tensor_arg(previous, "previous", ndim=previous.ndim if isinstance(previous, torch.Tensor) else 1,
+                   what="(batch,)")
+    return _feedback_sine(theta, feedback=feedback, previous=previous, tol=tol, max_iter=max_iter)
+
+
+def _feedback_sine(theta, *, feedback, previous=None, tol: float = 1e-6, max_iter: int = 256):
+    """:func:`feedback_sine` without the checks (its callers pass validated tensors)."""
     prev = torch.zeros_like(theta[:, :1]) if previous is None else previous.reshape(-1, 1).to(theta)
     prev = prev.expand(theta.shape[0], 1)
     y = torch.sin(theta)
@@ -140,7 +152,7 @@ def fm_tone(carrier_hz, *, n_samples: int, sr: int, ratio=1.0, index=1.0, feedba
     state = phase or {}
     pc, end_c, _ = phase_ramp(fc, n_samples=n_samples, sr=sr, phase=state.get("carrier", 0.0), device=dev)
     pm, end_m, _ = phase_ramp(fc * r, n_samples=n_samples, sr=sr, phase=state.get("modulator", 0.0), device=dev)
-    m = feedback_sine(TWO_PI * pm, feedback=fb, previous=state.get("previous"))
+    m = _feedback_sine(TWO_PI * pm, feedback=fb, previous=state.get("previous"))
     y = amp * torch.sin(TWO_PI * pc + idx * m)
     if return_state:
         return y, {"carrier": end_c, "modulator": end_m, "previous": m[:, -1].detach()}
@@ -240,7 +252,7 @@ def fm4(freq_hz, *, n_samples: int, sr: int, algorithm: int = 1, ratios=(1.0, 1.
         if op == 4:
             prev = state.get("previous")
             # feedback on the operator's own unit-level wave: w[n] = sin(theta[n] + fb * w[n-1])
-            wave = feedback_sine(theta, feedback=fb, previous=prev)
+            wave = _feedback_sine(theta, feedback=fb, previous=prev)
             outs[op] = gain * wave
             prev_out = wave[:, -1].detach() if wave.shape[0] == b else wave[:, -1].detach().expand(b)
         else:
@@ -266,6 +278,8 @@ def bessel_sidebands(index: float, *, carrier_hz: float, modulator_hz: float, k_
     """
     from scipy.special import jv
 
-    if not index >= 0:
-        raise ParameterError(f"index={index!r}: expected a modulation index >= 0")
+    index = as_float(index, "index", low=0)
+    carrier_hz = as_float(carrier_hz, "carrier_hz", low=0)
+    modulator_hz = as_float(modulator_hz, "modulator_hz", low=0)
+    k_max = as_int(k_max, "k_max", low=1, high=1000)
     return [(float(carrier_hz + k * modulator_hz), float(jv(k, index))) for k in range(-k_max, k_max + 1)]

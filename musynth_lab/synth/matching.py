@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..audio import as_audio, to_tensor
 from ..errors import ParameterError
 from ._util import check_sr
 
@@ -54,6 +55,10 @@ def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps:
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    # integer PCM is scaled to [-1, 1) floats; float tensors pass through untouched (gradients kept)
+    pred = pred if isinstance(pred, torch.Tensor) and pred.is_floating_point() else to_tensor(as_audio(pred, name="pred"))
+    target = (target if isinstance(target, torch.Tensor) and target.is_floating_point()
+              else to_tensor(as_audio(target, name="target")))
     if pred.shape != target.shape:
         raise ParameterError(f"pred has shape {tuple(pred.shape)}: expected the target's shape {tuple(target.shape)}")
     total = 0.0

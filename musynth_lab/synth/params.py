@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_float
 
 __all__ = ["Param", "param_table"]
 
@@ -60,6 +60,8 @@ class Param:
     integer: bool = False
 
     def __post_init__(self):
+        for arg in ("lo", "hi", "default"):
+            as_float(getattr(self, arg), arg)            # finite numbers (checked, not converted)
         if not self.lo < self.hi:
             raise ParameterError(f"lo={self.lo}, hi={self.hi}: expected lo < hi for parameter {self.name!r}")
         if self.curve not in ("linear", "log"):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_array, check
 from ._util import check_sr, param
 from .envelopes import adsr
 
@@ -66,6 +66,8 @@ class Sampler:
             notes = instrument
             self.name = "custom"
         else:
+            check(isinstance(instrument, str), "instrument", instrument,
+                  "a bundled instrument name (musynth_lab.data.list_instruments()) or a NoteSet")
             notes = load_notes(instrument=instrument, velocity=velocity)
             self.name = str(instrument)
         if roots is not None:
@@ -132,11 +134,11 @@ class Sampler:
         Tensor [shape=(batch, round((max(duration_s) + release) * sr))]
         """
         sr = check_sr(sr)
-        m = np.atleast_1d(np.asarray(midi, dtype=np.float64))
+        m = np.atleast_1d(as_array(midi, "midi"))
         if m.ndim != 1 or not np.all(np.isfinite(m)) or np.any((m < 0) | (m > 127)):
             raise ParameterError(f"midi={midi!r}: expected MIDI pitches in [0, 127]")
-        d = np.broadcast_to(np.atleast_1d(np.asarray(duration_s, dtype=np.float64)), m.shape).copy() \
-            if np.size(duration_s) in (1, m.size) else None
+        d = np.atleast_1d(as_array(duration_s, "duration_s"))
+        d = np.broadcast_to(d, m.shape).copy() if d.ndim == 1 and d.size in (1, m.size) else None
         if d is None or not np.all(np.isfinite(d)) or np.any(d <= 0):
             raise ParameterError(f"duration_s={duration_s!r}: expected positive durations, one or one per note")
         rel = float(param(release, "release", lo=0.0, expected="a time >= 0 s").item())

@@ -22,7 +22,7 @@ import re
 import numpy as np
 import torch
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_array, check
 from ._util import check_sr
 
 __all__ = ["STYLES", "CHORD_QUALITIES", "parse_chord", "twelve_bar_blues", "accompaniment", "render_notes",
@@ -200,11 +200,18 @@ def accompaniment(progression, *, style: str, meter=None, bars_per_chord: int = 
     return out[np.lexsort((out[:, 2], out[:, 0]))]
 
 
+_MAX_SAMPLES = 1 << 28          # the package's n_samples limit (about 3.4 h at 22050 Hz)
+
+
 def _instrument_fn(instrument):
     if callable(instrument) and not isinstance(instrument, str):
         return instrument
-    from .voices import instrument as make
+    from ..data import list_instruments
+    from .voices import INSTRUMENTS, instrument as make
 
+    check(isinstance(instrument, str) and (instrument in list_instruments() or instrument in INSTRUMENTS),
+          "instrument", instrument, f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}, "
+          "or a function f(midi, duration_s, sr)")
     return make(instrument)
 
 
@@ -238,7 +245,7 @@ def render_notes(notes, *, bpm: float, sr: int, instrument="piano", tail_s: floa
     Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
-    arr = np.asarray(notes, dtype=np.float64)
+    arr = as_array(notes, "notes", ndim=2, allow_empty=True)
     if arr.ndim != 2 or arr.shape[1] not in (3, 4) or len(arr) == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError(f"notes has shape {arr.shape}: expected finite rows of (onset_q, duration_q, midi[, velocity])")
     if not (isinstance(bpm, (int, float)) and 0 < bpm <= 400):
@@ -249,6 +256,10 @@ def render_notes(notes, *, bpm: float, sr: int, instrument="piano", tail_s: floa
     q = 60.0 / bpm
     onsets = np.round(arr[:, 0] * q * sr).astype(int)
     durs = arr[:, 1] * q
+    end_s = float(np.max(arr[:, 0] + arr[:, 1]) * q + tail_s)
+    if not end_s * sr <= _MAX_SAMPLES:
+        raise ParameterError(f"notes end after {end_s:.3g} s: expected a piece that fits in {_MAX_SAMPLES} samples "
+                             f"({_MAX_SAMPLES / sr / 3600:.3g} h at sr={sr})")
     fn = _instrument_fn(instrument)
     total = int(np.ceil((np.max(arr[:, 0] + arr[:, 1]) * q + tail_s) * sr))
     out = torch.zeros(total, device=device or "cpu")

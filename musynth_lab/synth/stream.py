@@ -40,8 +40,8 @@ import math
 import numpy as np
 import torch
 
-from ..audio import soft_limit
-from ..errors import ParameterError, check
+from ..audio import as_audio, soft_limit
+from ..errors import ParameterError, as_float, check
 from ._util import check_n_samples, check_sr
 from .effects import (_gain_reduction_db, _gate_gain_db, chorus, compressor, delay, flanger, gain, noise_gate,
                       overdrive)
@@ -610,7 +610,7 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    check(0.0 <= float(mix) <= 1.0, "mix", mix, "a wet proportion in [0, 1]")
+    mix = as_float(mix, "mix", low=0.0, high=1.0)
     h = torch.as_tensor(np.asarray(ir, dtype=np.float32)) if not isinstance(ir, torch.Tensor) else ir.float()
     e = Effect(_mix_conv, ir=h, mix=float(mix))
     e.oneshot = lambda x: convolution_reverb(x, h, mix=float(mix))
@@ -632,6 +632,7 @@ def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: 
     """
     check(isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5, "predelay_s", predelay_s,
           "a time in [0, 0.5] s")
+    as_float(mix, "mix", low=0.0, high=1.0)
     ir = schroeder_ir(rt60=rt60, sr=sr, damping=damping)
     pre = int(round(predelay_s * check_sr(sr)))
     if pre:
@@ -749,6 +750,9 @@ def stream_effects(chain: Chain, x, *, block_size: int):
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    check(callable(getattr(chain, "reset", None)) and callable(getattr(chain, "process", None)), "chain", chain,
+          "a Chain of stream effects")
+    as_audio(x, name="x")
     block_size = check_block_size(block_size)
     chain.reset()
     n = x.shape[-1]

@@ -24,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_choice, check
 from ._util import TWO_PI, check_n_samples, check_sr
-from .envelopes import adsr_level, lfo
+from .envelopes import _adsr_level, lfo
 from .filters import svf
 from .fm import fm_tone
-from .oscillators import _blep, _ramp_from_inc, saw, square, white_noise
+from .oscillators import _METHODS, _blep, _ramp_from_inc, saw, square, white_noise
 from .params import Param
 
 __all__ = ["Voice", "SubtractiveVoice", "FMVoice", "instrument", "INSTRUMENTS"]
@@ -216,13 +216,13 @@ class SubtractiveVoice(Voice):
                  filter_chunk: int = 16):
         super().__init__()
         self.use_filter = bool(use_filter)
-        self.method = method
+        self.method = as_choice(method, "method", _METHODS)
         self.noise_seed = noise_seed
         self.filter_chunk = filter_chunk
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        env1 = adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
+        env1 = _adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
                           note_off=v["note_off"])
         vib = lfo(v["lfo_rate_hz"], n_samples=n, sr=sr, device=dev)          # (batch or 1, n)
         f0 = _midi_hz(v["midi_f0"])                                           # (batch or 1, 1)
@@ -253,7 +253,7 @@ class SubtractiveVoice(Voice):
         norm = (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
         mix = (v["osc1_level"] / norm) * o1 + (v["osc2_level"] / norm) * o2 + (v["noise_level"] / norm) * nz
         if self.use_filter:
-            env2 = adsr_level(t, attack=v["f_attack"], decay=v["f_decay"], sustain=v["f_sustain"],
+            env2 = _adsr_level(t, attack=v["f_attack"], decay=v["f_decay"], sustain=v["f_sustain"],
                               release=v["f_release"], note_off=v["note_off"])
             octaves = v["filter_env_octaves"] * env2 + v["lfo_cutoff_octaves"] * vib
             fc = (v["cutoff_hz"] * torch.pow(2.0, octaves)).clamp(min=20.0, max=0.45 * sr)
@@ -316,9 +316,9 @@ class FMVoice(Voice):
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        amp = adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
+        amp = _adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
                          note_off=v["note_off"])
-        ienv = adsr_level(t, attack=v["i_attack"], decay=v["i_decay"], sustain=v["i_sustain"],
+        ienv = _adsr_level(t, attack=v["i_attack"], decay=v["i_decay"], sustain=v["i_sustain"],
                           release=v["release"], note_off=v["note_off"])
         fc = _midi_hz(v["midi_f0"]).clamp(max=0.49 * sr)
         y = fm_tone(fc.expand(batch, 1)[:, 0] if batch > 1 else fc[0, 0], n_samples=n, sr=sr,
@@ -353,6 +353,8 @@ def instrument(name: str):
     """
     from ..data import list_instruments
 
+    check(isinstance(name, str) and (name in list_instruments() or name in INSTRUMENTS), "name", name,
+          f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}")
     if name in list_instruments():
         from .sampler import Sampler
 
