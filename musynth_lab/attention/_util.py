@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 from ..audio import like, to_tensor
-from ..errors import ParameterError, as_array, check
+from ..errors import ParameterError, _short, as_array, check
 
-__all__ = ["as_float", "as_mask", "back", "check_dim"]
+__all__ = ["as_float", "as_mask", "back", "check_dim", "check_tensor"]
 
 
 def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
@@ -28,6 +28,8 @@ def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
     if isinstance(x, (list, tuple, float, int)):
         x = as_array(x, name, allow_empty=True, finite=False, dtype=np.float32)   # strings, ragged, complex refused
     t = to_tensor(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        t = t.reshape(())                       # to_tensor makes a 0-d array 1-d; keep its true shape
     if t.dtype == torch.bool or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
         raise ParameterError(f"{name} has dtype {t.dtype}: expected real numbers")
     if not t.is_floating_point():
@@ -59,6 +61,8 @@ def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None
     if not isinstance(mask, torch.Tensor):
         mask = as_array(mask, name)          # numbers, real, finite, non-empty
     m = to_tensor(mask)
+    if isinstance(mask, np.ndarray) and mask.ndim == 0:
+        m = m.reshape(())                       # a 0-d array stays 0-d (and is refused below)
     if m.dtype != torch.bool:
         if m.is_floating_point() and not bool(((m == 0) | (m == 1)).all()):
             raise ParameterError(f"{name}: expected a boolean mask (True where attention is allowed)")
@@ -97,3 +101,32 @@ def check_dim(size: int, expected: int, name: str, what: str) -> None:
     musynth_lab.errors.ParameterError: query='<last dimension 8>': expected a last dimension of 16 (d_model)
     """
     check(int(size) == int(expected), name, f"<last dimension {size}>", f"a last dimension of {expected} ({what})")
+
+
+def check_tensor(x, name: str, *, ndim: int | None = None, min_ndim: int = 1, what: str = "") -> torch.Tensor:
+    """Check a module's tensor input cheaply: a real floating tensor, non-empty, finite, of the right rank.
+
+    Examples
+    --------
+    >>> check_tensor(torch.ones(2, 3), "x", ndim=2).shape
+    torch.Size([2, 3])
+    >>> check_tensor(torch.tensor([1.0, float("inf")]), "x")
+    Traceback (most recent call last):
+    ...
+    musynth_lab.errors.ParameterError: x contains NaN or infinite values: expected finite numbers
+    """
+    shape_words = f" {what}" if what else ""
+    if not isinstance(x, torch.Tensor):
+        raise ParameterError(f"{name}={_short(x)}: expected a torch tensor{shape_words}")
+    if not x.is_floating_point():
+        raise ParameterError(f"{name} has dtype {x.dtype}: expected a real floating-point tensor")
+    if ndim is not None and x.ndim != ndim:
+        raise ParameterError(f"{name} has shape {tuple(x.shape)}: expected {ndim} dimensions{shape_words}")
+    if x.ndim < min_ndim:
+        raise ParameterError(f"{name} has shape {tuple(x.shape)}: expected at least {min_ndim} dimension(s)"
+                             f"{shape_words}")
+    if x.numel() == 0:
+        raise ParameterError(f"{name} is empty (shape {tuple(x.shape)}): expected at least one value")
+    if not bool(torch.isfinite(x).all()):
+        raise ParameterError(f"{name} contains NaN or infinite values: expected finite numbers")
+    return x

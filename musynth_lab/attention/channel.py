@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check
-from ._util import check_dim
+from ..errors import check
+from ._util import check_dim, check_tensor
 from .selection import masked_softmax
 
 __all__ = ["TokenAttention", "SqueezeExcitation", "CBAM"]
@@ -61,8 +61,7 @@ class TokenAttention(nn.Module):
         self.w = nn.Linear(d_hidden, 1, bias=False)
 
     def scores(self, x):
-        if x.ndim != 3:
-            raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, n_tokens, d_model)")
+        check_tensor(x, "x", ndim=3, what="(batch, n_tokens, d_model)")
         check_dim(x.shape[-1], self.d_model, "x", "d_model of this TokenAttention")
         return self.w(torch.tanh(self.proj(x))).squeeze(-1)
 
@@ -106,8 +105,7 @@ class SqueezeExcitation(nn.Module):
         self.fc = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))
 
     def forward(self, x):
-        if x.ndim < 3:
-            raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, channels, positions...)")
+        check_tensor(x, "x", min_ndim=3, what="(batch, channels, positions...)")
         check_dim(x.shape[1], self.channels, "x", "channels of this SqueezeExcitation (axis 1)")
         squeeze = x.flatten(2).mean(-1)                 # (B, C)
         gates = torch.sigmoid(self.fc(squeeze))         # (B, C)
@@ -151,8 +149,7 @@ class CBAM(nn.Module):
         self.spatial = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, channels, height, width)")
+        check_tensor(x, "x", ndim=4, what="(batch, channels, height, width)")
         check_dim(x.shape[1], self.channels, "x", "channels of this CBAM (axis 1)")
         cg = torch.sigmoid(self.mlp(x.mean((2, 3))) + self.mlp(x.amax((2, 3))))
         x = x * cg[:, :, None, None]

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..audio import as_audio, check_sr, midi_to_hz, to_numpy
-from ..errors import ParameterError, as_array, as_float, as_int, check
+from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = ["resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes"]
 
@@ -41,13 +41,15 @@ def resize_map(weights, shape, *, mode: str = "nearest") -> np.ndarray:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    w = torch.as_tensor(to_numpy(weights), dtype=torch.float32)
-    check(w.ndim == 2, "weights", weights, "a 2-D map (n_rows, n_cols)")
-    check(len(shape) == 2 and all(int(s) > 0 for s in shape), "shape", shape, "two positive sizes")
+    w = torch.as_tensor(as_array(weights, "weights", ndim=2), dtype=torch.float32)   # real, finite, non-empty
+    sizes = as_sequence(shape, "shape", what="a (n_rows, n_cols) pair of sizes")
+    check(len(sizes) == 2, "shape", shape, "two positive sizes")
+    sizes = [as_int(s, "shape", high=1 << 20) for s in sizes]
+    check(sizes[0] * sizes[1] <= 1 << 28, "shape", shape, "a map of at most 2**28 cells")
     if mode not in ("nearest", "bilinear"):
         raise ParameterError(f"mode={mode!r}: expected 'nearest' or 'bilinear'")
     kw = {"align_corners": False} if mode == "bilinear" else {}
-    out = torch.nn.functional.interpolate(w[None, None], size=tuple(int(s) for s in shape), mode=mode, **kw)
+    out = torch.nn.functional.interpolate(w[None, None], size=tuple(sizes), mode=mode, **kw)
     return out[0, 0].numpy()
 
 
@@ -232,11 +234,14 @@ def render_notes(notes, *, sr: int, bpm: float = 90.0, gain: float = 0.2) -> np.
 
     Chapter: notebooks/02_attention.ipynb
     """
-    n = np.asarray(to_numpy(notes), dtype=np.float64).reshape(-1, 3)
+    n = as_array(notes, "notes", ndim=2, allow_empty=True)          # real, finite; (0, 3): no notes, silence
+    check(n.shape[1] == 3, "notes", notes, f"rows of (onset, duration, MIDI pitch), got shape {n.shape}")
+    check(bool((n[:, :2] >= 0).all()), "notes", notes, "non-negative onsets and durations (in quarter notes)")
     check(bpm > 0, "bpm", bpm, "a positive tempo in quarter notes per minute")
     sr = check_sr(sr)
     q = 60.0 / bpm
     end = float((n[:, 0] + n[:, 1]).max()) if len(n) else 0.0
+    check(end * q <= 3600.0, "notes", notes, f"at most an hour of music (the last note ends after {end * q:.3g} s)")
     out = np.zeros(max(1, int(round(end * q * sr))), dtype=np.float64)
     for on, dur, midi in n:
         a, b = int(round(on * q * sr)), int(round((on + dur) * q * sr))

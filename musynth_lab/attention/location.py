@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check
-from ._util import as_float, as_mask, back, check_dim
+from ._util import as_float, as_mask, back, check_dim, check_tensor
 from .positional import grid_encoding
 from .scores import ACTIVATIONS, _activation
 from .selection import masked_softmax
@@ -124,8 +124,8 @@ class VideoLocationAttention(nn.Module):
         self.beta = nn.Parameter(torch.randn(d_dec) / math.sqrt(d_dec))
 
     def scores(self, X, v_dec):
-        if X.ndim < 4:
-            raise ParameterError(f"X has shape {tuple(X.shape)}: expected (..., T, H, W, C)")
+        check_tensor(X, "X", min_ndim=4, what="(..., T, H, W, C)")
+        check_tensor(v_dec, "v_dec", min_ndim=2, what="(..., T, D)")
         check_dim(X.shape[-1], self.alpha.shape[0], "X", "channels of this VideoLocationAttention")
         check_dim(v_dec.shape[-1], self.beta.shape[0], "v_dec", "d_dec of this VideoLocationAttention")
         check(v_dec.shape[-2] == X.shape[-4], "v_dec", f"<shape {tuple(v_dec.shape)}>",
@@ -191,8 +191,7 @@ class LocationAttention(nn.Module):
 
     def scores(self, x, query=None):
         """Raw scores ``(B, F, T)`` of every cell."""
-        if x.ndim != 4:
-            raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, channels, n_freq, n_time)")
+        check_tensor(x, "x", ndim=4, what="(batch, channels, n_freq, n_time)")
         check_dim(x.shape[1], self.channels, "x", "channels of this LocationAttention (axis 1)")
         h = self.key(x)
         if self.positional:
@@ -200,6 +199,7 @@ class LocationAttention(nn.Module):
         if self.query is not None:
             if query is None:
                 raise ParameterError("query=None: this LocationAttention was built with d_query; pass a query")
+            check_tensor(query, "query", ndim=2, what="(batch, d_query)")
             check_dim(query.shape[-1], self.query.in_features, "query", "d_query of this LocationAttention")
             h = h + self.query(query)[:, :, None, None]
         return self.v(torch.tanh(h)).squeeze(1)

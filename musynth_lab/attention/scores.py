@@ -23,8 +23,8 @@ import math
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check
-from ._util import as_float, as_mask, back, check_dim
+from ..errors import ParameterError, as_int, check
+from ._util import as_float, as_mask, back, check_dim, check_tensor
 from .selection import masked_softmax
 
 __all__ = [
@@ -261,6 +261,8 @@ class SourceScore(nn.Module):
         self.beta = nn.Parameter(torch.randn(d_dec) / math.sqrt(d_dec))
 
     def forward(self, x_enc, v_dec):
+        check_tensor(x_enc, "x_enc", min_ndim=2, what="(..., n, d_enc)")
+        check_tensor(v_dec, "v_dec", min_ndim=2, what="(..., m, d_dec)")
         check_dim(x_enc.shape[-1], self.alpha.shape[0], "x_enc", "d_enc of this SourceScore")
         check_dim(v_dec.shape[-1], self.beta.shape[0], "v_dec", "d_dec of this SourceScore")
         f = ACTIVATIONS[self.activation]
@@ -284,17 +286,22 @@ class AdditiveScore(nn.Module):
 
     def __init__(self, d_query: int, d_key: int, d_hidden: int = 32):
         super().__init__()
+        d_query = as_int(d_query, "d_query", high=1 << 20)
+        d_key = as_int(d_key, "d_key", high=1 << 20)
+        d_hidden = as_int(d_hidden, "d_hidden", high=1 << 20)
         self.w_query = nn.Linear(d_query, d_hidden, bias=False)
         self.w_key = nn.Linear(d_key, d_hidden, bias=True)
         self.v = nn.Linear(d_hidden, 1, bias=False)
 
     def forward(self, query, keys, *, keys_projected=None):
+        check_tensor(query, "query", min_ndim=2, what="(..., m, d_query)")
         check_dim(query.shape[-1], self.w_query.in_features, "query", "d_query of this AdditiveScore")
         k = keys_projected if keys_projected is not None else self.project_keys(keys)
         return self.v(torch.tanh(self.w_query(query)[..., :, None, :] + k[..., None, :, :])).squeeze(-1)
 
     def project_keys(self, keys):
         """``W_k k``, computed once per sequence when a decoder queries it step by step."""
+        check_tensor(keys, "keys", min_ndim=2, what="(..., n, d_key)")
         check_dim(keys.shape[-1], self.w_key.in_features, "keys", "d_key of this AdditiveScore")
         return self.w_key(keys)
 
@@ -369,9 +376,11 @@ class MultiHeadAttention(nn.Module):
         return x.view(b, n, self.n_heads, -1).transpose(1, 2)
 
     def forward(self, query, key, value, mask=None):
+        seen = []
         for name, t in (("query", query), ("key", key), ("value", value)):
-            if t.ndim != 3:
-                raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected (batch, length, d_model)")
+            if not any(t is u for u in seen):           # self-attention: one tensor checked once
+                check_tensor(t, name, ndim=3, what="(batch, length, d_model)")
+                seen.append(t)
             check_dim(t.shape[-1], self.d_model, name, "d_model of this MultiHeadAttention")
         check(key.shape[:2] == value.shape[:2], "value", f"<shape {tuple(value.shape)}>",
               f"the batch and length of key {tuple(key.shape[:2])}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, check
 from ._util import as_float, as_mask, back
 
 __all__ = ["masked_softmax", "sigmoid_gate", "normalise_scores", "hard_select", "top_k_select",
@@ -271,6 +271,10 @@ def apply_selection(values, keep, *, dim: int = -2):
     Chapter: notebooks/02_attention.ipynb
     """
     v = as_float(values, "values")
+    if keep is None:
+        raise ParameterError("keep=None: expected a boolean array (from hard_select or top_k_select)")
+    if not isinstance(keep, torch.Tensor):
+        keep = as_array(keep, "keep")           # numbers, real, finite, non-empty (strings refused)
     k = as_mask(keep, tuple(keep.shape), name="keep", device=v.device)
     d = _dim(dim, v.ndim)
     if d == v.ndim - 1:

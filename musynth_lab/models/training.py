@@ -19,7 +19,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from ..audio import get_device, seed_everything, to_tensor
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_array, check
 
 __all__ = ["History", "accuracy", "fit", "evaluate_loss", "predict", "make_loader"]
 
@@ -315,6 +315,8 @@ def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tenso
     """
     device = get_device(device)
     data = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    for i, item in enumerate(data):
+        _check_numbers(item, "inputs" if len(data) == 1 and data is not inputs else f"inputs[{i}]")
     tensors = _as_tensors(data, "inputs")
     model.eval()
     outs = []
@@ -323,8 +325,14 @@ def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tenso
     return torch.cat(outs)
 
 
+IGNORE = -100   # padding in token targets (models.lm.IGNORE): counted as a miss, never an error
+
+
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     """Fraction of rows whose arg-max equals the target (a ``metric`` for :func:`fit`).
+
+    ``outputs`` are finite scores ``(..., n_classes)``; ``targets`` the class indices
+    ``(...)`` (in ``0..n_classes - 1``, or the padding value -100, which counts as a miss).
 
     Examples
     --------
@@ -333,4 +341,45 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    return float((outputs.argmax(-1) == targets).float().mean())
+    out = _check_numbers(outputs, "outputs", bool_ok=False)
+    if not isinstance(out, torch.Tensor):
+        out = torch.from_numpy(np.ascontiguousarray(out))
+    n_classes = out.shape[-1]
+    if isinstance(targets, torch.Tensor) and not targets.is_complex() and targets.dtype != torch.bool:
+        tgt = targets
+        if tgt.is_floating_point():
+            check(bool(torch.isfinite(tgt).all()) and bool((tgt == tgt.round()).all()), "targets",
+                  f"<tensor shape {tuple(tgt.shape)}>", "whole class indices (no NaN, inf or fractions)")
+    else:
+        check(targets is not None and not isinstance(targets, (str, bytes)), "targets", targets,
+              "class indices (an integer array or tensor)")
+        tgt = torch.from_numpy(as_array(targets, "targets", integer=True, allow_empty=True))
+    check(tuple(tgt.shape) == tuple(out.shape[:-1]), "targets", f"<shape {tuple(tgt.shape)}>",
+          f"one class index per row of outputs: shape {tuple(out.shape[:-1])}")
+    if tgt.numel():
+        ok = bool(((tgt == IGNORE) | ((tgt >= 0) & (tgt < n_classes))).all())
+        if not ok:
+            check(False, "targets", f"<values in [{tgt.min().item()}, {tgt.max().item()}]>",
+                  f"class indices in 0..{n_classes - 1} (or the padding value {IGNORE})")
+    return float((out.argmax(-1) == tgt.to(out.device)).float().mean())
+
+
+def _check_numbers(x, name: str, *, bool_ok: bool = True):
+    """Refuse (ParameterError naming ``name``) None, strings, non-numeric, complex, 0-d, empty or NaN/inf input.
+
+    A tensor is checked in place and returned; anything else is returned as a NumPy array
+    (an array keeps its dtype and is not copied).
+    """
+    if not isinstance(x, torch.Tensor):
+        keep = np.asarray(x).dtype if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" else None
+        arr = as_array(x, name, min_ndim=1, dtype=keep)     # None, strings, complex, NaN/inf, empty, 0-d refused
+        check(bool_ok or arr.dtype.kind != "b", name, f"<{arr.dtype} array>", "numbers (not booleans)")
+        return arr
+    check(not x.is_complex(), name, f"<{x.dtype} tensor>", "real numbers")
+    check(bool_ok or x.dtype != torch.bool, name, f"<{x.dtype} tensor>", "numbers (not booleans)")
+    check(x.ndim >= 1, name, "<0-d tensor>", "an array with a batch axis (at least 1-D)")
+    check(x.numel() > 0, name, f"<empty tensor shape {tuple(x.shape)}>", "at least one value")
+    if x.is_floating_point():
+        check(bool(torch.isfinite(x).all()), name, f"<tensor shape {tuple(x.shape)}>",
+              "finite numbers (no NaN or inf)")
+    return x
