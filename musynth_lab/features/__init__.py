@@ -70,6 +70,21 @@ _RULES = {
     "frame_length": _r("int", none=True), "max_size": _r("int", none=True), "length": _r("int", low=0, none=True),
     "percentiles": _r("seq", ndim=1),
 }
+# None is a documented value of these only where the function's own default is None (librosa's
+# "estimate it" / "C1"); elsewhere (fmin=150.0, threshold=0.1, ...) None is refused like any non-number.
+_STRICT = {"fmin": _r("float", low=0), "threshold": _r("float", low=0)}
+
+
+def _rules_for(fn):
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return _RULES
+    strict = {n: r for n, r in _STRICT.items() if n in params and params[n].default is not None}
+    return {**_RULES, **strict} if strict else _RULES
+
+
 for _n in __all__:
     if callable(globals()[_n]) and not isinstance(globals()[_n], type) and _n != "filterbanks":
-        globals()[_n] = _translate(_validated(globals()[_n], _RULES))
+        globals()[_n] = _translate(_validated(globals()[_n], _rules_for(globals()[_n])))

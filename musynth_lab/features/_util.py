@@ -74,7 +74,7 @@ def spec_in(S, *, name: str = "S", min_ndim: int = 2, real: bool = False) -> tor
         arr = np.asarray(S)
         if arr.dtype.kind not in "fc":
             raise ParameterError(f"{name} has dtype {arr.dtype}: expected a floating-point spectrogram")
-        S = torch.from_numpy(np.ascontiguousarray(arr))
+        S = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))   # keep a 0-d array 0-d
     if S.ndim < min_ndim:
         raise ParameterError(f"{name} has shape {tuple(S.shape)}: expected (..., n_bins, n_frames)")
     if real and S.is_complex():

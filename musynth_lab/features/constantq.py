@@ -300,6 +300,12 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     n_bins = check_int(n_bins, "n_bins")
     bins_per_octave = check_int(bins_per_octave, "bins_per_octave")
     check(0 <= sparsity < 1, "sparsity", sparsity, "a fraction in [0, 1)")
+    if isinstance(window, (str, tuple)):
+        from scipy.signal import get_window as _scipy_window
+        try:
+            _scipy_window(window, 8)
+        except (ValueError, TypeError) as err:
+            raise ParameterError(f"window={window!r}: expected a scipy window name such as 'hann' ({err})") from None
     x = audio_in(y)
     fmin = librosa.note_to_hz("C1") if fmin is None else fmin
     check(fmin > 0, "fmin", fmin, "a positive frequency in Hz")

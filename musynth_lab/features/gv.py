@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np  # noqa: F401  (doctests)
 import torch
 
-from ..errors import check
+from ..errors import ParameterError, check, check_finite_result
 from ._util import out, spec_in
 
 __all__ = ["global_variance", "gv_ratio", "match_global_variance", "smooth_trajectory"]
@@ -30,7 +30,8 @@ def global_variance(features, *, axis: int = -1):
     Chapter: notebooks/03_features.ipynb
     """
     X = spec_in(features, name="features", min_ndim=1, real=True).double()
-    return out(features, X.var(dim=axis, unbiased=False).float())
+    gv = check_finite_result(X.var(dim=axis, unbiased=False).float(), "features", "the variance (in float32)")
+    return out(features, gv)
 
 
 def gv_ratio(generated, reference, *, axis: int = -1, eps: float = 1e-12):
@@ -44,12 +45,21 @@ def gv_ratio(generated, reference, *, axis: int = -1, eps: float = 1e-12):
 
     Chapter: notebooks/03_features.ipynb
     """
-    g = spec_in(global_variance(generated, axis=axis), name="generated", min_ndim=1).double()
-    r = spec_in(global_variance(reference, axis=axis), name="reference", min_ndim=1).double()
+    spec_in(generated, name="generated", min_ndim=1, real=True)
+    spec_in(reference, name="reference", min_ndim=1, real=True)
+    g = spec_in(_gv(generated, axis, "generated"), name="generated", min_ndim=1).double()
+    r = spec_in(_gv(reference, axis, "reference"), name="reference", min_ndim=1).double()
     check(g.shape == r.shape, "generated", generated, f"the same feature dimensions as reference {tuple(r.shape)}")
     ok = r > eps
     ratio = torch.where(ok, g / torch.where(ok, r, torch.ones_like(r)), torch.ones_like(r))
     return out(generated, ratio.mean(-1).float())
+
+
+def _gv(x, axis, name):
+    try:
+        return global_variance(x, axis=axis)
+    except ParameterError as err:   # name the caller's argument, not global_variance's
+        raise ParameterError(str(err).replace("features", name, 1)) from None
 
 
 def match_global_variance(generated, target_gv, *, axis: int = -1):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import check
+from ..errors import as_array, as_float, check
 from ._util import audio_in, check_int, check_sr, out
 
 __all__ = ["piptrack", "estimate_tuning", "pitch_tuning", "yin"]
@@ -77,6 +77,7 @@ def piptrack(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int | 
     from .spectral import _spectrogram
 
     sr = check_sr(sr)
+    threshold = as_float(threshold, "threshold", low=0, high=1)   # a fraction of each frame's peak
     St, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                                   center=center, pad_mode=pad_mode, power=1.0)
     p, m = _piptrack_t(St, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax, threshold=threshold)
@@ -94,6 +95,12 @@ def pitch_tuning(frequencies, *, resolution: float = 0.01, bins_per_octave: int 
     Chapter: notebooks/03_features.ipynb
     """
     check(0 < resolution < 1, "resolution", resolution, "a fraction of a bin in (0, 1)")
+    f = as_array(frequencies, "frequencies", min_ndim=1)
+    return _pitch_tuning(f, resolution=resolution, bins_per_octave=bins_per_octave)
+
+
+def _pitch_tuning(frequencies, *, resolution: float = 0.01, bins_per_octave: int = 12) -> float:
+    """:func:`pitch_tuning` without the checks: no (positive) frequency at all gives 0.0 (silence)."""
     f = np.atleast_1d(np.asarray(frequencies))
     f = f[f > 0]
     if not f.size:
@@ -150,7 +157,7 @@ def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octav
         if not pv.size:
             return 0.0
     thr = np.median(mv)
-    return pitch_tuning(pv[mv >= thr], resolution=resolution, bins_per_octave=bins_per_octave)
+    return _pitch_tuning(pv[mv >= thr], resolution=resolution, bins_per_octave=bins_per_octave)
 
 
 def estimate_tuning(y=None, *, sr: float, S=None, n_fft: int = 2048, resolution: float = 0.01,

@@ -88,7 +88,8 @@ def normalize(S, *, norm=np.inf, axis: int = -2, threshold=None):
 
     Parameters
     ----------
-    S : np.ndarray or torch.Tensor
+    S : np.ndarray or torch.Tensor, real or complex
+        A complex ``S`` is scaled by the norm of ``|S|`` (its phase kept), as ``librosa.util.normalize``.
     norm : inf, -inf, 0, positive float, or None
     axis : int
     threshold : float, optional

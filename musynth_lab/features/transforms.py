@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, check, check_finite_result
 from ._util import audio_in, check_hop, check_int, check_sr, out, spec_in
 
 __all__ = [
@@ -350,7 +350,7 @@ def power(D):
     Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(D, name="D", min_ndim=1)
-    return out(D, _power(t))
+    return out(D, check_finite_result(_power(t), "D", "|D|**2"))
 
 
 def _power(D: torch.Tensor) -> torch.Tensor:
@@ -440,7 +440,10 @@ def amplitude_to_db(S, *, ref=1.0, amin: float = 1e-5, top_db: float | None = 80
         ref_p = ref if _is_max(ref) else (lambda a: float(ref(np.sqrt(a))) ** 2)
     else:
         ref_p = float(ref) ** 2
-    return out(S, _power_to_db(A.square(), ref=ref_p, amin=amin * amin, top_db=top_db))
+    P = A.square()
+    if not bool(torch.isfinite(P).all()):   # |S| near float32's limit: square in float64, same dB
+        return out(S, _power_to_db(A.double().square(), ref=ref_p, amin=amin * amin, top_db=top_db).float())
+    return out(S, _power_to_db(P, ref=ref_p, amin=amin * amin, top_db=top_db))
 
 
 def db_to_power(S_db, *, ref: float = 1.0):
@@ -453,8 +456,8 @@ def db_to_power(S_db, *, ref: float = 1.0):
 
     Chapter: notebooks/03_features.ipynb
     """
-    t = spec_in(S_db, name="S_db", min_ndim=0)
-    return out(S_db, ref * torch.pow(10.0, t / 10.0))
+    t = spec_in(S_db, name="S_db", min_ndim=0, real=True)
+    return out(S_db, check_finite_result(ref * torch.pow(10.0, t / 10.0), "S_db", "the power"))
 
 
 def db_to_amplitude(S_db, *, ref: float = 1.0):
@@ -467,5 +470,5 @@ def db_to_amplitude(S_db, *, ref: float = 1.0):
 
     Chapter: notebooks/03_features.ipynb
     """
-    t = spec_in(S_db, name="S_db", min_ndim=0)
-    return out(S_db, ref * torch.pow(10.0, t / 20.0))
+    t = spec_in(S_db, name="S_db", min_ndim=0, real=True)
+    return out(S_db, check_finite_result(ref * torch.pow(10.0, t / 20.0), "S_db", "the amplitude"))

@@ -101,6 +101,8 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
     t = np.asarray(to_numpy(y_true)).astype(int).ravel()
     p = np.asarray(to_numpy(y_pred)).astype(int).ravel()
     k = len(names)
+    check(t.min() >= 0 and t.max() < k, "y_true", y_true, f"class indices in 0..{k - 1} (one name per class)")
+    check(p.min() >= 0 and p.max() < k, "y_pred", y_pred, f"class indices in 0..{k - 1} (one name per class)")
     check(len(t) == len(p) and len(t) > 0, "y_pred", p, f"as many predictions as labels ({len(t)})")
     check(t.max() < k and p.max() < k and min(t.min(), p.min()) >= 0, "names", names, "one name per class index")
     M = np.zeros((k, k), dtype=int)
@@ -245,6 +247,9 @@ def adaptation_curves(result, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    check(all(hasattr(result, a) for a in ("curves", "scratch", "chance", "instrument", "shots"))
+          and isinstance(result.curves, dict), "result", result,
+          "a TransferResult (musynth_lab.models.transfer) with curves, scratch, chance, instrument and shots")
     ax = axes_or_new(ax, (6, 3.2))
     for name, label in (("pretrained", "pretrained + fine-tune (transfer)"), ("meta", "Reptile start + adapt (meta)")):
         c = result.curves.get(name)

@@ -142,7 +142,10 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     from ..errors import ParameterError
 
     E = np.asarray(to_numpy(embeddings), dtype=float)
-    y = np.asarray(labels)
+    check(labels is not None and not isinstance(labels, (str, bytes)), "labels", labels,
+          "one label per embedding (an array or list)")
+    y = np.asarray(to_numpy(labels))
+    check(y.ndim == 1, "labels", labels, f"a 1-D array of labels, got shape {y.shape}")
     check(E.ndim == 2 and len(E) >= 2, "embeddings", E, "an array of shape (n >= 2, dim)")
     check(len(y) == len(E), "labels", y.shape, f"one label per embedding ({len(E)})")
     if method != "pca":
@@ -189,8 +192,12 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
     from ..data import tokens_to_notes
     from .core import piano_roll
 
-    rows = np.asarray(to_numpy(token_rows)).astype(np.int64)
+    from ..data import N_MELODY_TOKENS
+
+    rows = as_array(token_rows, "token_rows", ndim=2, integer=True)
     check(rows.ndim == 2 and rows.size > 0, "token_rows", rows, "an array of shape (n_points, n_steps)")
+    check(rows.min() >= 0 and rows.max() < N_MELODY_TOKENS, "token_rows", token_rows,
+          f"melody token ids in 0..{N_MELODY_TOKENS - 1}")
     n_pts, n_steps = rows.shape
     roll = np.zeros((88, n_pts * n_steps), dtype=bool)
     for i, toks in enumerate(rows):

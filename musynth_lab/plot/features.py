@@ -26,7 +26,7 @@ def feature_curve(values, *, sr: int, hop_length: int, ax=None, label: str | Non
     >>> ax.get_xlabel()
     'time (s)'
     """
-    as_array(values, "values")
+    as_array(values, "values", min_ndim=1)
     sr = check_sr(sr)
     hop_length = as_int(hop_length, "hop_length")
     v = np.asarray(to_numpy(values), dtype=float).reshape(-1)

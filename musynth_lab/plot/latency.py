@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..audio import check_sr
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence, check
 from .core import axes_or_new
 
 __all__ = ["latency_budget_bars", "block_times", "sample_rate_tradeoff_plot", "rtf_bars"]
@@ -65,6 +65,8 @@ def block_times(timing, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    check(all(hasattr(timing, a) for a in ("times_ms", "p50_ms", "p99_ms", "block_ms", "block_size", "sr", "rtf")),
+          "timing", timing, "a BlockTiming (from musynth_lab.latency.time_blocks)")
     ax = axes_or_new(ax, (6, 2.6))
     ax.hist(timing.times_ms, bins=40, color="tab:gray")
     ax.axvline(timing.p50_ms, color="tab:blue", label=f"p50 {timing.p50_ms:.3f} ms")

@@ -33,7 +33,7 @@ def envelope(env, *, sr: int, ax=None, note_off: float | None = None, title: str
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    as_array(env, "env")
+    as_array(env, "env", min_ndim=1)
     sr = check_sr(sr)
     note_off = as_float(note_off, "note_off", low=0, allow_none=True)
     e = np.atleast_2d(to_numpy(env))
@@ -72,8 +72,7 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
     as_array(a, "a")
     sr = check_sr(sr)
     db_floor = as_float(db_floor, "db_floor")
-    if mark_hz is not None:
-        as_array(mark_hz, "mark_hz")
+    mark_hz = as_float(mark_hz, "mark_hz", low=0, low_open=True, allow_none=True)
     from ..synth.filters import frequency_response
 
     f0 = np.geomspace(10, sr / 2 * 0.999, 512) if log_freq else np.linspace(0, sr / 2, 512)
@@ -112,7 +111,7 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    as_array(y, "y")
+    as_array(y, "y", min_ndim=1)
     sr = check_sr(sr)
     k_max = as_int(k_max, "k_max", high=1000)
     carrier_hz, modulator_hz = as_float(carrier_hz, "carrier_hz", low=0), as_float(modulator_hz, "modulator_hz", low=0)
@@ -216,6 +215,8 @@ def note_pattern(notes, *, ax=None, beats_per_bar: float | None = None, title: s
         ax.add_patch(__import__("matplotlib").patches.Rectangle((on, midi - 0.4), dur * 0.95, 0.8,
                                                                  color=(0.1, 0.3, 0.7, 0.3 + 0.7 * v)))
     end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 1.0
+    check(not beats_per_bar or end / beats_per_bar <= 10_000, "notes", notes,
+          f"notes ending within 10000 bars of {beats_per_bar:g} beats (one bar line each)" if beats_per_bar else "")
     ax.set_xlim(0, end)
     ax.set_ylim(arr[:, 2].min() - 2, arr[:, 2].max() + 2)
     if beats_per_bar:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import CHORD_NAMES
-from ..errors import ParameterError, as_array, check
+from ..errors import ParameterError, as_array, as_choice, check
 
 __all__ = [
     "N_CHORDS", "NO_CHORD", "VOCABULARIES", "chord_templates", "check_chroma", "check_labels",
@@ -152,7 +152,7 @@ def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
 def _beat_masks(beat_samples, end_sample, n_frames, hop_length):
     """One boolean frame mask per beat (from one beat to the next; the nearest frame when a beat is
     shorter than a hop); the last beat ends at ``end_sample`` (default: the last frame)."""
-    beat_samples = np.asarray(beat_samples, dtype=np.float64).ravel()
+    beat_samples = as_array(beat_samples, "beat_samples", ndim=1, allow_empty=True)
     check(beat_samples.size >= 1 and np.all(np.diff(beat_samples) > 0), "beat_samples", beat_samples,
           "at least one beat, strictly increasing sample positions")
     check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
@@ -284,6 +284,15 @@ class ChordSequence:
     labels: np.ndarray
     times: np.ndarray
     level: str
+
+    def __post_init__(self):
+        check(self.labels is not None and not isinstance(self.labels, (str, bytes)), "labels", self.labels,
+              "chord indices in 0..24 (an array)")
+        labels = check_labels(self.labels, "labels")
+        check(labels.ndim == 1, "labels", self.labels, f"a 1-D array of chord indices, got shape {labels.shape}")
+        times = as_array(self.times, "times", ndim=1, allow_empty=True)
+        check(len(times) == len(labels), "times", self.times, f"one time per label ({len(labels)})")
+        as_choice(self.level, "level", ("frame", "beat"))
 
     @property
     def names(self) -> list:

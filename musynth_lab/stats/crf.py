@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import CHORD_NAMES, Chorale, Excerpt, load_excerpt
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_sequence, check
 from .base import Encoder, require_fitted
 from .chords import beat_accuracy, beat_sync, check_chroma, transpose_chords
 
@@ -249,7 +249,7 @@ class NoteCRF(_CRFEncoder):
     def _pieces(self, chorales):
         if isinstance(chorales, Chorale):
             chorales = [chorales]
-        chorales = list(chorales)
+        chorales = as_sequence(chorales, "chorales", what="a non-empty list of Chorale objects")
         check(len(chorales) > 0, "chorales", chorales, "a non-empty list of Chorale objects")
         for c in chorales:
             _check_chorale(c, "chorales[i]")

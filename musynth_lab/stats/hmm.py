@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data import N_MELODY_TOKENS, Chorale, Excerpt, load_chorales, load_excerpt, list_excerpts
 from ..audio import check_sr
-from ..errors import ParameterError, as_array, as_int, as_sequence, check
+from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
 from .chords import (N_CHORDS, NO_CHORD, ChordSequence, _check_vocabulary, _unit_columns, check_chroma,
@@ -86,7 +86,7 @@ def frame_transitions(beat_transitions, frames_per_beat: float) -> np.ndarray:
     A = np.asarray(beat_transitions, dtype=np.float64)
     check(A.shape == (N_CHORDS, N_CHORDS) and np.allclose(A.sum(1), 1), "beat_transitions", A,
           "a (25, 25) row-stochastic matrix")
-    check(frames_per_beat >= 1, "frames_per_beat", frames_per_beat, "a number of frames >= 1")
+    frames_per_beat = as_float(frames_per_beat, "frames_per_beat", low=1)
     move = 1.0 / float(frames_per_beat)
     return (1 - move) * np.eye(N_CHORDS) + move * A
 
@@ -285,6 +285,10 @@ class ChordHMM(Encoder):
         sr = check_sr(sr)
         if level not in ("frame", "beat"):
             raise ParameterError(f"level={level!r}: expected 'frame' or 'beat'")
+        if beat_samples is not None:
+            as_array(beat_samples, "beat_samples", ndim=1, allow_empty=True)
+        end_sample = as_float(end_sample, "end_sample", low=0, allow_none=True)
+        frames_per_beat = as_float(frames_per_beat, "frames_per_beat", low=1, allow_none=True)
         C = _unit_columns(check_chroma(chroma))
         model = self.frame_model(self._frames_per_beat(beat_samples, frames_per_beat))
         _, states = model.decode(C.T, algorithm="viterbi")
