@@ -214,6 +214,10 @@ class Panel:
     values. A :class:`~musynth_lab.ParameterError` from ``render`` or ``draw`` is shown in the
     status line (CSS class ``musynth-status``) and the last good figure and sound stay.
 
+    ``relevant`` maps a control's name to ``values -> bool``: whether that control changes the
+    figure or the sound for the other values (``top-p`` only matters for top-p sampling); the
+    control is disabled (greyed out) while it does not, so no move of the student's is a no-op.
+
     After each shown render ``self.result`` holds it and ``self.renders`` counts them;
     ``self.png`` / ``self.wav`` are the bytes on screen; ``self.error`` is the last error or ``None``.
 
@@ -239,7 +243,7 @@ class Panel:
 
     def __init__(self, controls: dict[str, Any], render: Callable[..., Any],
                  draw: Callable[[Any, Any], Frame | None], title: str = "", figsize=(9.0, 2.8),
-                 dpi: int = 100):
+                 dpi: int = 100, relevant: dict[str, Callable[[dict], bool]] | None = None):
         import threading
 
         import ipywidgets as W
@@ -247,6 +251,7 @@ class Panel:
         from matplotlib.figure import Figure
 
         self.controls = controls
+        self.relevant = dict(relevant or {})      # control -> values -> whether it changes anything now
         self._render = render
         self._draw = draw
         self.figsize = tuple(figsize)
@@ -295,7 +300,10 @@ class Panel:
             if mine != self._requested:           # a newer change is queued behind us: let it render
                 return self.result
             try:
-                result = self._render(**self.values())
+                values = self.values()
+                for name, fn in self.relevant.items():   # a control that does nothing now is greyed out
+                    self.controls[name].disabled = not fn(values)
+                result = self._render(**values)
                 if mine != self._requested:
                     return self.result
                 png, frame = self._frame(result)

@@ -74,7 +74,7 @@ def render_attention(example: AttentionExample, threshold: float = 0.5, normalis
         raise ParameterError(f"example.kind={example.kind!r}: expected 'spectrogram' or 'score'")
     audio = (audio * (0.89 / peak)).astype(np.float32)     # the whole at -1 dBFS; parts at their own level
     return {"weights": w, "keep": keep, "fraction_kept": float(np.mean(keep)), "audio": audio,
-            "sr": example.sr, "example": example}
+            "sr": example.sr, "example": example, "threshold": float(threshold)}
 
 
 def _normalise_map(weights, method):
@@ -126,17 +126,29 @@ class AttentionViewer(Panel):
 
     @staticmethod
     def _draw(result, fig):
+        import numpy as np
+
         from ..plot import attention_over_score, attention_over_spectrogram
 
         ex = result["example"]
         ax = fig.add_subplot()
-        title = f"{ex.name}: {100 * result['fraction_kept']:.0f}% kept"
+        title = f"{ex.name}: weight >= {result['threshold']:.2f} kept ({100 * result['fraction_kept']:.0f}% of cells)"
         if ex.kind == "spectrogram":
             attention_over_spectrogram(ex.S_db, result["weights"], sr=ex.sr, hop_length=ex.hop_length,
                                        keep=result["keep"], title=title, ax=ax)
         else:
+            # above the score: each frame's weight against the threshold line, so every move shows
+            ax.remove()
+            top, ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 3]})
+            w = np.asarray(result["weights"], dtype=float).reshape(-1)
+            t = np.arange(len(w) + 1) * ex.step
+            top.stairs(w, t, fill=True, alpha=0.5, color="tab:orange")
+            top.axhline(result["threshold"], color="tab:red", ls="--", lw=1.2)
+            top.set_ylim(0, max(1.05, float(w.max()) * 1.05) if len(w) else 1.05)
+            top.set_ylabel("weight", fontsize=8)
+            top.set_title(title)
             attention_over_score(ex.roll, result["weights"], step=ex.step, low=ex.low, keep=result["keep"],
-                                 title=title, ax=ax)
+                                 title="", ax=ax)
         return Frame(result["audio"], result["sr"], normalize_peak=False)
 
     # ------------------------------------------------------------------ builders

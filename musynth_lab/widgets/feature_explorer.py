@@ -124,7 +124,10 @@ class FeatureExplorer(Panel):
             "hop_length": dropdown("hop_length", [128, 256, 300, 512, 1000], 512),
             "n_bins": slider("n_mels / n_mfcc", min=13, max=128, value=64, integer=True),
         }
-        super().__init__(controls, render_feature, self._draw, title="Feature explorer", figsize=(8, 4.6))
+        relevant = {"n_bins": lambda v: v["feature"] in ("melspectrogram", "mfcc", "gfcc"),
+                    "n_fft": lambda v: v["feature"] not in ("cqt", "chroma_cqt")}
+        super().__init__(controls, render_feature, self._draw, title="Feature explorer", figsize=(8, 4.6),
+                         relevant=relevant)
 
     @staticmethod
     def _draw(result, fig):

@@ -130,7 +130,13 @@ class GenerationPanel(Panel):
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.models, self.prompt, self.fixed = models, prompt, fixed
-        super().__init__(controls, self._render, self._draw, title="Generation", figsize=(8, 2.6))
+        relevant = {"temperature": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed"),
+                    "top_p": lambda v: v["strategy"] == "top-p",
+                    "beam_width": lambda v: v["strategy"] == "beam",
+                    "schedule": lambda v: v["strategy"] == "annealed",
+                    "seed": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed")}
+        super().__init__(controls, self._render, self._draw, title="Generation", figsize=(8, 2.6),
+                         relevant=relevant)
 
     def _render(self, **values):
         return render_generation(self.models, self.prompt, **values, **self.fixed)

@@ -139,25 +139,46 @@ def _wait(page, js, arg=None, predicate=lambda s: bool(s), timeout=60.0, step=0.
 
 
 def _controls(panel):
-    """(kind, locator) for the panel's sliders and dropdowns, in DOM order."""
+    """(kind, locator) for the panel's enabled sliders and dropdowns, in DOM order.
+
+    A disabled control is one the panel greyed out because it does nothing for the other
+    values (top-p while the strategy is greedy); a student cannot move it, nor does the test.
+    """
     out = []
-    for i in range(panel.locator(".widget-slider").count()):
-        out.append(("slider", panel.locator(".widget-slider").nth(i)))
-    for i in range(panel.locator(".widget-dropdown").count()):
-        out.append(("dropdown", panel.locator(".widget-dropdown").nth(i)))
+    for kind, sel in (("slider", ".widget-slider"), ("dropdown", ".widget-dropdown")):
+        for i in range(panel.locator(sel).count()):
+            c = panel.locator(sel).nth(i)
+            if c.locator("[disabled], .noUi-target[disabled]").count() == 0:
+                out.append((kind, c))
     return out
+
+
+SLIDER_MOVE = 0.3          # a slider is moved by about this fraction of its range, as a hand would
 
 
 def _move(kind, control) -> str:
     if kind == "slider":
         handle = control.locator(".noUi-handle, .ui-slider-handle").first
-        before = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
         handle.focus()
-        handle.press("End")
-        time.sleep(0.3)
-        after = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
-        if after == before:                       # it already sat at its maximum
-            handle.press("Home")
+        aria = [handle.get_attribute(a) for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow")]
+        if all(a is not None for a in aria):
+            # PageUp/PageDown (5 steps each), one key press at a time, as fast as a student taps:
+            # every press is a value change, so this also checks that superseded renders are dropped.
+            lo, hi, now = map(float, aria)
+            up = now + SLIDER_MOVE * (hi - lo) <= hi
+            target = now + (SLIDER_MOVE if up else -SLIDER_MOVE) * (hi - lo)
+            for _ in range(100):
+                handle.press("PageUp" if up else "PageDown")
+                now = float(handle.get_attribute("aria-valuenow"))
+                if (now >= target) if up else (now <= target):
+                    break
+        else:
+            before = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
+            handle.press("End")
+            time.sleep(0.3)
+            after = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
+            if after == before:                       # it already sat at its maximum
+                handle.press("Home")
         label = control.locator(".widget-label").first.inner_text() if control.locator(".widget-label").count() else "slider"
         return f"slider '{label}'"
     select = control.locator("select").first
@@ -189,6 +210,7 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
     moves = controls[:2] if len(controls) >= 2 else controls * 2
     if len(controls) < 2:
         problems.append(f"panel {i}: only {len(controls)} slider/dropdown controls; moved it twice")
+    sound_moves = []
     for k, (kind, control) in enumerate(moves):
         state0 = page.evaluate(JS_PANEL_STATE, panel.element_handle())
         before = panel.locator(fig_sel).first.screenshot()
@@ -218,11 +240,15 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
         if state0["audio"] is None:
             problems.append(f"panel {i}: no audio element")
         else:
-            if state["audio"] == state0["audio"]:
-                problems.append(f"panel {i}, {what}: audio source unchanged")
+            if state["audio"] != state0["audio"]:
+                sound_moves.append(what)
             dur = page.evaluate(JS_AUDIO_DURATION, panel.element_handle())
             if not (dur and dur > 0):
                 problems.append(f"panel {i}, {what}: audio duration {dur}")
+    # Not every control changes the sound (a feature explorer's n_fft changes only the picture),
+    # but at least one of the moves must, and every move must leave a playable sound.
+    if moves and not sound_moves:
+        problems.append(f"panel {i}: the audio source changed after none of the moves ({len(moves)})")
 
 
 @pytest.mark.browser
