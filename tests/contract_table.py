@@ -758,6 +758,9 @@ TABLE.update({
 _X = "musynth_lab.exercises."
 TABLE.update({
     _X + "CheckResult": E(skip="a record returned by every check"),
+    _X + "Exercise": E(skip="a record of the exercise registry"),
+    _X + "hint": E("0.1", k={"id": "choice"}),
+    _X + "solution": E("0.1", k={"id": "choice"}),
     _X + "check_adsr_level": E({"attack": 0.01, "decay": 0.1, "sustain": 1.0, "release": 0.1, "note_off": 0.5},
                                k={"params": "answer"}),
     _X + "check_beam_vs_greedy": E(-10.0, -12.0, "yes", k={"log_prob_beam": "real", "log_prob_greedy": "real"}),
