@@ -536,3 +536,83 @@ def test_a_students_melody_feeds_the_harmonizer_and_the_coherence_measures(tmp_p
         np.isin(tune.melody_tokens(), (REST,)), -1, voices[:, 0])).all()
     row = ev.coherence_report({"mine": [piano_roll(tune, step=0.5)]}, [c.piano_roll(step=0.5)])[0]
     assert row["n_rolls"] == 1 and np.isfinite(row["pc_distance"])
+
+
+# --------------------------------------------------------------------------- the notebooks (items 5 and 6)
+
+
+def test_the_own_midi_folder_workflow_of_chapter_5(tmp_path):
+    """05_synthesis section 7: test split -> MIDI folder -> load_midi_folder -> 5-gram -> generate -> save -> load."""
+    import torch
+
+    from musynth_lab import generate as gen
+    from musynth_lab.data import tokens_to_notes
+    from musynth_lab.stats.ngram import NGramModel
+
+    test = load_chorales("test")
+    folder = tmp_path / "my_midi"
+    for c in test:
+        save_midi(c, folder / f"{c.id}.mid", bpm=80)
+    (folder / "broken.mid").write_bytes(b"MThd garbage")      # a student's folder is never clean
+    (folder / "README.txt").write_text("not music, not read")
+    pieces, report = load_midi_folder(folder, progress=False)
+    assert sorted(report.loaded) == sorted(f"{c.id}.mid" for c in test)
+    assert [name for name, _ in report.skipped] == ["broken.mid"]
+    by_id = {c.id: c for c in test}
+    assert sorted(p.id for p in pieces) == sorted(by_id)
+    for p in pieces:                                            # every melody comes back token for token
+        assert p.bpm == 80.0 and np.array_equal(p.melody_tokens(), by_id[p.id].melody_tokens()), p.id
+
+    mine = NGramModel(5, vocab_size=N_MELODY_TOKENS).fit([p.melody_tokens() for p in pieces])
+    direct = NGramModel(5, vocab_size=N_MELODY_TOKENS).fit([c.melody_tokens() for c in test])
+    val = [c.melody_tokens() for c in load_chorales("val")[:12]]
+    assert mine.nll_per_token(val) == pytest.approx(direct.nll_per_token(val), abs=1e-12)
+
+    first = pieces[0]
+    prompt = first.melody_tokens()[:8]
+    new = gen.sample(mine, prompt, steps=56, top_p=0.9, seed=0)[0]
+    assert len(new) == 64 and torch.equal(new[:8].cpu(), torch.as_tensor(prompt))
+    out = tmp_path / "outputs" / "05_my_ngram_melody.mid"
+    key = (first.key_tonic_pc, first.key_mode)
+    save_midi(new, out, bpm=90, program=73, key=key)
+    back = load_midi(out)
+    assert np.allclose(back.parts["S"], tokens_to_notes(new.numpy()))
+    assert (back.key_tonic_pc, back.key_mode, back.bpm, back.programs["S"]) == (*key, 90.0, 73)
+    y = render_midi(out, sr=8000)                               # GM 73 -> the bundled flute, at 90 bpm
+    end_s = float((back.parts["S"][:, 0] + back.parts["S"][:, 1]).max()) * 60 / 90
+    assert abs(len(y) - int((end_s + 0.5) * 8000)) <= 1 and float(y[:400].abs().max()) > 0.01
+
+    with pytest.raises(ParameterError, match="exists"):        # a rerun replaces the notebook's file only when asked
+        save_midi(new[:16], out, bpm=90)
+    assert np.allclose(load_midi(out).parts["S"], back.parts["S"])
+    save_midi(new[:16], out, bpm=90, overwrite=True)
+    assert np.allclose(load_midi(out).parts["S"], tokens_to_notes(new[:16].numpy()))
+
+
+GENERATING_NOTEBOOKS = ["00_start_here", "01a_synthesis", "01b_deep_learning", "04_encoding", "05_synthesis",
+                        "06c_coherence"]
+
+
+@pytest.mark.parametrize("stem", GENERATING_NOTEBOOKS)
+def test_the_generation_notebooks_save_midi_into_their_outputs_folder(stem):
+    """Every generation chapter saves MIDI under ``OUT = Path("outputs")`` (git-ignored), says where, and uses
+    ``overwrite=True`` only in cells that say why (the notebook's own files)."""
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert any('OUT = Path("outputs")' in src for src in code)
+    assert "outputs/" in text and "MuseScore" in text
+    under_out = {"OUT"} | set(re.findall(r"^\s*(\w+) = OUT /", "\n".join(code), re.M))
+    saves = [ln for src in code for ln in src.splitlines() if re.search(r"\bsave_(midi|musicxml)\(", ln)]
+    assert any("save_midi(" in ln for ln in saves)
+    for ln in saves:
+        assert any(re.search(rf"\b{name}\b", ln) for name in under_out), f"{stem}: writes outside outputs/: {ln.strip()}"
+    for src in code:
+        if "overwrite=True" in src:
+            assert "notebook" in "\n".join(ln.split("#", 1)[1] for ln in src.splitlines() if "#" in ln), \
+                f"{stem}: overwrite=True without saying the file is the notebook's own:\n{src}"
+    assert "notebooks/outputs/" in (ROOT / ".gitignore").read_text().split()

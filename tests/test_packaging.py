@@ -60,6 +60,20 @@ def test_binder_configuration():
     assert "-e ." not in req and "whl/cpu" in req
     assert (ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
     assert "pip install" in (ROOT / "binder" / "postBuild").read_text()
+    # postBuild installs the kit with --no-deps: every core dependency must be in requirements.txt
+    names = {re.split(r"[<>=!~\[ ]", ln.strip())[0].lower() for ln in req.splitlines()
+             if ln.strip() and not ln.startswith(("#", "-"))}
+    core = {re.split(r"[<>=!~\[ ]", d)[0].lower() for d in _pyproject()["project"]["dependencies"]}
+    assert core <= names, f"binder/requirements.txt lacks core dependencies: {sorted(core - names)}"
+
+
+def test_the_version_is_defined_once():
+    import musynth_lab
+
+    project = _pyproject()["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert _pyproject()["tool"]["hatch"]["version"]["path"] == "musynth_lab/__init__.py"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", musynth_lab.__version__)
 
 
 def test_every_notebook_starts_with_the_same_setup_cell():

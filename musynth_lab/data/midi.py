@@ -852,7 +852,7 @@ def load_midi_folder(folder, *, progress: bool = True, **kwargs):
     >>> len(pieces), report.skipped[0][0]
     (1, 'broken.mid')
 
-    Chapter: notebooks/05_language_models.ipynb
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from tqdm.auto import tqdm
 

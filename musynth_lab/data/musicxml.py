@@ -258,7 +258,7 @@ def load_musicxml_folder(folder, *, progress: bool = True, **kwargs):
     >>> len(pieces), [name for name, _ in report.skipped]
     (1, ['b.musicxml'])
 
-    Chapter: notebooks/05_language_models.ipynb
+    Chapter: notebooks/05_synthesis.ipynb
     """
     from tqdm.auto import tqdm
 
