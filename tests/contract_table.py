@@ -788,6 +788,8 @@ TABLE.update({
     _X + "check_softmax_weights": E([0.25, 0.25, 0.25, 0.25], k={"scores": "arr", "mask": "arr"}),
     _X + "check_waltz_bass": E([[0, 3, 60]], k={"notes": "answer"}),
     _X + "check_midi_cadence": E(L(lambda: cadence_path()), k={"path": "path", "key": None}),
+    _X + "check_count_dropouts": E(L(lambda: lambda times_ms, block_size, sr: 0), k={"count_dropouts": "answer"}),
+    _X + "check_copied_fraction": E(L(lambda: lambda sample, train_seqs, n: 0.5), k={"copied": "answer"}),
 })
 
 
