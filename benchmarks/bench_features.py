@@ -66,13 +66,13 @@ def main() -> int:
         n = set_threads(n)
         print(f"-- {n} thread(s), 32 x 10 s at {sr} Hz ({secs:.0f} s of audio)", flush=True)
         for name, (ours, peer) in cases.items():
-            compare(f"{name} [{n} thr]", ours=lambda: ours(y), peer=lambda: peer(y), runs=args.runs, warmup=1,
+            compare(f"{name} [{n} thr]", ours=lambda o=ours: o(y), peer=lambda p=peer: p(y), runs=args.runs, warmup=1,
                     peer_name="librosa", audio_seconds=secs)
     if torch.cuda.is_available():
         x = torch.from_numpy(y).cuda()
         print("-- CUDA", torch.cuda.get_device_name(0), flush=True)
-        for name, (ours, peer) in cases.items():
-            compare(f"{name} [cuda]", ours=lambda: ours(x), peer=None, runs=args.runs, warmup=2,
+        for name, (ours, _peer) in cases.items():
+            compare(f"{name} [cuda]", ours=lambda o=ours: o(x), peer=None, runs=args.runs, warmup=2,
                     sync=torch.cuda.synchronize, audio_seconds=secs)
     return 0
 

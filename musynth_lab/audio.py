@@ -257,7 +257,8 @@ def check_magnitude(y, name: str = "y"):
     >>> check_magnitude(np.array([1e30]))
     Traceback (most recent call last):
         ...
-    musynth_lab.errors.ParameterError: y has a sample of magnitude 1e+30: expected audio within +-1e+06 (full scale is 1); scale it down
+    musynth_lab.errors.ParameterError: y has a sample of magnitude 1e+30: expected audio within +-1e+06
+    (full scale is 1); scale it down
     """
     peak = float(y.detach().abs().max()) if isinstance(y, torch.Tensor) else float(np.abs(y).max())
     if not peak <= MAX_MAGNITUDE:
@@ -500,7 +501,7 @@ def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0,
         start = int(round(offset * info.samplerate))
         frames = -1 if duration is None else int(round(duration * info.samplerate))
         data, file_sr = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError if hasattr(sf, "LibsndfileError") else RuntimeError) as err:
+    except (RuntimeError, getattr(sf, "LibsndfileError", RuntimeError)) as err:
         raise ParameterError(f"path={str(path)!r}: not a readable audio file ({err})") from None
     y = data.T  # (channels, n)
     if y.shape[-1] == 0:

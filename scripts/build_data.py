@@ -345,7 +345,7 @@ def build_excerpts() -> None:
             n = int(round((end_q * sec_per_q + 1.0) * EXCERPT_SR))  # one second of release
             y = np.pad(y, (0, max(0, n - len(y))))[:n]
             y = (y * (10 ** (-1 / 20) / max(1e-9, np.abs(y).max()))).astype(np.float32)
-            to_sample = lambda q: int(round(q * sec_per_q * EXCERPT_SR))  # noqa: E731
+            to_sample = lambda q, s=sec_per_q: int(round(q * s * EXCERPT_SR))  # noqa: E731
             notes = []
             for pi, key in enumerate(PART_NAMES):
                 for on, d, m in piece["parts"][key]:

@@ -393,7 +393,6 @@ AUDIO_KEYS = sorted(k for k in ct.TABLE if _first_audio_arg(k))
 def test_random_audio_gives_a_finite_answer_or_a_parameter_error(key, n, scale, seed):
     entry = ct.TABLE[key]
     fn = resolve_target(key, entry)
-    name = _first_audio_arg(key)
     valid = ct.resolve(entry.args[0])
     shape = tuple(valid.shape[:-1]) + (n,)
     y = (scale * np.random.default_rng(seed).standard_normal(shape)).astype(np.float32)

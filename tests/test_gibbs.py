@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-import torch
 
 from musynth_lab import ParameterError, data, seed_everything
-from musynth_lab.models import accuracy, fit, predict
+from musynth_lab.models import fit, predict
 from musynth_lab.models.gibbs import LOW, N_PITCH, VoiceInfiller, annealed_gibbs, infill_examples, pseudo_nll, voices_grid
 
 

@@ -45,7 +45,7 @@ def _dry(py, index, tmp_path):
     env = {"PATH": str(empty), "DRY_RUN": "1", "TORCH_CPU_INDEX": index, "HOME": str(tmp_path)}
     out = subprocess.run(["/bin/sh", str(SCRIPT), str(py)], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    return [l for l in out.stdout.splitlines() if " -m pip install" in l]
+    return [ln for ln in out.stdout.splitlines() if " -m pip install" in ln]
 
 
 @pytest.mark.parametrize("version", list(PYTHONS))

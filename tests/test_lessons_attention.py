@@ -58,7 +58,7 @@ def test_instrument_split_is_by_unseen_pitch():
     notes = load_notes()
     y, names = notes.labels("instrument")
     assert len(d.y_test) == 120 and len(d.y_train) == 360
-    for c, name in enumerate(names):
+    for c, _name in enumerate(names):
         train_pitches = set(notes.pitch[(y == c)].tolist()) - set(d.pitch_test[d.y_test == c].tolist())
         assert not train_pitches & set(d.pitch_test[d.y_test == c].tolist())
 

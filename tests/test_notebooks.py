@@ -192,7 +192,8 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     peak_mb = float(out.split("__PEAK_MB__")[1].split()[0])
     print(f"{path.name}: {seconds:.1f} s, peak {peak_mb:.0f} MB, {len(exercises)} exercises")
     for ex_id, cell, solved in exercises:
-        assert _shown(cell).startswith("…"), f"exercise {ex_id}: as committed it should report 'not answered yet', got {_shown(cell)!r}"
+        assert _shown(cell).startswith("…"), \
+            f"exercise {ex_id}: as committed it should report 'not answered yet', got {_shown(cell)!r}"
         assert _shown(solved).startswith("✓"), f"exercise {ex_id}: its registered solution does not pass: {_shown(solved)!r}"
     assert seconds <= limit, f"{path.name} took {seconds:.0f} s, budget {limit} s"
     assert peak_mb <= MEMORY_LIMIT_MB, f"{path.name} peaked at {peak_mb:.0f} MB, budget {MEMORY_LIMIT_MB} MB"

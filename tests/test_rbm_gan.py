@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from musynth_lab import ParameterError, data
-from musynth_lab import evaluate as ev
 from musynth_lab.models import gan as G
 from musynth_lab.models import rbm as R
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from musynth_lab import ParameterError, data, stats
-from musynth_lab.stats import chords
 
 HOP = 512
 

@@ -1,6 +1,5 @@
 """Sampler, track generator, voices and sound matching."""
 
-import math
 
 import librosa
 import numpy as np

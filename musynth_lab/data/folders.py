@@ -126,5 +126,6 @@ def load_audio_folder(folder, *, sr: int = 22050, mono: bool = True, max_duratio
         durations.append(y.shape[-1] / float(sr))
         report.loaded.append(name)
     if not audio:
-        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} audio files could be read: {report.skipped[0][1]}")
+        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} audio files could be read: "
+                             f"{report.skipped[0][1]}")
     return AudioFolder(names=names, audio=audio, sr=int(sr), durations=np.array(durations), report=report)

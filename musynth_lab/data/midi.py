@@ -766,7 +766,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
                 log.append(f"track {ti}: note {note} at quarter {on / tpb:g} had no note-off; ended at the track's end")
     pitched = []
     chans_per_track = {}
-    for (ti, ch) in voices:
+    for (ti, _ch) in voices:
         chans_per_track[ti] = chans_per_track.get(ti, 0) + 1
     for (ti, ch), v in sorted(voices.items()):
         if not v["rows"]:

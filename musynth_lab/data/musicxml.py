@@ -273,6 +273,7 @@ def load_musicxml_folder(folder, *, progress: bool = True, **kwargs):
         except ParameterError as err:
             report.skipped.append((name, str(err)))
     if not pieces:
-        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} MusicXML files could be read: {report.skipped[0][1]}")
+        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} MusicXML files could be read: "
+                             f"{report.skipped[0][1]}")
     return pieces, report
 

@@ -121,7 +121,8 @@ def _pyramid(y: torch.Tensor, levels: int) -> list:
     """``[y, D(y), D(D(y)), ...]`` (``levels`` signals), each a halving of the sample rate.
 
     On the CPU without autograd ``D`` is soxr 'HQ' row by row (:func:`_downsample`), exactly
-    librosa's resampler. Elsewhere (CUDA, or when a gradient is needed) ``D`` is :func:`halve_rate`'s filter applied exactly as a zero-phase frequency response
+    librosa's resampler. Elsewhere (CUDA, or when a gradient is needed) ``D`` is :func:`halve_rate`'s
+    filter applied exactly as a zero-phase frequency response
     (one ``rfft`` of the zero-padded signal, an ``irfft`` of half the size over the kept
     bins; aliasing lies below the 100 dB stop band). Each level is cut to ``ceil(n / 2)``
     samples before the next halving, as librosa's resampler does, so the ends match too.

@@ -43,7 +43,7 @@ def _spectrogram_ft(x: torch.Tensor, *, n_fft: int, hop_length: int, window: tor
     """
     lead = x.shape[:-1]
     frames = _stft_frames(x.reshape(-1, x.shape[-1]), n_fft, hop_length, center, pad_mode)  # (B, T, n_fft) view
-    B, T = frames.shape[0], frames.shape[1]
+    T = frames.shape[1]
 
     def block(fr):
         Z = torch.fft.rfft(fr * window, dim=-1)  # (b, T, F)

@@ -154,7 +154,9 @@ def harmony_data(split: str, *, step: float = 0.5, window: int = 32, hop: int | 
 
 
 def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
-    """The per-step unigram baseline: each voice's token frequencies in ``train`` (add-one smoothed), nats per step per voice on ``test``.
+    """The per-step unigram baseline: each voice's token frequencies in ``train`` (add-one smoothed).
+
+    Scored in nats per step per voice on ``test``.
 
     Examples
     --------

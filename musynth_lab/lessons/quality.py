@@ -433,7 +433,7 @@ class ClassConditionalNGram:
         check(len(seqs) == len(labels) and len(labels) > 0, "labels", labels, "one label per sequence")
         classes = np.unique(labels)
         for c in classes:
-            members = [s for s, l in zip(seqs, labels) if l == c]
+            members = [s for s, lab in zip(seqs, labels) if lab == c]
             self.models[int(c)] = NGramModel(self.order, vocab_size=N_MELODY_TOKENS).fit(members)
             self.log_prior[int(c)] = math.log(len(members) / len(labels))
         return self
@@ -530,7 +530,7 @@ def discriminative_vs_generative(sizes=(4, 8, 16, 32, 64, 128, 299), *, repeats:
     rows = []
     for n in sizes:
         acc = {"discriminative": [], "generative": []}
-        for r in range(repeats if n < len(seqs) else 1):
+        for _ in range(repeats if n < len(seqs) else 1):
             pick = _stratified(y, n, rng)
             tr, ty = [seqs[i] for i in pick], y[pick]
             acc["discriminative"].append(fit_discriminative(tr, ty, order=order, C=C).score(hs, hy))

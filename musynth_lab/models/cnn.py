@@ -433,7 +433,8 @@ def channel_class_response(model: InstrumentCNN, X, y, *, layer: int = -1, n_cla
     check(isinstance(model, InstrumentCNN), "model", model, "an InstrumentCNN")
     X = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32))
     y = np.asarray(to_numpy(y)).astype(np.int64).ravel()
-    check(X.ndim == 3 and len(X) == len(y) and len(y) > 0, "X", X, "a non-empty (n, n_mels, n_frames) array with one label per row")
+    check(X.ndim == 3 and len(X) == len(y) and len(y) > 0, "X", X,
+          "a non-empty (n, n_mels, n_frames) array with one label per row")
     check(-3 <= int(layer) < 3, "layer", layer, "0, 1, 2 or a negative index")
     n_classes = int(n_classes or y.max() + 1)
     device = next(model.parameters()).device

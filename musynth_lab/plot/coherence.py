@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import check_sr
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows
 
 from ..errors import check
 from .core import axes_or_new

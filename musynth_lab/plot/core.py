@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..audio import check_sr
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+from ..errors import as_array, as_float, as_int
 
 from ..audio import amplitude_to_db, as_audio, to_numpy
 from ..errors import check

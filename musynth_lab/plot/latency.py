@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..audio import check_sr
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence, check
+from ..errors import as_float, as_rows, check
 from .core import axes_or_new
 
 __all__ = ["latency_budget_bars", "block_times", "sample_rate_tradeoff_plot", "rtf_bars"]

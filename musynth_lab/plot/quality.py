@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import check_sr
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows, as_sequence
+from ..errors import as_rows
 
 from ..errors import check
 from .core import axes_or_new
@@ -100,7 +99,8 @@ def accuracy_curves(rows, *, ax=None, title: str | None = None):
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> rows = [dict(size=4, discriminative=0.6, generative=0.8, chance=0.6), dict(size=8, discriminative=0.7, generative=0.9, chance=0.6)]
+    >>> rows = [dict(size=4, discriminative=0.6, generative=0.8, chance=0.6),
+    ...         dict(size=8, discriminative=0.7, generative=0.9, chance=0.6)]
     >>> len(accuracy_curves(rows).lines)
     3
 

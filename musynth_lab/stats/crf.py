@@ -66,7 +66,7 @@ def chord_tone_labels(piece: Chorale, *, part: str = "S") -> list:
     notes = piece.parts[part]
     idx = np.clip(np.searchsorted(piece.beats[:, 0], notes[:, 0] + 1e-9, side="right") - 1, 0, None)
     out = []
-    for (on, dur, midi), b in zip(notes, idx):
+    for (_on, _dur, midi), b in zip(notes, idx):
         root, quality = int(piece.beats[b, 1]), piece.qualities[b]
         if quality == "N" or root < 0:
             out.append("NCT")

@@ -234,7 +234,7 @@ def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s
     if keep_tail:
         xt = torch.nn.functional.pad(xt, (0, ir.shape[-1]))
     if stereo:
-        b = batch_of(x=xt, ir=ir, mix=m)
+        batch_of(x=xt, ir=ir, mix=m)          # checks that the batches fit
         wet = torch.stack([convolve(xt, ir[:, c]) for c in range(2)], dim=1)
         y = _guard((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()

@@ -73,7 +73,8 @@ class Sampler:
         if roots is not None:
             keep = np.isin(notes.pitch, np.asarray(list(roots), dtype=int))
             if not keep.any():
-                raise ParameterError(f"roots={roots!r}: expected some of the recorded pitches {sorted(set(notes.pitch.tolist()))}")
+                raise ParameterError(f"roots={roots!r}: expected some of the recorded pitches "
+                                     f"{sorted(set(notes.pitch.tolist()))}")
             notes = notes.subset(np.flatnonzero(keep))
         self.notes = notes
         self.sr_source = int(notes.sr)
@@ -145,7 +146,7 @@ class Sampler:
         n_out = int(round((d.max() + rel) * sr))
         roots = self.notes.pitch.astype(np.float64)
         out = np.zeros((len(m), n_out), dtype=np.float64)
-        for row, (mi, di) in enumerate(zip(m, d)):
+        for row, (mi, _di) in enumerate(zip(m, d)):
             i = int(np.argmin(np.abs(roots - mi)))
             table, ls, le = self._table(i)
             ratio = 2 ** ((mi - roots[i]) / 12) * self.sr_source / sr      # source samples per output sample

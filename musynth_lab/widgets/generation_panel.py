@@ -87,7 +87,8 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     rules = MelodyRules(tonic_pc=key_tonic_pc or 0, mode=key_mode)
     violations = rules.violations(pitches) if len(pitches) else {}
     audio = render_notes(notes, bpm=bpm, sr=sr, instrument=instrument).cpu().numpy() if len(notes) else np.zeros(sr, np.float32)
-    return {"tokens": tokens, "notes": notes, "roll": notes_to_roll(notes, step=step_q, n_frames=max(1, len(tokens))), "audio": audio, "sr": sr,
+    roll = notes_to_roll(notes, step=step_q, n_frames=max(1, len(tokens)))
+    return {"tokens": tokens, "notes": notes, "roll": roll, "audio": audio, "sr": sr,
             "log_prob": log_prob, "violations": violations, "prompt_len": len(prompt), "step_q": step_q}
 
 

@@ -5,7 +5,7 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
-from ._base import Frame, Panel, dropdown, slider
+from ._base import Frame, Panel, slider
 
 #: Parameters shown by default, per voice.
 DEFAULT_CONTROLS = {

@@ -106,7 +106,7 @@ def _expected_panels(path: Path) -> int:
     names = "|".join(_PANELS)
     code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                      if c["cell_type"] == "code")
-    code = "\n".join(l for l in code.splitlines() if not l.lstrip().startswith(("from ", "import ", "#")))
+    code = "\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("from ", "import ", "#")))
     return len(re.findall(rf"\b(?:{names})(?:\.\w+)?\(", code))
 
 
@@ -219,7 +219,7 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
             problems.append(f"panel {i}: control {k} could not be moved")
             continue
         state, ok = _wait(page, JS_PANEL_STATE, panel.element_handle(),
-                          lambda s: s["fig"] != state0["fig"] and s["ready"], timeout=REDRAW_TIMEOUT_S)
+                          lambda s, s0=state0: s["fig"] != s0["fig"] and s["ready"], timeout=REDRAW_TIMEOUT_S)
         _wait(page, JS_STATE, nb_path, predicate=lambda s: s and s["status"] == "idle", timeout=REDRAW_TIMEOUT_S)
         time.sleep(0.5)
         state = page.evaluate(JS_PANEL_STATE, panel.element_handle())
