@@ -207,9 +207,10 @@ def pending(id: str) -> CheckResult:
 def _lookup(id) -> Exercise:
     from ..errors import ParameterError
 
-    key = str(id).strip() if isinstance(id, (str, int, float)) and not isinstance(id, bool) else None
+    # a string only: as a float, 3.10 would be 3.1
+    key = id.strip() if isinstance(id, str) else None
     if key not in REGISTRY:
-        raise ParameterError(f"id={id!r}: expected an exercise number, one of {sorted(REGISTRY)}")
+        raise ParameterError(f"id={id!r}: expected an exercise number as a string, one of {sorted(REGISTRY)}")
     return REGISTRY[key]
 
 
