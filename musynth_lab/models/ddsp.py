@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np  # noqa: F401  (the doctests use it)
 import torch
 from torch import nn
 

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from ..audio import to_numpy, to_tensor
-from ..data import HOLD, N_MELODY_TOKENS, REST, Chorale, NoteSet
+from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, NoteSet, load_chorales  # noqa: F401  (doctests use them)
 from ..errors import ParameterError, check
 from ..stats.base import Encoder, require_fitted
 

@@ -4,7 +4,10 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    if "book" in (config.getoption("-m") or ""):
+    import re
+
+    expr = config.getoption("-m") or ""
+    if re.search(r"\bbook\b", expr) and not re.search(r"\bnot\s+book\b", expr):   # "notebook" is not "book"
         return
     skip = pytest.mark.skip(reason="builds the whole book: run `make test-book`")
     for item in items:
