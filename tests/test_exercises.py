@@ -73,3 +73,24 @@ def test_numpy_scalars_are_accepted_as_answers():
 def test_wrong_message_does_not_name_the_answer():
     r = X.check_midi_of_a4(60)
     assert not r and not re.search(r"\b69\b|hz_to_midi\(440", r.message)
+
+
+IMPLEMENT = sorted(ex.check for ex in REGISTRY.values() if ex.kind == "implement")
+
+
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_implement_checks_report_an_unfinished_or_raising_function(name):
+    fn = getattr(X, name)
+
+    def unfinished(*args, **kwargs):
+        ...
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("my bug")
+
+    r = fn(unfinished)
+    assert not r and r.answered is False, f"{name}: a function whose body is still `...` should be 'not answered'"
+    r = fn(broken)
+    assert not r and r.answered and "RuntimeError" in r.message and "my bug" in r.message
+    r = fn(42)
+    assert not r and r.answered, f"{name}: a non-function should be a wrong answer, not a crash"

@@ -204,6 +204,34 @@ def pending(id: str) -> CheckResult:
                               "worked solution).", answered=False)
 
 
+def run_student(fn, args, *, exercise_id: str, where: str = ""):
+    """Call the student's function on ``args``: ``(value, None)``, or ``(None, CheckResult)`` to return at once.
+
+    The student's code may raise anything (reported, never a crash) or still be the
+    placeholder (returns ``None``/``...``: the exercise is not answered yet).
+
+    Examples
+    --------
+    >>> run_student(lambda x: x + 1, (1,), exercise_id="0.4")
+    (2, None)
+    >>> _, stop = run_student(lambda x: 1 / 0, (1,), exercise_id="0.4", where="for x=1"); stop
+    ✗ Your function raised ZeroDivisionError: division by zero (for x=1).
+    >>> run_student(lambda x: None, (1,), exercise_id="0.4")[1].answered
+    False
+    """
+    import numpy as np
+
+    try:
+        with np.errstate(all="ignore"):
+            got = fn(*args)
+    except Exception as err:  # noqa: BLE001  (the student's code: report, do not crash)
+        return None, CheckResult(False, f"Your function raised {type(err).__name__}: {err}"
+                                        + (f" ({where})." if where else "."))
+    if got is None or got is Ellipsis:
+        return None, pending(exercise_id)
+    return got, None
+
+
 def _lookup(id) -> Exercise:
     from ..errors import ParameterError
 

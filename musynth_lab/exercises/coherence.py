@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, pending, verdict
+from ._core import CheckResult, exercise, is_int, run_student, verdict
 
 __all__ = ["check_parallel_fifths", "check_closest_pitch_classes", "check_hidden_states", "check_shuffle_blind",
            "check_fifths_detector", "check_transposed_pc_distance"]
@@ -190,13 +190,9 @@ def check_fifths_detector(answer) -> CheckResult:
     for case in _FIFTH_CASES:
         v = np.array(case, dtype=np.int64)
         truth = voice_leading(v)["parallel_fifths"]
-        try:
-            got = answer(v.copy())
-        except Exception as err:  # noqa: BLE001  (the student's code: report, do not crash)
-            return verdict(False, "", f"Your function raised {type(err).__name__}: {err} (for a NumPy grid of shape "
-                                      f"{v.shape}).")
-        if got is None or got is Ellipsis:
-            return pending("6c.5")
+        got, stop = run_student(answer, (v.copy(),), exercise_id="6c.5", where=f"for a NumPy grid of shape {v.shape}")
+        if stop is not None:
+            return stop
         if not is_int(got, truth):
             return verdict(False, "", f"Not quite: on the grid {v.tolist()} your count is {got!r}, not the library's. "
                                       "Check every pair of voices (not only neighbours), fifths beyond an octave, both "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, pending, verdict
+from ._core import CheckResult, exercise, is_int, run_student, verdict
 from .start import _choice
 
 __all__ = ["check_first_layer_parameters", "check_crnn_output_shape", "check_returns_to_go",
@@ -176,12 +176,9 @@ def check_reinforce_loss(reinforce_loss) -> CheckResult:
         truth = float(-(logp * (ret - val)).mean())
         lp, v = logp.clone().requires_grad_(True), val.clone().requires_grad_(True)
         shape = f"({batch}, {steps})"
-        try:
-            out = reinforce_loss(lp, ret.clone(), v)
-        except Exception as err:  # noqa: BLE001  (the student's code may raise anything; report it)
-            return CheckResult(False, f"Your function raised {type(err).__name__} on {shape} tensors: {err}")
-        if out is None or out is Ellipsis:
-            return pending("1b.6")
+        out, stop = run_student(reinforce_loss, (lp, ret.clone(), v), exercise_id="1b.6", where=f"on {shape} tensors")
+        if stop is not None:
+            return stop
         if not isinstance(out, torch.Tensor) or out.numel() != 1:
             return CheckResult(False, f"On {shape} tensors your function returned {out!r}: return one number as a "
                                       "torch tensor (so that loss.backward() can run).")

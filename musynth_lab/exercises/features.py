@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, is_near, pending, verdict
+from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
 
 __all__ = ["check_n_frames", "check_sine_crest_factor", "check_flute_pitch_class", "check_smoothing_gv",
            "check_frame_count", "check_two_partial_crest"]
@@ -149,13 +149,10 @@ def check_frame_count(answer) -> CheckResult:
                                   "center); define it and pass the function itself.")
     for n, n_fft, hop, center in FRAME_COUNT_CASES:
         truth = int(stft(np.zeros(n, dtype=np.float32), n_fft=n_fft, hop_length=hop, center=center).shape[-1])
-        try:
-            got = answer(n, n_fft, hop, center)
-        except Exception as err:  # noqa: BLE001  (the student's code: report, do not crash)
-            return verdict(False, "", f"Your function raised {type(err).__name__}: {err} (for n_samples={n}, "
-                                      f"n_fft={n_fft}, hop_length={hop}, center={center}).")
-        if got is None or got is Ellipsis:
-            return pending("3.5")
+        got, stop = run_student(answer, (n, n_fft, hop, center), exercise_id="3.5",
+                                where=f"for n_samples={n}, n_fft={n_fft}, hop_length={hop}, center={center}")
+        if stop is not None:
+            return stop
         if not is_int(got, truth):
             return verdict(False, "", f"Not quite: for n_samples={n}, n_fft={n_fft}, hop_length={hop}, "
                                       f"center={center} your function gives {got!r}, and F.stft gives a different "

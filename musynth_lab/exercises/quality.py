@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import as_float, as_int, as_sequence, check
-from ._core import CheckResult, exercise, is_int, is_near, pending, verdict
+from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
 
 __all__ = ["check_generalisation_gap", "check_largest_gap", "check_best_remedy", "check_which_can_sample",
            "check_copied_fraction", "check_reference_copying"]
@@ -137,12 +137,9 @@ def check_copied_fraction(copied) -> CheckResult:
         return CheckResult(False, "Pass your function itself: check_copied_fraction(copied).")
     for sample, train, n, why in _copy_cases():
         truth = copied_fraction(sample, train, n=n)
-        try:
-            got = copied(sample, train, n)
-        except Exception as err:  # noqa: BLE001  (the student's code may raise anything; report it)
-            return CheckResult(False, f"Your function raised {type(err).__name__}: {err}")
-        if got is None or got is Ellipsis:
-            return pending("6b.5")
+        got, stop = run_student(copied, (sample, train, n), exercise_id="6b.5")
+        if stop is not None:
+            return stop
         if not is_near(got, truth, 1e-9):
             shown = [list(map(int, t)) for t in train]
             return CheckResult(False, f"Not quite: for sample={list(map(int, sample))}, train_seqs={shown}, n={n} "

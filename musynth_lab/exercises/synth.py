@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._core import CheckResult, exercise, number, pending, verdict
+from ._core import CheckResult, exercise, number, run_student, verdict
 from .start import _choice
 
 __all__ = ["check_adsr_level", "check_bell_ratio", "check_lowpass_cutoff", "check_rt60_feedback",
@@ -213,12 +213,9 @@ def check_pan_gains(pan_gains) -> CheckResult:
         return CheckResult(False, "Pass your function itself: check_pan_gains(pan_gains).")
     for p in _PAN_CASES:
         truth = pan(torch.ones(1, 1), position=p)[0, :, 0].tolist()
-        try:
-            got = pan_gains(p)
-        except Exception as err:  # noqa: BLE001  (the student's code may raise anything; report it)
-            return CheckResult(False, f"Your function raised {type(err).__name__} at position {p:g}: {err}")
-        if got is None or got is Ellipsis:
-            return pending("1a.6")
+        got, stop = run_student(pan_gains, (p,), exercise_id="1a.6", where=f"at position {p:g}")
+        if stop is not None:
+            return stop
         try:
             left, right = (float(v) for v in got)
         except (TypeError, ValueError):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ._core import CheckResult, exercise, pending, verdict
+from ._core import CheckResult, exercise, run_student, verdict
 
 __all__ = ["check_nats_to_bits", "check_distinct_bigrams", "check_hotter_is_more_diverse", "check_beam_vs_greedy",
            "check_beam_step", "check_ngram_order"]
@@ -228,13 +228,10 @@ def check_beam_step(answer) -> CheckResult:
                                   "define it and pass the function itself.")
     for scores, lp, k in _beam_step_cases():
         want = _reference_step(scores, lp, k)
-        try:
-            got = answer(scores.copy(), lp.copy(), k)
-        except Exception as err:  # noqa: BLE001  (the student's code: report, do not crash)
-            return verdict(False, "", f"Your function raised {type(err).__name__}: {err} (for {len(scores)} beams and "
-                                      f"{lp.shape[1]} tokens, NumPy arrays).")
-        if got is None or got is Ellipsis:
-            return pending("5.6")
+        got, stop = run_student(answer, (scores.copy(), lp.copy(), k), exercise_id="5.6",
+                                where=f"for {len(scores)} beams and {lp.shape[1]} tokens, NumPy arrays")
+        if stop is not None:
+            return stop
         try:
             o, t, s = (np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=np.float64).ravel()
                        for x in got)
