@@ -328,7 +328,7 @@ def _set_lag_profile(rolls, max_lag: int) -> np.ndarray:
 
 
 def structure_distance(samples, reference, *, max_lag: int = 16) -> float:
-    """How far a set's time structure is from the reference's: mean |difference| of lag-similarity profiles.
+    """How far a set's time structure is from the reference's: mean absolute difference of lag-similarity profiles.
 
     Each set's profile is the mean of :func:`lag_similarity` over its rolls (weighted by frames); the
     distance is the mean absolute difference over lags 1..max_lag (lags no roll reaches are skipped).

@@ -10,11 +10,9 @@ source term            modules
 音源合成 (a)            :class:`Sampler` (recorded notes at any pitch and length)
 混响合成 (b)            :func:`algorithmic_reverb`, :func:`convolution_reverb`, :func:`pan`, :func:`spatialize`
 效果器合成 (c)          :func:`biquad`, :func:`delay`, :func:`overdrive`, :func:`chorus`, :func:`flanger`, :func:`exciter`
-信号处理器合成 (d)      :func:`adsr`, :func:`lfo`, :func:`fm_tone`, :func:`fm4`, :func:`noise_gate`,
-                       :func:`compressor`, :func:`gain`
+信号处理器合成 (d)      :func:`adsr`, :func:`lfo`, :func:`fm_tone`, :func:`fm4`, :func:`noise_gate`, :func:`compressor`, :func:`gain`
 音轨生成器合成 (e)      :func:`accompaniment`, :func:`render_notes`, :func:`render_chorale`
-(building blocks)      oscillators, :func:`svf`, :func:`equalizer`, :class:`SubtractiveVoice`, :class:`FMVoice`,
-                       :func:`match_sound`
+(building blocks)      oscillators, :func:`svf`, :func:`equalizer`, :class:`SubtractiveVoice`, :class:`FMVoice`, :func:`match_sound`
 时间延迟 (streaming)    :class:`VoiceStream`, :class:`PolyStream`, :func:`play_events`, :class:`Chain` of stream effects
 =====================  =====================================================================
 
