@@ -35,7 +35,9 @@ autodoc_mock_imports = []
 
 html_theme = "sphinx_book_theme"
 html_title = "musynth-lab"
-html_static_path = ["_static"]
+# The build's source folder holds book/_static plus the MathJax copy (scripts/build_book.py);
+# a relative path here would resolve against book/ and leave MathJax out of the HTML.
+html_static_path = [str(ROOT / "build" / "book" / "src" / "_static")]
 html_css_files = ["book.css"]
 html_sourcelink_suffix = ""
 html_theme_options = {
