@@ -88,15 +88,32 @@ class Lab:
 
 @pytest.fixture(scope="session")
 def lab_server():
+    """JupyterLab 4 on 127.0.0.1 with a token, over a temporary copy of notebooks/."""
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
         _unavailable("jupyterlab is not installed in this environment")
+    yield from _server("lab")
+
+
+@pytest.fixture(scope="session")
+def notebook7_server():
+    """Jupyter Notebook 7 (the classic-looking front end, built on JupyterLab's components)."""
+    try:
+        import notebook
+    except ImportError:
+        _unavailable("notebook (Jupyter Notebook 7) is not installed in this environment")
+    if int(notebook.__version__.split(".")[0]) < 7:
+        _unavailable(f"notebook {notebook.__version__} is not Jupyter Notebook 7")
+    yield from _server("notebook")
+
+
+def _server(app: str):
     tmp = Path(tempfile.mkdtemp(prefix="musynth-browser-"))
     root = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", root)
     settings = tmp / "settings"
-    for rel, value in LAB_SETTINGS.items():
+    for rel, value in (LAB_SETTINGS if app == "lab" else {}).items():
         (settings / rel).parent.mkdir(parents=True, exist_ok=True)
         (settings / rel).write_text(json.dumps(value))
     port, token = _free_port(), secrets.token_hex(16)
@@ -106,10 +123,14 @@ def lab_server():
                JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
                JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None"]
+    cmd = [sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook", "--no-browser",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    if app == "lab":
+        cmd += ["--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.news_url=None"]
+    else:
+        cmd += ["--JupyterNotebookApp.expose_app_in_browser=True"]
     if hasattr(os, "getuid") and os.getuid() == 0:
         cmd.append("--allow-root")
     log = open(tmp / "server.log", "wb")
@@ -123,7 +144,7 @@ def lab_server():
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"JupyterLab did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+                pytest.fail(f"Jupyter {app} did not start: {(tmp / 'server.log').read_text()[-2000:]}")
             time.sleep(0.5)
     lab.log = tmp / "server.log"
     try:

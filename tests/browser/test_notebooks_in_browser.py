@@ -34,6 +34,12 @@ MAX_WHITE = 0.97           # a figure with more near-white pixels than this is b
 # External requests (the Colab/Binder badge images) are answered with an empty SVG by the
 # test itself, so they log nothing.
 BENIGN_CONSOLE: list[tuple[str, str]] = []
+# Jupyter Notebook 7.6.5 on JupyterLab 4.6.6 raises this page error on every notebook page, a
+# one-cell notebook with no kit code included (reproduced by hand; it comes from notebook_core's
+# settings load, not from a widget): not the kit's, so it is tolerated in Notebook 7 only.
+BENIGN_NOTEBOOK7: list[tuple[str, str]] = [
+    ("Cannot read properties of undefined (reading 'schema')", "Notebook 7.6.5 settings load, any notebook"),
+]
 
 JS_STATE = """(path) => {
   const app = window.jupyterapp; if (!app) return null;
@@ -254,6 +260,21 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_in_browser(path, lab_server, browser_context):
+    _run_in_browser(path, lab_server, browser_context, f"/lab/tree/{path.name}", "reset", front_end="lab")
+
+
+# Jupyter Notebook 7 (one notebook per chapter group would repeat JupyterLab's run; these two hold
+# three panels of different kinds: a note browser, an attention viewer on spectrograms and on scores).
+NOTEBOOK7 = [p for p in NOTEBOOKS if p.stem in ("00_start_here", "02_attention")]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", NOTEBOOK7, ids=[p.stem for p in NOTEBOOK7])
+def test_notebook_in_notebook7(path, notebook7_server, browser_context):
+    _run_in_browser(path, notebook7_server, browser_context, f"/notebooks/{path.name}", front_end="notebook7")
+
+
+def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_end):
     nb = path.name
     console: list[str] = []
     page = browser_context.new_page()
@@ -270,7 +291,7 @@ def test_notebook_in_browser(path, lab_server, browser_context):
     shots: list = []
     t0 = time.monotonic()
     try:
-        page.goto(lab_server.url(f"/lab/tree/{nb}", "reset"), wait_until="domcontentloaded")
+        page.goto(lab_server.url(url_path, *flags), wait_until="domcontentloaded")
         state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle",
                           timeout=120)
         assert ok, f"{nb}: the notebook's kernel did not become idle: {state}"
@@ -300,15 +321,16 @@ def test_notebook_in_browser(path, lab_server, browser_context):
         if marked["n"] != expected:
             problems.append(f"found {marked['n']} panels in the page (legacy={marked['legacy']}), the notebook builds {expected}")
         for i in range(marked["n"]):
-            _check_panel(page, path.stem, i, problems, shots, nb)
-        if path.stem == NOTEBOOKS[0].stem:
+            _check_panel(page, path.stem if front_end == "lab" else f"{path.stem}_{front_end}", i, problems, shots, nb)
+        if path.stem == NOTEBOOKS[0].stem and front_end == "lab":
             problems += _save_round_trip(page, lab_server, path)
-        bad = [c for c in console if not any(s in c for s, _ in BENIGN_CONSOLE)]
+        benign = BENIGN_CONSOLE + (BENIGN_NOTEBOOK7 if front_end == "notebook7" else [])
+        bad = [c for c in console if not any(s in c for s, _ in benign)]
         problems += bad
-        TIMES.append(f"{nb}: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
+        TIMES.append(f"{nb} [{front_end}]: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
                      f"{time.monotonic() - t0:.0f} s{'' if not problems else ' (FAILED)'}")
     except Exception:
-        TIMES.append(f"{nb}: FAILED after {time.monotonic() - t0:.0f} s")
+        TIMES.append(f"{nb} [{front_end}]: FAILED after {time.monotonic() - t0:.0f} s")
         try:
             shots.append((f"{path.stem}_page.png", page.screenshot(full_page=False)))
         except Exception:
