@@ -43,6 +43,27 @@ class CheckResult:
         return f'<span style="color:{colour};font-weight:bold">{mark}</span> {self.message}'
 
 
+def prediction(answer, choices: tuple, aliases: dict | None = None):
+    """The student's prediction as one of ``choices`` (case and spaces ignored), or None.
+
+    Examples
+    --------
+    >>> prediction(" Higher ", ("higher", "lower", "the same")), prediction("same", ("higher", "the same"), {"same": "the same"})
+    ('higher', 'the same')
+    >>> prediction(3, ("higher", "lower")) is None
+    True
+    """
+    import numpy as np
+
+    if isinstance(answer, (bool, np.bool_)) and "yes" in choices:
+        return "yes" if answer else "no"
+    if not isinstance(answer, str):
+        return None
+    said = " ".join(answer.strip().lower().split())
+    said = (aliases or {}).get(said, said)
+    return said if said in choices else None
+
+
 def verdict(correct: bool, right: str, wrong: str) -> CheckResult:
     """A :class:`CheckResult` with the message that fits.
 

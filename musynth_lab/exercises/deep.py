@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, run_student, verdict
-from .start import _choice
+from ._core import CheckResult, exercise, is_int, prediction, run_student, verdict
 
 __all__ = ["check_first_layer_parameters", "check_crnn_output_shape", "check_returns_to_go",
            "check_melody_violations", "check_transfer_or_meta", "check_reinforce_loss", "check_crnn_first_frame"]
@@ -249,7 +248,7 @@ def check_crnn_first_frame(answer) -> CheckResult:
     >>> bool(check_crnn_first_frame(np.True_))
     True
     """
-    said = _choice(answer, _YES_NO, {"true": "yes", "false": "no"})
+    said = prediction(answer, _YES_NO, {"true": "yes", "false": "no"})
     if said is None:
         return CheckResult(False, 'Answer "yes" or "no" (a string), then explain it in a comment.')
     crnn_moves = _first_frame_moves(recurrent=True, time_kernel=3)

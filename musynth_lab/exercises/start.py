@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
+from ._core import CheckResult, exercise, is_int, is_near, prediction, run_student, verdict
 
 __all__ = ["check_midi_of_a4", "check_loudest_instrument", "check_db_of_half", "check_hz_to_midi",
            "check_play_level"]
@@ -64,25 +64,6 @@ def check_loudest_instrument(answer) -> CheckResult:
     best = max(rms, key=rms.get)
     return verdict(str(answer).strip().lower() == best, f"{best}: its notes carry the most energy.",
                    "Not that one: compute the RMS of each instrument's notes and take the largest.")
-
-
-def _choice(answer, choices: tuple, aliases: dict | None = None):
-    """The student's prediction as one of ``choices`` (case and spaces ignored), or None.
-
-    Examples
-    --------
-    >>> _choice(" Higher ", ("higher", "lower", "the same")), _choice("same", ("higher", "the same"), {"same": "the same"})
-    ('higher', 'the same')
-    >>> _choice(3, ("higher", "lower")) is None
-    True
-    """
-    if isinstance(answer, (bool, np.bool_)) and "yes" in choices:
-        return "yes" if answer else "no"
-    if not isinstance(answer, str):
-        return None
-    said = " ".join(answer.strip().lower().split())
-    said = (aliases or {}).get(said, said)
-    return said if said in choices else None
 
 
 #: Frequencies (Hz) the student's hz_to_midi is tested on: A4, then none an A, one below 30 Hz, one far above.
@@ -167,7 +148,7 @@ def check_play_level(answer, *, instrument: str = "flute", pitch: int = 67) -> C
 
     instrument = as_choice(instrument, "instrument", list_instruments())
     pitch = as_int(pitch, "pitch", low=0, high=127)
-    said = _choice(answer, _LEVELS, {"same": "the same"})
+    said = prediction(answer, _LEVELS, {"same": "the same"})
     if said is None:
         return CheckResult(False, 'Answer "higher", "lower" or "the same" (a string), then explain it in a comment.')
     played, raw = {}, {}

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 
-from ._core import CheckResult, exercise, number, run_student, verdict
-from .start import _choice
+from ._core import CheckResult, exercise, number, prediction, run_student, verdict
 
 __all__ = ["check_adsr_level", "check_bell_ratio", "check_lowpass_cutoff", "check_rt60_feedback",
            "check_waltz_bass", "check_pan_gains", "check_fm_index_bandwidth"]
@@ -279,7 +278,7 @@ def check_fm_index_bandwidth(answer, *, low: float = 1.0, high: float = 5.0) -> 
     from ..errors import as_float
 
     low, high = as_float(low, "low", low=0, high=50), as_float(high, "high", low=0, high=50)
-    said = _choice(answer, _WIDTHS, {"same": "the same", "wider": "higher", "narrower": "lower"})
+    said = prediction(answer, _WIDTHS, {"same": "the same", "wider": "higher", "narrower": "lower"})
     if said is None:
         return CheckResult(False, 'Answer "higher", "lower" or "the same" (a string), then explain it in a comment.')
     a, b = _fm_bandwidth_hz(low), _fm_bandwidth_hz(high)
