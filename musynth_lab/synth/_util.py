@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..audio import as_audio, like, to_tensor
-from ..audio import check_sr as _audio_check_sr
+from ..audio import check_sr  # noqa: F401  (the kit's one sample-rate rule, for the synth modules)
 from ..errors import ParameterError, _short, check
 
 __all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "tensor_arg", "TWO_PI"]
@@ -166,23 +166,6 @@ def batch_of(**tensors) -> int:
                 f"{name} has batch size {b}: expected {size} to match {first} (or 1 to share one value)"
             )
     return size
-
-
-def check_sr(sr) -> int:
-    """Validate a sample rate in Hz.
-
-    Examples
-    --------
-    >>> check_sr(16000.0)
-    16000
-    >>> check_sr(44100.5)
-    Traceback (most recent call last):
-        ...
-    musynth_lab.errors.ParameterError: sr=44100.5: expected a positive whole number of samples per second
-
-    Chapter: notebooks/01a_synthesis.ipynb
-    """
-    return _audio_check_sr(sr)
 
 
 def check_n_samples(n, name: str = "n_samples") -> int:
