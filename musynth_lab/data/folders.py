@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ParameterError, as_float, check
-from .midi import FolderReport, _music_files
+from .midi import FolderReport, music_files
 
 __all__ = ["AudioFolder", "load_audio_folder", "AUDIO_SUFFIXES"]
 
@@ -108,7 +108,7 @@ def load_audio_folder(folder, *, sr: int = 22050, mono: bool = True, max_duratio
 
     check(isinstance(sr, (int, np.integer)) and 1000 <= sr <= 384000, "sr", sr, "a sample rate in Hz, 1000..384000")
     max_duration = as_float(max_duration, "max_duration", low=0, low_open=True, allow_none=True)
-    folder, files = _music_files(folder, AUDIO_SUFFIXES, "audio")
+    folder, files = music_files(folder, AUDIO_SUFFIXES, "audio")
     names, audio, durations, report = [], [], [], FolderReport()
     for f in tqdm(files, desc="audio files", disable=not progress):
         name = str(f.relative_to(folder))

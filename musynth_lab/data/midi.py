@@ -37,10 +37,10 @@ __all__ = ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi",
 TICKS_PER_BEAT = 480          # divisible by 2, 3, 4, 5, 8, 16: triplets and sixteenths land on ticks
 DEFAULT_VELOCITY = 80
 _META_PREFIX = "musynth-lab "
-_PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 # key signature names with the fewer accidentals (what mido accepts)
-_MAJOR_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-_MINOR_KEYS = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
+MAJOR_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+MINOR_KEYS = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
 _NOTE_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _VOICE_NAMES = {"s": "S", "soprano": "S", "a": "A", "alto": "A", "t": "T", "tenor": "T",
                 "b": "B", "bass": "B"}
@@ -260,7 +260,7 @@ def voices_to_parts(voices, *, step: float, names=None) -> dict:
 # ----------------------------------------------------------------------------------------
 
 
-def _programs_for(program, names, x=None) -> dict:
+def programs_for(program, names, x=None) -> dict:
     if program is None:
         program = dict(getattr(x, "programs", {}) or {}) or 0
     if isinstance(program, dict):
@@ -276,7 +276,7 @@ def _programs_for(program, names, x=None) -> dict:
     return {n: int(program) for n in names}
 
 
-def _time_signatures(meter, pickup_q: float):
+def time_signatures(meter, pickup_q: float):
     """[(tick, numerator, denominator)]: a pick-up bar gets its own short time signature."""
     num, den = int(meter[0]), int(meter[1])
     out = []
@@ -293,7 +293,7 @@ def _time_signatures(meter, pickup_q: float):
     return [(0, num, den)]
 
 
-def _piece_info(x, meter, key):
+def piece_info(x, meter, key):
     """Metre, pickup, key and the kit's own extras (chords, fermatas) for writing."""
     info = {"meter": None, "pickup_q": 0.0, "key": None, "extra": None, "title": None}
     if isinstance(x, Chorale):
@@ -308,13 +308,13 @@ def _piece_info(x, meter, key):
               and int(meter[1]) in (1, 2, 4, 8, 16, 32), "meter", meter, "a time signature such as (4, 4) or (6, 8)")
         info["meter"] = (int(meter[0]), int(meter[1]))
     if key is not None:
-        info["key"] = _parse_key(key)
+        info["key"] = parse_key(key)
     if info["meter"] is None:
         info["meter"] = (4, 4)
     return info
 
 
-def _parse_key(key):
+def parse_key(key):
     """'G major', 'F# minor', 'Gm', (7, 'major') -> (tonic pc, mode)."""
     if isinstance(key, (tuple, list)) and len(key) == 2:
         pc, mode = key
@@ -334,7 +334,7 @@ def _parse_key(key):
     raise ParameterError(f"key={key!r}: expected a key such as 'G major', 'F# minor', 'Gm' or (7, 'major')")
 
 
-def _default_bpm(x, bpm) -> float:
+def default_bpm(x, bpm) -> float:
     if bpm is None:
         bpm = float(getattr(x, "bpm", 100.0))
     check(isinstance(bpm, (int, float, np.floating, np.integer)) and not isinstance(bpm, bool) and 0 < float(bpm) <= 400,
@@ -342,7 +342,7 @@ def _default_bpm(x, bpm) -> float:
     return float(bpm)
 
 
-def _check_target(path, overwrite: bool, suffixes=(".mid", ".midi")) -> Path:
+def check_target(path, overwrite: bool, suffixes=(".mid", ".midi")) -> Path:
     check(isinstance(path, (str, os.PathLike)), "path", path, "a file path (str or pathlib.Path)")
     path = Path(path)
     if path.is_dir():
@@ -353,7 +353,7 @@ def _check_target(path, overwrite: bool, suffixes=(".mid", ".midi")) -> Path:
     return path
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Write through a temporary file next to ``path``, so a failure leaves the old file intact."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
@@ -428,12 +428,12 @@ def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | 
     """
     import mido
 
-    path = _check_target(path, overwrite)
-    bpm = _default_bpm(x, bpm)
+    path = check_target(path, overwrite)
+    bpm = default_bpm(x, bpm)
     velocity = as_int(velocity, "velocity", low=1, high=127)
     parts = as_parts(x, step=step, low=low)
-    programs = _programs_for(program, list(parts), x)
-    info = _piece_info(x, meter, key)
+    programs = programs_for(program, list(parts), x)
+    info = piece_info(x, meter, key)
     if len(parts) > 15:
         raise ParameterError(f"x has {len(parts)} parts: expected at most 15 (MIDI has 16 channels, one for drums)")
 
@@ -441,11 +441,11 @@ def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | 
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=str(info["title"] or path.stem), time=0))
     events = [(0, 0, mido.MetaMessage, "set_tempo", {"tempo": mido.bpm2tempo(float(bpm))})]
-    for tick, num, den in _time_signatures(info["meter"], info["pickup_q"]):
+    for tick, num, den in time_signatures(info["meter"], info["pickup_q"]):
         events.append((tick, 1, mido.MetaMessage, "time_signature", {"numerator": num, "denominator": den}))
     if info["key"] is not None:
         pc, mode = info["key"]
-        events.append((0, 2, mido.MetaMessage, "key_signature", {"key": (_MAJOR_KEYS if mode == "major" else _MINOR_KEYS)[pc]}))
+        events.append((0, 2, mido.MetaMessage, "key_signature", {"key": (MAJOR_KEYS if mode == "major" else MINOR_KEYS)[pc]}))
     if info["extra"] is not None:
         events.append((0, 3, mido.MetaMessage, "text", {"text": _META_PREFIX + json.dumps(info["extra"], separators=(",", ":"))}))
     end_q = max(float((v[:, 0] + v[:, 1]).max()) for v in parts.values() if len(v))
@@ -468,7 +468,7 @@ def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | 
             ev.append((off, 1, mido.Message, "note_off", {"channel": ch, "note": int(row[2]), "velocity": 0}))
         _append_events(track, ev, end_tick=int(round(end_q * TICKS_PER_BEAT)))
         mid.tracks.append(track)
-    _atomic_write(path, lambda tmp: mid.save(tmp))
+    atomic_write(path, lambda tmp: mid.save(tmp))
 
 
 def _append_events(track, events, *, end_tick: int) -> None:
@@ -571,7 +571,7 @@ def _meter_and_pickup(sigs, log):
     return (int(first[1]), int(first[2])), float(pickup)
 
 
-def _build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, polyphony, log) -> Piece:
+def build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, polyphony, log) -> Piece:
     """voices: list of (name, program, rows (n, 4) in quarters)."""
     voices = [v for v in voices if len(v[2])]
     if not voices:
@@ -617,7 +617,7 @@ def _build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, poly
         pc, mode = sorted(keys)[0][1]
     else:
         pc, mode = _estimate_key(parts)
-        log.append(f"no key signature: key estimated from the notes as {_PC_NAMES[pc]} {mode}")
+        log.append(f"no key signature: key estimated from the notes as {PC_NAMES[pc]} {mode}")
     tempos = tuple(sorted(tempos)) or ((0.0, 120.0),)
     pid, split, fermatas, beats_raw, length_q = Path(path).stem, "own", [], None, end_q
     if extra:
@@ -644,7 +644,7 @@ def _build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, poly
                  tempos=tempos, programs=programs, velocities=velocities, source=str(path), log=tuple(log))
 
 
-def _check_source(path, suffixes) -> Path:
+def check_source(path, suffixes) -> Path:
     check(isinstance(path, (str, os.PathLike)), "path", path, "a file path (str or pathlib.Path)")
     path = Path(path)
     if not path.is_file():
@@ -708,7 +708,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
 
     check(polyphony in ("error", "top", "keep"), "polyphony", polyphony, "'error', 'top' or 'keep'")
     check(drums in ("skip", "error"), "drums", drums, "'skip' or 'error'")
-    path = _check_source(path, (".mid", ".midi"))
+    path = check_source(path, (".mid", ".midi"))
     try:
         mid = mido.MidiFile(str(path), clip=True)
     except Exception as err:  # mido raises OSError, EOFError, ValueError, KeyError, IndexError on bad bytes
@@ -732,7 +732,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
                 sigs.append((q, msg.numerator, msg.denominator))
             elif t == "key_signature":
                 k = msg.key
-                keys.append((q, _parse_key(k)))
+                keys.append((q, parse_key(k)))
             elif t == "set_tempo":
                 tempos.append((q, round(float(mido.tempo2bpm(msg.tempo)), 3)))   # microseconds per quarter: 72 bpm reads 72.00003
             elif t == "text" and msg.text.startswith(_META_PREFIX):
@@ -783,7 +783,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
         pitched.append((label, v["program"], np.array(v["rows"], dtype=np.float64)))
     if not pitched and voices:
         raise ParameterError(f"path={str(path)!r}: the file has only drum notes (channel 10), no pitched notes")
-    return _build_piece(pitched, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=extra,
+    return build_piece(pitched, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=extra,
                         tracks=tracks, polyphony=polyphony, log=log)
 
 
@@ -808,7 +808,7 @@ class FolderReport:
         return "\n".join(lines)
 
 
-def _music_files(folder, suffixes, what: str):
+def music_files(folder, suffixes, what: str):
     check(isinstance(folder, (str, os.PathLike)), "folder", folder, "a folder path (str or pathlib.Path)")
     folder = Path(folder)
     if not folder.is_dir():
@@ -856,7 +856,7 @@ def load_midi_folder(folder, *, progress: bool = True, **kwargs):
     """
     from tqdm.auto import tqdm
 
-    folder, files = _music_files(folder, (".mid", ".midi"), "MIDI")
+    folder, files = music_files(folder, (".mid", ".midi"), "MIDI")
     pieces, report = [], FolderReport()
     for f in tqdm(files, desc="MIDI files", disable=not progress):
         name = str(f.relative_to(folder))

@@ -12,9 +12,9 @@ import numpy as np
 
 from ..errors import ParameterError, check
 from . import Chorale
-from .midi import (_MAJOR_KEYS, _MINOR_KEYS, TICKS_PER_BEAT, FolderReport, Piece, _atomic_write, _build_piece,
-                   _check_source, _check_target, _default_bpm, _music_files, _piece_info, _programs_for,
-                   _time_signatures, as_parts)
+from .midi import (MAJOR_KEYS, MINOR_KEYS, TICKS_PER_BEAT, FolderReport, Piece, atomic_write, build_piece,
+                   check_source, check_target, default_bpm, music_files, piece_info, programs_for,
+                   time_signatures, as_parts)
 
 __all__ = ["save_musicxml", "load_musicxml", "load_musicxml_folder"]
 
@@ -32,7 +32,7 @@ def _music21():
 
 
 def _tonic_name(pc: int, mode: str) -> str:
-    name = (_MAJOR_KEYS if mode == "major" else _MINOR_KEYS)[pc].rstrip("m")
+    name = (MAJOR_KEYS if mode == "major" else MINOR_KEYS)[pc].rstrip("m")
     return name[0] + name[1:].replace("b", "-")
 
 
@@ -86,18 +86,18 @@ def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: floa
     m21 = _music21()
     from music21 import expressions, instrument, key as m21key, meter as m21meter, metadata, note, stream, tempo
 
-    path = _check_target(path, overwrite, _SUFFIXES)
-    bpm = _default_bpm(x, bpm)
+    path = check_target(path, overwrite, _SUFFIXES)
+    bpm = default_bpm(x, bpm)
     parts = as_parts(x, step=step, low=low)
-    programs = _programs_for(program, list(parts), x)
-    info = _piece_info(x, meter, key)
+    programs = programs_for(program, list(parts), x)
+    info = piece_info(x, meter, key)
     fermatas = set()
     if isinstance(x, Chorale):
         fermatas = {round(float(f) * TICKS_PER_BEAT) for f in x.fermatas}
     score = stream.Score()
     score.metadata = metadata.Metadata()
     score.metadata.title = title or info["title"] or path.stem
-    sigs = _time_signatures(info["meter"], info["pickup_q"])
+    sigs = time_signatures(info["meter"], info["pickup_q"])
     for i, (name, notes) in enumerate(parts.items()):
         part = stream.Part(id=name)
         part.partName = name
@@ -126,7 +126,7 @@ def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: floa
             part.id, part.partName = name, name
         score.insert(0, part)
     try:
-        _atomic_write(path, lambda tmp: score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=tmp))
+        atomic_write(path, lambda tmp: score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=tmp))
     except m21.exceptions21.Music21Exception as err:      # pragma: no cover - music21 refusing a piece
         raise ParameterError(f"x: music21 could not write it as MusicXML ({err})") from None
 
@@ -174,7 +174,7 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
     from music21 import expressions, key as m21key, meter as m21meter, tempo
 
     check(polyphony in ("error", "top", "keep"), "polyphony", polyphony, "'error', 'top' or 'keep'")
-    path = _check_source(path, _SUFFIXES)
+    path = check_source(path, _SUFFIXES)
     try:
         score = m21.converter.parse(str(path), format="musicxml")
     except Exception as err:  # music21 raises many kinds on bad XML
@@ -224,7 +224,7 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
         prog = inst.midiProgram if inst is not None and inst.midiProgram is not None else 0
         name = part.partName or part.id or f"part {pi}"
         voices.append((str(name), int(prog), np.array(rows, dtype=np.float64).reshape(-1, 4)))
-    piece = _build_piece(voices, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=None,
+    piece = build_piece(voices, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=None,
                          tracks=tracks, polyphony=polyphony, log=log)
     top = [v for v in voices if len(v[2])]
     top_index = next((i for i, v in enumerate(voices) if len(v[2]) and np.allclose(
@@ -263,7 +263,7 @@ def load_musicxml_folder(folder, *, progress: bool = True, **kwargs):
     from tqdm.auto import tqdm
 
     _music21()
-    folder, files = _music_files(folder, _SUFFIXES, "MusicXML")
+    folder, files = music_files(folder, _SUFFIXES, "MusicXML")
     pieces, report = [], FolderReport()
     for f in tqdm(files, desc="MusicXML files", disable=not progress):
         name = str(f.relative_to(folder))

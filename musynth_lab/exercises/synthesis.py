@@ -380,19 +380,19 @@ def check_midi_cadence(path, *, key=None) -> CheckResult:
     """
     from ..data import load_midi
     from ..errors import ParameterError
-    from ..data.midi import _PC_NAMES, _check_source, _parse_key
+    from ..data.midi import PC_NAMES, check_source, parse_key
 
-    _check_source(path, (".mid", ".midi"))             # no file is the caller's error, not a wrong answer
+    check_source(path, (".mid", ".midi"))             # no file is the caller's error, not a wrong answer
     try:
         piece = load_midi(path, polyphony="keep")
-        tonic, mode = _parse_key(key) if key is not None else (piece.key_tonic_pc, piece.key_mode)
+        tonic, mode = parse_key(key) if key is not None else (piece.key_tonic_pc, piece.key_mode)
     except ParameterError as err:
         return CheckResult(False, f"The file could not be read back: {err}")
     notes = np.concatenate([v for v in piece.parts.values() if len(v)])
     last_t = float(notes[:, 0].max())
     last = _sonority(notes, last_t)
     before = _sonority(notes, last_t - 1e-3)
-    name = f"{_PC_NAMES[tonic]} {mode}"
+    name = f"{PC_NAMES[tonic]} {mode}"
     if len(before) == 0:
         return CheckResult(False, f"Nothing sounds just before the last chord (at quarter {last_t:g}): "
                                   "a cadence needs two chords in a row.")
@@ -402,14 +402,14 @@ def check_midi_cadence(path, *, key=None) -> CheckResult:
     dominant_chord = {dom, lead, (tonic + 2) % 12, (tonic + 5) % 12}
     problems = []
     if before[0] % 12 != dom:
-        problems.append(f"the bass before the last chord is {_PC_NAMES[before[0] % 12]}, not the dominant "
-                        f"{_PC_NAMES[dom]}")
+        problems.append(f"the bass before the last chord is {PC_NAMES[before[0] % 12]}, not the dominant "
+                        f"{PC_NAMES[dom]}")
     if lead not in pcs_before:
-        problems.append(f"the chord before the last has no leading tone {_PC_NAMES[lead]}")
+        problems.append(f"the chord before the last has no leading tone {PC_NAMES[lead]}")
     elif not pcs_before <= dominant_chord:
         problems.append("the chord before the last has notes outside the dominant (seventh) chord")
     if last[0] % 12 != tonic:
-        problems.append(f"the last bass note is {_PC_NAMES[last[0] % 12]}, not the tonic {_PC_NAMES[tonic]}")
+        problems.append(f"the last bass note is {PC_NAMES[last[0] % 12]}, not the tonic {PC_NAMES[tonic]}")
     if not pcs_last <= tonic_triad or len(pcs_last & {(tonic + 3) % 12, (tonic + 4) % 12}) > 1:
         problems.append("the last chord is not the tonic triad")
     if not problems:
