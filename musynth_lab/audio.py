@@ -847,6 +847,6 @@ def db_to_power(db, *, ref: float = 1.0):
 
 
 def _brief(x) -> str:
-    from .errors import _short
+    from .errors import short_repr
 
-    return _short(x)
+    return short_repr(x)

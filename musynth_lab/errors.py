@@ -37,10 +37,20 @@ def check(condition: bool, name: str, value, expected: str) -> None:
     >>> check(3 > 0, "n_fft", 3, "a positive integer")
     """
     if not condition:
-        raise ParameterError(f"{name}={_short(value)}: expected {expected}")
+        raise ParameterError(f"{name}={short_repr(value)}: expected {expected}")
 
 
-def _short(value, limit: int = 80) -> str:
+def short_repr(value, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters; an array too long to show becomes its type and shape.
+
+    The form every error message of the kit shows a bad value in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> short_repr(2.5), short_repr(np.zeros((100, 3)))
+    ('2.5', '<ndarray shape=(100, 3)>')
+    """
     text = repr(value)
     if len(text) > limit:
         shape = getattr(value, "shape", None)
@@ -186,7 +196,7 @@ def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int
     if value is None:
         raise ParameterError(f"{name}=None: expected an array of numbers")
     if isinstance(value, (str, bytes)):
-        raise ParameterError(f"{name}={_short(value)}: expected an array of numbers, got a string")
+        raise ParameterError(f"{name}={short_repr(value)}: expected an array of numbers, got a string")
     try:
         import torch
         if isinstance(value, torch.Tensor):
@@ -196,12 +206,12 @@ def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as err:
-        raise ParameterError(f"{name}={_short(raw)}: expected a rectangular array of numbers ({err})") from None
+        raise ParameterError(f"{name}={short_repr(raw)}: expected a rectangular array of numbers ({err})") from None
     kind = arr.dtype.kind
     if kind == "c" and not allow_complex:
         raise ParameterError(f"{name} is complex: expected real numbers (take .real or abs() first)")
     if kind not in "biufc":
-        raise ParameterError(f"{name}={_short(raw)}: expected an array of numbers, got dtype {arr.dtype}")
+        raise ParameterError(f"{name}={short_repr(raw)}: expected an array of numbers, got dtype {arr.dtype}")
     if ndim is not None:
         dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         check(arr.ndim in dims, name, raw, f"a {' or '.join(f'{d}-D' for d in dims)} array, got shape {arr.shape}")
@@ -209,7 +219,7 @@ def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int
     if not allow_empty:
         check(arr.size > 0, name, raw, f"a non-empty array, got shape {arr.shape}")
     if finite and kind in "fc" and not np.isfinite(arr).all():
-        raise ParameterError(f"{name}={_short(raw)}: expected finite numbers (no NaN or inf)")
+        raise ParameterError(f"{name}={short_repr(raw)}: expected finite numbers (no NaN or inf)")
     if integer:
         if kind in "fc":
             check(bool(np.all(arr == np.round(arr.real))), name, raw, "whole numbers")

@@ -77,8 +77,8 @@ def _log_probs(model, prefix: torch.Tensor, name: str = "prompt") -> torch.Tenso
 
 
 def _short_tokens(t) -> str:
-    from .errors import _short
-    return _short(t.tolist() if isinstance(t, torch.Tensor) else t)
+    from .errors import short_repr
+    return short_repr(t.tolist() if isinstance(t, torch.Tensor) else t)
 
 
 def greedy(model: Callable, prompt, *, steps: int) -> torch.Tensor:

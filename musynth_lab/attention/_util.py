@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..audio import like, to_tensor
-from ..errors import ParameterError, _short, as_array, check
+from ..errors import ParameterError, short_repr, as_array, check
 
 __all__ = ["as_float", "as_mask", "back", "check_dim", "check_tensor"]
 
@@ -117,7 +117,7 @@ def check_tensor(x, name: str, *, ndim: int | None = None, min_ndim: int = 1, wh
     """
     shape_words = f" {what}" if what else ""
     if not isinstance(x, torch.Tensor):
-        raise ParameterError(f"{name}={_short(x)}: expected a torch tensor{shape_words}")
+        raise ParameterError(f"{name}={short_repr(x)}: expected a torch tensor{shape_words}")
     if not x.is_floating_point():
         raise ParameterError(f"{name} has dtype {x.dtype}: expected a real floating-point tensor")
     if ndim is not None and x.ndim != ndim:

@@ -30,7 +30,7 @@ NO_CHORD = 24
 VOCABULARIES = ("majmin",)
 
 
-def _check_vocabulary(vocabulary: str) -> None:
+def check_vocabulary(vocabulary: str) -> None:
     if vocabulary not in VOCABULARIES:
         raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} "
                              "(24 major/minor triads plus 'N')")
@@ -66,7 +66,7 @@ def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    _check_vocabulary(vocabulary)
+    check_vocabulary(vocabulary)
     T = np.zeros((N_CHORDS, 12))
     for r in range(12):
         T[r, [r, (r + 4) % 12, (r + 7) % 12]] = 1.0
@@ -114,7 +114,7 @@ def check_labels(labels, name: str = "labels") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _unit_columns(chroma: np.ndarray) -> np.ndarray:
+def unit_columns(chroma: np.ndarray) -> np.ndarray:
     return chroma / np.maximum(np.linalg.norm(chroma, axis=0, keepdims=True), 1e-9)
 
 
@@ -130,7 +130,7 @@ def template_scores(chroma, vocabulary: str = "majmin") -> np.ndarray:
     Chapter: notebooks/04_encoding.ipynb
     """
     chroma = check_chroma(chroma)
-    return chord_templates(vocabulary) @ _unit_columns(chroma)
+    return chord_templates(vocabulary) @ unit_columns(chroma)
 
 
 def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
@@ -190,7 +190,7 @@ def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None
     """
     chroma = check_chroma(chroma)
     masks = _beat_masks(beat_samples, end_sample, chroma.shape[1], hop_length)
-    return _unit_columns(np.stack([chroma[:, m].mean(axis=1) for m in masks], axis=1))
+    return unit_columns(np.stack([chroma[:, m].mean(axis=1) for m in masks], axis=1))
 
 
 def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: float | None = None) -> np.ndarray:

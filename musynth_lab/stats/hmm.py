@@ -21,7 +21,7 @@ from ..audio import check_sr
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
-from .chords import (N_CHORDS, NO_CHORD, ChordSequence, _check_vocabulary, _unit_columns, check_chroma,
+from .chords import (N_CHORDS, NO_CHORD, ChordSequence, check_vocabulary, unit_columns, check_chroma,
                      chord_templates, frames_to_beats, transpose_chords)
 
 __all__ = ["chord_transitions", "frame_transitions", "ChordHMM", "MelodyHMM", "excerpt_chroma"]
@@ -151,7 +151,7 @@ class ChordHMM(Encoder):
                  smoothing: float = 0.5, template_var: float = 0.04):
         if emissions not in ("gaussian", "template"):
             raise ParameterError(f"emissions={emissions!r}: expected 'gaussian' or 'template'")
-        _check_vocabulary(vocabulary)
+        check_vocabulary(vocabulary)
         check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
         check(template_var > 0, "template_var", template_var, "a positive variance")
         self.emissions, self.vocabulary, self.hop_length = emissions, vocabulary, int(hop_length)
@@ -187,7 +187,7 @@ class ChordHMM(Encoder):
             chromas = [excerpt_chroma(e, hop_length=self.hop_length) for e in excerpts]
         if chromas is not None:
             check(len(chromas) == len(excerpts), "chromas", chromas, f"one chroma per excerpt ({len(excerpts)})")
-            chromas = [_unit_columns(check_chroma(c, "chromas[i]")) for c in chromas]
+            chromas = [unit_columns(check_chroma(c, "chromas[i]")) for c in chromas]
         if excerpts:
             lengths = [np.diff(e.beats[:, 0]).mean() / self.hop_length for e in excerpts if len(e.beats) > 1]
             self.frames_per_beat_ = float(np.mean(lengths))
@@ -255,7 +255,7 @@ class ChordHMM(Encoder):
     def posteriors(self, chroma, *, frames_per_beat: float | None = None) -> np.ndarray:
         """State posteriors ``P(chord | all chroma)`` per frame (forward-backward), ``(n_frames, 25)``."""
         require_fitted(self, self.fitted)
-        C = _unit_columns(check_chroma(chroma))
+        C = unit_columns(check_chroma(chroma))
         return self.frame_model(self._frames_per_beat(None, frames_per_beat)).predict_proba(C.T)
 
     def predict(self, chroma, *, sr: int, level: str = "frame", beat_samples=None, end_sample=None,
@@ -289,7 +289,7 @@ class ChordHMM(Encoder):
             as_array(beat_samples, "beat_samples", ndim=1, allow_empty=True)
         end_sample = as_float(end_sample, "end_sample", low=0, allow_none=True)
         frames_per_beat = as_float(frames_per_beat, "frames_per_beat", low=1, allow_none=True)
-        C = _unit_columns(check_chroma(chroma))
+        C = unit_columns(check_chroma(chroma))
         model = self.frame_model(self._frames_per_beat(beat_samples, frames_per_beat))
         _, states = model.decode(C.T, algorithm="viterbi")
         states = states.astype(np.int64)

@@ -18,7 +18,7 @@ import torch
 
 from ..audio import as_audio, like, to_tensor
 from ..audio import check_sr  # noqa: F401  (the kit's one sample-rate rule, for the synth modules)
-from ..errors import ParameterError, _short, check
+from ..errors import ParameterError, short_repr, check
 
 __all__ = ["param", "batch_of", "check_sr", "check_n_samples", "audio_in", "audio_out", "tensor_arg", "TWO_PI"]
 
@@ -82,13 +82,13 @@ def param(value, name: str, *, lo=None, hi=None, lo_open: bool = False, hi_open:
         try:
             arr = np.asarray(value, dtype=np.float32)
         except (TypeError, ValueError):
-            raise ParameterError(f"{name}={_short(value)}: expected {expected or 'numbers'}") from None
+            raise ParameterError(f"{name}={short_repr(value)}: expected {expected or 'numbers'}") from None
         t = torch.from_numpy(np.array(arr)).to(device or "cpu")
     if t.numel() == 0:
-        raise ParameterError(f"{name}={_short(value)}: expected at least one value")
+        raise ParameterError(f"{name}={short_repr(value)}: expected at least one value")
     with torch.no_grad():
         if not bool(torch.isfinite(t).all()):
-            raise ParameterError(f"{name}={_short(value)}: expected finite numbers (no NaN or infinity)")
+            raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
         bad = False
         if lo is not None:
             bad |= bool((t <= lo).any()) if lo_open else bool((t < lo).any())
@@ -96,7 +96,7 @@ def param(value, name: str, *, lo=None, hi=None, lo_open: bool = False, hi_open:
             bad |= bool((t >= hi).any()) if hi_open else bool((t > hi).any())
     if bad:
         shown = value if not isinstance(value, torch.Tensor) or value.numel() > 8 else value.tolist()
-        raise ParameterError(f"{name}={_short(shown)}: expected {expected or _range_text(lo, hi, lo_open, hi_open)}")
+        raise ParameterError(f"{name}={short_repr(shown)}: expected {expected or _range_text(lo, hi, lo_open, hi_open)}")
     if t.ndim == 0:
         return t.reshape(1, 1)
     if t.ndim == 1:
@@ -131,14 +131,14 @@ def tensor_arg(value, name: str, *, ndim: int = 2, what: str = "(batch or 1, n)"
     musynth_lab.errors.ParameterError: attack=tensor(0.5000): expected a 2-D tensor (batch or 1, 1), got shape ()
     """
     if not isinstance(value, torch.Tensor):
-        raise ParameterError(f"{name}={_short(value)}: expected a {ndim}-D tensor {what}")
+        raise ParameterError(f"{name}={short_repr(value)}: expected a {ndim}-D tensor {what}")
     if value.is_complex() or value.dtype == torch.bool:
         raise ParameterError(f"{name} has dtype {value.dtype}: expected a real tensor {what}")
     check(value.ndim == ndim, name, value, f"a {ndim}-D tensor {what}, got shape {tuple(value.shape)}")
     check(value.numel() > 0, name, value, f"a non-empty tensor {what}, got shape {tuple(value.shape)}")
     with torch.no_grad():
         if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            raise ParameterError(f"{name}={_short(value)}: expected finite numbers (no NaN or infinity)")
+            raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
     return value
 
 
