@@ -92,6 +92,24 @@ def number(x):
     return v if math.isfinite(v) else None
 
 
+def floats(x):
+    """The student's array (NumPy, list or torch tensor) as float64, or None when it is not numbers.
+
+    Examples
+    --------
+    >>> floats([1, 2]).tolist(), floats("abc")
+    ([1.0, 2.0], None)
+    """
+    import numpy as np
+
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_near(answer, truth: float, tol: float) -> bool:
     """Whether ``answer`` is a finite number within ``tol`` (exclusive) of ``truth``.
 

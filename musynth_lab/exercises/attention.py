@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, run_student, verdict
+from ._core import CheckResult, exercise, floats, run_student, verdict
 
 __all__ = ["check_source_score", "check_softmax_weights", "check_max_kept_after_softmax",
            "check_kept_count", "check_se_gate_count", "check_attention_weights", "check_unscaled_peak"]
@@ -12,13 +12,6 @@ __all__ = ["check_source_score", "check_softmax_weights", "check_max_kept_after_
 #: Exercise 2.1's numbers: alpha, x_enc, beta, v_dec.
 SOURCE_SCORE_EXERCISE = {"alpha": [0.5, -1.0, 2.0], "x_enc": [2.0, 1.0, 0.25], "beta": [1.0, -0.5],
                          "v_dec": [0.4, 0.2]}
-
-
-def _floats(answer):
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
 
 
 @exercise("2.1", hint="Each of the two terms is a dot product of two vectors (a number); add them, then apply f = ReLU.",
@@ -37,7 +30,7 @@ def check_source_score(answer) -> CheckResult:
     """
     p = SOURCE_SCORE_EXERCISE
     truth = max(0.0, float(np.dot(p["alpha"], p["x_enc"]) + np.dot(p["beta"], p["v_dec"])))
-    a = _floats(answer)
+    a = floats(answer)
     ok = a is not None and a.size == 1 and abs(float(a.ravel()[0]) - truth) < 1e-6
     return verdict(ok, f"{truth:g}: 0.5*2 - 1*1 + 2*0.25 + 1*0.4 - 0.5*0.2 = {truth:g}, and ReLU keeps it.",
                    "Not quite: a dot product is a sum of products, one number per vector pair; add the "
@@ -64,7 +57,7 @@ def check_softmax_weights(answer, scores=(1.0, 2.0, 3.0, 0.5), mask=(True, True,
     check(m.shape == s.shape and m.any(), "mask", mask, f"{len(s)} booleans, at least one True")
     e = np.where(m, np.exp(s - s[m].max()), 0.0)
     truth = e / e.sum()
-    a = _floats(answer)
+    a = floats(answer)
     ok = a is not None and a.shape == truth.shape and np.allclose(a, truth, atol=1e-4)
     return verdict(ok, "Right: the masked position gets 0 and the others sum to one.",
                    "Not quite: give a list of 4 weights; the masked one is 0 and the other three sum to one, "
@@ -83,7 +76,7 @@ def check_max_kept_after_softmax(answer) -> CheckResult:
     >>> bool(check_max_kept_after_softmax(3))
     False
     """
-    a = _floats(answer)
+    a = floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == 1.0
     return verdict(ok, "1: the weights sum to one, so two of them cannot both be above one half.",
                    "Think about what the weights of a softmax add up to.")
@@ -107,7 +100,7 @@ def check_kept_count(answer, scores=(0.2, 1.4, 3.0, 0.9, 2.2, 0.1), threshold: f
     s = as_array(scores, "scores", ndim=1)
     check(s.max() > 0, "scores", scores, "at least one positive score")
     truth = int(np.sum(s / s.max() > as_float(threshold, "threshold")))
-    a = _floats(answer)
+    a = floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == truth
     return verdict(ok, f"{truth}: only scores above half the largest ({s.max() / 2:g}) survive.",
                    "Not quite: divide every score by the largest, then count the results above the "
@@ -129,7 +122,7 @@ def check_se_gate_count(answer, channels: int = 32) -> CheckResult:
     """
     from ..errors import as_int
     channels = as_int(channels, "channels")
-    a = _floats(answer)
+    a = floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == channels
     return verdict(ok, f"{channels}: one gate per feature channel, shared by every position.",
                    "Not quite: does SE gate each position, each channel, or each (channel, position) pair? "
@@ -186,7 +179,7 @@ def check_attention_weights(answer) -> CheckResult:
                                 where=f"for q of shape {q.shape}, k of shape {k.shape}")
         if stop is not None:
             return stop
-        a = _floats(got)
+        a = floats(got)
         if a is None or a.shape != truth.shape:
             shape = None if a is None else a.shape
             return verdict(False, "", f"Not quite: for {q.shape[0]} queries and {k.shape[0]} keys the weights should "

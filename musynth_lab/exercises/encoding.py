@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
+from ._core import CheckResult, exercise, floats, is_int, is_near, run_student, verdict
 
 __all__ = ["check_chord_states", "check_minor_triad", "check_kl_shift", "check_discriminative",
            "check_chance_precision", "check_chord_after_dominant", "check_gaussian_kl", "check_beta_kl"]
@@ -152,15 +152,6 @@ def _kl_cases():
             (np.ones((1, 1)), np.zeros((1, 1)))]
 
 
-def _floats(x):
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
 @exercise("4.7", kind="implement",
           hint=("The KL of a diagonal Gaussian from N(0, I) is a sum of one closed-form term per latent dimension. "
                 "log_var is log sigma^2, so sigma^2 is its exponential; the sum runs over the latent dimensions "
@@ -199,7 +190,7 @@ def check_gaussian_kl(answer) -> CheckResult:
                                 where=f"for mu and log_var of shape {mu.shape}, NumPy arrays")
         if stop is not None:
             return stop
-        a = _floats(got)
+        a = floats(got)
         if a is None or a.shape != truth.shape:
             shape = None if a is None else a.shape
             return verdict(False, "", f"Not quite: for {mu.shape[0]} rows of {mu.shape[1]} latent dimensions the answer "
