@@ -67,19 +67,30 @@ def cases():
     import musynth_lab.synth as S
 
     return {
-        "reverb": (lambda x: S.algorithmic_reverb(x, sr=SR, rt60=1.5, damping=0.3, mix=0.3),
-                   pb.Reverb(room_size=0.8, damping=0.3, wet_level=0.3, dry_level=0.7)),
-        "delay": (lambda x: S.delay(x, delay_s=0.25, sr=SR, feedback=0.3, mix=0.5),
-                  pb.Delay(delay_seconds=0.25, feedback=0.3, mix=0.5)),
-        "chorus": (lambda x: S.chorus(x, sr=SR, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voices=2),
-                   pb.Chorus(rate_hz=0.8, depth=0.25, centre_delay_ms=20.0, mix=0.5)),
-        "compressor": (lambda x: S.compressor(x, sr=SR, threshold_db=-20.0, ratio=4.0, attack_s=0.005,
-                                              release_s=0.05),
-                       pb.Compressor(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=50.0)),
-        "low-pass": (lambda x: S.biquad(x, kind="lowpass", cutoff_hz=1000.0, sr=SR),
-                     pb.LowpassFilter(cutoff_frequency_hz=1000.0)),
-        "gain+overdrive": (lambda x: S.overdrive(S.gain(x, gain_db=6.0), drive_db=12.0),
-                           pb.Pedalboard([pb.Gain(gain_db=6.0), pb.Distortion(drive_db=12.0)])),
+        "reverb": (
+            lambda x: S.algorithmic_reverb(x, sr=SR, rt60=1.5, damping=0.3, mix=0.3),
+            pb.Reverb(room_size=0.8, damping=0.3, wet_level=0.3, dry_level=0.7),
+        ),
+        "delay": (
+            lambda x: S.delay(x, delay_s=0.25, sr=SR, feedback=0.3, mix=0.5),
+            pb.Delay(delay_seconds=0.25, feedback=0.3, mix=0.5),
+        ),
+        "chorus": (
+            lambda x: S.chorus(x, sr=SR, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voices=2),
+            pb.Chorus(rate_hz=0.8, depth=0.25, centre_delay_ms=20.0, mix=0.5),
+        ),
+        "compressor": (
+            lambda x: S.compressor(x, sr=SR, threshold_db=-20.0, ratio=4.0, attack_s=0.005, release_s=0.05),
+            pb.Compressor(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=50.0),
+        ),
+        "low-pass": (
+            lambda x: S.biquad(x, kind="lowpass", cutoff_hz=1000.0, sr=SR),
+            pb.LowpassFilter(cutoff_frequency_hz=1000.0),
+        ),
+        "gain+overdrive": (
+            lambda x: S.overdrive(S.gain(x, gain_db=6.0), drive_db=12.0),
+            pb.Pedalboard([pb.Gain(gain_db=6.0), pb.Distortion(drive_db=12.0)]),
+        ),
     }
 
 
@@ -97,13 +108,16 @@ def main() -> int:
     for label, x, per_clip in (("(a) 60 s stereo", stereo, False), ("(b) 64 x 4 s", batch, True)):
         print(f"-- {label} at {SR} Hz, {n} thread(s)", flush=True)
         for name, (ours, plugin) in todo.items():
+
             def run_ours(x=x, ours=ours):
                 return ours(x)
 
             if per_clip:
+
                 def run_peer(x=x, plugin=plugin):
                     return [plugin(clip[None], SR, reset=True) for clip in x]
             else:
+
                 def run_peer(x=x, plugin=plugin):
                     return plugin(x, SR, reset=True)
 
@@ -113,8 +127,11 @@ def main() -> int:
                 t_o.append(time_it(run_ours, runs=1, warmup=0))
                 t_p.append(time_it(run_peer, runs=1, warmup=0))
             a, b = statistics.median(t_o), statistics.median(t_p)
-            print(f"{name} {label} [{n} thr]: ours {a * 1e3:.1f} ms, pedalboard {b * 1e3:.1f} ms, "
-                  f"speed-up {b / a:.2f}x (medians of {args.runs} interleaved runs)", flush=True)
+            print(
+                f"{name} {label} [{n} thr]: ours {a * 1e3:.1f} ms, pedalboard {b * 1e3:.1f} ms, "
+                f"speed-up {b / a:.2f}x (medians of {args.runs} interleaved runs)",
+                flush=True,
+            )
     return 0
 
 

@@ -48,14 +48,14 @@ def main() -> int:
     sr = 22050
     secs = y.shape[0] * y.shape[1] / sr
     cases = {
-        "stft": (lambda a: F.stft(a, n_fft=2048, hop_length=512),
-                 lambda a: librosa.stft(a, n_fft=2048, hop_length=512)),
-        "melspectrogram": (lambda a: F.melspectrogram(a, sr=sr),
-                           lambda a: librosa.feature.melspectrogram(y=a, sr=sr)),
+        "stft": (lambda a: F.stft(a, n_fft=2048, hop_length=512), lambda a: librosa.stft(a, n_fft=2048, hop_length=512)),
+        "melspectrogram": (lambda a: F.melspectrogram(a, sr=sr), lambda a: librosa.feature.melspectrogram(y=a, sr=sr)),
         "mfcc": (lambda a: F.mfcc(a, sr=sr, n_mfcc=20), lambda a: librosa.feature.mfcc(y=a, sr=sr, n_mfcc=20)),
         "chroma_stft": (lambda a: F.chroma_stft(a, sr=sr), lambda a: librosa.feature.chroma_stft(y=a, sr=sr)),
-        "chroma_stft (tuning=0)": (lambda a: F.chroma_stft(a, sr=sr, tuning=0.0),
-                                   lambda a: librosa.feature.chroma_stft(y=a, sr=sr, tuning=0.0)),
+        "chroma_stft (tuning=0)": (
+            lambda a: F.chroma_stft(a, sr=sr, tuning=0.0),
+            lambda a: librosa.feature.chroma_stft(y=a, sr=sr, tuning=0.0),
+        ),
         "cqt": (lambda a: F.cqt(a, sr=sr), lambda a: librosa.cqt(a, sr=sr)),
         "chroma_cqt": (lambda a: F.chroma_cqt(a, sr=sr), lambda a: librosa.feature.chroma_cqt(y=a, sr=sr)),
     }
@@ -66,14 +66,28 @@ def main() -> int:
         n = set_threads(n)
         print(f"-- {n} thread(s), 32 x 10 s at {sr} Hz ({secs:.0f} s of audio)", flush=True)
         for name, (ours, peer) in cases.items():
-            compare(f"{name} [{n} thr]", ours=lambda o=ours: o(y), peer=lambda p=peer: p(y), runs=args.runs, warmup=1,
-                    peer_name="librosa", audio_seconds=secs)
+            compare(
+                f"{name} [{n} thr]",
+                ours=lambda o=ours: o(y),
+                peer=lambda p=peer: p(y),
+                runs=args.runs,
+                warmup=1,
+                peer_name="librosa",
+                audio_seconds=secs,
+            )
     if torch.cuda.is_available():
         x = torch.from_numpy(y).cuda()
         print("-- CUDA", torch.cuda.get_device_name(0), flush=True)
         for name, (ours, _peer) in cases.items():
-            compare(f"{name} [cuda]", ours=lambda o=ours: o(x), peer=None, runs=args.runs, warmup=2,
-                    sync=torch.cuda.synchronize, audio_seconds=secs)
+            compare(
+                f"{name} [cuda]",
+                ours=lambda o=ours: o(x),
+                peer=None,
+                runs=args.runs,
+                warmup=2,
+                sync=torch.cuda.synchronize,
+                audio_seconds=secs,
+            )
     return 0
 
 

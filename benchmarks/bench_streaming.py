@@ -46,7 +46,7 @@ def verdict(ok: bool) -> str:
 
 def voice_runs(voice, *, sr: int, block: int, blocks: int, runs: int, **values):
     rtfs, p99s, p50s = [], [], []
-    VoiceStream(voice, sr=sr, **values).process(block)                    # warm-up
+    VoiceStream(voice, sr=sr, **values).process(block)  # warm-up
     for _ in range(runs):
         s = VoiceStream(voice, sr=sr, **values)
         t = time_blocks(s.process, block_size=block, sr=sr, n_blocks=blocks, warmup=2)
@@ -69,18 +69,24 @@ def main() -> None:
 
     sr, block = 44100, 256
     rows = []
-    for name, voice, values in (("SubtractiveVoice (filter, vibrato, noise)", SubtractiveVoice(),
-                                 dict(midi_f0=48.0, lfo_pitch_semitones=0.2, noise_level=0.05)),
-                                ("SubtractiveVoice (default patch)", SubtractiveVoice(), dict(midi_f0=48.0)),
-                                ("FMVoice", FMVoice(), dict(midi_f0=60.0))):
+    for name, voice, values in (
+        (
+            "SubtractiveVoice (filter, vibrato, noise)",
+            SubtractiveVoice(),
+            dict(midi_f0=48.0, lfo_pitch_semitones=0.2, noise_level=0.05),
+        ),
+        ("SubtractiveVoice (default patch)", SubtractiveVoice(), dict(midi_f0=48.0)),
+        ("FMVoice", FMVoice(), dict(midi_f0=60.0)),
+    ):
         for b in (64, 256, 1024):
             rtf, p99, p50, block_ms = voice_runs(voice, sr=sr, block=b, blocks=args.blocks, runs=runs, **values)
-            line = (f"voice stream {name}, {b} samples @ {sr} Hz ({block_ms:.2f} ms): p50 {p50:.3f} ms, "
-                    f"p99 {p99:.3f} ms, RTF {rtf:.4f}")
+            line = (
+                f"voice stream {name}, {b} samples @ {sr} Hz ({block_ms:.2f} ms): p50 {p50:.3f} ms, "
+                f"p99 {p99:.3f} ms, RTF {rtf:.4f}"
+            )
             if b == block and "default" in name:
                 ok = rtf <= VOICE_RTF and p99 < VOICE_P99_FRACTION * block_ms
-                line += (f"  target RTF <= {VOICE_RTF} and p99 < {VOICE_P99_FRACTION * block_ms:.2f} ms: "
-                         f"{verdict(ok)}")
+                line += f"  target RTF <= {VOICE_RTF} and p99 < {VOICE_P99_FRACTION * block_ms:.2f} ms: {verdict(ok)}"
             print(line, flush=True)
             rows.append((name, b, rtf, p99))
 
@@ -96,29 +102,38 @@ def main() -> None:
         return x
 
     ctl = [time_blocks(busy, block_size=block, sr=sr, n_blocks=args.blocks, warmup=2) for _ in range(runs)]
-    print(f"control (NumPy busy loop, no synthesis): p50 {statistics.median(t.p50_ms for t in ctl):.3f} ms, "
-          f"p99 {statistics.median(t.p99_ms for t in ctl):.3f} ms", flush=True)
+    print(
+        f"control (NumPy busy loop, no synthesis): p50 {statistics.median(t.p50_ms for t in ctl):.3f} ms, "
+        f"p99 {statistics.median(t.p99_ms for t in ctl):.3f} ms",
+        flush=True,
+    )
 
-    dec = DDSPDecoder(sr=16000, hop_length=64).eval()                      # untrained: same arithmetic
+    dec = DDSPDecoder(sr=16000, hop_length=64).eval()  # untrained: same arithmetic
     rtfs = [time_ddsp_stream(dec, block_size=1024, n_blocks=16, repeats=1)["rtf"] for _ in range(runs)]
     rtf = statistics.median(rtfs)
-    print(f"DDSP decoder stream (hidden 128, 40 harmonics, reverb), 1024 samples @ 16000 Hz: RTF {rtf:.4f}  "
-          f"target RTF <= {DDSP_RTF}: {verdict(rtf <= DDSP_RTF)}", flush=True)
+    print(
+        f"DDSP decoder stream (hidden 128, 40 harmonics, reverb), 1024 samples @ 16000 Hz: RTF {rtf:.4f}  "
+        f"target RTF <= {DDSP_RTF}: {verdict(rtf <= DDSP_RTF)}",
+        flush=True,
+    )
 
     variants = ("eager", "script", "int8") + (("compile",) if args.compile else ())
     print("autoregressive vs parallel (median of the runs' RTFs; speed-up over eager):", flush=True)
-    table = [neural_latency(sr=16000, variants=variants, ar_samples=1600, n_blocks=8, repeats=1, device="cpu")
-             for _ in range(runs)]
+    table = [
+        neural_latency(sr=16000, variants=variants, ar_samples=1600, n_blocks=8, repeats=1, device="cpu") for _ in range(runs)
+    ]
     for i, r in enumerate(table[0]):
         vals = [t[i]["rtf"] for t in table if t[i]["rtf"] is not None]
         if not vals:
             print(f"  {r['model']:<28} {r['variant']:<8} not available: {r['note']}", flush=True)
             continue
-        base = [t[j]["rtf"] for t in table for j in range(len(t))
-                if t[j]["model"] == r["model"] and t[j]["variant"] == "eager"]
+        base = [t[j]["rtf"] for t in table for j in range(len(t)) if t[j]["model"] == r["model"] and t[j]["variant"] == "eager"]
         err = "" if r["rel_error"] is None else f", int8 error {r['rel_error']:.4f} of peak"
-        print(f"  {r['model']:<28} {r['variant']:<8} RTF {statistics.median(vals):.4f}, "
-              f"speed-up {statistics.median(base) / statistics.median(vals):.2f}x{err}", flush=True)
+        print(
+            f"  {r['model']:<28} {r['variant']:<8} RTF {statistics.median(vals):.4f}, "
+            f"speed-up {statistics.median(base) / statistics.median(vals):.2f}x{err}",
+            flush=True,
+        )
     if torch.cuda.is_available():
         t = time_ddsp_stream(dec.to("cuda"), block_size=1024, n_blocks=16, device="cuda")
         print(f"DDSP decoder stream on {torch.cuda.get_device_name()}: RTF {t['rtf']:.4f}")

@@ -72,10 +72,13 @@ def interleaved(name, ours, peer, runs, audio_s):
         t_ours.append(time_it(ours, runs=1, warmup=0))
         t_peer.append(time_it(peer, runs=1, warmup=0))
     a, b = statistics.median(t_ours), statistics.median(t_peer)
-    print(f"{name}: ours {a * 1e3:.1f} ms, torchsynth {b * 1e3:.1f} ms, speed-up {b / a:.2f}x, "
-          f"real-time factor ours {a / audio_s:.4f}, torchsynth {b / audio_s:.4f} "
-          f"(medians of {runs} interleaved runs; ours {[round(t, 2) for t in t_ours]} s, "
-          f"torchsynth {[round(t, 2) for t in t_peer]} s)", flush=True)
+    print(
+        f"{name}: ours {a * 1e3:.1f} ms, torchsynth {b * 1e3:.1f} ms, speed-up {b / a:.2f}x, "
+        f"real-time factor ours {a / audio_s:.4f}, torchsynth {b / audio_s:.4f} "
+        f"(medians of {runs} interleaved runs; ours {[round(t, 2) for t in t_ours]} s, "
+        f"torchsynth {[round(t, 2) for t in t_peer]} s)",
+        flush=True,
+    )
     return {"name": name, "ours_s": a, "peer_s": b, "speedup": b / a, "rtf": a / audio_s}
 
 
@@ -96,13 +99,10 @@ def main() -> None:
     interleaved("voice with time-varying resonant filter", our_voice(True), peer, max(3, args.runs // 2), audio_s)
     if torch.cuda.is_available():
         sync = torch.cuda.synchronize
-        compare("GPU: voice without filter", ours=our_voice(False, "cuda"), runs=args.runs, sync=sync,
-                audio_seconds=audio_s)
-        compare("GPU: voice with filter", ours=our_voice(True, "cuda"), runs=args.runs, sync=sync,
-                audio_seconds=audio_s)
+        compare("GPU: voice without filter", ours=our_voice(False, "cuda"), runs=args.runs, sync=sync, audio_seconds=audio_s)
+        compare("GPU: voice with filter", ours=our_voice(True, "cuda"), runs=args.runs, sync=sync, audio_seconds=audio_s)
         if peer is not None:
-            compare("GPU: torchsynth Voice", ours=torchsynth_voice("cuda"), runs=args.runs, sync=sync,
-                    audio_seconds=audio_s)
+            compare("GPU: torchsynth Voice", ours=torchsynth_voice("cuda"), runs=args.runs, sync=sync, audio_seconds=audio_s)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,17 @@ def time_it(fn: Callable[[], object], *, runs: int = 7, warmup: int = 2, sync: C
     return statistics.median(times)
 
 
-def compare(name: str, *, ours: Callable, peer: Callable | None = None, runs: int = 7, warmup: int = 2,
-            peer_name: str = "peer", sync: Callable | None = None, audio_seconds: float | None = None) -> dict:
+def compare(
+    name: str,
+    *,
+    ours: Callable,
+    peer: Callable | None = None,
+    runs: int = 7,
+    warmup: int = 2,
+    peer_name: str = "peer",
+    sync: Callable | None = None,
+    audio_seconds: float | None = None,
+) -> dict:
     """Time ``ours`` and ``peer`` the same way and print the ratio (and real-time factors).
 
     ``sync`` (e.g. ``torch.cuda.synchronize``) is called after every run of both sides, so a

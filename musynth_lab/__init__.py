@@ -35,8 +35,19 @@ from .audio import (
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "audio", "data", "synth", "features", "attention", "stats", "models", "generate",
-    "evaluate", "lessons", "plot", "widgets", "exercises",
+    "audio",
+    "data",
+    "synth",
+    "features",
+    "attention",
+    "stats",
+    "models",
+    "generate",
+    "evaluate",
+    "lessons",
+    "plot",
+    "widgets",
+    "exercises",
 }
 
 
@@ -51,7 +62,22 @@ def __dir__():
 
 
 __all__ = [
-    "ParameterError", "as_audio", "get_device", "set_device", "seed_everything", "load", "save",
-    "resample", "play", "hz_to_midi", "midi_to_hz", "midi_to_note", "note_to_midi",
-    "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "__version__",
+    "ParameterError",
+    "as_audio",
+    "get_device",
+    "set_device",
+    "seed_everything",
+    "load",
+    "save",
+    "resample",
+    "play",
+    "hz_to_midi",
+    "midi_to_hz",
+    "midi_to_note",
+    "note_to_midi",
+    "amplitude_to_db",
+    "db_to_amplitude",
+    "power_to_db",
+    "db_to_power",
+    "__version__",
 ]

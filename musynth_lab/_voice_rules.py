@@ -52,6 +52,6 @@ def frame_faults(v):
     for i in range(k - 1):
         pair = (v[..., i] >= 0) & (v[..., i + 1] >= 0)
         crossing += pair & (v[..., i] < v[..., i + 1])
-        if i + 1 < max(k - 1, 2):                                          # S-A, A-T; not T-B
+        if i + 1 < max(k - 1, 2):  # S-A, A-T; not T-B
             spacing += pair & (v[..., i] - v[..., i + 1] > 12)
     return crossing, spacing

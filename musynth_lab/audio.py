@@ -192,9 +192,7 @@ def as_audio(
         elif isinstance(y, (np.generic, int, float)) and not isinstance(y, bool):
             y = np.asarray(y)
         elif not isinstance(y, np.ndarray):
-            raise ParameterError(
-                f"{name}: expected a NumPy array or torch tensor of audio samples, got {type(y).__name__}"
-            )
+            raise ParameterError(f"{name}: expected a NumPy array or torch tensor of audio samples, got {type(y).__name__}")
     np_dtype = np.dtype(str(y.dtype).replace("torch.", "")) if tensor else y.dtype
     if y.ndim == 0:
         raise ParameterError(f"{name}: expected at least 1-D audio (..., n_samples), got a scalar")
@@ -231,8 +229,7 @@ def as_audio(
         )
     if mono and y.ndim != 1:
         raise ParameterError(
-            f"{name} has shape {tuple(y.shape)}: expected mono audio of shape (n_samples,); "
-            "mix down with y.mean(axis=0)"
+            f"{name} has shape {tuple(y.shape)}: expected mono audio of shape (n_samples,); mix down with y.mean(axis=0)"
         )
     finite = bool(torch.isfinite(y).all()) if tensor else bool(np.isfinite(y).all())
     if not finite:
@@ -262,8 +259,10 @@ def check_magnitude(y, name: str = "y"):
     """
     peak = float(y.detach().abs().max()) if isinstance(y, torch.Tensor) else float(np.abs(y).max())
     if not peak <= MAX_MAGNITUDE:
-        raise ParameterError(f"{name} has a sample of magnitude {peak:.3g}: expected audio within "
-                             f"+-{MAX_MAGNITUDE:.0e} (full scale is 1); scale it down")
+        raise ParameterError(
+            f"{name} has a sample of magnitude {peak:.3g}: expected audio within "
+            f"+-{MAX_MAGNITUDE:.0e} (full scale is 1); scale it down"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -367,8 +366,9 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0,
-          "seed", seed, "a non-negative integer")
+    check(
+        isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0, "seed", seed, "a non-negative integer"
+    )
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -412,9 +412,16 @@ def check_sr(sr, name: str = "sr") -> int:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(isinstance(sr, (int, float, np.integer, np.floating)) and not isinstance(sr, bool)
-          and math.isfinite(sr) and sr > 0 and float(sr) == int(sr),
-          name, sr, "a positive whole number of samples per second")
+    check(
+        isinstance(sr, (int, float, np.integer, np.floating))
+        and not isinstance(sr, bool)
+        and math.isfinite(sr)
+        and sr > 0
+        and float(sr) == int(sr),
+        name,
+        sr,
+        "a positive whole number of samples per second",
+    )
     return int(sr)
 
 
@@ -450,8 +457,7 @@ def resample(y, *, orig_sr: int, target_sr: int):
     return like(y, out.astype(np.float32))
 
 
-def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0,
-         duration: float | None = None):
+def load(path, *, sr: int | None = None, mono: bool = True, offset: float = 0.0, duration: float | None = None):
     """Read an audio file with soundfile, optionally mixed to mono and resampled.
 
     Parameters
@@ -563,11 +569,19 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
     path = _as_path(path)
     sr = check_sr(sr)
     fmt = path.suffix.lower().lstrip(".").upper()
-    check(fmt in sf.available_formats(), "path", str(path),
-          "a file name ending in a format soundfile writes (.wav, .flac, .ogg, ...)")
+    check(
+        fmt in sf.available_formats(),
+        "path",
+        str(path),
+        "a file name ending in a format soundfile writes (.wav, .flac, .ogg, ...)",
+    )
     check(path.parent.is_dir(), "path", str(path), "a file in an existing folder")
-    check(subtype is None or (isinstance(subtype, str) and subtype.upper() in sf.available_subtypes(fmt)),
-          "subtype", subtype, f"one of {', '.join(sorted(sf.available_subtypes(fmt)))} for .{fmt.lower()}")
+    check(
+        subtype is None or (isinstance(subtype, str) and subtype.upper() in sf.available_subtypes(fmt)),
+        "subtype",
+        subtype,
+        f"one of {', '.join(sorted(sf.available_subtypes(fmt)))} for .{fmt.lower()}",
+    )
     if path.exists() and not overwrite:
         raise FileExistsError(f"path={str(path)!r} exists: pass overwrite=True to replace it")
     y = to_numpy(as_audio(y))
@@ -581,7 +595,7 @@ def save(path, y, *, sr: int, overwrite: bool = False, subtype: str | None = Non
         )
     try:
         sf.write(str(path), y.T, sr, subtype=subtype)
-    except (TypeError, ValueError, RuntimeError) as err:   # soundfile's refusals, at this one boundary
+    except (TypeError, ValueError, RuntimeError) as err:  # soundfile's refusals, at this one boundary
         raise ParameterError(f"path={str(path)!r}: soundfile cannot write this ({err})") from None
 
 
@@ -666,8 +680,7 @@ def play(y, *, sr: int, normalize_peak: bool = True, limit: bool = True, autopla
 
     sr = check_sr(sr)
     y = to_numpy(as_audio(y)).astype(np.float32)
-    check(y.ndim == 1 or (y.ndim == 2 and y.shape[0] in (1, 2)), "y", y,
-          "mono (n_samples,) or stereo (2, n_samples) audio")
+    check(y.ndim == 1 or (y.ndim == 2 and y.shape[0] in (1, 2)), "y", y, "mono (n_samples,) or stereo (2, n_samples) audio")
     if normalize_peak:
         y = normalize(y)
     if limit:
@@ -788,7 +801,7 @@ def amplitude_to_db(amplitude, *, ref: float = 1.0, amin: float = 1e-5, top_db: 
     a, tensor = _num(amplitude, "amplitude")
     power = a.abs() ** 2 if tensor else np.abs(a) ** 2
     # As librosa does: the dB of an amplitude is the dB of its power.
-    return _out(amplitude, power_to_db(power, ref=ref ** 2, amin=amin ** 2, top_db=top_db), tensor)
+    return _out(amplitude, power_to_db(power, ref=ref**2, amin=amin**2, top_db=top_db), tensor)
 
 
 def db_to_amplitude(db, *, ref: float = 1.0):

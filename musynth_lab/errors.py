@@ -66,6 +66,7 @@ def _is_real_number(value) -> bool:
     import numbers
 
     import numpy as np
+
     return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -87,6 +88,7 @@ def as_int(value, name: str, *, low: int | None = 1, high: int | None = None, al
     if value is None and allow_none:
         return None
     import math
+
     high = 10**9 if high is None else high
     words = f"an integer >= {low}" if low is not None else "an integer"
     if high != 10**9:
@@ -94,13 +96,22 @@ def as_int(value, name: str, *, low: int | None = 1, high: int | None = None, al
     ok = _is_real_number(value) and math.isfinite(float(value)) and float(value) == int(value)
     check(ok, name, value, words)
     v = int(value)
-    check((low is None or v >= low) and v <= high, name, value,
-          words if high != 10**9 or v <= high else words + " (at most 10**9)")
+    check(
+        (low is None or v >= low) and v <= high, name, value, words if high != 10**9 or v <= high else words + " (at most 10**9)"
+    )
     return v
 
 
-def as_float(value, name: str, *, low: float | None = None, high: float | None = None, low_open: bool = False,
-             high_open: bool = False, allow_none: bool = False) -> float | None:
+def as_float(
+    value,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool = False,
+) -> float | None:
     """``value`` as a finite ``float`` in ``[low, high]`` (open ends with ``low_open``/``high_open``).
 
     Examples
@@ -115,6 +126,7 @@ def as_float(value, name: str, *, low: float | None = None, high: float | None =
     if value is None and allow_none:
         return None
     import math
+
     if low is None and high is None:
         words = "a finite number"
     elif high is None:
@@ -130,8 +142,7 @@ def as_float(value, name: str, *, low: float | None = None, high: float | None =
             pass
     check(_is_real_number(value) and math.isfinite(float(value)), name, value, words)
     v = float(value)
-    ok = ((low is None or (v > low if low_open else v >= low))
-          and (high is None or (v < high if high_open else v <= high)))
+    ok = (low is None or (v > low if low_open else v >= low)) and (high is None or (v < high if high_open else v <= high))
     check(ok, name, value, words)
     return v
 
@@ -163,16 +174,31 @@ def as_sequence(value, name: str, *, min_len: int = 0, what: str = "a sequence")
     musynth_lab.errors.ParameterError: sequences=None: expected a sequence
     """
     from collections.abc import Iterable
-    ok = (value is not None and not isinstance(value, (str, bytes)) and isinstance(value, Iterable)
-          and getattr(value, "ndim", 1) != 0)
+
+    ok = (
+        value is not None
+        and not isinstance(value, (str, bytes))
+        and isinstance(value, Iterable)
+        and getattr(value, "ndim", 1) != 0
+    )
     check(ok, name, value, what)
     out = list(value)
     check(len(out) >= min_len, name, value, f"{what} of at least {min_len} item(s)")
     return out
 
 
-def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int = 0, allow_empty: bool = False,
-             allow_complex: bool = False, finite: bool = True, integer: bool = False, dtype=None):
+def as_array(
+    value,
+    name: str,
+    *,
+    ndim: int | tuple | None = None,
+    min_ndim: int = 0,
+    allow_empty: bool = False,
+    allow_complex: bool = False,
+    finite: bool = True,
+    integer: bool = False,
+    dtype=None,
+):
     """``value`` as a real (or complex) NumPy array, checked once for every rule of the kit.
 
     Refused with :class:`ParameterError` naming ``name``: ``None``, strings and other
@@ -192,6 +218,7 @@ def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int
     musynth_lab.errors.ParameterError: weights=[1.0, nan]: expected finite numbers (no NaN or inf)
     """
     import numpy as np
+
     raw = value
     if value is None:
         raise ParameterError(f"{name}=None: expected an array of numbers")
@@ -199,6 +226,7 @@ def as_array(value, name: str, *, ndim: int | tuple | None = None, min_ndim: int
         raise ParameterError(f"{name}={short_repr(value)}: expected an array of numbers, got a string")
     try:
         import torch
+
         if isinstance(value, torch.Tensor):
             value = value.detach().cpu().numpy()
     except ImportError:  # pragma: no cover
@@ -237,15 +265,20 @@ def check_finite_result(value, name: str, what: str = "the result"):
     True
     """
     import numpy as np
+
     try:
         import torch
-        finite = bool(torch.isfinite(value).all()) if isinstance(value, torch.Tensor) else bool(
-            np.isfinite(np.asarray(value)).all())
+
+        finite = (
+            bool(torch.isfinite(value).all()) if isinstance(value, torch.Tensor) else bool(np.isfinite(np.asarray(value)).all())
+        )
     except (TypeError, ImportError):
         return value
     if not finite:
-        raise ParameterError(f"{name}: {what} overflowed to inf/NaN: expected input of a sane magnitude "
-                             "(float32 audio is normally within [-1, 1]; scale it down)")
+        raise ParameterError(
+            f"{name}: {what} overflowed to inf/NaN: expected input of a sane magnitude "
+            "(float32 audio is normally within [-1, 1]; scale it down)"
+        )
     return value
 
 
@@ -263,8 +296,12 @@ def as_rows(rows, name: str = "rows", keys=()) -> list:
     """
     rows = as_sequence(rows, name, min_len=1, what="a non-empty list of result rows (dicts)")
     keys = tuple(keys)
-    check(all(isinstance(r, dict) and all(k in r for k in keys) for r in rows), name, rows,
-          "dicts" + (f" with the keys {', '.join(keys)}" if keys else ""))
+    check(
+        all(isinstance(r, dict) and all(k in r for k in keys) for r in rows),
+        name,
+        rows,
+        "dicts" + (f" with the keys {', '.join(keys)}" if keys else ""),
+    )
     return rows
 
 
@@ -276,8 +313,9 @@ def as_mapping(value, name: str, *, numbers: bool = False, allow_empty: bool = F
     >>> as_mapping({"cpu": 0.2}, "timings", numbers=True)
     {'cpu': 0.2}
     """
-    check(isinstance(value, dict) and (allow_empty or len(value) > 0), name, value,
-          "a dict" if allow_empty else "a non-empty dict")
+    check(
+        isinstance(value, dict) and (allow_empty or len(value) > 0), name, value, "a dict" if allow_empty else "a non-empty dict"
+    )
     if numbers:
         for k, v in value.items():
             as_array(v, f"{name}[{k!r}]")
@@ -317,12 +355,18 @@ def rule(kind: str, **bounds):
             check(callable(value), name, value, "a callable (a model or function)")
         elif kind == "audio":
             from .audio import as_audio
+
             as_audio(value, name=name)
         elif kind == "window":
-            check(isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value)
-                  or hasattr(value, "shape"), name, value, "a window name, tuple, number, callable or array")
+            check(
+                isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value) or hasattr(value, "shape"),
+                name,
+                value,
+                "a window name, tuple, number, callable or array",
+            )
         else:  # pragma: no cover
             raise ValueError(kind)
+
     return checker
 
 
@@ -360,7 +404,7 @@ def validated(fn, rules: dict):
         try:
             bound = sig.bind_partial(*args, **kwargs)
         except TypeError:
-            return fn(*args, **kwargs)          # let Python report the wrong call itself
+            return fn(*args, **kwargs)  # let Python report the wrong call itself
         for n in names:
             if n in bound.arguments:
                 rules[n](bound.arguments[n], n)
@@ -378,8 +422,11 @@ def validate_names(namespace: dict, names, rules: dict) -> None:
     for n in names:
         obj = namespace[n]
         if isinstance(obj, type):
-            if "__init__" in vars(obj) and not hasattr(obj, "__dataclass_fields__") \
-                    and not getattr(obj.__init__, "__wrapped__", None):
+            if (
+                "__init__" in vars(obj)
+                and not hasattr(obj, "__dataclass_fields__")
+                and not getattr(obj.__init__, "__wrapped__", None)
+            ):
                 obj.__init__ = validated(obj.__init__, rules)
         elif callable(obj):
             namespace[n] = validated(obj, rules)

@@ -39,7 +39,7 @@ def distinct_ngrams(sequences, n: int = 2) -> float:
     grams = []
     for s in as_sequence(sequences, "sequences", what="a list of token sequences"):
         s = [int(t) for t in as_array(s, "sequences", allow_empty=True, integer=True).ravel()]
-        grams.extend(tuple(s[i:i + n]) for i in range(len(s) - n + 1))
+        grams.extend(tuple(s[i : i + n]) for i in range(len(s) - n + 1))
     check(len(grams) > 0, "sequences", sequences, f"sequences with at least {n} tokens")
     return len(set(grams)) / len(grams)
 
@@ -67,9 +67,21 @@ def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 __all__ += [
-    "PC_DISTANCE", "as_roll_set", "pitch_class_histogram", "pitch_class_distance", "self_similarity",
-    "lag_similarity", "mean_lag_similarity", "structure_distance", "repeated_bars", "roll_to_voices", "voice_leading",
-    "violations_per_100", "coherence_report", "format_report", "roll_to_notes",
+    "PC_DISTANCE",
+    "as_roll_set",
+    "pitch_class_histogram",
+    "pitch_class_distance",
+    "self_similarity",
+    "lag_similarity",
+    "mean_lag_similarity",
+    "structure_distance",
+    "repeated_bars",
+    "roll_to_voices",
+    "voice_leading",
+    "violations_per_100",
+    "coherence_report",
+    "format_report",
+    "roll_to_notes",
 ]
 
 #: The distance used between pitch-class histograms: Jensen-Shannon divergence in bits (0..1).
@@ -179,8 +191,9 @@ def pitch_class_distance(samples, reference, *, low: int = 21) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    return _js_bits(pitch_class_histogram(samples, low=low, name="samples"),
-                    pitch_class_histogram(reference, low=low, name="reference"))
+    return _js_bits(
+        pitch_class_histogram(samples, low=low, name="samples"), pitch_class_histogram(reference, low=low, name="reference")
+    )
 
 
 def _js_bits(p: np.ndarray, q: np.ndarray) -> float:
@@ -243,8 +256,7 @@ def self_similarity(roll, *, frames_per_bar: int = 1) -> np.ndarray:
     """
     r = _as_roll(roll, n_keys=None)
     frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
-    check(frames_per_bar <= r.shape[1],
-          "frames_per_bar", frames_per_bar, f"an integer in 1..n_frames ({r.shape[1]})")
+    check(frames_per_bar <= r.shape[1], "frames_per_bar", frames_per_bar, f"an integer in 1..n_frames ({r.shape[1]})")
     cols = _bars(r, frames_per_bar).astype(np.float64)
     n = cols.shape[1]
     norms = cols.sum(axis=0)
@@ -439,7 +451,7 @@ def roll_to_voices(roll, *, low: int = 21, n_voices: int = 4) -> np.ndarray:
     n_voices = as_int(n_voices, "n_voices", low=2)
     out = np.full((r.shape[1], n_voices), -1, dtype=np.int64)
     for t in range(r.shape[1]):
-        keys = np.flatnonzero(r[:, t])[::-1] + low          # high to low
+        keys = np.flatnonzero(r[:, t])[::-1] + low  # high to low
         if len(keys) > n_voices:
             keys = np.concatenate([keys[: n_voices - 1], keys[-1:]])
         out[t, : len(keys)] = keys
@@ -451,10 +463,18 @@ _VL_KINDS = ("parallel_fifths", "parallel_octaves", "crossing", "spacing", "leap
 
 def _as_voices(voices) -> np.ndarray:
     v = as_array(voices, "voices", ndim=2)
-    check(v.ndim == 2 and v.shape[1] >= 2 and v.shape[0] >= 1, "voices", v,
-          "MIDI pitches (n_frames, n_voices >= 2), voices ordered high to low, -1 for rest")
-    check(np.issubdtype(v.dtype, np.number) and np.all((v == -1) | ((v >= 0) & (v <= 127))), "voices", v,
-          "MIDI pitches 0..127 or -1 for rest")
+    check(
+        v.ndim == 2 and v.shape[1] >= 2 and v.shape[0] >= 1,
+        "voices",
+        v,
+        "MIDI pitches (n_frames, n_voices >= 2), voices ordered high to low, -1 for rest",
+    )
+    check(
+        np.issubdtype(v.dtype, np.number) and np.all((v == -1) | ((v >= 0) & (v <= 127))),
+        "voices",
+        v,
+        "MIDI pitches 0..127 or -1 for rest",
+    )
     return v.astype(np.int64)
 
 
@@ -495,11 +515,16 @@ def voice_leading(voices) -> dict:
     Chapter: notebooks/06c_coherence.ipynb
     """
     v = _as_voices(voices)
-    fifths, octaves, leaps = transition_faults(v[:-1], v[1:])          # (n-1,) each
-    crossing, spacing = frame_faults(v)                                  # (n,) each
-    counts = {"parallel_fifths": int(fifths.sum()), "parallel_octaves": int(octaves.sum()),
-              "crossing": int(crossing.sum()), "spacing": int(spacing.sum()), "leaps": int(leaps.sum()),
-              "transitions": len(v) - 1}
+    fifths, octaves, leaps = transition_faults(v[:-1], v[1:])  # (n-1,) each
+    crossing, spacing = frame_faults(v)  # (n,) each
+    counts = {
+        "parallel_fifths": int(fifths.sum()),
+        "parallel_octaves": int(octaves.sum()),
+        "crossing": int(crossing.sum()),
+        "spacing": int(spacing.sum()),
+        "leaps": int(leaps.sum()),
+        "transitions": len(v) - 1,
+    }
     return counts
 
 
@@ -533,8 +558,16 @@ def violations_per_100(voice_sets) -> dict:
     return out
 
 
-def coherence_report(samples, reference, *, nll: dict | None = None, voices: dict | None = None, low: int = 21,
-                     max_lag: int = 16, frames_per_bar: int = 8) -> list[dict]:
+def coherence_report(
+    samples,
+    reference,
+    *,
+    nll: dict | None = None,
+    voices: dict | None = None,
+    low: int = 21,
+    max_lag: int = 16,
+    frames_per_bar: int = 8,
+) -> list[dict]:
     """The same coherence measures for every set of rolls, one row per set.
 
     Parameters
@@ -576,7 +609,7 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
     ref = as_roll_set(reference, n_keys=88 if low == 21 else None, name="reference")
     nll = nll or {}
     voices = voices or {}
-    ref_pc = pitch_class_histogram(ref, low=low)                       # the reference's statistics, once
+    ref_pc = pitch_class_histogram(ref, low=low)  # the reference's statistics, once
     ref_lag = _set_lag_profile(ref, max_lag)
     rows = []
     for name, rolls in samples.items():
@@ -584,20 +617,28 @@ def coherence_report(samples, reference, *, nll: dict | None = None, voices: dic
         vs = voices.get(name) or [roll_to_voices(r, low=low) for r in rs]
         vl = violations_per_100(vs)
         n_frames = sum(r.shape[1] for r in rs)
-        rows.append({
-            "set": name, "n_rolls": len(rs), "n_frames": n_frames,
-            "notes_per_frame": float(sum(r.sum() for r in rs) / n_frames),
-            "pc_distance": _js_bits(pitch_class_histogram(rs, low=low), ref_pc),
-            "structure_distance": _profile_distance(_set_lag_profile(rs, max_lag), ref_lag, rs),
-            "repeated_bars": repeated_bars(rs, frames_per_bar=frames_per_bar),
-            "vl_per_100": vl["total"], **{f"{k}_per_100": vl[k] for k in _VL_KINDS},
-            "nll_per_frame": float(nll.get(name, float("nan"))),
-        })
+        rows.append(
+            {
+                "set": name,
+                "n_rolls": len(rs),
+                "n_frames": n_frames,
+                "notes_per_frame": float(sum(r.sum() for r in rs) / n_frames),
+                "pc_distance": _js_bits(pitch_class_histogram(rs, low=low), ref_pc),
+                "structure_distance": _profile_distance(_set_lag_profile(rs, max_lag), ref_lag, rs),
+                "repeated_bars": repeated_bars(rs, frames_per_bar=frames_per_bar),
+                "vl_per_100": vl["total"],
+                **{f"{k}_per_100": vl[k] for k in _VL_KINDS},
+                "nll_per_frame": float(nll.get(name, float("nan"))),
+            }
+        )
     return rows
 
 
-def format_report(rows, *, columns=("n_rolls", "notes_per_frame", "pc_distance", "structure_distance",
-                                      "repeated_bars", "vl_per_100", "nll_per_frame")) -> str:
+def format_report(
+    rows,
+    *,
+    columns=("n_rolls", "notes_per_frame", "pc_distance", "structure_distance", "repeated_bars", "vl_per_100", "nll_per_frame"),
+) -> str:
     """A fixed-width text table of :func:`coherence_report` rows (NaN shown as ``-``).
 
     Examples
@@ -618,8 +659,11 @@ def format_report(rows, *, columns=("n_rolls", "notes_per_frame", "pc_distance",
         cells = []
         for c in columns:
             value = r.get(c, float("nan"))
-            text = "-" if value is None or (isinstance(value, float) and np.isnan(value)) else (
-                str(value) if isinstance(value, (int, np.integer)) else f"{value:.3f}")
+            text = (
+                "-"
+                if value is None or (isinstance(value, float) and np.isnan(value))
+                else (str(value) if isinstance(value, (int, np.integer)) else f"{value:.3f}")
+            )
             cells.append(text.rjust(max(len(c), 8) + 2))
         lines.append(str(r["set"]).ljust(width) + "".join(cells))
     return "\n".join(lines)
@@ -667,6 +711,7 @@ def roll_to_notes(roll, *, step: float = 0.5, low: int = 21) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- memorisation (chapter 6b)
 
+
 def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
     """Fraction of the ``n``-grams of ``sample`` that occur somewhere in ``train_seqs``.
 
@@ -685,20 +730,25 @@ def copied_fraction(sample, train_seqs, *, n: int = 8) -> float:
     seen = set()
     for t in as_sequence(train_seqs, "train_seqs", what="a list of token sequences"):
         t = as_array(t, "train_seqs", allow_empty=True, integer=True).ravel().tolist()
-        seen.update(tuple(t[i:i + n]) for i in range(len(t) - n + 1))
-    grams = [tuple(s[i:i + n]) for i in range(len(s) - n + 1)]
+        seen.update(tuple(t[i : i + n]) for i in range(len(t) - n + 1))
+    grams = [tuple(s[i : i + n]) for i in range(len(s) - n + 1)]
     return sum(g in seen for g in grams) / len(grams)
 
 
 # ---------------------------------------------------------------------------- retrieval (chapter 4)
+
 
 def _labels(x, name):
     """Class labels as a 1-D array: numbers (finite) or strings."""
     check(x is not None and not isinstance(x, (str, bytes)), name, x, "a 1-D sequence of class labels")
     arr = np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
     check(arr.ndim == 1 and arr.size > 0, name, x, f"a non-empty 1-D sequence of class labels, got shape {arr.shape}")
-    check(arr.dtype.kind in "biuUS" or (arr.dtype.kind == "f" and bool(np.isfinite(arr).all())), name, x,
-          "class labels: whole numbers, finite numbers or strings (no NaN, inf or complex)")
+    check(
+        arr.dtype.kind in "biuUS" or (arr.dtype.kind == "f" and bool(np.isfinite(arr).all())),
+        name,
+        x,
+        "class labels: whole numbers, finite numbers or strings (no NaN, inf or complex)",
+    )
     return arr
 
 
@@ -729,7 +779,7 @@ def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.nd
     if exclude_self:
         check(len(q) == len(d), "exclude_self", exclude_self, "query and database to be the same rows")
         np.fill_diagonal(sim, -np.inf)
-    return np.argsort(-sim, axis=1, kind="stable")[:, :int(k)]
+    return np.argsort(-sim, axis=1, kind="stable")[:, : int(k)]
 
 
 def retrieval_precision(query, query_labels, database=None, database_labels=None, *, k: int = 5) -> float:
@@ -748,8 +798,7 @@ def retrieval_precision(query, query_labels, database=None, database_labels=None
     query = as_array(query, "query", ndim=2)
     ql = _labels(query_labels, "query_labels")
     self_search = database is None
-    db, dl = (query, ql) if self_search else (as_array(database, "database", ndim=2),
-                                              _labels(database_labels, "database_labels"))
+    db, dl = (query, ql) if self_search else (as_array(database, "database", ndim=2), _labels(database_labels, "database_labels"))
     check(len(ql) == len(query), "query_labels", ql.shape, f"one label per query ({len(query)})")
     check(len(dl) == len(db), "database_labels", dl.shape, f"one label per database row ({len(db)})")
     idx = nearest(query, db, k=k, exclude_self=self_search)
@@ -776,6 +825,7 @@ def chance_precision(query_labels, database_labels=None) -> float:
 
 
 # ---------------------------------------------------------------------------- one voice-leading move (chapter 6c)
+
 
 def step_violations(prev, frames) -> np.ndarray:
     """Voice-leading faults of moving from one frame to each of several candidate frames.

@@ -26,8 +26,7 @@ import torch
 
 from .errors import ParameterError, as_array, as_float, as_int, check
 
-__all__ = ["greedy", "sample", "beam_search", "sequence_log_prob", "anneal", "temperature_schedule",
-           "BeamResult", "AnnealResult"]
+__all__ = ["greedy", "sample", "beam_search", "sequence_log_prob", "anneal", "temperature_schedule", "BeamResult", "AnnealResult"]
 
 
 def _prompt(prompt, name: str = "prompt") -> torch.Tensor:
@@ -66,8 +65,10 @@ def _log_probs(model, prefix: torch.Tensor, name: str = "prompt") -> torch.Tenso
         try:
             lp = model(prefix)
         except IndexError as err:  # a table or embedding indexed by a token outside the vocabulary
-            raise ParameterError(f"{name}={_short_tokens(prefix)}: the model could not index these tokens ({err}); "
-                                 "expected token ids inside the model's vocabulary") from None
+            raise ParameterError(
+                f"{name}={_short_tokens(prefix)}: the model could not index these tokens ({err}); "
+                "expected token ids inside the model's vocabulary"
+            ) from None
     if not isinstance(lp, torch.Tensor) or lp.ndim != 2 or lp.shape[0] != prefix.shape[0]:
         raise ParameterError(
             f"model returned {getattr(lp, 'shape', type(lp).__name__)}: expected log-probabilities (batch, vocab) "
@@ -78,6 +79,7 @@ def _log_probs(model, prefix: torch.Tensor, name: str = "prompt") -> torch.Tenso
 
 def _short_tokens(t) -> str:
     from .errors import short_repr
+
     return short_repr(t.tolist() if isinstance(t, torch.Tensor) else t)
 
 
@@ -128,8 +130,17 @@ def _filter_logits(lp: torch.Tensor, top_k: int | None, top_p: float | None) -> 
     return lp
 
 
-def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top_k: int | None = None,
-           top_p: float | None = None, seed: int | None = None, schedule=None) -> torch.Tensor:
+def sample(
+    model: Callable,
+    prompt,
+    *,
+    steps: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    schedule=None,
+) -> torch.Tensor:
     """Extend ``prompt`` by sampling, with temperature, top-k and top-p (nucleus) filtering.
 
     The next token is drawn from ``softmax(log_probs / temperature)`` restricted to the
@@ -174,9 +185,15 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
     Chapter: notebooks/05_synthesis.ipynb
     """
     _check_model(model)
-    check(isinstance(temperature, (int, float, np.floating)) and not isinstance(temperature, bool)
-          and math.isfinite(temperature) and temperature > 0,
-          "temperature", temperature, "a positive number (use greedy() for temperature 0)")
+    check(
+        isinstance(temperature, (int, float, np.floating))
+        and not isinstance(temperature, bool)
+        and math.isfinite(temperature)
+        and temperature > 0,
+        "temperature",
+        temperature,
+        "a positive number (use greedy() for temperature 0)",
+    )
     top_k = as_int(top_k, "top_k", allow_none=True)
     top_p = as_float(top_p, "top_p", low=0, high=1, low_open=True, allow_none=True)
     seed = as_int(seed, "seed", low=0, high=2**63 - 1, allow_none=True)
@@ -185,8 +202,12 @@ def sample(model: Callable, prompt, *, steps: int, temperature: float = 1.0, top
     temps = np.full(steps, float(temperature))
     if schedule is not None:
         temps = as_array(schedule, "schedule").ravel()
-        check(temps.shape == (steps,) and np.all(temps > 0) and np.all(np.isfinite(temps)), "schedule",
-              schedule, f"{steps} positive temperatures, one per step")
+        check(
+            temps.shape == (steps,) and np.all(temps > 0) and np.all(np.isfinite(temps)),
+            "schedule",
+            schedule,
+            f"{steps} positive temperatures, one per step",
+        )
     gen = torch.Generator(device="cpu")
     gen.manual_seed(int(seed) if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item()))
     for i in range(steps):
@@ -216,13 +237,17 @@ def sequence_log_prob(model: Callable, seq, *, prompt_len: int = 1) -> torch.Ten
     """
     _check_model(model)
     seq = _prompt(seq, "seq")
-    check(isinstance(prompt_len, int) and 1 <= prompt_len <= seq.shape[1], "prompt_len", prompt_len,
-          f"an integer in 1..{seq.shape[1]}")
+    check(
+        isinstance(prompt_len, int) and 1 <= prompt_len <= seq.shape[1],
+        "prompt_len",
+        prompt_len,
+        f"an integer in 1..{seq.shape[1]}",
+    )
     total = torch.zeros(seq.shape[0])
     for t in range(prompt_len, seq.shape[1]):
         lp = _log_probs(model, seq[:, :t], "seq").cpu()
         check(int(seq[:, t].max()) < lp.shape[1], "seq", seq.tolist(), f"token ids below the vocabulary size {lp.shape[1]}")
-        total += lp.gather(1, seq[:, t:t + 1].cpu()).squeeze(1)
+        total += lp.gather(1, seq[:, t : t + 1].cpu()).squeeze(1)
     return total
 
 
@@ -262,8 +287,16 @@ def _length_norm(log_prob: torch.Tensor, length: int, alpha: float) -> torch.Ten
     return log_prob / (((5.0 + length) / 6.0) ** alpha)
 
 
-def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, length_penalty: float = 0.0,
-                final_allowed: Sequence[int] | None = None, eos: int | None = None) -> BeamResult:
+def beam_search(
+    model: Callable,
+    prompt,
+    *,
+    steps: int,
+    beam_width: int = 4,
+    length_penalty: float = 0.0,
+    final_allowed: Sequence[int] | None = None,
+    eos: int | None = None,
+) -> BeamResult:
     """Beam search (波束搜索): keep the ``beam_width`` most likely partial sequences.
 
     Parameters
@@ -353,23 +386,25 @@ def beam_search(model: Callable, prompt, *, steps: int, beam_width: int = 4, len
         g = greedy(model, seq0, steps=steps)[0]
         cands.append((g, float(sequence_log_prob(model, g[None], prompt_len=prompt_len)[0])))
     if not cands:
-        raise ParameterError("beam search found no sequence that satisfies final_allowed: "
-                             "expected at least one allowed token with non-zero probability")
+        raise ParameterError(
+            "beam search found no sequence that satisfies final_allowed: "
+            "expected at least one allowed token with non-zero probability"
+        )
     unique = {tuple(c[0].tolist()): c for c in cands}.values()
-    ranked = sorted(unique, key=lambda c: -float(_length_norm(torch.tensor(c[1]), len(c[0]) - prompt_len,
-                                                              length_penalty)))[:beam_width]
+    ranked = sorted(unique, key=lambda c: -float(_length_norm(torch.tensor(c[1]), len(c[0]) - prompt_len, length_penalty)))[
+        :beam_width
+    ]
     width = max(len(c[0]) for c in ranked)
     pad = -1
     seqs = torch.full((len(ranked), width), pad, dtype=torch.long)
     for i, (b, _) in enumerate(ranked):
-        seqs[i, :len(b)] = b.cpu()
+        seqs[i, : len(b)] = b.cpu()
     lps = torch.tensor([c[1] for c in ranked])
     norm = torch.stack([_length_norm(torch.tensor(c[1]), len(c[0]) - prompt_len, length_penalty) for c in ranked])
     return BeamResult(seqs, lps, norm)
 
 
-def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end: float = 0.01,
-                         steps: int = 100) -> np.ndarray:
+def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end: float = 0.01, steps: int = 100) -> np.ndarray:
     """A falling temperature schedule for :func:`anneal`.
 
     Parameters
@@ -394,8 +429,7 @@ def temperature_schedule(kind: str = "geometric", *, t_start: float = 1.0, t_end
     """
     t_start = as_float(t_start, "t_start", low=0, low_open=True)
     t_end = as_float(t_end, "t_end", low=0, low_open=True)
-    check(t_start >= t_end, "t_start", (t_start, t_end),
-          "positive temperatures with t_start >= t_end")
+    check(t_start >= t_end, "t_start", (t_start, t_end), "positive temperatures with t_start >= t_end")
     check(isinstance(steps, (int, np.integer)) and steps >= 1, "steps", steps, "an integer >= 1")
     i = np.arange(steps, dtype=np.float64)
     frac = i / max(steps - 1, 1)
@@ -464,8 +498,12 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
     check(callable(propose), "propose", propose, "a callable: (state, rng) -> a new state")
     seed = as_int(seed, "seed", low=0, high=2**63 - 1, allow_none=True)
     temps = as_array(schedule, "schedule")
-    check(temps.ndim == 1 and temps.size > 0 and np.all(temps > 0) and np.all(np.isfinite(temps)),
-          "schedule", schedule, "a non-empty 1-D array of positive temperatures")
+    check(
+        temps.ndim == 1 and temps.size > 0 and np.all(temps > 0) and np.all(np.isfinite(temps)),
+        "schedule",
+        schedule,
+        "a non-empty 1-D array of positive temperatures",
+    )
     rng = np.random.default_rng(seed)
     state = init
     e = float(energy(state))

@@ -35,9 +35,23 @@ from .errors import as_array, as_float, as_int, as_sequence, check
 from .audio import check_sr
 from .synth.stream import check_block_size
 
-__all__ = ["NOTICEABLE_MS", "BLOCK_SIZES", "SAMPLE_RATES", "buffer_latency_ms", "BlockTiming", "time_blocks",
-           "LatencyBudget", "latency_budget", "measure_voice", "latency_table", "largest_block_under",
-           "snr_db", "log_spectral_distance", "sample_rate_tradeoff", "PHRASE"]
+__all__ = [
+    "NOTICEABLE_MS",
+    "BLOCK_SIZES",
+    "SAMPLE_RATES",
+    "buffer_latency_ms",
+    "BlockTiming",
+    "time_blocks",
+    "LatencyBudget",
+    "latency_budget",
+    "measure_voice",
+    "latency_table",
+    "largest_block_under",
+    "snr_db",
+    "log_spectral_distance",
+    "sample_rate_tradeoff",
+    "PHRASE",
+]
 
 #: The delay (ms) from which players notice it (Wessel & Wright 2002; Lester & Boley 2007).
 NOTICEABLE_MS = 10.0
@@ -105,8 +119,9 @@ class BlockTiming:
         return self.p99_ms / self.block_ms
 
 
-def time_blocks(process, *, block_size: int, sr: int, n_blocks: int = 200, warmup: int = 10,
-                clock=time.perf_counter) -> BlockTiming:
+def time_blocks(
+    process, *, block_size: int, sr: int, n_blocks: int = 200, warmup: int = 10, clock=time.perf_counter
+) -> BlockTiming:
     """Time ``process(block_size)`` block after block (a stream as the audio driver runs it).
 
     Parameters
@@ -145,8 +160,16 @@ def time_blocks(process, *, block_size: int, sr: int, n_blocks: int = 200, warmu
         times[i] = clock() - t0
     ms = 1000.0 * times
     block_ms = buffer_latency_ms(block_size, sr=sr)
-    return BlockTiming(block_size, sr, ms, float(np.median(ms)), float(np.percentile(ms, 99)), float(ms.mean()),
-                       block_ms, float(ms.sum() / (n_blocks * block_ms)))
+    return BlockTiming(
+        block_size,
+        sr,
+        ms,
+        float(np.median(ms)),
+        float(np.percentile(ms, 99)),
+        float(ms.mean()),
+        block_ms,
+        float(ms.sum() / (n_blocks * block_ms)),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,16 +230,24 @@ def latency_budget(block_size: int, *, sr: int, compute_ms: float, lookahead_ms:
     Chapter: notebooks/06a_latency.ipynb
     """
     buf = buffer_latency_ms(block_size, sr=sr)
-    check(isinstance(compute_ms, (int, float, np.floating)) and math.isfinite(compute_ms) and compute_ms >= 0,
-          "compute_ms", compute_ms, "a time >= 0 ms")
-    check(isinstance(lookahead_ms, (int, float, np.floating)) and math.isfinite(lookahead_ms) and lookahead_ms >= 0,
-          "lookahead_ms", lookahead_ms, "a time >= 0 ms")
-    return LatencyBudget(int(block_size), int(sr), buf, float(lookahead_ms), float(compute_ms),
-                         buf + float(lookahead_ms) + float(compute_ms))
+    check(
+        isinstance(compute_ms, (int, float, np.floating)) and math.isfinite(compute_ms) and compute_ms >= 0,
+        "compute_ms",
+        compute_ms,
+        "a time >= 0 ms",
+    )
+    check(
+        isinstance(lookahead_ms, (int, float, np.floating)) and math.isfinite(lookahead_ms) and lookahead_ms >= 0,
+        "lookahead_ms",
+        lookahead_ms,
+        "a time >= 0 ms",
+    )
+    return LatencyBudget(
+        int(block_size), int(sr), buf, float(lookahead_ms), float(compute_ms), buf + float(lookahead_ms) + float(compute_ms)
+    )
 
 
-def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, warmup: int = 5,
-                  **values) -> tuple:
+def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, warmup: int = 5, **values) -> tuple:
     """Time a streaming voice note (:class:`~musynth_lab.synth.VoiceStream`) and return its audio.
 
     Parameters
@@ -246,17 +277,17 @@ def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, 
     block_size, sr = check_block_size(block_size), check_sr(sr)
     n_blocks, warmup = as_int(n_blocks, "n_blocks"), as_int(warmup, "warmup", low=0)
     s = VoiceStream(voice, sr=sr, **values)
-    for _ in range(warmup):                                    # warm-up on a separate note
+    for _ in range(warmup):  # warm-up on a separate note
         s.process(block_size)
     s = VoiceStream(voice, sr=sr, **values)
     out = []
-    timing = time_blocks(lambda n: out.append(s.process(n)), block_size=block_size, sr=sr, n_blocks=n_blocks,
-                         warmup=0)
+    timing = time_blocks(lambda n: out.append(s.process(n)), block_size=block_size, sr=sr, n_blocks=n_blocks, warmup=0)
     return timing, np.concatenate(out)
 
 
-def latency_table(*, block_sizes=BLOCK_SIZES, sample_rates=SAMPLE_RATES, voice=None, n_blocks: int = 40,
-                  lookahead_ms: float = 0.0, **values) -> list:
+def latency_table(
+    *, block_sizes=BLOCK_SIZES, sample_rates=SAMPLE_RATES, voice=None, n_blocks: int = 40, lookahead_ms: float = 0.0, **values
+) -> list:
     """Measure a streaming voice at every buffer size and sample rate; the budget of each.
 
     Returns
@@ -283,8 +314,18 @@ def latency_table(*, block_sizes=BLOCK_SIZES, sample_rates=SAMPLE_RATES, voice=N
         for bs in block_sizes:
             t, _ = measure_voice(voice, block_size=bs, sr=sr, n_blocks=n_blocks, warmup=2, **values)
             b = latency_budget(bs, sr=sr, compute_ms=t.p99_ms, lookahead_ms=lookahead_ms)
-            rows.append({"block_size": bs, "sr": sr, "buffer_ms": b.buffer_ms, "p50_ms": t.p50_ms,
-                         "p99_ms": t.p99_ms, "rtf": t.rtf, "total_ms": b.total_ms, "noticeable": b.noticeable})
+            rows.append(
+                {
+                    "block_size": bs,
+                    "sr": sr,
+                    "buffer_ms": b.buffer_ms,
+                    "p50_ms": t.p50_ms,
+                    "p99_ms": t.p99_ms,
+                    "rtf": t.rtf,
+                    "total_ms": b.total_ms,
+                    "noticeable": b.noticeable,
+                }
+            )
     return rows
 
 
@@ -303,8 +344,12 @@ def largest_block_under(rows, *, sr: int, limit_ms: float = NOTICEABLE_MS):
     """
     sr, limit_ms = check_sr(sr), as_float(limit_ms, "limit_ms", low=0, low_open=True)
     rows = as_sequence(rows, "rows", what="a list of latency_table rows (dicts)")
-    check(all(isinstance(r, dict) and {"block_size", "sr", "total_ms"} <= set(r) for r in rows), "rows", rows,
-          "dicts with block_size, sr and total_ms")
+    check(
+        all(isinstance(r, dict) and {"block_size", "sr", "total_ms"} <= set(r) for r in rows),
+        "rows",
+        rows,
+        "dicts with block_size, sr and total_ms",
+    )
     fits = [r["block_size"] for r in rows if r["sr"] == sr and r["total_ms"] < limit_ms]
     return max(fits) if fits else None
 
@@ -312,6 +357,7 @@ def largest_block_under(rows, *, sr: int, limit_ms: float = NOTICEABLE_MS):
 # ----------------------------------------------------------------------------------------
 # The sample-rate trade-off (source 3.6.1)
 # ----------------------------------------------------------------------------------------
+
 
 def snr_db(reference, estimate) -> float:
     """Signal-to-noise ratio of ``estimate`` against ``reference`` (same length), dB.
@@ -328,7 +374,7 @@ def snr_db(reference, estimate) -> float:
     e = as_array(estimate, "estimate")
     check(r.shape == e.shape, "estimate", e.shape, f"the reference's shape {r.shape}")
     err = float(np.sum((r - e) ** 2))
-    return math.inf if err == 0 else 10.0 * math.log10(float(np.sum(r ** 2)) / err)
+    return math.inf if err == 0 else 10.0 * math.log10(float(np.sum(r**2)) / err)
 
 
 def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length: int = 512) -> float:
@@ -348,14 +394,14 @@ def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length:
     import librosa
 
     n_fft, hop_length = as_int(n_fft, "n_fft"), as_int(hop_length, "hop_length")
-    r = as_array(reference, "reference")      # float64: powers of large samples cannot overflow
+    r = as_array(reference, "reference")  # float64: powers of large samples cannot overflow
     e = as_array(estimate, "estimate")
     check(r.shape == e.shape, "estimate", e.shape, f"the reference's shape {r.shape}")
     R = np.abs(librosa.stft(r, n_fft=n_fft, hop_length=hop_length)) ** 2
     E = np.abs(librosa.stft(e, n_fft=n_fft, hop_length=hop_length)) ** 2
     floor = 1e-8 * R.max() + 1e-20
     d = 10.0 * np.log10(np.maximum(R, floor) / np.maximum(E, floor))
-    return float(np.mean(np.sqrt(np.mean(d ** 2, axis=0))))
+    return float(np.mean(np.sqrt(np.mean(d**2, axis=0))))
 
 
 def _render_phrase(voice, sr, block_size, phrase, values):
@@ -366,8 +412,16 @@ def _render_phrase(voice, sr, block_size, phrase, values):
     return play_events(voice, events, sr=sr, n_samples=int(round(dur * sr)), block_size=block_size, **values)
 
 
-def sample_rate_tradeoff(*, rates=(8000, 16000, 22050, 44100), reference_sr: int = 48000, phrase=PHRASE,
-                         voice=None, block_size: int = 256, repeats: int = 3, **values) -> list:
+def sample_rate_tradeoff(
+    *,
+    rates=(8000, 16000, 22050, 44100),
+    reference_sr: int = 48000,
+    phrase=PHRASE,
+    voice=None,
+    block_size: int = 256,
+    repeats: int = 3,
+    **values,
+) -> list:
     """Render the same phrase at several sample rates: the compute saved and the quality lost.
 
     The source suggests lowering the sample rate to cut latency. Each render here streams the
@@ -411,8 +465,7 @@ def sample_rate_tradeoff(*, rates=(8000, 16000, 22050, 44100), reference_sr: int
 
     if voice is None:
         voice = SubtractiveVoice()
-        values = {"noise_level": 0.0, "cutoff_hz": 2500.0, "filter_env_octaves": 1.5, "resonance": 1.0,
-                  "release": 0.15, **values}
+        values = {"noise_level": 0.0, "cutoff_hz": 2500.0, "filter_env_octaves": 1.5, "resonance": 1.0, "release": 0.15, **values}
     repeats = as_int(repeats, "repeats", high=1000)
     reference_sr = check_sr(reference_sr, "reference_sr")
     rates = [check_sr(s, "rates") for s in as_sequence(rates, "rates", min_len=1, what="a sequence of sample rates")]
@@ -437,7 +490,15 @@ def sample_rate_tradeoff(*, rates=(8000, 16000, 22050, 44100), reference_sr: int
         ms, y = timed(sr)
         up = resample(y, orig_sr=sr, target_sr=reference_sr)
         n = min(len(up), len(ref))
-        rows.append({"sr": sr, "render_ms": ms, "speedup": ref_ms / ms, "snr_db": snr_db(ref[:n], up[:n]),
-                     "lsd_db": log_spectral_distance(ref[:n], up[:n]),
-                     "buffer_ms": buffer_latency_ms(block_size, sr=sr), "audio": y})
+        rows.append(
+            {
+                "sr": sr,
+                "render_ms": ms,
+                "speedup": ref_ms / ms,
+                "snr_db": snr_db(ref[:n], up[:n]),
+                "lsd_db": log_spectral_distance(ref[:n], up[:n]),
+                "buffer_ms": buffer_latency_ms(block_size, sr=sr),
+                "audio": y,
+            }
+        )
     return rows

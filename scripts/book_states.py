@@ -35,8 +35,8 @@ def _book_positions(w):
         start = w.value
         rest = [v for v in vals if v != start]
         return [start] + rest[:2]
-    if hasattr(w, "base"):   # FloatLogSlider: min/max are exponents
-        lo, hi = w.base ** w.min, w.base ** w.max
+    if hasattr(w, "base"):  # FloatLogSlider: min/max are exponents
+        lo, hi = w.base**w.min, w.base**w.max
     elif hasattr(w, "min"):
         lo, hi = w.min, w.max
     elif isinstance(w.value, bool):
@@ -85,6 +85,7 @@ def _book_show_states():
     """Show the states of every panel built since the last call."""
     global _book_seen
     from IPython.display import HTML, display
+
     new, _book_seen = _book_panels[_book_seen:], len(_book_panels)
     for panel in new:
         name, w = next(iter(panel.controls.items()))
@@ -103,9 +104,10 @@ def _book_show_states():
             figs.append(f'<figure class="musynth-book-state">{"".join(parts)}</figure>')
         with _book_capture_output():
             w.value = start
-        note = (f'<p class="musynth-book-note"><b>{type(panel).__name__}</b> is an interactive panel: on this static '
-                f"page you see it at {len(figs)} positions of its main control <code>{_html.escape(name)}</code>. "
-                "To move the controls yourself, run the notebook live: the Colab or Binder button at the top of the "
-                "page, or <code>make lab</code> on your machine.</p>")
-        display(HTML(note + f'<div class="musynth-book-states" data-panel="{type(panel).__name__}">'
-                     + "".join(figs) + "</div>"))
+        note = (
+            f'<p class="musynth-book-note"><b>{type(panel).__name__}</b> is an interactive panel: on this static '
+            f"page you see it at {len(figs)} positions of its main control <code>{_html.escape(name)}</code>. "
+            "To move the controls yourself, run the notebook live: the Colab or Binder button at the top of the "
+            "page, or <code>make lab</code> on your machine.</p>"
+        )
+        display(HTML(note + f'<div class="musynth-book-states" data-panel="{type(panel).__name__}">' + "".join(figs) + "</div>"))

@@ -30,8 +30,18 @@ NB_DIR = ROOT / "notebooks"
 BUILD = ROOT / "build" / "book"
 SRC, HTML, EXEC, NODE = BUILD / "src", BUILD / "html", BUILD / "executed", BUILD / "node"
 sys.path.insert(0, str(ROOT / "tests"))
-PANELS = ("NoteBrowser", "FeatureExplorer", "SynthPanel", "AttentionViewer", "LatentExplorer", "MelodyAgentPanel",
-          "GenerationPanel", "LatencyPanel", "QualityPanel", "CoherencePanel")
+PANELS = (
+    "NoteBrowser",
+    "FeatureExplorer",
+    "SynthPanel",
+    "AttentionViewer",
+    "LatentExplorer",
+    "MelodyAgentPanel",
+    "GenerationPanel",
+    "LatencyPanel",
+    "QualityPanel",
+    "CoherencePanel",
+)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -77,8 +87,7 @@ def execute(path: Path) -> Path:
     kernel = "musynth-lab" if "musynth-lab" in find_kernel_specs() else "python3"
     limit = LIMIT_S.get(path.stem, DEFAULT_LIMIT_S)
     with tempfile.TemporaryDirectory() as tmp:
-        client = _client_class()(nb, timeout=CELL_TIMEOUT_S, kernel_name=kernel,
-                                 resources={"metadata": {"path": tmp}})
+        client = _client_class()(nb, timeout=CELL_TIMEOUT_S, kernel_name=kernel, resources={"metadata": {"path": tmp}})
         t0 = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - t0
@@ -117,13 +126,19 @@ def kit_links(kit: str) -> str:
         name = m.group(1)
         full = name if name.startswith("musynth_lab") else f"musynth_lab.{name}"
         return f"{{py:obj}}`{name} <{full}>`"
+
     return re.sub(r"`([A-Za-z_][\w.]*)`", one, kit)
 
 
 def write_glossary(rows) -> dict[str, str]:
-    lines = ["# Glossary · 术语表", "",
-             "The source article's Chinese terms, the English term (and what is true), and where the kit implements it.",
-             "Each chapter links a term here at its first use.", "", ":::{glossary}"]
+    lines = [
+        "# Glossary · 术语表",
+        "",
+        "The source article's Chinese terms, the English term (and what is true), and where the kit implements it.",
+        "Each chapter links a term here at its first use.",
+        "",
+        ":::{glossary}",
+    ]
     keys = {}
     for zh, en, kit in rows:
         ks = term_keys(zh) or [zh]
@@ -154,7 +169,7 @@ def link_first_uses(md_cells, keys: dict[str, str]) -> None:
             pieces = _PROTECT.split(line)
             for i in range(0, len(pieces), 2):
                 for k in list(todo):
-                    if k in pieces[i]:   # a placeholder now, so shorter terms cannot match inside it
+                    if k in pieces[i]:  # a placeholder now, so shorter terms cannot match inside it
                         pieces[i] = pieces[i].replace(k, f"\x00{len(done)}\x00", 1)
                         done.append(f"{{term}}`{k} <{keys[k]}>`")
                         todo.remove(k)
@@ -175,7 +190,8 @@ def write_page(executed: Path, source: Path, keys) -> None:
     first = nb.cells[0]
     first.source = _BADGE.sub(lambda m: f"[{m.group(1).replace('Open In ', 'Open in ')}]({m.group(2)})", first.source)
     first.source = first.source.replace(
-        "\n\n", f"\n\n{{download}}`Download this notebook ({source.name}) <_ipynb/{source.name}>` · ", 1)
+        "\n\n", f"\n\n{{download}}`Download this notebook ({source.name}) <_ipynb/{source.name}>` · ", 1
+    )
     link_first_uses([c for c in nb.cells if c.cell_type == "markdown"], keys)
     nbformat.write(nb, SRC / source.name)
     (SRC / "_ipynb").mkdir(exist_ok=True)
@@ -187,17 +203,22 @@ def write_api() -> list[str]:
 
     import musynth_lab
 
-    mods = sorted(m.name for m in pkgutil.walk_packages(musynth_lab.__path__, "musynth_lab.")
-                  if not m.name.rsplit(".", 1)[1].startswith("_"))
+    mods = sorted(
+        m.name
+        for m in pkgutil.walk_packages(musynth_lab.__path__, "musynth_lab.")
+        if not m.name.rsplit(".", 1)[1].startswith("_")
+    )
     (SRC / "api").mkdir(exist_ok=True)
     for mod in ["musynth_lab", *mods]:
         (SRC / "api" / f"{mod}.md").write_text(
-            f"# `{mod}`\n\n```{{eval-rst}}\n.. automodule:: {mod}\n   :members:\n   :show-inheritance:\n```\n")
+            f"# `{mod}`\n\n```{{eval-rst}}\n.. automodule:: {mod}\n   :members:\n   :show-inheritance:\n```\n"
+        )
     toc = "\n".join(f"{m}" for m in ["musynth_lab", *mods])
     (SRC / "api" / "index.md").write_text(
         "# API reference\n\nThe library's public functions and classes, from their numpy docstrings; each "
         "`Chapter:` line links to the chapter that teaches it.\n\n"
-        f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
+        f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n"
+    )
     return mods
 
 
@@ -232,14 +253,28 @@ def main() -> int:
     write_index([p.stem for p in nbs])
     if HTML.exists():
         shutil.rmtree(HTML)
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(BUILD / "doctrees"), "-c", str(ROOT / "book"),
-           str(SRC), str(HTML)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-q",
+        "-d",
+        str(BUILD / "doctrees"),
+        "-c",
+        str(ROOT / "book"),
+        str(SRC),
+        str(HTML),
+    ]
     subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     (HTML / ".nojekyll").touch()
     size = sum(f.stat().st_size for f in HTML.rglob("*") if f.is_file())
     pages = len(list(HTML.rglob("*.html")))
-    print(f"book: {pages} HTML pages, {size / 2**20:.1f} MiB in {HTML.relative_to(ROOT)}, "
-          f"built in {time.perf_counter() - t0:.0f} s; open {HTML / 'index.html'}")
+    print(
+        f"book: {pages} HTML pages, {size / 2**20:.1f} MiB in {HTML.relative_to(ROOT)}, "
+        f"built in {time.perf_counter() - t0:.0f} s; open {HTML / 'index.html'}"
+    )
     return 0
 
 

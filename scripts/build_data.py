@@ -181,20 +181,22 @@ def build_chorales() -> None:
             in_bar = (b - pickup_q) % bar_q
             beats.append([b, -1 if root is None else int(root), q, round(float(in_bar), 4)])
         seen.add(piece_id)
-        title = (score.metadata.title if score.metadata and score.metadata.title else piece_id)
-        out.append({
-            "id": piece_id,
-            "title": title,
-            "key": {"tonic_pc": int(ks.tonic.pitchClass), "tonic": ks.tonic.name, "mode": ks.mode},
-            "meter": [int(ts.numerator), int(ts.denominator)],
-            "bar_q": bar_q,
-            "pickup_q": pickup_q,
-            "length_q": round(length_q, 4),
-            "parts": notes,
-            "fermatas": sorted(fermatas),
-            "beats": beats,
-            "split": split_of(piece_id),
-        })
+        title = score.metadata.title if score.metadata and score.metadata.title else piece_id
+        out.append(
+            {
+                "id": piece_id,
+                "title": title,
+                "key": {"tonic_pc": int(ks.tonic.pitchClass), "tonic": ks.tonic.name, "mode": ks.mode},
+                "meter": [int(ts.numerator), int(ts.denominator)],
+                "bar_q": bar_q,
+                "pickup_q": pickup_q,
+                "length_q": round(length_q, 4),
+                "parts": notes,
+                "fermatas": sorted(fermatas),
+                "beats": beats,
+                "split": split_of(piece_id),
+            }
+        )
     dest = DATA / "chorales"
     dest.mkdir(parents=True, exist_ok=True)
     blob = json.dumps({"version": 1, "pieces": out}, separators=(",", ":")).encode()
@@ -212,9 +214,25 @@ def build_chorales() -> None:
 def _render(midi_path: Path, wav_path: Path, sr: int) -> np.ndarray:
     import soundfile as sf
 
-    cmd = ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(sr), "-F", str(wav_path),
-           "-o", "synth.reverb.active=0", "-o", "synth.chorus.active=0",
-           "-o", "synth.cpu-cores=1", str(SOUNDFONT), str(midi_path)]
+    cmd = [
+        "fluidsynth",
+        "-ni",
+        "-q",
+        "-g",
+        "0.6",
+        "-r",
+        str(sr),
+        "-F",
+        str(wav_path),
+        "-o",
+        "synth.reverb.active=0",
+        "-o",
+        "synth.chorus.active=0",
+        "-o",
+        "synth.cpu-cores=1",
+        str(SOUNDFONT),
+        str(midi_path),
+    ]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     y, file_sr = sf.read(str(wav_path), dtype="float32", always_2d=True)
     assert file_sr == sr, (file_sr, sr)
@@ -271,11 +289,19 @@ def build_notes() -> None:
             y = _render(mid, wav, NOTE_SR)
             for t, pitch, v in slots:
                 start = int(round(t * NOTE_SR))
-                seg = y[start:start + n_note]
+                seg = y[start : start + n_note]
                 seg = np.pad(seg, (0, n_note - len(seg)))
-                rows.append({"index": len(rows), "instrument": name, "family": family,
-                             "program": program, "pitch": pitch, "velocity": v,
-                             "peak": round(float(np.abs(seg).max()), 5)})
+                rows.append(
+                    {
+                        "index": len(rows),
+                        "instrument": name,
+                        "family": family,
+                        "program": program,
+                        "pitch": pitch,
+                        "velocity": v,
+                        "peak": round(float(np.abs(seg).max()), 5),
+                    }
+                )
                 chunks.append(seg)
     audio = np.stack(chunks)
     # One global gain so that the loudest note peaks at -1 dBFS: relative levels stay real.
@@ -357,16 +383,26 @@ def build_excerpts() -> None:
             name = f"{piece['id']}_{ensemble}"
             sf.write(str(dest / f"{name}.flac"), y, EXCERPT_SR, subtype="PCM_16")
             meta = {
-                "name": name, "piece_id": piece["id"], "title": piece["title"],
-                "split": piece["split"], "ensemble": ensemble, "programs": list(programs),
-                "sr": EXCERPT_SR, "bpm": bpm, "n_samples": int(n), "end_q": end_q,
-                "key": piece["key"], "meter": piece["meter"], "bar_q": bar_q, "pickup_q": pickup,
-                "notes": notes, "beats": beats,
+                "name": name,
+                "piece_id": piece["id"],
+                "title": piece["title"],
+                "split": piece["split"],
+                "ensemble": ensemble,
+                "programs": list(programs),
+                "sr": EXCERPT_SR,
+                "bpm": bpm,
+                "n_samples": int(n),
+                "end_q": end_q,
+                "key": piece["key"],
+                "meter": piece["meter"],
+                "bar_q": bar_q,
+                "pickup_q": pickup,
+                "notes": notes,
+                "beats": beats,
                 "fermatas": [to_sample(f) for f in piece["fermatas"] if f < end_q],
             }
             (dest / f"{name}.json").write_text(json.dumps(meta, separators=(",", ":")))
-            index.append({"name": name, "split": piece["split"], "ensemble": ensemble,
-                          "seconds": round(n / EXCERPT_SR, 2)})
+            index.append({"name": name, "split": piece["split"], "ensemble": ensemble, "seconds": round(n / EXCERPT_SR, 2)})
     (dest / "index.json").write_text(json.dumps(index, indent=1))
     print(f"excerpts: {len(index)}")
 

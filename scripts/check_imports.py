@@ -111,8 +111,10 @@ class _Visitor(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom):
         src = _resolve(self.module, self.is_pkg, node.level, node.module)
         if self.depth:
-            self.local.append(f"{self.module}:{node.lineno} from {'.' * node.level}{node.module or ''} import "
-                              f"{', '.join(a.name for a in node.names)}")
+            self.local.append(
+                f"{self.module}:{node.lineno} from {'.' * node.level}{node.module or ''} import "
+                f"{', '.join(a.name for a in node.names)}"
+            )
         inside = src in self.modules or any(m.startswith(src + ".") for m in self.modules)
         if not inside:
             return
@@ -207,7 +209,7 @@ def scan(package: Path, under: list[str] | None = None) -> Report:
     def wanted(mod: str) -> bool:
         if not under:
             return True
-        rel = mod[len(top) + 1:] if mod.startswith(top + ".") else ""
+        rel = mod[len(top) + 1 :] if mod.startswith(top + ".") else ""
         return any(rel == u or rel.startswith(u + ".") for u in under)
 
     rep = Report()

@@ -36,11 +36,13 @@ LIMIT_MB = 1536
 
 
 def versions(py: str) -> dict:
-    code = ("import importlib.metadata as m, json; out = {}\n"
-            f"for n in {WATCHED!r}:\n"
-            "    try: out[n] = m.version(n)\n"
-            "    except m.PackageNotFoundError: out[n] = None\n"
-            "print(json.dumps(out))")
+    code = (
+        "import importlib.metadata as m, json; out = {}\n"
+        f"for n in {WATCHED!r}:\n"
+        "    try: out[n] = m.version(n)\n"
+        "    except m.PackageNotFoundError: out[n] = None\n"
+        "print(json.dumps(out))"
+    )
     return json.loads(subprocess.run([py, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
@@ -56,12 +58,18 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="musynth-launch-"))
     kdir = tmp / "jupyter" / "kernels" / "launch"
     kdir.mkdir(parents=True)
-    (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [args.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "launch", "language": "python"}))
+    (kdir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [args.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "launch",
+                "language": "python",
+            }
+        )
+    )
     os.environ["JUPYTER_PATH"] = str(tmp / "jupyter")
     for var in ("PYTHONPATH", "MPLBACKEND"):
-        os.environ.pop(var, None)          # the kernel sees only its own environment
+        os.environ.pop(var, None)  # the kernel sees only its own environment
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if args.colab:
         fake = tmp / "fake"
@@ -82,8 +90,7 @@ def main() -> int:
                 if cell.cell_type == "code" and GIT_SOURCE in cell.source:
                     cell.source = cell.source.replace(GIT_SOURCE, args.colab.resolve().as_uri())
         nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-        client = NotebookClient(nb, timeout=args.timeout, kernel_name="launch",
-                                resources={"metadata": {"path": str(args.dir)}})
+        client = NotebookClient(nb, timeout=args.timeout, kernel_name="launch", resources={"metadata": {"path": str(args.dir)}})
         t0 = time.perf_counter()
         try:
             client.execute()
@@ -97,10 +104,13 @@ def main() -> int:
             peak = float(out.split("__PEAK_MB__")[1].split()[0])
             if peak > LIMIT_MB:
                 err = f"peak {peak:.0f} MB > {LIMIT_MB} MB"
-        rows.append({"notebook": path.name, "seconds": round(seconds, 1),
-                     "peak_mb": None if peak is None else round(peak), "error": err})
-        print(f"{path.name}: {seconds:.0f} s, peak {peak if peak is None else round(peak)} MB"
-              + (f"  FAILED {err}" if err else ""), flush=True)
+        rows.append(
+            {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": None if peak is None else round(peak), "error": err}
+        )
+        print(
+            f"{path.name}: {seconds:.0f} s, peak {peak if peak is None else round(peak)} MB" + (f"  FAILED {err}" if err else ""),
+            flush=True,
+        )
         if err:
             failed.append(path.name)
     after = versions(args.python)

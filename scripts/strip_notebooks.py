@@ -23,8 +23,7 @@ import nbformat
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 LANGUAGE_INFO = {"name": "python"}
-RUNTIME_CELL_KEYS = ("execution", "collapsed", "scrolled", "trusted", "jupyter", "colab",
-                     "outputId", "ExecuteTime")
+RUNTIME_CELL_KEYS = ("execution", "collapsed", "scrolled", "trusted", "jupyter", "colab", "outputId", "ExecuteTime")
 
 
 def normalise(nb) -> None:
@@ -44,7 +43,7 @@ def normalised_text(path: str) -> str:
     nb = nbformat.read(path, as_version=4)
     normalise(nb)
     text = nbformat.writes(nb)
-    return text if text.endswith("\n") else text + "\n"   # as nbformat.write does
+    return text if text.endswith("\n") else text + "\n"  # as nbformat.write does
 
 
 def strip(path: str) -> bool:

@@ -13,6 +13,7 @@ from musynth_lab import attention as A
 
 # ---------------------------------------------------------------- normalisation and masks
 
+
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 4, 6)])
 def test_masked_softmax_sums_to_one_over_unmasked_and_zero_on_masked(shape, device):
     g = torch.Generator().manual_seed(0)
@@ -56,8 +57,16 @@ def test_normalised_weights_lie_in_unit_interval_and_masked_are_zero(method):
 def test_threshold_means_something_only_after_normalising():
     """Scaling raw scores changes what 0.5 keeps; after 'max' normalisation it does not."""
     s = np.array([0.1, 0.3, 0.35, 0.45, 0.2])
-    kept_raw = [int(A.hard_select(s * c, 0.5, ).sum()) for c in (1.0, 2.0)]
-    assert kept_raw == [0, 3]                       # same ranking, different selection
+    kept_raw = [
+        int(
+            A.hard_select(
+                s * c,
+                0.5,
+            ).sum()
+        )
+        for c in (1.0, 2.0)
+    ]
+    assert kept_raw == [0, 3]  # same ranking, different selection
     kept_norm = [A.hard_select(A.normalise_scores(s * c, "max"), 0.5).tolist() for c in (1.0, 2.0, 7.0)]
     assert kept_norm[0] == kept_norm[1] == kept_norm[2] == [False, True, True, True, False]
 
@@ -68,10 +77,11 @@ def test_sigmoid_gate_half_at_zero_logit():
 
 # ---------------------------------------------------------------- hard selection, top-k
 
+
 @pytest.mark.parametrize("threshold", [0.0, 0.25, 0.5, 0.77, 1.0])
 def test_hard_select_keeps_exactly_cells_above_threshold(threshold, device):
     w = torch.rand(3, 16, 20, generator=torch.Generator().manual_seed(2)).to(device)
-    w[0, 0, 0] = threshold                          # exactly at the threshold: dropped (strictly above)
+    w[0, 0, 0] = threshold  # exactly at the threshold: dropped (strictly above)
     keep = A.hard_select(w, threshold)
     assert keep.dtype == torch.bool and keep.shape == w.shape
     assert torch.equal(keep, w > threshold)
@@ -104,10 +114,11 @@ def test_threshold_outside_unit_interval_raises(threshold):
 
 # ---------------------------------------------------------------- scores
 
+
 def test_source_relu_form_equals_formula_on_hand_computed_values():
     # e = ReLU(alpha . x_n + beta . v_m)
-    x = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, -1.0]])     # 3 encoder positions, d_enc = 2
-    v = np.array([[1.0, 0.0], [0.0, 2.0]])                  # 2 decoder steps, d_dec = 2
+    x = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, -1.0]])  # 3 encoder positions, d_enc = 2
+    v = np.array([[1.0, 0.0], [0.0, 2.0]])  # 2 decoder steps, d_dec = 2
     alpha, beta = [0.5, -1.0], [0.3, -0.4]
     # alpha.x = [0.0, -3.0, 1.5]; beta.v = [0.3, -0.8]
     expected = np.array([[0.3, 0.0, 1.8], [0.0, 0.0, 0.7]])
@@ -115,7 +126,8 @@ def test_source_relu_form_equals_formula_on_hand_computed_values():
     # the module computes the same with the same parameters
     mod = A.SourceScore(2, 2)
     with torch.no_grad():
-        mod.alpha.copy_(torch.tensor(alpha)); mod.beta.copy_(torch.tensor(beta))
+        mod.alpha.copy_(torch.tensor(alpha))
+        mod.beta.copy_(torch.tensor(beta))
     out = mod(torch.tensor(x, dtype=torch.float32), torch.tensor(v, dtype=torch.float32))
     np.testing.assert_allclose(out.detach().numpy(), expected, atol=1e-6)
 
@@ -190,11 +202,13 @@ def test_token_attention_pooling_is_permutation_invariant_and_masked():
     assert torch.allclose(pooled, pooled_p, atol=1e-6)
     assert torch.all(w[0, 4:] == 0) and torch.allclose(w.sum(-1), torch.ones(2))
     # masked tokens do not influence the result at all
-    x2 = x.clone(); x2[0, 4:] = 100.0
+    x2 = x.clone()
+    x2[0, 4:] = 100.0
     assert torch.allclose(att(x2, mask)[0][0], pooled[0], atol=1e-6)
 
 
 # ---------------------------------------------------------------- location attention
+
 
 def test_video_location_scores_exactly_as_the_source_writes():
     rng = np.random.default_rng(9)
@@ -244,7 +258,7 @@ def test_location_attention_learns_where_the_signal_is():
     net.att, net.head = att, torch.nn.Linear(C, 2)
     net.forward = lambda z: net.head(net.att(z)[0])
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # a tiny model: one thread is faster
+    torch.set_num_threads(1)  # a tiny model: one thread is faster
     try:
         ml.models.fit(net, (x, y), epochs=60, lr=1e-2, batch_size=64, progress=False, device="cpu")
     finally:
@@ -256,6 +270,7 @@ def test_location_attention_learns_where_the_signal_is():
 
 
 # ---------------------------------------------------------------- channel attention (SE, CBAM)
+
 
 def test_squeeze_excitation_gates_channels_and_is_equivariant_over_positions(device):
     torch.manual_seed(12)
@@ -282,22 +297,24 @@ def test_cbam_channel_then_spatial_gates(device):
 
 # ---------------------------------------------------------------- positional encodings
 
+
 def test_sinusoidal_encoding_formula_and_relative_property():
     P = A.sinusoidal_encoding(40, 16).double()
     p, i = 7, 3
     assert float(P[p, 2 * i]) == pytest.approx(np.sin(p / 10000 ** (2 * i / 16)), abs=1e-6)
     assert float(P[p, 2 * i + 1]) == pytest.approx(np.cos(p / 10000 ** (2 * i / 16)), abs=1e-6)
     dots = [float(P[a] @ P[a + 5]) for a in range(0, 30, 4)]
-    assert max(dots) - min(dots) < 1e-4                # depends on the offset only
+    assert max(dots) - min(dots) < 1e-4  # depends on the offset only
 
 
 def test_grid_encoding_rows_and_columns():
     G = A.grid_encoding(4, 6, 8)
-    assert torch.equal(G[:4, 1, 0], G[:4, 1, 5])       # row part constant along time
-    assert torch.equal(G[4:, 0, 2], G[4:, 3, 2])       # column part constant along frequency
+    assert torch.equal(G[:4, 1, 0], G[:4, 1, 5])  # row part constant along time
+    assert torch.equal(G[4:, 0, 2], G[4:, 3, 2])  # column part constant along frequency
 
 
 # ---------------------------------------------------------------- listening
+
 
 def test_listen_to_kept_keeps_only_the_kept_band():
     sr, n = 16000, 16000
@@ -314,16 +331,16 @@ def test_listen_to_kept_keeps_only_the_kept_band():
     assert f[np.argmax(spec(high))] == pytest.approx(3000, abs=2)
     assert f[np.argmax(spec(low))] == pytest.approx(300, abs=2)
     assert spec(high)[np.argmin(np.abs(f - 300))] < 1e-3 * spec(high).max()
-    np.testing.assert_allclose(high + low, y, atol=1e-4)   # kept + dropped = whole
+    np.testing.assert_allclose(high + low, y, atol=1e-4)  # kept + dropped = whole
 
 
 def test_listen_to_kept_on_mel_grid_and_in_time():
     sr, n, hop = 16000, 16000, 256
     y = np.sin(2 * np.pi * 440 * np.arange(n) / sr).astype(np.float32)
     keep = np.zeros((32, 1 + n // hop), dtype=bool)
-    keep[:, :20] = True                                      # the first 20 frames only
+    keep[:, :20] = True  # the first 20 frames only
     out = A.listen_to_kept(y, keep, sr=sr, n_fft=1024, hop_length=hop, grid="mel")
-    first, last = np.abs(out[: 15 * hop]).max(), np.abs(out[30 * hop:]).max()
+    first, last = np.abs(out[: 15 * hop]).max(), np.abs(out[30 * hop :]).max()
     assert first > 0.9 and last < 1e-3
 
 
@@ -338,27 +355,31 @@ def test_kept_notes_and_render_only_kept():
 
 # ---------------------------------------------------------------- bad input
 
-@pytest.mark.parametrize("call", [
-    lambda: A.source_scores(np.ones((3, 2)), np.ones((1, 4)), alpha=[1.0, 2.0, 3.0], beta=np.ones(4)),
-    lambda: A.source_scores(np.ones((3, 2)), np.ones((1, 4)), alpha=[1.0, 2.0], beta=np.ones(3)),
-    lambda: A.dot_product_scores(np.ones((2, 3)), np.ones((4, 5))),
-    lambda: A.additive_scores(np.ones((2, 3)), np.ones((4, 5)), w_query=np.ones((6, 3)), w_key=np.ones((6, 4)),
-                              v=np.ones(6)),
-    lambda: A.video_location_scores(np.ones((2, 3, 4, 5)), np.ones((2, 6)), alpha=np.ones(4), beta=np.ones(6)),
-    lambda: A.video_location_scores(np.ones((2, 3, 4, 5)), np.ones((3, 6)), alpha=np.ones(5), beta=np.ones(6)),
-    lambda: A.MultiHeadAttention(16, 4)(torch.ones(1, 3, 16), torch.ones(1, 3, 8), torch.ones(1, 3, 8)),
-    lambda: A.LocationAttention(8)(torch.ones(1, 4, 5, 6)),
-    lambda: A.TokenAttention(6)(torch.ones(1, 5, 7)),
-    lambda: A.SqueezeExcitation(8)(torch.ones(2, 4, 3)),
-    lambda: A.attend(np.ones((2, 3)), np.ones((4, 5))),
-])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: A.source_scores(np.ones((3, 2)), np.ones((1, 4)), alpha=[1.0, 2.0, 3.0], beta=np.ones(4)),
+        lambda: A.source_scores(np.ones((3, 2)), np.ones((1, 4)), alpha=[1.0, 2.0], beta=np.ones(3)),
+        lambda: A.dot_product_scores(np.ones((2, 3)), np.ones((4, 5))),
+        lambda: A.additive_scores(np.ones((2, 3)), np.ones((4, 5)), w_query=np.ones((6, 3)), w_key=np.ones((6, 4)), v=np.ones(6)),
+        lambda: A.video_location_scores(np.ones((2, 3, 4, 5)), np.ones((2, 6)), alpha=np.ones(4), beta=np.ones(6)),
+        lambda: A.video_location_scores(np.ones((2, 3, 4, 5)), np.ones((3, 6)), alpha=np.ones(5), beta=np.ones(6)),
+        lambda: A.MultiHeadAttention(16, 4)(torch.ones(1, 3, 16), torch.ones(1, 3, 8), torch.ones(1, 3, 8)),
+        lambda: A.LocationAttention(8)(torch.ones(1, 4, 5, 6)),
+        lambda: A.TokenAttention(6)(torch.ones(1, 5, 7)),
+        lambda: A.SqueezeExcitation(8)(torch.ones(2, 4, 3)),
+        lambda: A.attend(np.ones((2, 3)), np.ones((4, 5))),
+    ],
+)
 def test_mismatched_dimensions_raise(call):
     with pytest.raises(ParameterError):
         call()
 
 
-@pytest.mark.parametrize("mask", [np.ones(4, dtype=bool), np.ones((2, 5), dtype=bool), np.ones((2, 4, 1), dtype=bool),
-                                  np.ones((3, 4), dtype=bool)])
+@pytest.mark.parametrize(
+    "mask", [np.ones(4, dtype=bool), np.ones((2, 5), dtype=bool), np.ones((2, 4, 1), dtype=bool), np.ones((3, 4), dtype=bool)]
+)
 def test_wrong_mask_shape_raises(mask):
     with pytest.raises(ParameterError, match="mask"):
         A.masked_softmax(np.zeros((2, 4)), mask)
@@ -371,18 +392,19 @@ def test_wrong_mask_shape_raises_in_modules():
         A.hard_select(np.ones(5), 0.5, mask=np.ones(4, dtype=bool))
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: A.normalise_scores(np.ones(3), "l2"), "method"),
-    (lambda: A.normalise_scores(np.array([-1.0, 1.0]), "max"), "scores"),
-    (lambda: A.masked_softmax(np.array([np.nan, 1.0])), "scores"),
-    (lambda: A.top_k_select(np.ones(3), 4), "k"),
-    (lambda: A.sinusoidal_encoding(10, 7), "dim"),
-    (lambda: A.source_scores(np.ones((2, 2)), np.ones((1, 1)), alpha=[1, 1], beta=[1], activation="gelu"),
-     "activation"),
-    (lambda: A.listen_to_kept(np.zeros(1000, dtype=np.float32), np.ones((10, 3)), sr=8000, n_fft=256,
-                              hop_length=64), "keep"),
-    (lambda: A.MultiHeadAttention(10, 3), "n_heads"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: A.normalise_scores(np.ones(3), "l2"), "method"),
+        (lambda: A.normalise_scores(np.array([-1.0, 1.0]), "max"), "scores"),
+        (lambda: A.masked_softmax(np.array([np.nan, 1.0])), "scores"),
+        (lambda: A.top_k_select(np.ones(3), 4), "k"),
+        (lambda: A.sinusoidal_encoding(10, 7), "dim"),
+        (lambda: A.source_scores(np.ones((2, 2)), np.ones((1, 1)), alpha=[1, 1], beta=[1], activation="gelu"), "activation"),
+        (lambda: A.listen_to_kept(np.zeros(1000, dtype=np.float32), np.ones((10, 3)), sr=8000, n_fft=256, hop_length=64), "keep"),
+        (lambda: A.MultiHeadAttention(10, 3), "n_heads"),
+    ],
+)
 def test_bad_arguments_name_themselves(call, name):
     with pytest.raises(ParameterError, match=name):
         call()

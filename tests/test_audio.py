@@ -16,16 +16,20 @@ from musynth_lab.audio import as_audio, like, normalize, soft_limit, to_numpy, t
 
 # ---------------------------------------------------------------------------- validation
 
+
 def test_parameter_error_is_a_value_error():
     assert issubclass(ParameterError, ValueError)
 
 
-@pytest.mark.parametrize("dtype,value,expected", [
-    (np.int16, [0, 16384, -32768], [0.0, 0.5, -1.0]),
-    (np.int32, [0, 2**30, -2**31], [0.0, 0.5, -1.0]),
-    (np.int8, [0, 64, -128], [0.0, 0.5, -1.0]),
-    (np.uint8, [128, 192, 0], [0.0, 0.5, -1.0]),
-])
+@pytest.mark.parametrize(
+    "dtype,value,expected",
+    [
+        (np.int16, [0, 16384, -32768], [0.0, 0.5, -1.0]),
+        (np.int32, [0, 2**30, -(2**31)], [0.0, 0.5, -1.0]),
+        (np.int8, [0, 64, -128], [0.0, 0.5, -1.0]),
+        (np.uint8, [128, 192, 0], [0.0, 0.5, -1.0]),
+    ],
+)
 def test_integer_pcm_is_scaled(dtype, value, expected):
     y = as_audio(np.array(value, dtype=dtype))
     assert y.dtype == np.float32
@@ -37,16 +41,19 @@ def test_integer_pcm_can_be_refused_with_a_clear_message():
         as_audio(np.zeros(4, dtype=np.int16), allow_int=False)
 
 
-@pytest.mark.parametrize("bad,pattern", [
-    (np.array([], dtype=np.float32), "empty"),
-    (np.array([0.0, np.nan]), "NaN"),
-    (np.array([0.0, np.inf]), "NaN or infinite"),
-    (np.float32(1.0) * np.ones(()), "scalar"),
-    (np.array([True, False]), "dtype bool"),
-    (np.array([1 + 1j]), "dtype complex"),
-    ("not audio", "NumPy array or torch tensor"),
-    (np.zeros((1000, 2), dtype=np.float32), "channels-last"),
-])
+@pytest.mark.parametrize(
+    "bad,pattern",
+    [
+        (np.array([], dtype=np.float32), "empty"),
+        (np.array([0.0, np.nan]), "NaN"),
+        (np.array([0.0, np.inf]), "NaN or infinite"),
+        (np.float32(1.0) * np.ones(()), "scalar"),
+        (np.array([True, False]), "dtype bool"),
+        (np.array([1 + 1j]), "dtype complex"),
+        ("not audio", "NumPy array or torch tensor"),
+        (np.zeros((1000, 2), dtype=np.float32), "channels-last"),
+    ],
+)
 def test_bad_audio_raises_parameter_error(bad, pattern):
     with pytest.raises(ParameterError, match=pattern):
         as_audio(bad)
@@ -77,9 +84,9 @@ def test_array_tensor_round_trip():
 
 # ---------------------------------------------------------------------------- devices and seeds
 
+
 def test_device_choice_and_override(monkeypatch):
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if torch.backends.mps.is_available() else "cpu")
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
     monkeypatch.delenv("MUSYNTH_DEVICE", raising=False)
     assert ml.get_device().type == expected
     assert ml.get_device("cpu").type == "cpu"
@@ -113,6 +120,7 @@ def test_seed_everything_reproduces_python_numpy_and_torch():
 
 
 # ---------------------------------------------------------------------------- I/O
+
 
 def test_save_load_round_trip_and_resampling(tmp_path):
     sr = 8000
@@ -169,6 +177,7 @@ def test_missing_and_corrupt_files(tmp_path):
 
 # ---------------------------------------------------------------------------- playback
 
+
 def _decode_player(player):
     with wave.open(io.BytesIO(player.data)) as w:
         frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
@@ -217,6 +226,7 @@ def test_normalize_peak():
 
 
 # ---------------------------------------------------------------------------- units
+
 
 def test_pitch_conversions_match_librosa():
     f = np.array([27.5, 261.6256, 440.0, 4186.0])

@@ -26,7 +26,7 @@ def sets():
     rand, shuf = [], []
     for r in test:
         x = np.zeros_like(r)
-        x[36 - LOW:82 - LOW] = rng.random((46, r.shape[1])) < r.sum() / (46 * r.shape[1])   # same density
+        x[36 - LOW : 82 - LOW] = rng.random((46, r.shape[1])) < r.sum() / (46 * r.shape[1])  # same density
         rand.append(x)
         shuf.append(r[:, rng.permutation(r.shape[1])])
     return {"train": train, "test": test, "random": rand, "shuffled": shuf}
@@ -34,33 +34,39 @@ def sets():
 
 # --- pitch classes -----------------------------------------------------------------------------
 
+
 def test_pitch_class_histogram_counts_active_cells():
-    roll = _roll([[60, 64], [60], [72, 67], [61]])        # C E | C | C G | C#
+    roll = _roll([[60, 64], [60], [72, 67], [61]])  # C E | C | C G | C#
     h = ev.pitch_class_histogram(roll)
     assert h.sum() == pytest.approx(1.0)
     assert h[0] == pytest.approx(3 / 6) and h[4] == pytest.approx(1 / 6) and h[1] == pytest.approx(1 / 6)
 
 
-@pytest.mark.parametrize("p, q, expected", [
-    ([1, 0], [1, 0], 0.0),           # same
-    ([1, 0], [0, 1], 1.0),           # disjoint
-    ([1, 0], [0.5, 0.5], 0.5 * np.log2(2 / 1.5) + 0.5 * (0.5 * np.log2(0.5 / 0.75) + 0.5 * np.log2(0.5 / 0.25))),
-])
+@pytest.mark.parametrize(
+    "p, q, expected",
+    [
+        ([1, 0], [1, 0], 0.0),  # same
+        ([1, 0], [0, 1], 1.0),  # disjoint
+        ([1, 0], [0.5, 0.5], 0.5 * np.log2(2 / 1.5) + 0.5 * (0.5 * np.log2(0.5 / 0.75) + 0.5 * np.log2(0.5 / 0.25))),
+    ],
+)
 def test_pitch_class_distance_is_jensen_shannon(p, q, expected):
-    def roll_from(weights):            # C and G frames in proportion to weights (out of 4 frames)
+    def roll_from(weights):  # C and G frames in proportion to weights (out of 4 frames)
         frames = [[60]] * int(4 * weights[0]) + [[67]] * int(4 * weights[1])
         return _roll(frames)
+
     assert ev.pitch_class_distance(roll_from(p), roll_from(q)) == pytest.approx(expected, abs=1e-9)
-    assert ev.pitch_class_distance(roll_from(q), roll_from(p)) == pytest.approx(expected, abs=1e-9)   # symmetric
+    assert ev.pitch_class_distance(roll_from(q), roll_from(p)) == pytest.approx(expected, abs=1e-9)  # symmetric
 
 
 def test_pitch_class_distance_is_transposition_sensitive_and_octave_blind():
     a = _roll([[60, 64, 67]] * 4)
-    assert ev.pitch_class_distance(a, _roll([[48, 76, 79]] * 4)) == 0.0     # same classes, other octaves
-    assert ev.pitch_class_distance(a, _roll([[61, 65, 68]] * 4)) == 1.0     # up a semitone: nothing shared
+    assert ev.pitch_class_distance(a, _roll([[48, 76, 79]] * 4)) == 0.0  # same classes, other octaves
+    assert ev.pitch_class_distance(a, _roll([[61, 65, 68]] * 4)) == 1.0  # up a semitone: nothing shared
 
 
 # --- time structure ------------------------------------------------------------------------------
+
 
 def test_self_similarity_finds_a_repeated_bar():
     bar_a = [[60], [62], [64], [65]]
@@ -78,7 +84,7 @@ def test_lag_similarity_of_held_and_alternating_notes():
     assert np.allclose(ev.lag_similarity(held, max_lag=4), 1.0)
     alt = _roll([[60], [64]] * 4)
     assert np.allclose(ev.lag_similarity(alt, max_lag=4), [0, 1, 0, 1])
-    assert np.isnan(ev.lag_similarity(_roll([[60]] * 3), max_lag=4)[2:]).all()   # lags longer than the roll
+    assert np.isnan(ev.lag_similarity(_roll([[60]] * 3), max_lag=4)[2:]).all()  # lags longer than the roll
 
 
 def test_repeated_bars_counts_exact_repeats():
@@ -89,31 +95,33 @@ def test_repeated_bars_counts_exact_repeats():
 
 # --- voice leading ---------------------------------------------------------------------------------
 
+
 def test_voice_leading_hand_counted_fragment():
     # Hand-counted. 0->1: S +2, A -2, T -2, B +2; S/B 19 -> 19 semitones (fifth + octave), both up: a
     #   parallel fifth; A/T 3 -> 3 but a third. 1->2: all fall; S/T 12 -> 12, an octave: a parallel
     #   octave; no other pair keeps a fifth or octave. Frame 3: the alto (55) below the tenor (58) is a
     #   crossing, soprano-alto 17 > 12 is a spacing fault, the bass falls 52 -> 36 (16 > 12): a leap.
-    v = np.array([
-        [72, 67, 64, 53],
-        [74, 65, 62, 55],
-        [72, 64, 60, 52],
-        [72, 55, 58, 36],
-    ])
+    v = np.array(
+        [
+            [72, 67, 64, 53],
+            [74, 65, 62, 55],
+            [72, 64, 60, 52],
+            [72, 55, 58, 36],
+        ]
+    )
     c = ev.voice_leading(v)
-    assert c == {"parallel_fifths": 1, "parallel_octaves": 1, "crossing": 1, "spacing": 1, "leaps": 1,
-                 "transitions": 3}
+    assert c == {"parallel_fifths": 1, "parallel_octaves": 1, "crossing": 1, "spacing": 1, "leaps": 1, "transitions": 3}
     assert ev.violations_per_100([v])["total"] == pytest.approx(100 * 5 / 3)
 
 
 def test_voice_leading_ignores_rests_and_held_intervals():
-    v = np.array([[67, 60], [67, 60], [-1, 62], [69, 62]])    # a held fifth, then a rest
+    v = np.array([[67, 60], [67, 60], [-1, 62], [69, 62]])  # a held fifth, then a rest
     c = ev.voice_leading(v)
     assert c["parallel_fifths"] == 0 and c["leaps"] == 0
 
 
 def test_contrary_fifths_are_not_parallel():
-    assert ev.voice_leading([[67, 60], [79, 48]])["parallel_fifths"] == 0    # fifth to (compound) fifth, contrary
+    assert ev.voice_leading([[67, 60], [79, 48]])["parallel_fifths"] == 0  # fifth to (compound) fifth, contrary
     assert ev.voice_leading([[67, 60], [69, 62]])["parallel_fifths"] == 1
 
 
@@ -126,9 +134,9 @@ def test_roll_to_voices_high_to_low():
 
 # --- the data scores best ----------------------------------------------------------------------------
 
+
 def test_held_out_chorales_score_best(sets):
-    rows = {r["set"]: r for r in ev.coherence_report(
-        {k: sets[k] for k in ("test", "random", "shuffled")}, sets["train"])}
+    rows = {r["set"]: r for r in ev.coherence_report({k: sets[k] for k in ("test", "random", "shuffled")}, sets["train"])}
     test, rand, shuf = rows["test"], rows["random"], rows["shuffled"]
     # pitch classes: a permutation in time keeps them exactly, random keys lose them
     assert test["pc_distance"] < 0.02 < rand["pc_distance"]
@@ -149,21 +157,26 @@ def test_report_carries_nll_and_labelled_voices(sets):
 
 # --- bad input ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call", [
-    lambda: ev.pitch_class_distance([], [np.zeros((88, 4))]),                            # empty set
-    lambda: ev.coherence_report({"x": [np.zeros((46, 8))]}, [np.zeros((88, 8))]),      # wrong number of keys
-    lambda: ev.coherence_report({"x": [np.full((88, 8), 0.5)]}, [np.zeros((88, 8))]),   # not binary
-    lambda: ev.self_similarity(np.zeros((88, 4)), frames_per_bar=0),
-    lambda: ev.voice_leading(np.array([[60, 200]])),
-    lambda: ev.voice_leading(np.array([60, 62])),
-    lambda: ev.lag_similarity(np.zeros(5)),
-])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ev.pitch_class_distance([], [np.zeros((88, 4))]),  # empty set
+        lambda: ev.coherence_report({"x": [np.zeros((46, 8))]}, [np.zeros((88, 8))]),  # wrong number of keys
+        lambda: ev.coherence_report({"x": [np.full((88, 8), 0.5)]}, [np.zeros((88, 8))]),  # not binary
+        lambda: ev.self_similarity(np.zeros((88, 4)), frames_per_bar=0),
+        lambda: ev.voice_leading(np.array([[60, 200]])),
+        lambda: ev.voice_leading(np.array([60, 62])),
+        lambda: ev.lag_similarity(np.zeros(5)),
+    ],
+)
 def test_bad_input_raises(call):
     with pytest.raises(ParameterError):
         call()
 
 
 # --- plots, panel, exercises -----------------------------------------------------------------------------
+
 
 def test_roll_to_notes_inverts_notes_to_roll(sets):
     roll = sets["test"][0]

@@ -36,10 +36,23 @@ from musynth_lab import ParameterError
 sys.path.insert(0, os.path.dirname(__file__))
 import contract_table as ct
 
-MODULES = ["musynth_lab", "musynth_lab.audio", "musynth_lab.data", "musynth_lab.synth", "musynth_lab.features",
-           "musynth_lab.attention", "musynth_lab.stats", "musynth_lab.stats.ngram", "musynth_lab.models",
-           "musynth_lab.generate", "musynth_lab.evaluate", "musynth_lab.plot", "musynth_lab.exercises",
-           "musynth_lab.latency", "musynth_lab.lessons"]
+MODULES = [
+    "musynth_lab",
+    "musynth_lab.audio",
+    "musynth_lab.data",
+    "musynth_lab.synth",
+    "musynth_lab.features",
+    "musynth_lab.attention",
+    "musynth_lab.stats",
+    "musynth_lab.stats.ngram",
+    "musynth_lab.models",
+    "musynth_lab.generate",
+    "musynth_lab.evaluate",
+    "musynth_lab.plot",
+    "musynth_lab.exercises",
+    "musynth_lab.latency",
+    "musynth_lab.lessons",
+]
 # widgets are left out: every panel is a thin shell over a pure render function whose inputs
 # come from bounded sliders; the functions they call are covered here (and in test_*_ui.py).
 
@@ -60,6 +73,7 @@ def public_callables():
 
 def _exercise_names():
     import musynth_lab.exercises as X
+
     return [n for n in X.__all__ if n.startswith("check_")]
 
 
@@ -108,9 +122,16 @@ def _array_bads(v, kind):
     empty = a[..., :0]
     zero_d = a.reshape(-1)[0].clone() if tensor else np.asarray(a.reshape(-1)[0])
     cplx = (a.to(torch.complex64) + 0.5j) if tensor else (a.astype(np.complex64) + 0.5j)
-    bads = [("nan", with_value(float("nan")), True), ("inf", with_value(float("inf")), True),
-            ("empty", empty, True), ("0-d", zero_d, True), ("complex", cplx, True), ("None", None, True),
-            ("strings", ["a", "b"], True), ("1e30", with_value(1e30), False)]
+    bads = [
+        ("nan", with_value(float("nan")), True),
+        ("inf", with_value(float("inf")), True),
+        ("empty", empty, True),
+        ("0-d", zero_d, True),
+        ("complex", cplx, True),
+        ("None", None, True),
+        ("strings", ["a", "b"], True),
+        ("1e30", with_value(1e30), False),
+    ]
     if kind in ("audio", "mono"):
         pcm = (a.clamp(-1, 1) * 32767).to(torch.int16) if tensor else (np.clip(a, -1, 1) * 32767).astype(np.int16)
         bads.append(("int16", pcm, False))
@@ -126,31 +147,68 @@ def _array_bads(v, kind):
 
 
 _NUM = {
-    "count": [("nan", float("nan"), True), ("2.5", 2.5, True), ("-1", -1, True), ("0", 0, True),
-              ("1e30", 1e30, True), ("str", "3", True), ("None", None, True)],
-    "count0": [("nan", float("nan"), True), ("2.5", 2.5, True), ("-1", -1, True), ("1e30", 1e30, True),
-               ("str", "3", True), ("None", None, True)],
+    "count": [
+        ("nan", float("nan"), True),
+        ("2.5", 2.5, True),
+        ("-1", -1, True),
+        ("0", 0, True),
+        ("1e30", 1e30, True),
+        ("str", "3", True),
+        ("None", None, True),
+    ],
+    "count0": [
+        ("nan", float("nan"), True),
+        ("2.5", 2.5, True),
+        ("-1", -1, True),
+        ("1e30", 1e30, True),
+        ("str", "3", True),
+        ("None", None, True),
+    ],
     "int": [("nan", float("nan"), True), ("2.5", 2.5, True), ("str", "3", True), ("None", None, True)],
     "seed": [("nan", float("nan"), True), ("2.5", 2.5, True), ("str", "3", True)],
-    "pos": [("nan", float("nan"), True), ("inf", float("inf"), True), ("0", 0.0, True), ("-1", -1.0, True),
-            ("str", "1", True), ("None", None, True)],
-    "nonneg": [("nan", float("nan"), True), ("inf", float("inf"), True), ("-1", -1.0, True), ("str", "1", True),
-               ("None", None, True)],
+    "pos": [
+        ("nan", float("nan"), True),
+        ("inf", float("inf"), True),
+        ("0", 0.0, True),
+        ("-1", -1.0, True),
+        ("str", "1", True),
+        ("None", None, True),
+    ],
+    "nonneg": [
+        ("nan", float("nan"), True),
+        ("inf", float("inf"), True),
+        ("-1", -1.0, True),
+        ("str", "1", True),
+        ("None", None, True),
+    ],
     "real": [("nan", float("nan"), True), ("inf", float("inf"), True), ("str", "1", True), ("None", None, True)],
-    "frac": [("nan", float("nan"), True), ("-0.5", -0.5, True), ("1.5", 1.5, True), ("str", "0.5", True),
-             ("None", None, True)],
-    "sr": [("0", 0, True), ("-1", -1, True), ("nan", float("nan"), True), ("str", "22050", True),
-           ("None", None, True)],
+    "frac": [("nan", float("nan"), True), ("-0.5", -0.5, True), ("1.5", 1.5, True), ("str", "0.5", True), ("None", None, True)],
+    "sr": [("0", 0, True), ("-1", -1, True), ("nan", float("nan"), True), ("str", "22050", True), ("None", None, True)],
     "choice": [("unknown", "nope", True), ("None", None, True), ("number", 3, True)],
     "seq": [("None", None, True), ("string", "abc", True), ("number", 3.5, True)],
-    "seqs": [("None", None, True), ("string", "abc", True), ("nan", [[0.5, float("nan")]], True),
-             ("negative", [[1, -1]], True), ("huge", [[1, 10**9]], True)],
-    "tokens": [("None", None, True), ("string", "abc", True), ("nan", [0.5, float("nan")], True),
-               ("negative", [1, -1], True), ("huge", [1, 10**9], True)],
+    "seqs": [
+        ("None", None, True),
+        ("string", "abc", True),
+        ("nan", [[0.5, float("nan")]], True),
+        ("negative", [[1, -1]], True),
+        ("huge", [[1, 10**9]], True),
+    ],
+    "tokens": [
+        ("None", None, True),
+        ("string", "abc", True),
+        ("nan", [0.5, float("nan")], True),
+        ("negative", [1, -1], True),
+        ("huge", [1, 10**9], True),
+    ],
     "obj": [("None", None, True), ("string", "abc", True)],
-    "window": [("unknown", "nope", True), ("None", None, True)],   # numbers are Kaiser betas (scipy), valid
-    "answer": [("inf", float("inf"), True), ("nan", float("nan"), True), ("None", None, True),
-               ("string", "abc", True), ("list", [1, 2], True)],
+    "window": [("unknown", "nope", True), ("None", None, True)],  # numbers are Kaiser betas (scipy), valid
+    "answer": [
+        ("inf", float("inf"), True),
+        ("nan", float("nan"), True),
+        ("None", None, True),
+        ("string", "abc", True),
+        ("list", [1, 2], True),
+    ],
 }
 
 
@@ -163,16 +221,24 @@ def bad_values(kind, valid, default):
         bads = _array_bads(valid, kind)
     elif kind == "path":
         d = ct._tmpdir()
-        bads = [("missing", os.path.join(d, "no", "such", "dir", "x.wav"), True), ("None", None, True),
-                ("number", 3, True), ("bad-extension", os.path.join(d, "x.nope"), True)]
+        bads = [
+            ("missing", os.path.join(d, "no", "such", "dir", "x.wav"), True),
+            ("None", None, True),
+            ("number", 3, True),
+            ("bad-extension", os.path.join(d, "x.nope"), True),
+        ]
     else:
         bads = list(_NUM[kind])
     out = []
     for label, value, must in bads:
         if value is None and (default is None or valid is None or none_ok):
             continue
-        if (not isinstance(value, (list, np.ndarray, torch.Tensor)) and not isinstance(default, (list, tuple))
-                and default is not inspect.Parameter.empty and _same(value, default)):
+        if (
+            not isinstance(value, (list, np.ndarray, torch.Tensor))
+            and not isinstance(default, (list, tuple))
+            and default is not inspect.Parameter.empty
+            and _same(value, default)
+        ):
             continue
         out.append((label, value, must))
     return out
@@ -180,8 +246,11 @@ def bad_values(kind, valid, default):
 
 def _same(a, b):
     try:
-        return bool(a == b) and type(a) is type(b) or (isinstance(a, float) and isinstance(b, (int, float))
-                                                      and not isinstance(b, bool) and a == b)
+        return (
+            bool(a == b)
+            and type(a) is type(b)
+            or (isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool) and a == b)
+        )
     except Exception:  # noqa: BLE001  (any comparison failure means 'not the same')
         return False
 
@@ -249,6 +318,7 @@ def _msg(err):
 
 def _cleanup():
     import matplotlib.pyplot as plt
+
     plt.close("all")
 
 
@@ -360,8 +430,10 @@ def _write_report():
         return
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as fh:
-        fh.write(f"# {STATS['callables']} callables, {STATS['calls']} calls, "
-                 f"{sum(map(len, VIOLATIONS.values()))} violations in {len(VIOLATIONS)} callables\n")
+        fh.write(
+            f"# {STATS['callables']} callables, {STATS['calls']} calls, "
+            f"{sum(map(len, VIOLATIONS.values()))} violations in {len(VIOLATIONS)} callables\n"
+        )
         fh.writelines("\n".join(VIOLATIONS[key]) + "\n" for key in sorted(VIOLATIONS))
 
 
@@ -386,10 +458,13 @@ def _first_audio_arg(key):
 AUDIO_KEYS = sorted(k for k in ct.TABLE if _first_audio_arg(k))
 
 
-@settings(derandomize=True, deadline=None, max_examples=150, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(key=st.sampled_from(AUDIO_KEYS), n=st.integers(1, 3000),
-       scale=st.sampled_from([0.0, 1e-30, 1e-3, 1.0, 1e4, 1e30]), seed=st.integers(0, 2**16))
+@settings(derandomize=True, deadline=None, max_examples=150, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    key=st.sampled_from(AUDIO_KEYS),
+    n=st.integers(1, 3000),
+    scale=st.sampled_from([0.0, 1e-30, 1e-3, 1.0, 1e4, 1e30]),
+    seed=st.integers(0, 2**16),
+)
 def test_random_audio_gives_a_finite_answer_or_a_parameter_error(key, n, scale, seed):
     entry = ct.TABLE[key]
     fn = resolve_target(key, entry)
@@ -401,7 +476,7 @@ def test_random_audio_gives_a_finite_answer_or_a_parameter_error(key, n, scale, 
     kwargs = {k: ct.resolve(v) for k, v in entry.kwargs.items()}
     try:
         res = call_with_watchdog(fn, args, kwargs, entry.timeout or 5.0)
-    except ParameterError as err:   # y itself, or an argument that does not fit this y (frame_length > n, ...)
+    except ParameterError as err:  # y itself, or an argument that does not fit this y (frame_length > n, ...)
         params = inspect.signature(fn).parameters
         assert any(p in str(err) for p in params), f"{key}: ParameterError names no argument: {err}"
         return
@@ -428,7 +503,8 @@ def _raises(fn, name, seconds=10.0):
 
 def test_repro_01_beat_track_on_a_short_clip_returns_no_beats_quickly():
     import musynth_lab.features as F
-    for n in (1, 100, 4096):                  # shorter than one beat at any tempo the prior allows
+
+    for n in (1, 100, 4096):  # shorter than one beat at any tempo the prior allows
         bpm, beats = call_with_watchdog(F.beat_track, (_noise(n),), {"sr": 22050}, 10.0)
         assert beats.size == 0 and math.isfinite(bpm), (n, bpm, beats)
     bpm, beats = call_with_watchdog(F.beat_track, (_noise(8192),), {"sr": 22050}, 10.0)
@@ -445,6 +521,7 @@ def test_repro_01_melody_hmm_sample_is_bounded():
 
 def test_repro_02_no_librosa_error_leaks():
     import musynth_lab.features as F
+
     y = _noise(22050)
     _raises(lambda: F.get_window(None), "window")
     _raises(lambda: F.cqt(y, sr=22050, filter_scale=0), "filter_scale")
@@ -454,6 +531,7 @@ def test_repro_02_no_librosa_error_leaks():
 
 def test_repro_03_as_audio_refuses_strings():
     import musynth_lab as ml
+
     _raises(lambda: ml.audio.as_audio(["a", "b"]), "y")
 
 
@@ -461,6 +539,7 @@ def test_repro_04_sample_rates_are_checked():
     import musynth_lab.data as D
     import musynth_lab.synth as S
     from musynth_lab.attention import listen_to_kept
+
     y = _noise(8000)
     _raises(lambda: listen_to_kept(y, np.ones((129, 126)), sr=0, n_fft=256, hop_length=64), "sr")
     _raises(lambda: ct._chord_hmm().predict(ct.CHROMA(), sr=0, frames_per_beat=10), "sr")
@@ -468,16 +547,23 @@ def test_repro_04_sample_rates_are_checked():
     _raises(lambda: D.load_excerpt(D.list_excerpts("test")[0], sr=np.nan), "sr")
     _raises(lambda: D.load_excerpt(D.list_excerpts("test")[0], sr="22050"), "sr")
     import musynth_lab as ml
+
     _raises(lambda: ml.load(ct.wav_path(), sr=np.nan), "sr")
 
 
 def test_repro_05_one_huge_sample_never_gives_inf():
     import musynth_lab.features as F
+
     y = _noise(4096)
     y[100] = 1e30
-    for fn, kw in [(F.rms, {}), (F.melspectrogram, {"sr": 22050}), (F.mfcc, {"sr": 22050}),
-                   (F.chroma_stft, {"sr": 22050}), (F.onset_strength, {"sr": 22050}),
-                   (F.spectral_centroid, {"sr": 22050})]:
+    for fn, kw in [
+        (F.rms, {}),
+        (F.melspectrogram, {"sr": 22050}),
+        (F.mfcc, {"sr": 22050}),
+        (F.chroma_stft, {"sr": 22050}),
+        (F.onset_strength, {"sr": 22050}),
+        (F.spectral_centroid, {"sr": 22050}),
+    ]:
         try:
             res = fn(y, **kw)
         except ParameterError as err:
@@ -488,6 +574,7 @@ def test_repro_05_one_huge_sample_never_gives_inf():
 
 def test_repro_06_unit_conversions_refuse_nan_and_none():
     import musynth_lab as ml
+
     _raises(lambda: ml.hz_to_midi(None), "frequency_hz")
     _raises(lambda: ml.power_to_db(100.0, ref=np.nan, top_db=None), "ref")
     _raises(lambda: ml.amplitude_to_db(1.0, ref=0), "ref")
@@ -500,6 +587,7 @@ def test_repro_07_complex_input_is_refused():
     import musynth_lab.features as F
     import musynth_lab.stats as st
     import musynth_lab.synth as S
+
     c = ct.CHROMA() + 0.5j
     _raises(lambda: F.delta(c), "data")
     _raises(lambda: F.global_variance(c), "features")
@@ -513,6 +601,7 @@ def test_repro_08_none_strings_and_nan_where_sequences_and_ints_are_expected():
     import musynth_lab.generate as G
     from musynth_lab.stats import MelodyHMM
     from musynth_lab.stats.ngram import NGramModel
+
     _raises(lambda: MelodyHMM().fit(None), "sequences")
     _raises(lambda: D.melody_tokens(None), "piece")
     _raises(lambda: G.greedy(ct.markov, None, steps=3), "prompt")
@@ -523,20 +612,23 @@ def test_repro_08_none_strings_and_nan_where_sequences_and_ints_are_expected():
 
 def test_repro_09_stream_effects_validate_in_the_constructor():
     import musynth_lab.synth as S
+
     _raises(lambda: S.Biquad("nope", cutoff_hz=1000, sr=0), "kind|sr")
-    _raises(lambda: S.Delay(delay_s=.1, sr=-1), "sr")
+    _raises(lambda: S.Delay(delay_s=0.1, sr=-1), "sr")
     _raises(lambda: S.ConvolutionReverb(np.full(8, np.nan)), "ir")
     _raises(lambda: S.PolyStream(None, sr=16000), "voice")
 
 
 def test_repro_10_graphic_eq_validates_before_its_fast_path():
     import musynth_lab.synth as S
+
     _raises(lambda: S.graphic_eq(None, gains_db=[0] * 10, sr=44100), "x")
     _raises(lambda: S.graphic_eq(np.full(64, np.nan, np.float32), gains_db=[0] * 10, sr=44100), "x")
 
 
 def test_repro_11_plots_validate_arrays_and_sample_rates():
     import musynth_lab.plot as P
+
     _raises(lambda: P.waveform(np.full(100, np.nan), sr=8000), "y")
     _raises(lambda: P.waveform(_noise(100), sr=0), "sr")
     _raises(lambda: P.spectrogram(np.ones((5, 3)), sr=0, hop_length=1), "sr")
@@ -551,6 +643,7 @@ def test_repro_12_out_of_vocabulary_tokens():
 def test_repro_13_save_errors_and_exercise_infinity(tmp_path):
     import musynth_lab as ml
     from musynth_lab.exercises import check_flute_pitch_class, check_largest_gap
+
     y = _noise(800)
     _raises(lambda: ml.save(tmp_path / "a.wav", y, sr=8000, subtype="NOPE"), "subtype")
     _raises(lambda: ml.save(tmp_path / "a.nope", y, sr=8000), "path")

@@ -26,6 +26,7 @@ def _build_script():
 
 # ---------------------------------------------------------------------------- chorales
 
+
 def test_split_is_by_piece_about_70_15_15_and_reproducible():
     pieces = data.load_chorales("all")
     assert len(pieces) >= 350
@@ -113,6 +114,7 @@ def test_unknown_split():
 
 # ---------------------------------------------------------------------------- notes
 
+
 def test_note_set_shape_and_metadata():
     notes = data.load_notes()
     assert notes.audio.shape == (480, 16000) and notes.sr == 16000
@@ -137,7 +139,7 @@ def test_notes_sound_at_their_labelled_pitch(instrument):
 def test_velocity_changes_level():
     loud = data.load_notes(instrument="piano", velocity=110).audio
     soft = data.load_notes(instrument="piano", velocity=60).audio
-    assert np.sqrt((loud ** 2).mean()) > 1.5 * np.sqrt((soft ** 2).mean())
+    assert np.sqrt((loud**2).mean()) > 1.5 * np.sqrt((soft**2).mean())
 
 
 def test_note_filters_and_bad_names():
@@ -159,6 +161,7 @@ def test_note_filters_and_bad_names():
 
 
 # ---------------------------------------------------------------------------- excerpts
+
 
 def test_excerpt_inventory():
     names = data.list_excerpts()
@@ -217,6 +220,7 @@ def test_excerpt_resampling_rescales_annotations():
 
 # ---------------------------------------------------------------------------- packaging
 
+
 def test_data_is_small_and_licensed():
     files = [p for p in (ROOT / "data").rglob("*") if p.is_file()]
     total = sum(p.stat().st_size for p in files)
@@ -231,8 +235,22 @@ def test_loaders_work_from_an_installed_wheel(tmp_path):
     """Build the wheel, unpack it somewhere else, and load every set from it with no repo in sight."""
     pytest.importorskip("hatchling")
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(wheel_dir)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(wheel_dir),
+        ],
+        check=True,
+    )
     wheel = next(wheel_dir.glob("musynth_lab-*.whl"))
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -6,8 +6,15 @@ import torch
 
 from musynth_lab import ParameterError, data, seed_everything
 from musynth_lab.models import fit
-from musynth_lab.models.ddsp import (DDSPDecoder, ddsp_controls, ddsp_loss, filtered_noise, harmonic_synth,
-                                     harmonic_template, timbre_transfer)
+from musynth_lab.models.ddsp import (
+    DDSPDecoder,
+    ddsp_controls,
+    ddsp_loss,
+    filtered_noise,
+    harmonic_synth,
+    harmonic_template,
+    timbre_transfer,
+)
 
 SR = 16000
 
@@ -24,7 +31,7 @@ def test_harmonic_bank_puts_each_harmonic_where_physics_does(device):
         amps[:, k - 1] = 0.5
         y = harmonic_synth(f0, amps, sr=SR)[0].cpu().numpy()
         assert abs(_peak_hz(y) - 300 * k) <= 1.0
-        assert np.sqrt(np.mean(y ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
+        assert np.sqrt(np.mean(y**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
 
 
 def test_harmonics_above_nyquist_are_silent():
@@ -62,8 +69,17 @@ def test_trained_decoder_beats_a_fixed_harmonic_template_on_held_out_notes():
     f0t, loudt = ddsp_controls(te.audio, sr=SR, hop_length=64)
     seed_everything(0)
     dec = DDSPDecoder(sr=SR, hop_length=64, n_harmonics=24, n_noise_bands=16, hidden=48)
-    fit(dec, (f0, loud, torch.as_tensor(tr.audio)), loss_fn=ddsp_loss, epochs=8, lr=3e-3, batch_size=4,
-        progress=False, device="cpu", seed=0)
+    fit(
+        dec,
+        (f0, loud, torch.as_tensor(tr.audio)),
+        loss_fn=ddsp_loss,
+        epochs=8,
+        lr=3e-3,
+        batch_size=4,
+        progress=False,
+        device="cpu",
+        seed=0,
+    )
     with torch.no_grad():
         ours = float(ddsp_loss(dec.eval()(f0t, loudt), torch.as_tensor(te.audio)))
     template = float(ddsp_loss(harmonic_template(f0t, loudt, sr=SR, hop_length=64), torch.as_tensor(te.audio)))

@@ -34,11 +34,13 @@ def _positional_unigram_loglik(train, test):
 # KL, data
 # ---------------------------------------------------------------------------------------
 
+
 def test_gaussian_kl_matches_torch_distributions():
     g = torch.Generator().manual_seed(0)
     mq, lq, mp, lp = (torch.randn(6, 3, generator=g) for _ in range(4))
-    ref = torch.distributions.kl_divergence(torch.distributions.Normal(mq, (0.5 * lq).exp()),
-                                            torch.distributions.Normal(mp, (0.5 * lp).exp())).sum(-1)
+    ref = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mq, (0.5 * lq).exp()), torch.distributions.Normal(mp, (0.5 * lp).exp())
+    ).sum(-1)
     assert torch.allclose(V.gaussian_kl(mq, lq, mp, lp), ref, atol=1e-5)
     assert torch.allclose(V.gaussian_kl(torch.zeros(2, 4), torch.zeros(2, 4)), torch.zeros(2))
 
@@ -46,39 +48,38 @@ def test_gaussian_kl_matches_torch_distributions():
 def test_melody_windows_are_bar_aligned_and_playable(windows):
     train, test = windows
     assert train.shape[1] == 16 and len(train) > 1000 and len(test) > 100
-    assert (train[:, 0] != data.HOLD).all()          # every window starts with a note or a rest
+    assert (train[:, 0] != data.HOLD).all()  # every window starts with a note or a rest
     with pytest.raises(ParameterError, match="chorales"):
         V.melody_windows([])
 
 
 def test_render_tokens_puts_the_pitch_where_the_token_says():
     sr = 16000
-    y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.REST, 2 + 57 - data.MELODY_LOW],
-                        sr=sr, bpm=120)
+    y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.REST, 2 + 57 - data.MELODY_LOW], sr=sr, bpm=120)
     assert y.shape == (sr,) and np.isfinite(y).all()
-    seg = y[int(0.05 * sr):int(0.45 * sr)]
+    seg = y[int(0.05 * sr) : int(0.45 * sr)]
     f = np.fft.rfftfreq(len(seg), 1 / sr)[np.argmax(np.abs(np.fft.rfft(seg * np.hanning(len(seg)))))]
     assert abs(f - 440) < 5
-    assert np.abs(y[int(0.55 * sr):int(0.7 * sr)]).max() < 1e-6     # the rest is silent
+    assert np.abs(y[int(0.55 * sr) : int(0.7 * sr)]).max() < 1e-6  # the rest is silent
     with pytest.raises(ParameterError, match="sr"):
         V.render_tokens([2], sr=0)
 
 
 def test_render_tokens_through_the_synth_sampler():
     sr = 16000
-    y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.HOLD, data.HOLD], sr=sr, bpm=120,
-                        instrument="piano")
+    y = V.render_tokens([2 + 69 - data.MELODY_LOW, data.HOLD, data.HOLD, data.HOLD], sr=sr, bpm=120, instrument="piano")
     assert y.shape == (sr,) and np.abs(y).max() > 0.01
-    seg = y[int(0.1 * sr):int(0.6 * sr)]
+    seg = y[int(0.1 * sr) : int(0.6 * sr)]
     spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
     f = np.fft.rfftfreq(len(seg), 1 / sr)
-    assert abs(f[np.argmax(spec * (f < 1000))] - 440) < 8       # the sampler plays A4 where the token says
+    assert abs(f[np.argmax(spec * (f < 1000))] - 440) < 8  # the sampler plays A4 where the token says
     assert not V.render_tokens([data.REST] * 4, sr=sr, instrument="piano").any()
 
 
 # ---------------------------------------------------------------------------------------
 # VAEs on held-out data
 # ---------------------------------------------------------------------------------------
+
 
 def test_frame_vae_on_held_out_pitches(device):
     notes = data.load_notes()
@@ -138,13 +139,16 @@ def test_interpolation_ends_decode_to_the_ends(windows):
     assert torch.equal(toks[0], ra[0]) and torch.equal(toks[-1], rb[0])
 
 
-@pytest.mark.parametrize("model, x", [
-    (V.FrameVAE(), np.zeros((2, 48), dtype=np.float32)),
-    (V.MelodyVAE(), np.zeros((2, 16), dtype=np.int64)),
-    (V.HierarchicalVAE(), np.zeros((2, 16), dtype=np.int64)),
-    (E.CNNEncoder(n_classes=3), np.zeros((2, 48, 32), dtype=np.float32)),
-    (E.RNNEncoder(n_classes=3), np.zeros((2, 32), dtype=np.int64)),
-])
+@pytest.mark.parametrize(
+    "model, x",
+    [
+        (V.FrameVAE(), np.zeros((2, 48), dtype=np.float32)),
+        (V.MelodyVAE(), np.zeros((2, 16), dtype=np.int64)),
+        (V.HierarchicalVAE(), np.zeros((2, 16), dtype=np.int64)),
+        (E.CNNEncoder(n_classes=3), np.zeros((2, 48, 32), dtype=np.float32)),
+        (E.RNNEncoder(n_classes=3), np.zeros((2, 32), dtype=np.int64)),
+    ],
+)
 def test_untrained_torch_encoder_asked_to_encode_raises(model, x):
     with pytest.raises(ParameterError, match="not fitted"):
         model.encode(x)
@@ -164,6 +168,7 @@ def test_frame_vae_rejects_wrong_frame_size():
 # ---------------------------------------------------------------------------------------
 # Deep encoders and retrieval
 # ---------------------------------------------------------------------------------------
+
 
 def test_cnn_encoder_retrieves_instruments_of_held_out_pitches(device):
     notes = data.load_notes()
@@ -211,6 +216,7 @@ def test_classifier_rejects_bad_labels():
 # Widget, figures, exercises
 # ---------------------------------------------------------------------------------------
 
+
 def test_latent_explorer_sliders_change_the_decoded_melody(windows):
     from musynth_lab.widgets import LatentExplorer
 
@@ -228,7 +234,7 @@ def test_latent_explorer_sliders_change_the_decoded_melody(windows):
     ctrl.value = ctrl.min
     # the busiest latent dimension, moved across +-3 of its spread, changes the melody
     assert panel.renders == 3 and not np.array_equal(panel.result["tokens"], at_max)
-    assert panel.result["audio"].shape == (int(16 * 0.5 * 0.5 * 8000),)      # 16 eighths at 120 bpm
+    assert panel.result["audio"].shape == (int(16 * 0.5 * 0.5 * 8000),)  # 16 eighths at 120 bpm
     with pytest.raises(ParameterError, match="not fitted"):
         LatentExplorer(V.MelodyVAE(), test[:4])
 
@@ -249,14 +255,17 @@ def test_encoding_figures():
         plot.posteriorgram(np.ones((4, 12)))
 
 
-@pytest.mark.parametrize("check, right, wrong", [
-    ("check_chord_states", 25, 24),
-    ("check_minor_triad", [9, 0, 4], [9, 1, 4]),
-    ("check_kl_shift", 0.5, 1.0),
-    ("check_discriminative", "crf", "vae"),
-    ("check_chance_precision", 0.1, 0.5),
-    ("check_chord_after_dominant", "C:maj", "A:min"),
-])
+@pytest.mark.parametrize(
+    "check, right, wrong",
+    [
+        ("check_chord_states", 25, 24),
+        ("check_minor_triad", [9, 0, 4], [9, 1, 4]),
+        ("check_kl_shift", 0.5, 1.0),
+        ("check_discriminative", "crf", "vae"),
+        ("check_chance_precision", 0.1, 0.5),
+        ("check_chord_after_dominant", "C:maj", "A:min"),
+    ],
+)
 def test_exercise_checks(check, right, wrong):
     from musynth_lab import exercises
 

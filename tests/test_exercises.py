@@ -82,8 +82,7 @@ IMPLEMENT = sorted(ex.check for ex in REGISTRY.values() if ex.kind == "implement
 def test_implement_checks_report_an_unfinished_or_raising_function(name):
     fn = getattr(X, name)
 
-    def unfinished(*args, **kwargs):
-        ...
+    def unfinished(*args, **kwargs): ...
 
     def broken(*args, **kwargs):
         raise RuntimeError("my bug")

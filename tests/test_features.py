@@ -23,7 +23,7 @@ SRS = [16000, 22050, 44100]
 @functools.lru_cache(maxsize=None)
 def excerpt(sr: int, seconds: float = 1.5, which: int = 0) -> np.ndarray:
     ex = load_excerpt(list_excerpts()[which])
-    y = ex.audio[ex.sr // 2: ex.sr // 2 + int(seconds * ex.sr)]
+    y = ex.audio[ex.sr // 2 : ex.sr // 2 + int(seconds * ex.sr)]
     return np.ascontiguousarray(ml.resample(y, orig_sr=ex.sr, target_sr=sr), dtype=np.float32)
 
 
@@ -44,10 +44,16 @@ def rel_err(ours, ref) -> float:
 
 
 @pytest.mark.parametrize("sr", SRS)
-@pytest.mark.parametrize("n_fft,hop,center,window", [
-    (512, 128, True, "hann"), (1024, 300, False, "hamming"), (2048, 512, True, "hann"),
-    (4096, 1000, False, "blackman"), (2048, 333, True, ("kaiser", 8.0)),
-])
+@pytest.mark.parametrize(
+    "n_fft,hop,center,window",
+    [
+        (512, 128, True, "hann"),
+        (1024, 300, False, "hamming"),
+        (2048, 512, True, "hann"),
+        (4096, 1000, False, "blackman"),
+        (2048, 333, True, ("kaiser", 8.0)),
+    ],
+)
 def test_stft_matches_librosa(sr, n_fft, hop, center, window):
     y = excerpt(sr)
     ref = librosa.stft(y, n_fft=n_fft, hop_length=hop, center=center, window=window)
@@ -86,12 +92,15 @@ def test_fft_spectrum_reads_amplitude_at_frequency():
 
 
 @pytest.mark.parametrize("sr", SRS)
-@pytest.mark.parametrize("n_fft,hop,center,n_mels,fmin,fmax,htk", [
-    (2048, 512, True, 128, 0.0, None, False),
-    (1024, 300, False, 64, 50.0, 6000.0, True),
-    (4096, 1024, True, 40, 100.0, 7000.0, False),
-    (512, 160, True, 32, 0.0, None, True),
-])
+@pytest.mark.parametrize(
+    "n_fft,hop,center,n_mels,fmin,fmax,htk",
+    [
+        (2048, 512, True, 128, 0.0, None, False),
+        (1024, 300, False, 64, 50.0, 6000.0, True),
+        (4096, 1024, True, 40, 100.0, 7000.0, False),
+        (512, 160, True, 32, 0.0, None, True),
+    ],
+)
 def test_melspectrogram_matches_librosa(sr, n_fft, hop, center, n_mels, fmin, fmax, htk):
     y = excerpt(sr)
     kw = dict(n_fft=n_fft, hop_length=hop, center=center, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
@@ -106,9 +115,14 @@ def test_melspectrogram_from_S_and_power1():
 
 
 @pytest.mark.parametrize("sr", SRS)
-@pytest.mark.parametrize("n_mfcc,lifter,htk,dct_type,n_fft,hop", [
-    (20, 0, False, 2, 2048, 512), (13, 22, True, 2, 1024, 300), (40, 0, False, 3, 4096, 1024),
-])
+@pytest.mark.parametrize(
+    "n_mfcc,lifter,htk,dct_type,n_fft,hop",
+    [
+        (20, 0, False, 2, 2048, 512),
+        (13, 22, True, 2, 1024, 300),
+        (40, 0, False, 3, 4096, 1024),
+    ],
+)
 def test_mfcc_matches_librosa(sr, n_mfcc, lifter, htk, dct_type, n_fft, hop):
     y = excerpt(sr)
     kw = dict(n_mfcc=n_mfcc, lifter=lifter, htk=htk, dct_type=dct_type, n_fft=n_fft, hop_length=hop)
@@ -144,8 +158,10 @@ def test_cqt_matches_librosa(sr, hop, fmin, n_bins, bpo):
 def test_vqt_matches_librosa(sr):
     y = excerpt(sr)
     assert rel_err(F.vqt(y, sr=sr), librosa.vqt(y, sr=sr)) <= 1e-3
-    assert rel_err(F.vqt(y, sr=sr, gamma=10.0, n_bins=48, fmin=110.0),
-                   librosa.vqt(y, sr=sr, gamma=10.0, n_bins=48, fmin=110.0)) <= 1e-3
+    assert (
+        rel_err(F.vqt(y, sr=sr, gamma=10.0, n_bins=48, fmin=110.0), librosa.vqt(y, sr=sr, gamma=10.0, n_bins=48, fmin=110.0))
+        <= 1e-3
+    )
 
 
 @pytest.mark.parametrize("sr", SRS)
@@ -166,9 +182,14 @@ def test_cqt_peak_on_the_played_note():
 
 def test_batched_call_equals_per_item_calls():
     y = np.stack([excerpt(22050, which=i) for i in range(3)])[:, None]  # (3, 1, n)
-    for fn in (lambda a: F.melspectrogram(a, sr=22050), lambda a: F.mfcc(a, sr=22050),
-               lambda a: F.chroma_stft(a, sr=22050), lambda a: np.abs(F.cqt(a, sr=22050)),
-               lambda a: F.chroma_cqt(a, sr=22050), lambda a: F.stft(a)):
+    for fn in (
+        lambda a: F.melspectrogram(a, sr=22050),
+        lambda a: F.mfcc(a, sr=22050),
+        lambda a: F.chroma_stft(a, sr=22050),
+        lambda a: np.abs(F.cqt(a, sr=22050)),
+        lambda a: F.chroma_cqt(a, sr=22050),
+        lambda a: F.stft(a),
+    ):
         batch = fn(y)
         for i in range(3):
             assert np.abs(batch[i, 0] - fn(y[i, 0])).max() <= 1e-5 * np.abs(batch[i, 0]).max()
@@ -190,13 +211,22 @@ def test_mel_is_differentiable():
     assert y.grad is not None and torch.isfinite(y.grad).all() and y.grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize("fn", [
-    lambda y: F.melspectrogram(y, sr=16000), lambda y: F.mfcc(y, sr=16000), lambda y: F.chroma_stft(y, sr=16000),
-    lambda y: F.cqt(y, sr=16000), lambda y: F.chroma_cqt(y, sr=16000), lambda y: F.spectral_centroid(y, sr=16000),
-    lambda y: F.spectral_bandwidth(y, sr=16000), lambda y: F.spectral_rolloff(y, sr=16000),
-    lambda y: F.spectral_flatness(y), lambda y: F.spectral_contrast(y, sr=16000),
-    lambda y: F.power_to_db(F.power(F.stft(y))),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda y: F.melspectrogram(y, sr=16000),
+        lambda y: F.mfcc(y, sr=16000),
+        lambda y: F.chroma_stft(y, sr=16000),
+        lambda y: F.cqt(y, sr=16000),
+        lambda y: F.chroma_cqt(y, sr=16000),
+        lambda y: F.spectral_centroid(y, sr=16000),
+        lambda y: F.spectral_bandwidth(y, sr=16000),
+        lambda y: F.spectral_rolloff(y, sr=16000),
+        lambda y: F.spectral_flatness(y),
+        lambda y: F.spectral_contrast(y, sr=16000),
+        lambda y: F.power_to_db(F.power(F.stft(y))),
+    ],
+)
 def test_silence_gives_finite_features(fn):
     assert np.isfinite(np.asarray(fn(np.zeros(16000, dtype=np.float32)))).all()
 

@@ -16,10 +16,20 @@ from test_features import SRS, excerpt, note, rel_err
 @pytest.mark.parametrize("fl,hop,center", [(2048, 512, True), (1000, 300, False), (512, 128, True)])
 def test_rms_and_zcr_match_librosa(sr, fl, hop, center):
     y = excerpt(sr)
-    assert rel_err(F.rms(y, frame_length=fl, hop_length=hop, center=center),
-                   librosa.feature.rms(y=y, frame_length=fl, hop_length=hop, center=center)) <= 1e-4
-    assert rel_err(F.zero_crossing_rate(y, frame_length=fl, hop_length=hop, center=center),
-                   librosa.feature.zero_crossing_rate(y, frame_length=fl, hop_length=hop, center=center)) <= 1e-4
+    assert (
+        rel_err(
+            F.rms(y, frame_length=fl, hop_length=hop, center=center),
+            librosa.feature.rms(y=y, frame_length=fl, hop_length=hop, center=center),
+        )
+        <= 1e-4
+    )
+    assert (
+        rel_err(
+            F.zero_crossing_rate(y, frame_length=fl, hop_length=hop, center=center),
+            librosa.feature.zero_crossing_rate(y, frame_length=fl, hop_length=hop, center=center),
+        )
+        <= 1e-4
+    )
 
 
 def test_rms_from_S_matches_librosa():
@@ -60,8 +70,12 @@ def test_spectral_features_match_librosa(sr, n_fft, hop, center):
     assert rel_err(F.spectral_flatness(y, **kw), librosa.feature.spectral_flatness(y=y, **kw)) <= 3e-4
     S = np.abs(librosa.stft(y, **kw))
     assert rel_err(F.spectral_flatness(S=S), librosa.feature.spectral_flatness(S=S)) <= 1e-4
-    assert rel_err(F.spectral_contrast(y, sr=sr, linear=True, **kw),
-                   librosa.feature.spectral_contrast(y=y, sr=sr, linear=True, **kw)) <= 1e-4
+    assert (
+        rel_err(
+            F.spectral_contrast(y, sr=sr, linear=True, **kw), librosa.feature.spectral_contrast(y=y, sr=sr, linear=True, **kw)
+        )
+        <= 1e-4
+    )
 
 
 @pytest.mark.parametrize("sr", SRS)

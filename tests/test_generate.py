@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from musynth_lab import ParameterError
-from musynth_lab.generate import (anneal, beam_search, greedy, sample, sequence_log_prob,
-                                  temperature_schedule)
+from musynth_lab.generate import anneal, beam_search, greedy, sample, sequence_log_prob, temperature_schedule
 
 
 def _chain(seed, vocab=5, sharp=2.0):
@@ -117,12 +116,10 @@ def test_annealing_lowers_the_energy_it_minimises():
         return y
 
     start = rng.integers(0, 12, 32)
-    res = anneal(energy, start, propose=propose, schedule=temperature_schedule(t_start=2.0, t_end=0.02, steps=3000),
-                 seed=1)
+    res = anneal(energy, start, propose=propose, schedule=temperature_schedule(t_start=2.0, t_end=0.02, steps=3000), seed=1)
     assert res.best_energy < 0.25 * energy(start)
     assert res.energies[-300:].mean() < res.energies[:300].mean()
-    again = anneal(energy, start, propose=propose, schedule=temperature_schedule(t_start=2.0, t_end=0.02, steps=3000),
-                   seed=1)
+    again = anneal(energy, start, propose=propose, schedule=temperature_schedule(t_start=2.0, t_end=0.02, steps=3000), seed=1)
     assert again.best_energy == res.best_energy and np.array_equal(again.energies, res.energies)
 
 
@@ -133,20 +130,23 @@ def test_schedules():
     assert temperature_schedule("linear", t_start=1.0, t_end=0.1, steps=50)[-1] == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda m: greedy(m, [], steps=3), "non-empty"),
-    (lambda m: sample(m, [0], steps=3, temperature=0.0), "temperature=0.0"),
-    (lambda m: sample(m, [0], steps=3, temperature=-1.0), "temperature=-1.0"),
-    (lambda m: sample(m, [0], steps=3, top_k=0), "top_k=0"),
-    (lambda m: sample(m, [0], steps=3, top_p=1.5), "top_p=1.5"),
-    (lambda m: beam_search(m, [0], steps=3, beam_width=0), "beam_width=0"),
-    (lambda m: beam_search(m, [0], steps=3, final_allowed=[]), "final_allowed"),
-    (lambda m: beam_search(m, [0], steps=3, final_allowed=[99]), "final_allowed contains 99"),
-    (lambda m: greedy(m, [0.5], steps=3), "integer token ids"),
-    (lambda m: greedy(m, [0], steps=-1), "steps=-1"),
-    (lambda m: temperature_schedule("cosine"), "kind='cosine'"),
-    (lambda m: anneal(lambda x: 0.0, 0, propose=lambda x, r: x, schedule=[1.0, 0.0]), "schedule"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda m: greedy(m, [], steps=3), "non-empty"),
+        (lambda m: sample(m, [0], steps=3, temperature=0.0), "temperature=0.0"),
+        (lambda m: sample(m, [0], steps=3, temperature=-1.0), "temperature=-1.0"),
+        (lambda m: sample(m, [0], steps=3, top_k=0), "top_k=0"),
+        (lambda m: sample(m, [0], steps=3, top_p=1.5), "top_p=1.5"),
+        (lambda m: beam_search(m, [0], steps=3, beam_width=0), "beam_width=0"),
+        (lambda m: beam_search(m, [0], steps=3, final_allowed=[]), "final_allowed"),
+        (lambda m: beam_search(m, [0], steps=3, final_allowed=[99]), "final_allowed contains 99"),
+        (lambda m: greedy(m, [0.5], steps=3), "integer token ids"),
+        (lambda m: greedy(m, [0], steps=-1), "steps=-1"),
+        (lambda m: temperature_schedule("cosine"), "kind='cosine'"),
+        (lambda m: anneal(lambda x: 0.0, 0, propose=lambda x, r: x, schedule=[1.0, 0.0]), "schedule"),
+    ],
+)
 def test_bad_input(call, match):
     _, model = _chain(0)
     with pytest.raises(ParameterError, match=match):

@@ -45,10 +45,10 @@ def test_annealing_lowers_the_energy_and_keeps_the_given_voice(infiller):
     before = pseudo_nll(infiller, start, voices=(1, 2, 3))
     out, energies = annealed_gibbs(infiller, start, resample=(1, 2, 3), sweeps=5, seed=0)
     assert energies[-1] < 0.5 * before
-    assert np.array_equal(out[0], true[0])              # the soprano was given, never changed
-    assert np.array_equal(out < 0, start < 0)           # rests stay rests
+    assert np.array_equal(out[0], true[0])  # the soprano was given, never changed
+    assert np.array_equal(out < 0, start < 0)  # rests stay rests
     again, _ = annealed_gibbs(infiller, start, resample=(1, 2, 3), sweeps=5, seed=0)
-    assert np.array_equal(out, again)                   # reproducible under a seed
+    assert np.array_equal(out, again)  # reproducible under a seed
 
 
 def test_bad_input(infiller):

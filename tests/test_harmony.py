@@ -25,6 +25,7 @@ def _one_thread():
 # Data and conversions
 # ---------------------------------------------------------------------------------------
 
+
 def test_harmony_data_windows_are_the_pieces_tokens():
     d = C.harmony_data("val")
     assert d.src.shape[1] == 32 and d.tgt.shape == (len(d), 32, 3) and d.prev.shape == (len(d), 3)
@@ -32,8 +33,8 @@ def test_harmony_data_windows_are_the_pieces_tokens():
     for i in (0, len(d) // 2, len(d) - 1):
         pi, start, tr = d.where[i]
         p = d.pieces[pi]
-        np.testing.assert_array_equal(d.src[i], p.melody_tokens(part="S")[start:start + 32])
-        np.testing.assert_array_equal(d.tgt[i, :, 2], p.melody_tokens(part="B")[start:start + 32])
+        np.testing.assert_array_equal(d.src[i], p.melody_tokens(part="S")[start : start + 32])
+        np.testing.assert_array_equal(d.tgt[i, :, 2], p.melody_tokens(part="B")[start : start + 32])
         want_prev = H.BOS if start == 0 else p.melody_tokens(part="A")[start - 1]
         assert d.prev[i, 0] == want_prev
     # test windows do not overlap, training windows overlap by half
@@ -63,8 +64,19 @@ def test_voices_to_roll_by_hand():
     roll = H.voices_to_roll(voices)
     assert roll.shape == (88, 3) and roll.dtype == bool
     assert sorted(map(tuple, np.argwhere(roll).tolist())) == sorted(
-        [(72 - 21, 0), (67 - 21, 0), (64 - 21, 0), (48 - 21, 0), (72 - 21, 1), (67 - 21, 1), (48 - 21, 1),
-         (74 - 21, 2), (65 - 21, 2), (62 - 21, 2)])           # 200 is off the keyboard: dropped
+        [
+            (72 - 21, 0),
+            (67 - 21, 0),
+            (64 - 21, 0),
+            (48 - 21, 0),
+            (72 - 21, 1),
+            (67 - 21, 1),
+            (48 - 21, 1),
+            (74 - 21, 2),
+            (65 - 21, 2),
+            (62 - 21, 2),
+        ]
+    )  # 200 is off the keyboard: dropped
     # back from the roll: each column's sounding keys are the voices' pitches
     for t in range(3):
         want = sorted({int(p) for p in voices[t] if 21 <= p < 109})
@@ -79,19 +91,19 @@ def test_chorale_voices_roll_matches_piano_roll(idx):
     ref = p.piano_roll(step=0.5)
     n = min(roll.shape[1], ref.shape[1])
     assert np.mean(roll[:, :n] == ref[:, :n]) > 0.999
-    assert np.mean(np.all(roll[:, :n] == ref[:, :n], axis=0)) > 0.95   # whole columns
+    assert np.mean(np.all(roll[:, :n] == ref[:, :n], axis=0)) > 0.95  # whole columns
 
 
 def test_render_harmony_sounds_the_pitches_and_rests():
     sr = 8000
-    y = H.render_harmony([[69, 60]] * 8 + [[-1, 60]] * 8, sr=sr, bpm=120)     # A4 over C4, then C4 alone
-    assert y.shape == (4 * sr,) and y.dtype == np.float32                      # 16 eighths at 120 bpm: 4 s
+    y = H.render_harmony([[69, 60]] * 8 + [[-1, 60]] * 8, sr=sr, bpm=120)  # A4 over C4, then C4 alone
+    assert y.shape == (4 * sr,) and y.dtype == np.float32  # 16 eighths at 120 bpm: 4 s
     assert float(np.abs(y).max()) == pytest.approx(0.8, abs=1e-6)
-    first, second = y[: 2 * sr], y[2 * sr:]
+    first, second = y[: 2 * sr], y[2 * sr :]
     f = np.fft.rfftfreq(2 * sr, 1 / sr)
     spec1, spec2 = np.abs(np.fft.rfft(first)), np.abs(np.fft.rfft(second))
-    assert spec1[np.argmin(np.abs(f - 440))] > 0.3 * spec1.max()               # A4 sounds in the first half
-    assert spec2[np.argmin(np.abs(f - 440))] < 0.05 * spec2.max()              # and not in the second
+    assert spec1[np.argmin(np.abs(f - 440))] > 0.3 * spec1.max()  # A4 sounds in the first half
+    assert spec2[np.argmin(np.abs(f - 440))] < 0.05 * spec2.max()  # and not in the second
     assert f[np.argmax(spec2)] == pytest.approx(261.63, abs=1)
     with pytest.raises(ParameterError):
         H.render_harmony([[200, 60]], sr=sr)
@@ -108,6 +120,7 @@ def test_unigram_is_between_uniform_and_zero():
 # ---------------------------------------------------------------------------------------
 # Trained models (module-scoped: trained once)
 # ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def trained():
@@ -130,10 +143,10 @@ def test_attention_is_near_the_diagonal(trained):
     att, _ = trained
     te = C.harmony_data("test")
     att.model(torch.as_tensor(te.src[:40]), torch.as_tensor(te.tgt_in[:40]))
-    w = att.model.last_weights.numpy()                                    # (40, 32, 32)
+    w = att.model.last_weights.numpy()  # (40, 32, 32)
     dist = np.abs(np.arange(32)[:, None] - np.arange(32)[None, :])
     mean_dist = float((w * dist).sum(-1).mean())
-    assert mean_dist < 4.0                     # uniform attention would give about 10.7
+    assert mean_dist < 4.0  # uniform attention would give about 10.7
 
 
 def test_harmonize_shapes_ranges_and_voice_order(trained):
@@ -150,8 +163,8 @@ def test_harmonize_shapes_ranges_and_voice_order(trained):
         both = (v >= 0).all(1)
         ordered += int(np.all(np.diff(v[both], axis=1) <= 0, axis=1).sum())
         n_both += int(both.sum())
-    assert n_both > 0.8 * sum(len(p.melody_tokens()) for p in pieces)   # mostly four sounding voices
-    assert ordered / n_both > 0.95          # S >= A >= T >= B: measured 0.999 and 0.993 (seeds 0, 1)
+    assert n_both > 0.8 * sum(len(p.melody_tokens()) for p in pieces)  # mostly four sounding voices
+    assert ordered / n_both > 0.95  # S >= A >= T >= B: measured 0.999 and 0.993 (seeds 0, 1)
 
 
 def test_harmonize_sampling_is_seeded_and_differs_from_greedy(trained):
@@ -163,8 +176,7 @@ def test_harmonize_sampling_is_seeded_and_differs_from_greedy(trained):
     c = H.harmonize(att.model, p, temperature=1.0, seed=2)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, g) and not np.array_equal(a, c)
-    np.testing.assert_array_equal(g, H.harmonize(att.model, p.melody_tokens(part="S"),
-                                                 pickup_steps=int(round(p.pickup_q / 0.5))))
+    np.testing.assert_array_equal(g, H.harmonize(att.model, p.melody_tokens(part="S"), pickup_steps=int(round(p.pickup_q / 0.5))))
 
 
 def test_step_violations_agree_with_evaluate():
@@ -181,8 +193,7 @@ def test_step_violations_agree_with_evaluate():
         alone = voice_leading(a[None])
         for i in range(6):
             two = voice_leading(np.stack([a, b[i]]))
-            want = sum(two[k] - alone[k] for k in ("parallel_fifths", "parallel_octaves", "crossing", "spacing",
-                                                     "leaps"))
+            want = sum(two[k] - alone[k] for k in ("parallel_fifths", "parallel_octaves", "crossing", "spacing", "leaps"))
             assert got[i] == want
 
 
@@ -209,7 +220,7 @@ def test_rules_at_decoding_time_cut_voice_leading_faults(trained):
     assert vr["total"] < 0.3 * vf["total"]
     assert vr["parallel_fifths"] + vr["parallel_octaves"] < 0.3 * (vf["parallel_fifths"] + vf["parallel_octaves"])
     for f, r in zip(free, ruled):
-        np.testing.assert_array_equal(f[:, 0], r[:, 0])                   # the soprano is given, not rewritten
+        np.testing.assert_array_equal(f[:, 0], r[:, 0])  # the soprano is given, not rewritten
     a = H.harmonize(att.model, pieces[0], rules=2.0, temperature=1.0, seed=3)
     np.testing.assert_array_equal(a, H.harmonize(att.model, pieces[0], rules=2.0, temperature=1.0, seed=3))
 
@@ -217,6 +228,7 @@ def test_rules_at_decoding_time_cut_voice_leading_faults(trained):
 # ---------------------------------------------------------------------------------------
 # Shared encoder
 # ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def vae():
@@ -246,13 +258,13 @@ def test_frozen_shared_encoder_is_used_and_unchanged(vae):
 
 def test_fine_tuned_shared_encoder_moves_a_copy(vae):
     before = {k: v.clone() for k, v in vae.state_dict().items()}
-    C.train_harmonizer(shared_encoder=vae, n_train=10, epochs=1, device="cpu")          # frozen use first
+    C.train_harmonizer(shared_encoder=vae, n_train=10, epochs=1, device="cpu")  # frozen use first
     r = C.train_harmonizer(shared_encoder=vae, freeze=False, n_train=10, epochs=2, device="cpu")
     assert r.encoder is not vae and r.model.melody_encoder is r.encoder
     assert r.extra["encoder_changed"] > 1e-4
     moved = max(float((r.encoder.state_dict()[k] - before[k]).abs().max()) for k in before)
     assert moved == pytest.approx(r.extra["encoder_changed"])
-    for k, v in vae.state_dict().items():                                              # the one passed is untouched
+    for k, v in vae.state_dict().items():  # the one passed is untouched
         torch.testing.assert_close(v, before[k], rtol=0, atol=0)
 
 
@@ -260,8 +272,17 @@ def test_fine_tuned_shared_encoder_moves_a_copy(vae):
 # Bad input
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kw", [dict(split="training"), dict(split="val", window=20), dict(split="val", window=0),
-                                dict(split="val", hop=0), dict(split="val", step=0)])
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(split="training"),
+        dict(split="val", window=20),
+        dict(split="val", window=0),
+        dict(split="val", hop=0),
+        dict(split="val", step=0),
+    ],
+)
 def test_harmony_data_rejects(kw):
     split = kw.pop("split")
     with pytest.raises(ParameterError):
@@ -307,8 +328,8 @@ def test_pretrain_parts():
     sb = C.pretrain_melody_encoder(epochs=1, pieces=few, parts="SB", device="cpu")
     s_only = C.pretrain_melody_encoder(epochs=1, pieces=few, device="cpu")
     again = C.pretrain_melody_encoder(epochs=1, pieces=few, parts=("S",), device="cpu")
-    torch.testing.assert_close(again.embed.weight, s_only.embed.weight)          # seeded
-    assert (sb.embed.weight - s_only.embed.weight).abs().max() > 1e-4          # the bass windows were used
+    torch.testing.assert_close(again.embed.weight, s_only.embed.weight)  # seeded
+    assert (sb.embed.weight - s_only.embed.weight).abs().max() > 1e-4  # the bass windows were used
     with pytest.raises(ParameterError):
         C.pretrain_melody_encoder(epochs=1, pieces=few, parts="SX")
     with pytest.raises(ParameterError):

@@ -41,7 +41,7 @@ def fake_cpu_index(tmp_path_factory):
 
 def _dry(py, index, tmp_path):
     empty = tmp_path / "bin"
-    empty.mkdir(exist_ok=True)                       # PATH without nvidia-smi
+    empty.mkdir(exist_ok=True)  # PATH without nvidia-smi
     env = {"PATH": str(empty), "DRY_RUN": "1", "TORCH_CPU_INDEX": index, "HOME": str(tmp_path)}
     out = subprocess.run(["/bin/sh", str(SCRIPT), str(py)], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -64,8 +64,12 @@ def test_local_fallback_selects_no_nvidia_packages(tmp_path):
     if py is None or not any(Path("/opt/wheels").glob("torch-*+cpu-cp311-*.whl")):
         pytest.skip("needs pyenv Python 3.11 and a local torch +cpu wheel in /opt/wheels")
     report = tmp_path / "report.json"
-    out = subprocess.run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed",
-                          "--report", str(report), "torch==2.13.0+cpu"], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--report", str(report), "torch==2.13.0+cpu"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     names = [i["metadata"]["name"].lower() for i in json.loads(report.read_text())["install"]]
     assert "torch" in names

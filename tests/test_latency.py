@@ -8,12 +8,20 @@ import pytest
 import torch
 
 from musynth_lab import ParameterError
-from musynth_lab.latency import (NOTICEABLE_MS, buffer_latency_ms, largest_block_under, latency_budget,
-                                 latency_table, log_spectral_distance, measure_voice, sample_rate_tradeoff,
-                                 snr_db, time_blocks)
+from musynth_lab.latency import (
+    NOTICEABLE_MS,
+    buffer_latency_ms,
+    largest_block_under,
+    latency_budget,
+    latency_table,
+    log_spectral_distance,
+    measure_voice,
+    sample_rate_tradeoff,
+    snr_db,
+    time_blocks,
+)
 from musynth_lab.models.ddsp import DDSPDecoder
-from musynth_lab.models.streaming import (DDSPStream, SampleGRU, accelerate, neural_latency, time_autoregressive,
-                                          time_ddsp_stream)
+from musynth_lab.models.streaming import DDSPStream, SampleGRU, accelerate, neural_latency, time_autoregressive, time_ddsp_stream
 
 
 @pytest.mark.parametrize("block", [64, 128, 256, 512, 1024])
@@ -28,18 +36,19 @@ def test_lower_rate_makes_the_same_buffer_longer():
 
 
 def _fake_clock(step_s):
-    ticks = itertools.count()            # lazily: an array of every tick would take gigabytes
+    ticks = itertools.count()  # lazily: an array of every tick would take gigabytes
     return lambda: next(ticks) * step_s
 
 
 def test_time_blocks_with_a_fake_clock_gives_exact_figures():
     calls = []
-    t = time_blocks(lambda n: calls.append(n), block_size=480, sr=48000, n_blocks=8, warmup=3,
-                    clock=_fake_clock(0.002))                 # every block "takes" 2 ms of a 10 ms block
-    assert calls == [480] * 11                                # warm-up blocks run, untimed
+    t = time_blocks(
+        lambda n: calls.append(n), block_size=480, sr=48000, n_blocks=8, warmup=3, clock=_fake_clock(0.002)
+    )  # every block "takes" 2 ms of a 10 ms block
+    assert calls == [480] * 11  # warm-up blocks run, untimed
     assert t.p50_ms == pytest.approx(2.0) and t.p99_ms == pytest.approx(2.0)
     assert t.block_ms == pytest.approx(10.0)
-    assert t.rtf == pytest.approx(0.2)                        # compute / audio time
+    assert t.rtf == pytest.approx(0.2)  # compute / audio time
     assert t.rtf_p99 == pytest.approx(0.2)
     assert t.times_ms.shape == (8,)
 
@@ -82,8 +91,9 @@ def test_snr_and_lsd():
 
 
 def test_sample_rate_tradeoff_quality_rises_with_the_rate():
-    rows = sample_rate_tradeoff(rates=(8000, 16000, 32000), reference_sr=48000, repeats=1,
-                                phrase=((0.0, 0.2, 60), (0.2, 0.4, 67)))
+    rows = sample_rate_tradeoff(
+        rates=(8000, 16000, 32000), reference_sr=48000, repeats=1, phrase=((0.0, 0.2, 60), (0.2, 0.4, 67))
+    )
     snr = [r["snr_db"] for r in rows]
     lsd = [r["lsd_db"] for r in rows]
     assert snr[0] < snr[1] < snr[2]
@@ -93,6 +103,7 @@ def test_sample_rate_tradeoff_quality_rises_with_the_rate():
 
 
 # -- neural --------------------------------------------------------------------------
+
 
 def _decoder(sr=16000):
     torch.manual_seed(0)
@@ -108,8 +119,9 @@ def test_ddsp_stream_controls_equal_one_shot(frames_per_block):
     with torch.no_grad():
         ref = dec.controls(f0, loud)
     s = DDSPStream(dec, sr=16000)
-    parts = [s.controls(f0[:, i:i + frames_per_block], loud[:, i:i + frames_per_block])
-             for i in range(0, 30, frames_per_block)]
+    parts = [
+        s.controls(f0[:, i : i + frames_per_block], loud[:, i : i + frames_per_block]) for i in range(0, 30, frames_per_block)
+    ]
     for k in ("amplitude", "harmonic_distribution", "noise_magnitudes"):
         got = torch.cat([p[k] for p in parts], 1)
         assert torch.allclose(got, ref[k], atol=1e-6), k
@@ -125,12 +137,12 @@ def test_ddsp_stream_audio_is_continuous_across_blocks():
     a = DDSPStream(dec, sr=16000)
     one = a.process(f0, loud)
     b = DDSPStream(dec, sr=16000)
-    blocks = torch.cat([b.process(f0[:, i:i + 4], loud[:, i:i + 4]) for i in range(0, 32, 4)], -1)
+    blocks = torch.cat([b.process(f0[:, i : i + 4], loud[:, i : i + 4]) for i in range(0, 32, 4)], -1)
     assert one.shape == (1, 32 * 64)
     assert torch.allclose(one, blocks, atol=1e-4)
     spec = torch.fft.rfft(one[0, 512:]).abs()
     peak_hz = float(spec.argmax()) * 16000 / (32 * 64 - 512)
-    assert abs(peak_hz - 220.0 * round(peak_hz / 220.0)) < 12.0        # the strongest partial is a harmonic of f0
+    assert abs(peak_hz - 220.0 * round(peak_hz / 220.0)) < 12.0  # the strongest partial is a harmonic of f0
 
 
 def test_ddsp_stream_refuses_another_sample_rate():
@@ -139,7 +151,7 @@ def test_ddsp_stream_refuses_another_sample_rate():
     with pytest.raises(ParameterError, match="decoder"):
         DDSPStream(SampleGRU(hidden=4), sr=16000)
     with pytest.raises(ParameterError, match="block_size"):
-        time_ddsp_stream(_decoder(), block_size=1000)      # not a multiple of the hop (64)
+        time_ddsp_stream(_decoder(), block_size=1000)  # not a multiple of the hop (64)
     with pytest.raises(ParameterError, match="block_size"):
         time_ddsp_stream(_decoder(), block_size=0)
 
@@ -179,10 +191,15 @@ def test_accelerate_rejects_unknown_variant():
 
 
 def test_neural_latency_rows():
-    rows = neural_latency(sr=16000, ar_hidden=8, ar_samples=64, ddsp_hidden=16, n_blocks=2, repeats=1,
-                          variants=("eager", "int8"), device="cpu")
+    rows = neural_latency(
+        sr=16000, ar_hidden=8, ar_samples=64, ddsp_hidden=16, n_blocks=2, repeats=1, variants=("eager", "int8"), device="cpu"
+    )
     assert [(r["model"].split()[0], r["variant"]) for r in rows] == [
-        ("autoregressive", "eager"), ("parallel", "eager"), ("autoregressive", "int8"), ("parallel", "int8")]
+        ("autoregressive", "eager"),
+        ("parallel", "eager"),
+        ("autoregressive", "int8"),
+        ("parallel", "int8"),
+    ]
     for r in rows:
         assert r["rtf"] > 0
     assert rows[0]["speedup"] == 1.0
@@ -190,6 +207,7 @@ def test_neural_latency_rows():
 
 
 # -- panel and checks ----------------------------------------------------------------
+
 
 def test_latency_panel_rerenders():
     from musynth_lab.widgets import LatencyPanel
@@ -199,7 +217,7 @@ def test_latency_panel_rerenders():
     assert r0["budget"].buffer_ms == pytest.approx(1000 * 256 / 44100)
     p.controls["block_size"].value = 1024
     assert p.result["budget"].buffer_ms == pytest.approx(1000 * 1024 / 44100)
-    assert p.result["budget"].noticeable                        # 23 ms of buffer
+    assert p.result["budget"].noticeable  # 23 ms of buffer
     p.controls["sr"].value = 16000
     assert p.result["sr"] == 16000 and p.result["budget"].buffer_ms == 64.0
     p.controls["voice"].value = "fm"
@@ -217,8 +235,7 @@ def test_render_latency_bad_voice():
 
 
 def test_chapter_6a_checks():
-    from musynth_lab.exercises import (check_buffer_latency, check_largest_block, check_lower_rate_buffer,
-                                       check_rtf)
+    from musynth_lab.exercises import check_buffer_latency, check_largest_block, check_lower_rate_buffer, check_rtf
 
     assert check_buffer_latency(256, 48000, 5.3333333)
     assert not check_buffer_latency(256, 48000, 5.0)
@@ -241,6 +258,6 @@ def test_plots_draw():
 
     rows = latency_table(block_sizes=(64, 128), sample_rates=(16000,), n_blocks=3)
     ax = plot.latency_budget_bars(rows, sr=16000)
-    assert len(ax.patches) == 6                                  # 2 blocks x (buffer, look-ahead, compute)
+    assert len(ax.patches) == 6  # 2 blocks x (buffer, look-ahead, compute)
     t, _ = measure_voice(block_size=64, sr=16000, n_blocks=10)
     assert plot.block_times(t).get_xlabel().startswith("compute")

@@ -27,8 +27,10 @@ from musynth_lab.models.seq2seq import greedy_bass
 @pytest.fixture(scope="module")
 def instruments():
     data = D.instrument_data()
-    return (D.train_instrument_classifier(data=data, device="cpu"),
-            D.train_instrument_classifier(data=data, attention=False, device="cpu"))
+    return (
+        D.train_instrument_classifier(data=data, device="cpu"),
+        D.train_instrument_classifier(data=data, attention=False, device="cpu"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +117,7 @@ def test_bass_alignment_rows_are_distributions(bass):
 
 # ---------------------------------------------------------------- the viewer
 
+
 def test_viewer_threshold_controls_what_is_kept_and_heard(instruments):
     from musynth_lab.widgets import AttentionViewer
 
@@ -126,8 +129,8 @@ def test_viewer_threshold_controls_what_is_kept_and_heard(instruments):
     assert high["fraction_kept"] < low["fraction_kept"]
     assert np.array_equal(high["keep"], high["weights"] > 0.8)
     e_low, e_high = float(np.sum(low["audio"] ** 2)), float(np.sum(high["audio"] ** 2))
-    assert 0 < e_high < e_low                     # less kept, less heard
-    viewer.controls["normalise"].value = "none"   # raw softmax weights: nothing exceeds 0.5
+    assert 0 < e_high < e_low  # less kept, less heard
+    viewer.controls["normalise"].value = "none"  # raw softmax weights: nothing exceeds 0.5
     viewer.controls["threshold"].value = 0.5
     assert viewer.result["fraction_kept"] == 0.0
     assert float(np.abs(viewer.result["audio"]).max()) < 1e-6
@@ -152,7 +155,7 @@ def test_viewer_on_a_score_plays_only_kept_notes(mode):
     ex_ = r["example"]
     kept = A.kept_notes(ex_.notes, r["keep"], step=ex_.step)
     assert 0 < kept.sum() < len(kept)
-    viewer.controls["threshold"].value = 1.0       # nothing is strictly above the maximum
+    viewer.controls["threshold"].value = 1.0  # nothing is strictly above the maximum
     assert viewer.result["keep"].sum() == 0 and float(np.abs(viewer.result["audio"]).max()) == 0.0
 
 
@@ -169,14 +172,21 @@ def test_viewer_rejects_bad_options():
 
 # ---------------------------------------------------------------- exercise checks
 
-@pytest.mark.parametrize("check, right, wrong", [
-    (ex.check_source_score, 0.8, 1.8),
-    (ex.check_softmax_weights, A.masked_softmax(np.array([1.0, 2.0, 3.0, 0.5]), np.array([1, 1, 1, 0], bool)),
-     np.array([0.25, 0.25, 0.25, 0.25])),
-    (ex.check_max_kept_after_softmax, 1, 2),
-    (ex.check_kept_count, 2, 3),
-    (ex.check_se_gate_count, 32, 1),
-])
+
+@pytest.mark.parametrize(
+    "check, right, wrong",
+    [
+        (ex.check_source_score, 0.8, 1.8),
+        (
+            ex.check_softmax_weights,
+            A.masked_softmax(np.array([1.0, 2.0, 3.0, 0.5]), np.array([1, 1, 1, 0], bool)),
+            np.array([0.25, 0.25, 0.25, 0.25]),
+        ),
+        (ex.check_max_kept_after_softmax, 1, 2),
+        (ex.check_kept_count, 2, 3),
+        (ex.check_se_gate_count, 32, 1),
+    ],
+)
 def test_exercise_checks(check, right, wrong):
     assert check(right)
     assert not check(wrong)

@@ -20,6 +20,7 @@ def _one_thread():
 
 # ---------------------------------------------------------------------------- data helpers
 
+
 def test_choose_pieces_nested_and_bounded():
     small, big = q.choose_pieces(5, seed=3), q.choose_pieces(40, seed=3)
     assert [p.id for p in small] == [p.id for p in big[:5]]
@@ -60,6 +61,7 @@ def test_copied_fraction():
 
 # ---------------------------------------------------------------------------- learning curves
 
+
 @pytest.fixture(scope="module")
 def curve():
     torch.set_num_threads(1)
@@ -71,9 +73,9 @@ def test_learning_curve_gap_larger_on_small_data(curve):
     assert (small["size"], large["size"]) == (4, 64) and small["params"] == large["params"]
     # measured on seeds 0, 1, 2: gap(4) - gap(64) = 0.21, 0.41, 0.66 nats/token
     assert small["gap"] > large["gap"] + 0.1
-    assert small["train_nll"] < large["train_nll"]          # it fits its few melodies better ...
-    assert small["test_nll"] > large["test_nll"]            # ... and generalises worse
-    assert small["epochs"] > 5 * large["epochs"]            # same step budget: many more passes
+    assert small["train_nll"] < large["train_nll"]  # it fits its few melodies better ...
+    assert small["test_nll"] > large["test_nll"]  # ... and generalises worse
+    assert small["epochs"] > 5 * large["epochs"]  # same step budget: many more passes
     for r in curve:
         assert r["gap"] == pytest.approx(r["test_nll"] - r["train_nll"])
         assert 0 < r["train_nll"] < np.log(data.N_MELODY_TOKENS) + 0.5
@@ -97,12 +99,12 @@ def test_ngram_curve_gap_grows_with_order_and_shrinks_with_data():
 
 # ---------------------------------------------------------------------------- remedies
 
+
 def test_transposition_shrinks_the_gap():
-    rows = {r["remedy"]: r for r in q.remedies(4, ["none", "transpose"], hidden=32, steps=150, seed=0,
-                                               device="cpu")}
+    rows = {r["remedy"]: r for r in q.remedies(4, ["none", "transpose"], hidden=32, steps=150, seed=0, device="cpu")}
     # measured on seeds 0, 1, 2: gap 0.43 -> -0.09, 0.54 -> 0.07, 0.71 -> 0.15
     assert rows["transpose"]["gap"] < rows["none"]["gap"] - 0.2
-    assert rows["transpose"]["epochs"] < rows["none"]["epochs"]   # 12x the data, the same steps
+    assert rows["transpose"]["epochs"] < rows["none"]["epochs"]  # 12x the data, the same steps
 
 
 def test_early_stopping_restores_the_best_epoch():
@@ -111,10 +113,10 @@ def test_early_stopping_restores_the_best_epoch():
     model, hist = q.train_melody_lm(train, hidden=32, steps=600, val_seqs=val, patience=3, seed=0, device="cpu")
     best = int(np.argmin(hist.val_loss))
     assert hist.best_epoch == best
-    assert len(hist.val_loss) == best + 1 + 3                    # stopped 3 epochs after the best
+    assert len(hist.val_loss) == best + 1 + 3  # stopped 3 epochs after the best
     vw = lm.token_windows(val, length=32, stride=32)
     now, _ = evaluate_loss(model, (vw[:, :-1], vw[:, 1:]), loss_fn=lm.token_loss, device="cpu")
-    assert now == pytest.approx(hist.val_loss[best], abs=1e-4)    # the kept weights are the best epoch's
+    assert now == pytest.approx(hist.val_loss[best], abs=1e-4)  # the kept weights are the best epoch's
     assert now < hist.val_loss[-1] - 1e-3
 
 
@@ -137,15 +139,18 @@ def test_remedy_errors():
 
 # ---------------------------------------------------------------------------- discriminative vs generative
 
+
 def test_tonic_melodies_and_counts():
     seqs, y = q.tonic_melodies(q.choose_pieces(30))
     assert len(seqs) == len(y) == 30 and set(y.tolist()) == {0, 1}
     X = q.ngram_counts(seqs, order=2)
-    assert X.shape == (30, data.N_MELODY_TOKENS ** 2) and np.allclose(X.sum(1), 1.0)
+    assert X.shape == (30, data.N_MELODY_TOKENS**2) and np.allclose(X.sum(1), 1.0)
     # after transposition to C, major melodies use E (64) more than Eb (63) and minor ones the reverse
     U = q.ngram_counts(seqs, order=1)
-    e, eb = [2 + m - data.MELODY_LOW + 12 * o for m in (64,) for o in (-1, 0, 1)], \
-            [2 + m - data.MELODY_LOW + 12 * o for m in (63,) for o in (-1, 0, 1)]
+    e, eb = (
+        [2 + m - data.MELODY_LOW + 12 * o for m in (64,) for o in (-1, 0, 1)],
+        [2 + m - data.MELODY_LOW + 12 * o for m in (63,) for o in (-1, 0, 1)],
+    )
     third = U[:, e].sum(1) - U[:, eb].sum(1)
     assert third[y == 0].mean() > 0 > third[y == 1].mean()
     with pytest.raises(ParameterError, match="order"):
@@ -174,10 +179,12 @@ def test_generative_classifier_samples_its_class():
     assert lj.shape == (3, 2) and np.all(lj < 0)
     major, minor = clf.sample(0, steps=400, seed=0), clf.sample(1, steps=400, seed=0)
     assert major.shape == (401,) and major.max() < data.N_MELODY_TOKENS
+
     # a minor sample uses Eb more than E, a major one the reverse (the models learned the third)
     def third(s):
         pcs = (np.asarray(s)[np.asarray(s) >= 2] - 2 + data.MELODY_LOW) % 12
         return np.sum(pcs == 4) - np.sum(pcs == 3)
+
     assert third(major) > 0 > third(minor)
     with pytest.raises(ParameterError, match="label"):
         clf.sample(7)
@@ -186,6 +193,7 @@ def test_generative_classifier_samples_its_class():
 
 
 # ---------------------------------------------------------------------------- panel and checks
+
 
 @pytest.fixture(scope="module")
 def panel_rows():
@@ -203,7 +211,7 @@ def test_render_quality(panel_rows):
     assert r["tokens"].shape == (25,) and r["audio"].ndim == 1 and np.isfinite(r["audio"]).all()
     assert 0.0 <= r["copied"] <= 1.0
     assert r["copied"] == copied_fraction(r["tokens"], q.melodies(q.choose_pieces(2)), n=8)
-    assert 0.0 <= r["copied_real"] < 0.5                         # 2 chorales share few phrases with the test split
+    assert 0.0 <= r["copied_real"] < 0.5  # 2 chorales share few phrases with the test split
     again = render_quality(panel_rows, size=2, seed=1, steps=24)
     assert np.array_equal(again["tokens"], r["tokens"])
     missing = render_quality(panel_rows, size=8, remedy="transpose")
@@ -226,14 +234,13 @@ def test_quality_panel_rerenders(panel_rows):
     assert panel.result["row"]["remedy"] == "transpose"
     assert panel.result["row"]["gap"] == pytest.approx(panel_rows[-1]["gap"])
     panel.controls["size"].value = 8
-    assert panel.result["row"] is None                         # transpose was measured at 2 pieces only
+    assert panel.result["row"] is None  # transpose was measured at 2 pieces only
     panel.controls["remedy"].value = "none"
     assert panel.result["row"]["size"] == 8
 
 
 def test_chapter_6b_checks():
-    rows = [dict(size=8, gap=1.4, remedy="none", test_nll=2.2), dict(size=299, gap=0.05, remedy="transpose",
-                                                                   test_nll=1.4)]
+    rows = [dict(size=8, gap=1.4, remedy="none", test_nll=2.2), dict(size=299, gap=0.05, remedy="transpose", test_nll=1.4)]
     assert exercises.check_generalisation_gap(0.8, 2.2, 1.4)
     assert not exercises.check_generalisation_gap(0.8, 2.2, 3.0)
     assert not exercises.check_generalisation_gap(0.8, 2.2, "big")
@@ -248,8 +255,12 @@ def test_plots(curve):
 
     ax = plot.learning_curves(curve, by="hidden")
     assert len(ax.lines) == 2 and ax.get_xscale() == "log"
-    ax = plot.remedy_bars([dict(remedy="none", train_nll=0.8, test_nll=2.2, gap=1.4),
-                           dict(remedy="transpose", train_nll=1.3, test_nll=1.4, gap=0.1)])
+    ax = plot.remedy_bars(
+        [
+            dict(remedy="none", train_nll=0.8, test_nll=2.2, gap=1.4),
+            dict(remedy="transpose", train_nll=1.3, test_nll=1.4, gap=0.1),
+        ]
+    )
     assert len(ax.patches) == 6
     with pytest.raises(ParameterError, match="rows"):
         plot.learning_curves([dict(size=3)])

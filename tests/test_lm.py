@@ -7,8 +7,19 @@ import torch
 from musynth_lab import ParameterError, data, seed_everything
 from musynth_lab.generate import beam_search, greedy, sequence_log_prob
 from musynth_lab.models import fit
-from musynth_lab.models.lm import (RollLSTM, RollTransformer, TokenLSTM, TokenTransformer, frame_loss, frame_nll,
-                                   next_step, roll_windows, token_loss, token_nll, token_windows)
+from musynth_lab.models.lm import (
+    RollLSTM,
+    RollTransformer,
+    TokenLSTM,
+    TokenTransformer,
+    frame_loss,
+    frame_nll,
+    next_step,
+    roll_windows,
+    token_loss,
+    token_nll,
+    token_windows,
+)
 from musynth_lab.stats.ngram import NGramModel
 
 V = data.N_MELODY_TOKENS
@@ -16,8 +27,7 @@ V = data.N_MELODY_TOKENS
 
 @pytest.fixture(scope="module")
 def melodies():
-    return ([p.melody_tokens() for p in data.load_chorales("train")],
-            [p.melody_tokens() for p in data.load_chorales("val")])
+    return ([p.melody_tokens() for p in data.load_chorales("train")], [p.melody_tokens() for p in data.load_chorales("val")])
 
 
 def test_ngram_distributions_are_normalised_and_learn_the_chain():
@@ -45,16 +55,18 @@ def test_lstm_beats_the_markov_baseline_on_held_out_chorales(melodies):
     seed_everything(0)
     net = TokenLSTM(V, emb_dim=24, hidden=64)
     w = token_windows(tr, length=32, stride=32)
-    fit(net, (w[:, :-1], w[:, 1:]), loss_fn=token_loss, epochs=4, lr=1e-2, batch_size=32, progress=False,
-        device="cpu", seed=0)
+    fit(net, (w[:, :-1], w[:, 1:]), loss_fn=token_loss, epochs=4, lr=1e-2, batch_size=32, progress=False, device="cpu", seed=0)
     lstm = token_nll(net, va, device="cpu")
     assert lstm < bigram - 0.2, (lstm, bigram)
 
 
-@pytest.mark.parametrize("factory", [
-    lambda: TokenLSTM(V, emb_dim=8, hidden=16),
-    lambda: TokenTransformer(V, d_model=16, n_heads=2, layers=2),
-])
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: TokenLSTM(V, emb_dim=8, hidden=16),
+        lambda: TokenTransformer(V, d_model=16, n_heads=2, layers=2),
+    ],
+)
 def test_token_models_are_causal(factory):
     seed_everything(0)
     net = factory().eval()
@@ -96,8 +108,7 @@ def test_trained_roll_lstm_beats_independent_frames():
     seed_everything(0)
     net = RollLSTM(88, hidden=64)
     w = roll_windows(tr, length=32, stride=16)
-    fit(net, (w[:, :-1], w[:, 1:]), loss_fn=frame_loss, epochs=10, lr=1e-2, batch_size=16, progress=False,
-        device="cpu", seed=0)
+    fit(net, (w[:, :-1], w[:, 1:]), loss_fn=frame_loss, epochs=10, lr=1e-2, batch_size=16, progress=False, device="cpu", seed=0)
     assert frame_nll(net, va, device="cpu") < base - 0.5
 
 
@@ -107,8 +118,7 @@ def test_decoders_run_on_a_trained_language_model(melodies):
     prompt = tr[0][:4]
     g = greedy(model, prompt, steps=8)
     b = beam_search(model, prompt, steps=8, beam_width=4)
-    assert float(sequence_log_prob(model, b.best[None], prompt_len=4)) >= float(
-        sequence_log_prob(model, g, prompt_len=4)) - 1e-4
+    assert float(sequence_log_prob(model, b.best[None], prompt_len=4)) >= float(sequence_log_prob(model, g, prompt_len=4)) - 1e-4
     lstm = TokenLSTM(V, emb_dim=8, hidden=16)
     assert greedy(next_step(lstm, device="cpu"), prompt, steps=3).shape == (1, 7)
 

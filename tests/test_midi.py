@@ -11,9 +11,22 @@ import numpy as np
 import pytest
 
 from musynth_lab import ParameterError, save
-from musynth_lab.data import (HOLD, N_MELODY_TOKENS, REST, Chorale, Piece, gm_instrument, load_audio_folder,
-                              load_chorales, load_midi, load_midi_folder, melody_tokens, piano_roll, render_midi,
-                              save_midi)
+from musynth_lab.data import (
+    HOLD,
+    N_MELODY_TOKENS,
+    REST,
+    Chorale,
+    Piece,
+    gm_instrument,
+    load_audio_folder,
+    load_chorales,
+    load_midi,
+    load_midi_folder,
+    melody_tokens,
+    piano_roll,
+    render_midi,
+    save_midi,
+)
 
 mido = pytest.importorskip("mido")
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,11 +48,16 @@ def test_every_bundled_chorale_round_trips_through_midi(tmp_path):
         save_midi(c, path)
         back = load_midi(path)
         n_notes += sum(len(v) for v in c.parts.values())
-        same = (_same_notes(c, back)
-                and (back.key_tonic_pc, back.key_mode, back.meter, back.bar_q, back.pickup_q, back.length_q)
-                == (c.key_tonic_pc, c.key_mode, c.meter, c.bar_q, c.pickup_q, c.length_q)
-                and np.array_equal(back.beats, c.beats) and back.qualities == c.qualities
-                and np.array_equal(back.fermatas, c.fermatas) and back.id == c.id and back.split == c.split)
+        same = (
+            _same_notes(c, back)
+            and (back.key_tonic_pc, back.key_mode, back.meter, back.bar_q, back.pickup_q, back.length_q)
+            == (c.key_tonic_pc, c.key_mode, c.meter, c.bar_q, c.pickup_q, c.length_q)
+            and np.array_equal(back.beats, c.beats)
+            and back.qualities == c.qualities
+            and np.array_equal(back.fermatas, c.fermatas)
+            and back.id == c.id
+            and back.split == c.split
+        )
         if not same:
             wrong.append(c.id)
     assert wrong == []
@@ -67,9 +85,11 @@ def test_chorales_round_trip_through_musicxml(tmp_path):
         path = tmp_path / f"{c.id}.musicxml"
         save_musicxml(c, path)
         back = load_musicxml(path)
-        if not (_same_notes(c, back) and (back.key_tonic_pc, back.key_mode, back.meter, back.pickup_q)
-                == (c.key_tonic_pc, c.key_mode, c.meter, c.pickup_q)
-                and np.array_equal(back.fermatas, c.fermatas)):
+        if not (
+            _same_notes(c, back)
+            and (back.key_tonic_pc, back.key_mode, back.meter, back.pickup_q) == (c.key_tonic_pc, c.key_mode, c.meter, c.pickup_q)
+            and np.array_equal(back.fermatas, c.fermatas)
+        ):
             wrong.append(c.id)
     assert wrong == []
 
@@ -80,7 +100,7 @@ def test_melody_tokens_round_trip_at_their_step(tmp_path, step):
         toks = melody_tokens(c, step=step)
         save_midi(toks, tmp_path / f"{i}.mid", step=step)
         back = melody_tokens(load_midi(tmp_path / f"{i}.mid"), step=step)
-        last = np.flatnonzero(toks != REST)[-1] + 1          # the file ends with the last note
+        last = np.flatnonzero(toks != REST)[-1] + 1  # the file ends with the last note
         assert np.array_equal(back, toks[:last])
 
 
@@ -90,8 +110,8 @@ def test_piano_rolls_round_trip_at_their_step(tmp_path, step):
         roll = piano_roll(c, step=step)
         save_midi(roll, tmp_path / f"{i}.mid", step=step)
         back = piano_roll(load_midi(tmp_path / f"{i}.mid", polyphony="keep"), step=step, parts=("S",))
-        assert back.shape[1] <= roll.shape[1] and np.array_equal(back, roll[:, :back.shape[1]])
-        assert not roll[:, back.shape[1]:].any()
+        assert back.shape[1] <= roll.shape[1] and np.array_equal(back, roll[:, : back.shape[1]])
+        assert not roll[:, back.shape[1] :].any()
 
 
 def test_note_lists_and_velocities_round_trip(tmp_path):
@@ -139,7 +159,7 @@ def test_a_kit_midi_file_reads_the_same_with_music21(tmp_path):
     c = load_chorales("test")[5]
     path = tmp_path / "c.mid"
     save_midi(c, path)
-    score = m21.converter.parse(str(path), quantizePost=False).stripTies()     # music21 ties notes across its bar lines
+    score = m21.converter.parse(str(path), quantizePost=False).stripTies()  # music21 ties notes across its bar lines
     assert len(score.parts) == 4
     for part, name in zip(score.parts, "SATB"):
         flat = part.flatten()
@@ -183,7 +203,7 @@ def test_render_midi_plays_the_right_pitch_at_the_right_onset(tmp_path, pitch, p
     y = render_midi(path, sr=sr).numpy()
     start = np.flatnonzero(np.abs(y) > 0.01 * np.abs(y).max())[0] / sr
     assert abs(start - onset_q * 60 / bpm) < 0.01
-    steady = y[int(0.65 * sr):int(1.3 * sr)]                # inside the note (0.5 s .. 1.5 s)
+    steady = y[int(0.65 * sr) : int(1.3 * sr)]  # inside the note (0.5 s .. 1.5 s)
     f0 = float(np.median(yin(steady, fmin=60, fmax=1000, sr=sr, frame_length=1024)))
     cents = 1200 * np.log2(f0 / (440 * 2 ** ((pitch - 69) / 12)))
     assert abs(cents) < 20, (f0, cents)
@@ -191,12 +211,20 @@ def test_render_midi_plays_the_right_pitch_at_the_right_onset(tmp_path, pitch, p
 
 def test_render_midi_follows_tempo_changes_and_programs(tmp_path):
     mid = mido.MidiFile(ticks_per_beat=96)
-    mid.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(60), time=0),
-                                      mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120), time=2 * 96)]))
+    mid.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(60), time=0),
+                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120), time=2 * 96),
+            ]
+        )
+    )
     t = mido.MidiTrack([mido.Message("program_change", program=19, time=0)])
-    for k in range(4):                  # four quarter notes: two at 60 bpm, two at 120 bpm
-        t += [mido.Message("note_on", note=60 + k, velocity=90, time=0),
-              mido.Message("note_off", note=60 + k, velocity=0, time=96)]
+    for k in range(4):  # four quarter notes: two at 60 bpm, two at 120 bpm
+        t += [
+            mido.Message("note_on", note=60 + k, velocity=90, time=0),
+            mido.Message("note_off", note=60 + k, velocity=0, time=96),
+        ]
     mid.tracks.append(t)
     path = tmp_path / "tempo.mid"
     mid.save(path)
@@ -204,7 +232,7 @@ def test_render_midi_follows_tempo_changes_and_programs(tmp_path):
     assert p.tempos == ((0.0, 60.0), (2.0, 120.0)) and p.parts["S"][:, 0].tolist() == [0, 1, 2, 3]
     assert p.programs["S"] == 19 and gm_instrument(19) == "organ"
     y = render_midi(path, sr=8000, tail_s=0.5)
-    assert y.shape[0] == int((2 * 1.0 + 2 * 0.5 + 0.5) * 8000)       # 3 s of notes + the tail
+    assert y.shape[0] == int((2 * 1.0 + 2 * 0.5 + 0.5) * 8000)  # 3 s of notes + the tail
 
 
 def test_gm_mapping_covers_every_program():
@@ -230,8 +258,10 @@ def _notes(ch, rows, name=None):
     """rows of (onset tick, duration tick, pitch), non-overlapping unless said: absolute -> delta."""
     ev = []
     for on, dur, pitch in rows:
-        ev += [(on, 1, mido.Message("note_on", channel=ch, note=pitch, velocity=90)),
-               (on + dur, 0, mido.Message("note_off", channel=ch, note=pitch, velocity=0))]
+        ev += [
+            (on, 1, mido.Message("note_on", channel=ch, note=pitch, velocity=90)),
+            (on + dur, 0, mido.Message("note_off", channel=ch, note=pitch, velocity=0)),
+        ]
     out, now = ([mido.MetaMessage("track_name", name=name)] if name else []), 0
     for tick, _, m in sorted(ev, key=lambda e: (e[0], e[1])):
         out.append(m.copy(time=tick - now))
@@ -240,17 +270,20 @@ def _notes(ch, rows, name=None):
 
 
 def test_multi_track_drums_and_missing_key_signature(tmp_path):
-    path = _write(tmp_path / "band.mid", [
-        [mido.MetaMessage("time_signature", numerator=3, denominator=4)],
-        _notes(0, [(0, 480, 48), (480, 960, 43)], name="Bass guitar"),
-        _notes(1, [(0, 480, 72), (480, 480, 74), (960, 480, 76)], name="Lead"),
-        _notes(9, [(0, 120, 36), (480, 120, 38)], name="Drums"),
-    ])
+    path = _write(
+        tmp_path / "band.mid",
+        [
+            [mido.MetaMessage("time_signature", numerator=3, denominator=4)],
+            _notes(0, [(0, 480, 48), (480, 960, 43)], name="Bass guitar"),
+            _notes(1, [(0, 480, 72), (480, 480, 74), (960, 480, 76)], name="Lead"),
+            _notes(9, [(0, 120, 36), (480, 120, 38)], name="Drums"),
+        ],
+    )
     p = load_midi(path)
     assert isinstance(p, Piece) and isinstance(p, Chorale)
     assert p.parts["S"][:, 2].tolist() == [72, 74, 76] and p.parts["B"][:, 2].tolist() == [48, 43]
     assert p.meter == (3, 4) and any("drums" in line for line in p.log)
-    assert any("estimated" in line for line in p.log)       # no key signature in the file
+    assert any("estimated" in line for line in p.log)  # no key signature in the file
     with pytest.raises(ParameterError, match="channel 10"):
         load_midi(path, drums="error")
 
@@ -265,8 +298,12 @@ def test_overlapping_notes_are_refused_or_reduced(tmp_path):
 
 
 def test_a_restruck_note_ends_at_the_new_note_on(tmp_path):
-    msgs = [mido.Message("note_on", note=60, velocity=80, time=0), mido.Message("note_on", note=60, velocity=80, time=480),
-            mido.Message("note_off", note=60, velocity=0, time=480), mido.Message("note_off", note=60, velocity=0, time=0)]
+    msgs = [
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_on", note=60, velocity=80, time=480),
+        mido.Message("note_off", note=60, velocity=0, time=480),
+        mido.Message("note_off", note=60, velocity=0, time=0),
+    ]
     p = load_midi(_write(tmp_path / "restrike.mid", [msgs]))
     assert p.parts["S"].tolist() == [[0.0, 1.0, 60.0], [1.0, 1.0, 60.0]]
 
@@ -307,19 +344,22 @@ def test_overwrite_is_refused_and_the_file_is_untouched(tmp_path):
     assert path.read_bytes() == before
     save_midi([[0, 1, 62]], path, overwrite=True)
     assert load_midi(path).parts["S"][0, 2] == 62
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mid"]           # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mid"]  # no temporary files left
 
 
-@pytest.mark.parametrize("x,match", [
-    ([[0, -1, 60]], "duration -1"),
-    ([[0, 1, -3]], "pitch -3"),
-    ([[0, 1, 60.5]], "pitch 60.5"),
-    ([[-1, 1, 60]], "onset -1"),
-    ({"S": np.zeros((0, 3))}, "no notes"),
-    ([[0, 1, 60, 200]], "velocity 200"),
-    ([0, HOLD, N_MELODY_TOKENS], "melody tokens"),
-    ("C major", "expected a Chorale"),
-])
+@pytest.mark.parametrize(
+    "x,match",
+    [
+        ([[0, -1, 60]], "duration -1"),
+        ([[0, 1, -3]], "pitch -3"),
+        ([[0, 1, 60.5]], "pitch 60.5"),
+        ([[-1, 1, 60]], "onset -1"),
+        ({"S": np.zeros((0, 3))}, "no notes"),
+        ([[0, 1, 60, 200]], "velocity 200"),
+        ([0, HOLD, N_MELODY_TOKENS], "melody tokens"),
+        ("C major", "expected a Chorale"),
+    ],
+)
 def test_bad_pieces_raise_naming_the_problem(tmp_path, x, match):
     with pytest.raises(ParameterError, match=match):
         save_midi(x, tmp_path / "bad.mid")
@@ -327,8 +367,12 @@ def test_bad_pieces_raise_naming_the_problem(tmp_path, x, match):
 
 
 def test_bad_arguments_raise(tmp_path):
-    for kw, match in [({"bpm": 0}, "bpm"), ({"program": 128}, "program"), ({"key": "H major"}, "key"),
-                      ({"meter": (3, 5)}, "meter")]:
+    for kw, match in [
+        ({"bpm": 0}, "bpm"),
+        ({"program": 128}, "program"),
+        ({"key": "H major"}, "key"),
+        ({"meter": (3, 5)}, "meter"),
+    ]:
         with pytest.raises(ParameterError, match=match):
             save_midi([[0, 1, 60]], tmp_path / "a.mid", **kw)
     with pytest.raises(ParameterError, match="folder"):
@@ -414,7 +458,7 @@ def test_audio_folder_resamples_reports_and_loads_the_rest(tmp_path):
     assert rec.names == ["a440.wav", "b.flac"] and rec.sr == 16000
     assert np.allclose(rec.durations, [1.0, 2.0]) and rec.audio[0].shape == (16000,)
     spec = np.abs(np.fft.rfft(rec.audio[0]))
-    assert abs(np.argmax(spec) * 16000 / len(rec.audio[0]) - 440) <= 1          # resampled, the tone is still 440 Hz
+    assert abs(np.argmax(spec) * 16000 / len(rec.audio[0]) - 440) <= 1  # resampled, the tone is still 440 Hz
     assert [n for n, _ in rec.report.skipped] == ["c.wav"]
     (tmp_path / "none").mkdir()
     with pytest.raises(ParameterError, match="no audio files"):
@@ -429,8 +473,22 @@ def test_audio_folder_resamples_reports_and_loads_the_rest(tmp_path):
 def test_midi_works_from_an_installed_wheel(tmp_path):
     pytest.importorskip("hatchling")
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(wheel_dir)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(wheel_dir),
+        ],
+        check=True,
+    )
     site = tmp_path / "site"
     zipfile.ZipFile(next(wheel_dir.glob("musynth_lab-*.whl"))).extractall(site)
     code = (
@@ -441,8 +499,14 @@ def test_midi_works_from_an_installed_wheel(tmp_path):
         "assert all((b.parts[k] == c.parts[k]).all() for k in 'SATB');"
         "y = d.render_midi(p, sr=8000); assert float(y.abs().max()) > 0; print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": ""},
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
@@ -456,15 +520,18 @@ def _cadence(tmp_path, name, penult, final, key="G major"):
     return tmp_path / name
 
 
-@pytest.mark.parametrize("name,penult,final,key,ok", [
-    ("V7-I.mid", (72, 66, 62, 50), (71, 67, 62, 43), "G major", True),     # D7 -> G
-    ("V-i.mid", (71, 68, 64, 52), (69, 69, 64, 45), "A minor", True),     # E (G#) -> a
-    ("V-I picardy.mid", (71, 68, 64, 52), (73, 69, 64, 45), "A minor", True),
-    ("IV-I.mid", (72, 67, 64, 48), (71, 67, 62, 43), "G major", False),   # plagal
-    ("I-V.mid", (71, 67, 62, 43), (69, 66, 62, 50), "G major", False),    # half cadence
-    ("V-vi.mid", (69, 66, 62, 50), (71, 64, 59, 52), "G major", False),   # deceptive
-    ("V-I6.mid", (72, 66, 62, 50), (71, 67, 62, 47), "G major", False),   # tonic not in the bass
-])
+@pytest.mark.parametrize(
+    "name,penult,final,key,ok",
+    [
+        ("V7-I.mid", (72, 66, 62, 50), (71, 67, 62, 43), "G major", True),  # D7 -> G
+        ("V-i.mid", (71, 68, 64, 52), (69, 69, 64, 45), "A minor", True),  # E (G#) -> a
+        ("V-I picardy.mid", (71, 68, 64, 52), (73, 69, 64, 45), "A minor", True),
+        ("IV-I.mid", (72, 67, 64, 48), (71, 67, 62, 43), "G major", False),  # plagal
+        ("I-V.mid", (71, 67, 62, 43), (69, 66, 62, 50), "G major", False),  # half cadence
+        ("V-vi.mid", (69, 66, 62, 50), (71, 64, 59, 52), "G major", False),  # deceptive
+        ("V-I6.mid", (72, 66, 62, 50), (71, 67, 62, 47), "G major", False),  # tonic not in the bass
+    ],
+)
 def test_midi_cadence_exercise_reads_the_file_back(tmp_path, name, penult, final, key, ok):
     from musynth_lab.exercises import check_midi_cadence
 
@@ -491,10 +558,10 @@ def test_a_harmonizers_voice_grid_round_trips(tmp_path):
     from musynth_lab.models.harmony import chorale_voices
 
     c = load_chorales("test")[2]
-    grid = chorale_voices(c)                                   # (n_steps, 4), eighth notes, -1 = rest
+    grid = chorale_voices(c)  # (n_steps, 4), eighth notes, -1 = rest
     save_midi(voices_to_parts(grid, step=0.5), tmp_path / "h.mid")
     back = chorale_voices(load_midi(tmp_path / "h.mid"))
-    assert np.array_equal(back, grid[:len(back)]) and (grid[len(back):] == -1).all()
+    assert np.array_equal(back, grid[: len(back)]) and (grid[len(back) :] == -1).all()
 
 
 def test_a_loaded_piece_saves_again_with_its_tempo_programs_and_velocities(tmp_path):
@@ -507,12 +574,14 @@ def test_a_loaded_piece_saves_again_with_its_tempo_programs_and_velocities(tmp_p
 
 
 def test_a_type_0_file_splits_its_channels_into_parts(tmp_path):
-    msgs = [mido.Message("program_change", channel=0, program=73, time=0),
-            mido.Message("program_change", channel=1, program=32, time=0),
-            mido.Message("note_on", channel=0, note=76, velocity=90, time=0),
-            mido.Message("note_on", channel=1, note=40, velocity=90, time=0),
-            mido.Message("note_off", channel=0, note=76, velocity=0, time=480),
-            mido.Message("note_off", channel=1, note=40, velocity=0, time=0)]
+    msgs = [
+        mido.Message("program_change", channel=0, program=73, time=0),
+        mido.Message("program_change", channel=1, program=32, time=0),
+        mido.Message("note_on", channel=0, note=76, velocity=90, time=0),
+        mido.Message("note_on", channel=1, note=40, velocity=90, time=0),
+        mido.Message("note_off", channel=0, note=76, velocity=0, time=480),
+        mido.Message("note_off", channel=1, note=40, velocity=0, time=0),
+    ]
     mid = mido.MidiFile(type=0, ticks_per_beat=480)
     mid.tracks.append(mido.MidiTrack(msgs))
     mid.save(tmp_path / "t0.mid")
@@ -525,15 +594,17 @@ def test_a_students_melody_feeds_the_harmonizer_and_the_coherence_measures(tmp_p
     from musynth_lab import evaluate as ev
     from musynth_lab.models.harmony import Harmonizer, harmonize
 
-    c = load_chorales("test")[0]                     # a pick-up of one quarter
+    c = load_chorales("test")[0]  # a pick-up of one quarter
     save_midi({"S": c.parts["S"]}, tmp_path / "tune.mid", meter=c.meter, key=c.key_name)
     tune = load_midi(tmp_path / "tune.mid")
-    assert tune.pickup_q == 0.0                        # a bare melody file has no pick-up bar ...
+    assert tune.pickup_q == 0.0  # a bare melody file has no pick-up bar ...
     save_midi(c, tmp_path / "full.mid")
-    assert load_midi(tmp_path / "full.mid").pickup_q == c.pickup_q == 1.0      # ... the kit's chorale file has
+    assert load_midi(tmp_path / "full.mid").pickup_q == c.pickup_q == 1.0  # ... the kit's chorale file has
     voices = harmonize(Harmonizer(), tune)
-    assert voices.shape == (len(tune.melody_tokens()), 4) and (voices[:, 0] == np.where(
-        np.isin(tune.melody_tokens(), (REST,)), -1, voices[:, 0])).all()
+    assert (
+        voices.shape == (len(tune.melody_tokens()), 4)
+        and (voices[:, 0] == np.where(np.isin(tune.melody_tokens(), (REST,)), -1, voices[:, 0])).all()
+    )
     row = ev.coherence_report({"mine": [piano_roll(tune, step=0.5)]}, [c.piano_roll(step=0.5)])[0]
     assert row["n_rolls"] == 1 and np.isfinite(row["pc_distance"])
 
@@ -553,14 +624,14 @@ def test_the_own_midi_folder_workflow_of_chapter_5(tmp_path):
     folder = tmp_path / "my_midi"
     for c in test:
         save_midi(c, folder / f"{c.id}.mid", bpm=80)
-    (folder / "broken.mid").write_bytes(b"MThd garbage")      # a student's folder is never clean
+    (folder / "broken.mid").write_bytes(b"MThd garbage")  # a student's folder is never clean
     (folder / "README.txt").write_text("not music, not read")
     pieces, report = load_midi_folder(folder, progress=False)
     assert sorted(report.loaded) == sorted(f"{c.id}.mid" for c in test)
     assert [name for name, _ in report.skipped] == ["broken.mid"]
     by_id = {c.id: c for c in test}
     assert sorted(p.id for p in pieces) == sorted(by_id)
-    for p in pieces:                                            # every melody comes back token for token
+    for p in pieces:  # every melody comes back token for token
         assert p.bpm == 80.0 and np.array_equal(p.melody_tokens(), by_id[p.id].melody_tokens()), p.id
 
     mine = NGramModel(5, vocab_size=N_MELODY_TOKENS).fit([p.melody_tokens() for p in pieces])
@@ -578,19 +649,18 @@ def test_the_own_midi_folder_workflow_of_chapter_5(tmp_path):
     back = load_midi(out)
     assert np.allclose(back.parts["S"], tokens_to_notes(new.numpy()))
     assert (back.key_tonic_pc, back.key_mode, back.bpm, back.programs["S"]) == (*key, 90.0, 73)
-    y = render_midi(out, sr=8000)                               # GM 73 -> the bundled flute, at 90 bpm
+    y = render_midi(out, sr=8000)  # GM 73 -> the bundled flute, at 90 bpm
     end_s = float((back.parts["S"][:, 0] + back.parts["S"][:, 1]).max()) * 60 / 90
     assert abs(len(y) - int((end_s + 0.5) * 8000)) <= 1 and float(y[:400].abs().max()) > 0.01
 
-    with pytest.raises(ParameterError, match="exists"):        # a rerun replaces the notebook's file only when asked
+    with pytest.raises(ParameterError, match="exists"):  # a rerun replaces the notebook's file only when asked
         save_midi(new[:16], out, bpm=90)
     assert np.allclose(load_midi(out).parts["S"], back.parts["S"])
     save_midi(new[:16], out, bpm=90, overwrite=True)
     assert np.allclose(load_midi(out).parts["S"], tokens_to_notes(new[:16].numpy()))
 
 
-GENERATING_NOTEBOOKS = ["00_start_here", "01a_synthesis", "01b_deep_learning", "04_encoding", "05_synthesis",
-                        "06c_coherence"]
+GENERATING_NOTEBOOKS = ["00_start_here", "01a_synthesis", "01b_deep_learning", "04_encoding", "05_synthesis", "06c_coherence"]
 
 
 @pytest.mark.parametrize("stem", GENERATING_NOTEBOOKS)
@@ -613,6 +683,7 @@ def test_the_generation_notebooks_save_midi_into_their_outputs_folder(stem):
         assert any(re.search(rf"\b{name}\b", ln) for name in under_out), f"{stem}: writes outside outputs/: {ln.strip()}"
     for src in code:
         if "overwrite=True" in src:
-            assert "notebook" in "\n".join(ln.split("#", 1)[1] for ln in src.splitlines() if "#" in ln), \
+            assert "notebook" in "\n".join(ln.split("#", 1)[1] for ln in src.splitlines() if "#" in ln), (
                 f"{stem}: overwrite=True without saying the file is the notebook's own:\n{src}"
+            )
     assert "notebooks/outputs/" in (ROOT / ".gitignore").read_text().split()

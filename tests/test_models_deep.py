@@ -19,6 +19,7 @@ from musynth_lab.models import cnn, crnn, rl, transfer
 # (a) CNN: automatic feature extraction
 # ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def notes():
     return load_notes()
@@ -57,7 +58,7 @@ def test_note_features_put_a_low_note_in_low_bands(notes):
 
 def test_cnn_well_above_chance_on_unseen_pitches(cnn_result):
     assert cnn_result.chance == pytest.approx(0.1)
-    assert cnn_result.test_accuracy >= 0.7, cnn_result.test_accuracy      # 7x chance
+    assert cnn_result.test_accuracy >= 0.7, cnn_result.test_accuracy  # 7x chance
     assert cnn_result.history.train_loss[-1] < cnn_result.history.train_loss[0]
 
 
@@ -111,6 +112,7 @@ def test_cnn_runs_on_device(device, notes):
 # (b) CRNN: end-to-end learning
 # ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def frames():
     return {s: crnn.load_frames(s) for s in ("train", "val", "test")}
@@ -125,7 +127,8 @@ def test_excerpt_frames_align_with_annotations(frames):
     for c in range(12):
         e = X[:, pcs == c].max(1)
         if Y[:, c].any() and (~Y[:, c].astype(bool)).any():
-            on.append(e[Y[:, c] > 0].mean()); off.append(e[Y[:, c] == 0].mean())
+            on.append(e[Y[:, c] > 0].mean())
+            off.append(e[Y[:, c] == 0].mean())
     assert np.mean(np.array(on) > np.array(off)) >= 0.9
 
 
@@ -161,20 +164,24 @@ def test_crnn_shapes_and_errors(device):
 # (c) REINFORCE melody agent
 # ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("melody,expected", [
-    ([60, 62, 64, 65, 67], {"key": 0, "leap": 0, "repeat": 0, "trill": 0, "tonic": 1}),
-    ([60, 61, 62, 60], {"key": 1, "leap": 0, "repeat": 0, "trill": 0, "tonic": 0}),
-    ([60, 67, 65, 64, 72], {"key": 0, "leap": 0, "repeat": 0, "trill": 0, "tonic": 0}),   # 60->67 resolved down
-    ([60, 67, 69, 67, 72], {"key": 0, "leap": 1, "repeat": 0, "trill": 0, "tonic": 0}),   # 60->67 goes on up
-    ([60, 60, 62, 60, 62, 60], {"key": 0, "leap": 0, "repeat": 1, "trill": 2, "tonic": 0}),
-])
+
+@pytest.mark.parametrize(
+    "melody,expected",
+    [
+        ([60, 62, 64, 65, 67], {"key": 0, "leap": 0, "repeat": 0, "trill": 0, "tonic": 1}),
+        ([60, 61, 62, 60], {"key": 1, "leap": 0, "repeat": 0, "trill": 0, "tonic": 0}),
+        ([60, 67, 65, 64, 72], {"key": 0, "leap": 0, "repeat": 0, "trill": 0, "tonic": 0}),  # 60->67 resolved down
+        ([60, 67, 69, 67, 72], {"key": 0, "leap": 1, "repeat": 0, "trill": 0, "tonic": 0}),  # 60->67 goes on up
+        ([60, 60, 62, 60, 62, 60], {"key": 0, "leap": 0, "repeat": 1, "trill": 2, "tonic": 0}),
+    ],
+)
 def test_rules_count_violations(melody, expected):
     assert rl.MelodyRules().violations(melody) == expected
 
 
 def test_rules_in_minor_and_other_keys():
     a_minor = rl.MelodyRules(tonic_pc=9, mode="minor")
-    assert a_minor.violations([69, 71, 72, 68, 69])["key"] == 0    # G# is the raised 7th
+    assert a_minor.violations([69, 71, 72, 68, 69])["key"] == 0  # G# is the raised 7th
     assert a_minor.violations([69, 70, 69])["key"] == 1
 
 
@@ -206,10 +213,12 @@ def test_agent_melodies_stay_in_range_and_render(agent):
 
 
 def test_zero_weight_removes_a_rule():
-    res = rl.train_melody_agent(weights={"tonic": 0.0}, iterations=60, batch_size=32, n_eval=60, seed=1,
-                                progress=False, device="cpu")
-    res2 = rl.train_melody_agent(weights={"tonic": 5.0}, iterations=60, batch_size=32, n_eval=60, seed=1,
-                                 progress=False, device="cpu")
+    res = rl.train_melody_agent(
+        weights={"tonic": 0.0}, iterations=60, batch_size=32, n_eval=60, seed=1, progress=False, device="cpu"
+    )
+    res2 = rl.train_melody_agent(
+        weights={"tonic": 5.0}, iterations=60, batch_size=32, n_eval=60, seed=1, progress=False, device="cpu"
+    )
     assert res2.rule_table()["tonic"][1] < res.rule_table()["tonic"][1]
 
 
@@ -218,13 +227,16 @@ def test_agent_runs_on_device(device):
     assert next(res.policy.parameters()).device.type == device
 
 
-@pytest.mark.parametrize("kw,match", [
-    ({"weights": {"loudness": 1.0}}, "weights"),
-    ({"weights": {"key": -1.0}}, "weights"),
-    ({"mode": "dorian"}, "mode"),
-    ({"tonic_pc": 12}, "tonic_pc"),
-    ({"iterations": 0}, "iterations"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"weights": {"loudness": 1.0}}, "weights"),
+        ({"weights": {"key": -1.0}}, "weights"),
+        ({"mode": "dorian"}, "mode"),
+        ({"tonic_pc": 12}, "tonic_pc"),
+        ({"iterations": 0}, "iterations"),
+    ],
+)
 def test_agent_rejects_bad_settings(kw, match):
     with pytest.raises(ParameterError, match=match):
         rl.train_melody_agent(progress=False, **kw)
@@ -238,6 +250,7 @@ def test_rules_reject_empty_melody():
 # ----------------------------------------------------------------------------------------
 # (d) transfer learning vs meta-learning
 # ----------------------------------------------------------------------------------------
+
 
 def test_pitch_class_features_peak_at_the_pitch():
     n = load_notes(instrument="organ", velocity=110)
@@ -259,8 +272,7 @@ def test_few_shot_split(notes):
 
 @pytest.fixture(scope="module")
 def transfer_result():
-    return transfer.compare_transfer("clarinet", shots=1, pretrain_epochs=20, meta_iterations=400,
-                                     progress=False, device="cpu")
+    return transfer.compare_transfer("clarinet", shots=1, pretrain_epochs=20, meta_iterations=400, progress=False, device="cpu")
 
 
 def test_fine_tuning_and_meta_start_beat_scratch(transfer_result):
@@ -295,6 +307,7 @@ def test_adapt_does_not_touch_the_start():
 # ----------------------------------------------------------------------------------------
 # widget, plots, exercises
 # ----------------------------------------------------------------------------------------
+
 
 def test_melody_agent_panel_reacts_to_weights():
     from musynth_lab.widgets import MelodyAgentPanel

@@ -22,8 +22,9 @@ import strip_notebooks  # noqa: E402
 def test_notebook_is_normalised(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert nb["metadata"] == {"kernelspec": strip_notebooks.KERNELSPEC, "language_info": {"name": "python"}}
-    assert path.read_text(encoding="utf-8") == strip_notebooks.normalised_text(str(path)), \
+    assert path.read_text(encoding="utf-8") == strip_notebooks.normalised_text(str(path)), (
         f"{path.name} is not normalised; run `make strip`"
+    )
 
 
 def test_strip_removes_what_a_front_end_adds(tmp_path):
@@ -42,9 +43,10 @@ def test_strip_removes_what_a_front_end_adds(tmp_path):
     code.metadata["trusted"] = True
     dirty = tmp_path / src.name
     nbformat.write(nb, dirty)
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "strip_notebooks.py"), "--check", str(dirty)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "strip_notebooks.py"), "--check", str(dirty)], capture_output=True, text=True
+    )
     assert out.returncode == 1 and "not normalised" in out.stdout
     assert strip_notebooks.strip(str(dirty)) is True
     assert dirty.read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
-    assert strip_notebooks.strip(str(dirty)) is False        # idempotent
+    assert strip_notebooks.strip(str(dirty)) is False  # idempotent

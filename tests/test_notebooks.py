@@ -62,6 +62,7 @@ def _client_class():
 
     return SteppedPollClient
 
+
 # The kernel's own peak resident memory. On Linux, VmHWM belongs to the process's current
 # address space; ru_maxrss is not usable there: it survives fork + exec, so a kernel started
 # by a big pytest process would report the parent's peak.
@@ -98,8 +99,9 @@ def test_notebook_opens_as_a_lesson(path):
     assert "Exercise" in text and "Summary" in text
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "check_" in code, "exercises verified by musynth_lab.exercises.check_*"
-    assert "google.colab" in nb.cells[1].source if nb.cells[1].cell_type == "code" else False, \
+    assert "google.colab" in nb.cells[1].source if nb.cells[1].cell_type == "code" else False, (
         "the first code cell installs the kit on Colab"
+    )
 
 
 # The student's turn: `answer = ...` or a function body `...` (implement-it exercises).
@@ -134,7 +136,7 @@ def _with_solved_copies(nb):
         lines = cell.source.splitlines()
         assert PLACEHOLDER.search(cell.source), f"exercise {ex.id} (cell {i}) ships its answer: expected `answer = ...`"
         head = []
-        for ln in lines:                  # the leading comment lines (the question) stay
+        for ln in lines:  # the leading comment lines (the question) stay
             if not ln.lstrip().startswith(("#", "from ", "import ")):
                 break
             head.append(ln)
@@ -192,8 +194,9 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     peak_mb = float(out.split("__PEAK_MB__")[1].split()[0])
     print(f"{path.name}: {seconds:.1f} s, peak {peak_mb:.0f} MB, {len(exercises)} exercises")
     for ex_id, cell, solved in exercises:
-        assert _shown(cell).startswith("…"), \
+        assert _shown(cell).startswith("…"), (
             f"exercise {ex_id}: as committed it should report 'not answered yet', got {_shown(cell)!r}"
+        )
         assert _shown(solved).startswith("✓"), f"exercise {ex_id}: its registered solution does not pass: {_shown(solved)!r}"
     assert seconds <= limit, f"{path.name} took {seconds:.0f} s, budget {limit} s"
     assert peak_mb <= MEMORY_LIMIT_MB, f"{path.name} peaked at {peak_mb:.0f} MB, budget {MEMORY_LIMIT_MB} MB"

@@ -21,8 +21,18 @@ def _pyproject():
 def test_runtime_dependencies_and_extras():
     meta = _pyproject()["project"]
     names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in meta["dependencies"]}
-    for need in ("numpy", "scipy", "torch", "librosa", "soundfile", "matplotlib", "ipywidgets", "hmmlearn",
-                 "sklearn-crfsuite", "tqdm"):
+    for need in (
+        "numpy",
+        "scipy",
+        "torch",
+        "librosa",
+        "soundfile",
+        "matplotlib",
+        "ipywidgets",
+        "hmmlearn",
+        "sklearn-crfsuite",
+        "tqdm",
+    ):
         assert need in names, need
     ipyw = next(d for d in meta["dependencies"] if d.startswith("ipywidgets"))
     assert ">=7.7" in ipyw and "<9" in ipyw  # Colab still runs ipywidgets 7.7.1
@@ -61,8 +71,9 @@ def test_binder_configuration():
     assert (ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
     assert "pip install" in (ROOT / "binder" / "postBuild").read_text()
     # postBuild installs the kit with --no-deps: every core dependency must be in requirements.txt
-    names = {re.split(r"[<>=!~\[ ]", ln.strip())[0].lower() for ln in req.splitlines()
-             if ln.strip() and not ln.startswith(("#", "-"))}
+    names = {
+        re.split(r"[<>=!~\[ ]", ln.strip())[0].lower() for ln in req.splitlines() if ln.strip() and not ln.startswith(("#", "-"))
+    }
     core = {re.split(r"[<>=!~\[ ]", d)[0].lower() for d in _pyproject()["project"]["dependencies"]}
     assert core <= names, f"binder/requirements.txt lacks core dependencies: {sorted(core - names)}"
 

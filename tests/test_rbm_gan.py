@@ -24,9 +24,10 @@ def rbm(frames):
 
 # --- RBM -------------------------------------------------------------------------------------------
 
+
 def test_crop_and_pad_round_trip(frames):
     roll = frames["train_rolls"][0]
-    assert not roll[:R.LOW - 21].any() and not roll[R.LOW - 21 + R.N_KEYS:].any()   # chorales fit the range
+    assert not roll[: R.LOW - 21].any() and not roll[R.LOW - 21 + R.N_KEYS :].any()  # chorales fit the range
     x = R.crop_rolls([roll])
     assert x.shape == (roll.shape[1], R.N_KEYS)
     assert np.array_equal(R.pad_roll(x), roll)
@@ -42,7 +43,7 @@ def test_rbm_beats_independent_keys_on_held_out_frames(frames, rbm):
     model, _ = rbm
     p = frames["train"].mean(0).clip(1e-4, 1 - 1e-4)
     t = frames["test"]
-    independent = float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).sum(1).mean())   # nats/frame
+    independent = float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).sum(1).mean())  # nats/frame
     assert model.nll(t) < independent - 0.3
 
 
@@ -57,6 +58,7 @@ def test_exact_likelihood_matches_brute_force(n_visible, n_hidden):
     assert rbm.nll(v) == pytest.approx(R._brute_force_nll(rbm, v), abs=1e-5)
     # and the probabilities of all 2^n_visible frames sum to one
     import itertools
+
     every = torch.tensor(list(itertools.product((0.0, 1.0), repeat=n_visible)))
     log_z = rbm.log_partition()
     with torch.no_grad():
@@ -98,21 +100,22 @@ def test_rbm_gibbs_samples_shape_and_range(rbm):
     assert s.shape == (3, 20, R.N_KEYS) and set(torch.unique(s).tolist()) <= {0.0, 1.0}
     roll = R.pad_roll(s[0])
     assert roll.shape == (88, 20) and roll.dtype == bool
-    assert torch.equal(s, model.sample(20, n_chains=3, burn_in=10, seed=1))    # seeded
+    assert torch.equal(s, model.sample(20, n_chains=3, burn_in=10, seed=1))  # seeded
 
 
 def test_rbm_bad_input(frames):
     with pytest.raises(ParameterError):
-        R.train_rbm(np.full((10, 4), 0.5), device="cpu")                   # not binary
+        R.train_rbm(np.full((10, 4), 0.5), device="cpu")  # not binary
     with pytest.raises(ParameterError):
-        R.train_rbm(np.zeros((0, 4)), device="cpu")                        # empty
+        R.train_rbm(np.zeros((0, 4)), device="cpu")  # empty
     with pytest.raises(ParameterError):
-        R.BernoulliRBM(4, 2).free_energy(torch.zeros(3, 5))                # wrong number of keys
+        R.BernoulliRBM(4, 2).free_energy(torch.zeros(3, 5))  # wrong number of keys
     with pytest.raises(ParameterError):
-        R.BernoulliRBM(4, 30).log_partition()                              # too many hidden units to enumerate
+        R.BernoulliRBM(4, 30).log_partition()  # too many hidden units to enumerate
 
 
 # --- GAN -------------------------------------------------------------------------------------------
+
 
 def test_chorale_bars_follow_bar_lines():
     pieces = [p for p in data.load_chorales("test") if p.meter == (4, 4)][:3]
@@ -120,8 +123,8 @@ def test_chorale_bars_follow_bar_lines():
     assert bars.shape[1:] == (R.N_KEYS, 8)
     p = pieces[0]
     first = int(round(p.pickup_q / 0.5))
-    roll = p.piano_roll(step=0.5)[R.LOW - 21:R.LOW - 21 + R.N_KEYS]
-    assert np.array_equal(bars[0], roll[:, first:first + 8])
+    roll = p.piano_roll(step=0.5)[R.LOW - 21 : R.LOW - 21 + R.N_KEYS]
+    assert np.array_equal(bars[0], roll[:, first : first + 8])
 
 
 @pytest.fixture(scope="module")
@@ -161,12 +164,12 @@ def test_drawn_gan_bars_follow_the_probabilities_and_the_data_density(gan):
     thresh = G.sample_bars(gan.generator, 256, seed=4)
     dens = lambda b: b.sum(axis=(1, 2)).mean() / 8
     assert drawn.dtype == bool and np.array_equal(drawn, G.sample_bars(gan.generator, 256, seed=4, draw=True))
-    assert abs(dens(drawn) - real) < 0.2 * real                 # measured 3.98 against 3.79 (notebook run)
+    assert abs(dens(drawn) - real) < 0.2 * real  # measured 3.98 against 3.79 (notebook run)
     assert dens(thresh) < dens(drawn)
     z = torch.randn(256, gan.generator.z_dim, generator=torch.Generator().manual_seed(4))
     with torch.no_grad():
         expected = torch.sigmoid(gan.generator(z)).sum(dim=(1, 2)).mean().item() / 8
-    assert abs(dens(drawn) - expected) < 0.1 * expected            # a draw's mean is the probability
+    assert abs(dens(drawn) - expected) < 0.1 * expected  # a draw's mean is the probability
 
 
 def test_gan_bad_input():
@@ -179,6 +182,7 @@ def test_gan_bad_input():
 
 
 # --- every device ---------------------------------------------------------------------------------------
+
 
 def test_rbm_and_gan_run_on_device(device):
     x = np.tile(np.eye(6, dtype=np.float32)[[0, 5]], (40, 1))
@@ -196,6 +200,7 @@ def test_rbm_and_gan_run_on_device(device):
 
 # --- RNN-RBM ---------------------------------------------------------------------------------------------
 
+
 def test_rnnrbm_exact_nll_matches_brute_force_frame_by_frame():
     torch.manual_seed(0)
     m = R.RNNRBM(4, 3, 5)
@@ -205,13 +210,13 @@ def test_rnnrbm_exact_nll_matches_brute_force_frame_by_frame():
     seq = torch.bernoulli(torch.full((6, 4), 0.4))
     bt, ct = m.biases(seq[None])
     total = 0.0
-    for t in range(6):                    # the RBM of frame t, with the biases the GRU set from frames < t
+    for t in range(6):  # the RBM of frame t, with the biases the GRU set from frames < t
         frame_rbm = R.BernoulliRBM(4, 3)
         with torch.no_grad():
             frame_rbm.W.copy_(m.W)
             frame_rbm.b.copy_(bt[0, t])
             frame_rbm.c.copy_(ct[0, t])
-        total += R._brute_force_nll(frame_rbm, seq[t:t + 1])
+        total += R._brute_force_nll(frame_rbm, seq[t : t + 1])
     assert m.nll([seq.numpy()]) == pytest.approx(total / 6, abs=1e-4)
 
 

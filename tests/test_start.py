@@ -32,8 +32,7 @@ def test_exercise_checks_accept_right_and_reject_wrong_answers():
     assert not exercises.check_midi_of_a4("A4")
     assert exercises.check_db_of_half(-6.02)
     assert not exercises.check_db_of_half(-3.0)
-    rms = {n: float(np.sqrt(np.mean(data.load_notes(instrument=n, velocity=110).audio ** 2)))
-           for n in data.list_instruments()}
+    rms = {n: float(np.sqrt(np.mean(data.load_notes(instrument=n, velocity=110).audio ** 2))) for n in data.list_instruments()}
     best = max(rms, key=rms.get)
     assert exercises.check_loudest_instrument(best)
     assert not exercises.check_loudest_instrument(min(rms, key=rms.get))

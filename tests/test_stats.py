@@ -12,6 +12,7 @@ HOP = 512
 # Templates, vocabulary, validation
 # ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("root", range(12))
 @pytest.mark.parametrize("quality, third", [("maj", 4), ("min", 3)])
 def test_templates_hold_the_triad(root, quality, third):
@@ -26,8 +27,7 @@ def test_template_matching_recovers_clean_chords():
     assert stats.template_chords(T.T).tolist() == list(range(24))
 
 
-@pytest.mark.parametrize("bad", [np.ones((3, 12)), np.ones(12), np.ones((12, 0)), np.full((12, 4), np.nan),
-                                 np.ones((24, 5))])
+@pytest.mark.parametrize("bad", [np.ones((3, 12)), np.ones(12), np.ones((12, 0)), np.full((12, 4), np.nan), np.ones((24, 5))])
 def test_wrong_chroma_shape_raises(bad):
     with pytest.raises(ParameterError, match="chroma"):
         stats.template_chords(bad)
@@ -76,6 +76,7 @@ def test_beat_sync_and_majority_per_beat():
 # Chord transitions and the chord HMM
 # ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def transitions():
     return stats.chord_transitions(data.load_chorales("train"))
@@ -109,7 +110,7 @@ def test_frame_transitions_keep_the_mean_chord_length(transitions):
 def test_hmm_smooths_noisy_chroma_better_than_frame_templates():
     rng = np.random.default_rng(0)
     T = stats.chord_templates(normalize=False)
-    seq = [0, 5, 7, 0, 9 + 12, 2 + 12, 7, 0]           # C F G C Am Dm G C, 12 frames each
+    seq = [0, 5, 7, 0, 9 + 12, 2 + 12, 7, 0]  # C F G C Am Dm G C, 12 frames each
     truth = np.repeat(seq, 12)
     chroma = np.abs(T[truth].T + rng.normal(0, 0.3, (12, len(truth))))
     hmm = stats.ChordHMM(emissions="template", template_var=0.1).fit(chorales=data.load_chorales("train")[:60])
@@ -125,8 +126,7 @@ def excerpts():
     tr = [data.load_excerpt(n) for n in data.list_excerpts("train")]
     te = [data.load_excerpt(n) for n in data.list_excerpts("test")]
     assert not {e.piece_id for e in tr} & {e.piece_id for e in te}
-    return (tr, [stats.excerpt_chroma(e, hop_length=HOP) for e in tr],
-            te, [stats.excerpt_chroma(e, hop_length=HOP) for e in te])
+    return (tr, [stats.excerpt_chroma(e, hop_length=HOP) for e in tr], te, [stats.excerpt_chroma(e, hop_length=HOP) for e in te])
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +136,7 @@ def chord_hmm(excerpts):
 
 
 def _template_beats(e, C):
-    return stats.frames_to_beats(stats.template_chords(C), e.beats[:, 0], hop_length=HOP,
-                                 end_sample=float(e.notes[:, 1].max()))
+    return stats.frames_to_beats(stats.template_chords(C), e.beats[:, 0], hop_length=HOP, end_sample=float(e.notes[:, 1].max()))
 
 
 def test_chord_hmm_beats_frame_templates_on_held_out_excerpts(excerpts, chord_hmm):
@@ -163,8 +162,9 @@ def test_chord_hmm_beats_frame_templates_on_held_out_excerpts(excerpts, chord_hm
 def test_gaussian_emissions_beat_template_emissions(excerpts, chord_hmm):
     tr, ctr, te, cte = excerpts
     tmpl = stats.ChordHMM(emissions="template", hop_length=HOP).fit(tr, chromas=ctr)
-    acc = lambda m: np.mean([stats.beat_accuracy(m.recognize(e, chroma=C).labels, e.beats[:, 2].astype(int))
-                             for e, C in zip(te, cte)])
+    acc = lambda m: np.mean(
+        [stats.beat_accuracy(m.recognize(e, chroma=C).labels, e.beats[:, 2].astype(int)) for e, C in zip(te, cte)]
+    )
     assert acc(chord_hmm) > acc(tmpl)
 
 
@@ -195,13 +195,17 @@ def test_hmm_bad_arguments(chord_hmm):
 # Untrained models
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model, x", [
-    (stats.ChordHMM(), [np.ones((12, 4))]),
-    (stats.MelodyHMM(), [np.array([2, 3, 1])]),
-    (stats.NoteCRF(), data.load_chorales("test")[:1]),
-    (stats.BeatChordCRF(), data.list_excerpts("test")[:1]),
-    (stats.VBMixture(), np.ones((3, 2))),
-])
+
+@pytest.mark.parametrize(
+    "model, x",
+    [
+        (stats.ChordHMM(), [np.ones((12, 4))]),
+        (stats.MelodyHMM(), [np.array([2, 3, 1])]),
+        (stats.NoteCRF(), data.load_chorales("test")[:1]),
+        (stats.BeatChordCRF(), data.list_excerpts("test")[:1]),
+        (stats.VBMixture(), np.ones((3, 2))),
+    ],
+)
 def test_untrained_model_asked_to_encode_raises(model, x):
     with pytest.raises(ParameterError, match="not fitted"):
         model.encode(x)
@@ -210,6 +214,7 @@ def test_untrained_model_asked_to_encode_raises(model, x):
 # ---------------------------------------------------------------------------------------
 # Melody HMM
 # ---------------------------------------------------------------------------------------
+
 
 def _unigram_loglik(train, test):
     counts = np.bincount(np.concatenate(train), minlength=data.N_MELODY_TOKENS) + 1e-4
@@ -240,6 +245,7 @@ def test_melody_hmm_rejects_bad_tokens(bad):
 # CRFs
 # ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def note_crf():
     return stats.NoteCRF(max_iterations=60).fit(data.load_chorales("train")[:120])
@@ -269,7 +275,7 @@ def test_note_crf_marginals_encode_pieces(note_crf):
     test = data.load_chorales("test")[:4]
     enc = note_crf.encode(test)
     assert enc.shape == (4, 2) and np.allclose(enc.sum(1), 1)
-    assert (enc[:, 0] > enc[:, 1]).all()   # most notes are chord tones
+    assert (enc[:, 0] > enc[:, 1]).all()  # most notes are chord tones
 
 
 def test_beat_chord_crf_vs_hmm_on_the_same_held_out_pieces(excerpts, chord_hmm):
@@ -290,6 +296,7 @@ def test_beat_chord_crf_vs_hmm_on_the_same_held_out_pieces(excerpts, chord_hmm):
 # ---------------------------------------------------------------------------------------
 # Variational Bayes
 # ---------------------------------------------------------------------------------------
+
 
 def test_vb_mixture_switches_off_components_it_does_not_need():
     rng = np.random.default_rng(1)

@@ -29,8 +29,9 @@ N = 4000
 def _x(n=N, seed=0, amp=0.5):
     g = torch.Generator().manual_seed(seed)
     t = torch.arange(n) / SR
-    return (amp * torch.sin(2 * math.pi * 330 * t) * (0.5 + 0.5 * torch.sin(2 * math.pi * 3 * t))
-            + 0.05 * torch.randn(n, generator=g))[None]
+    return (
+        amp * torch.sin(2 * math.pi * 330 * t) * (0.5 + 0.5 * torch.sin(2 * math.pi * 3 * t)) + 0.05 * torch.randn(n, generator=g)
+    )[None]
 
 
 def _check(fn, p0: float, h: float, *, rel: float = 0.05, seed: int = 1):
@@ -51,9 +52,17 @@ def _check(fn, p0: float, h: float, *, rel: float = 0.05, seed: int = 1):
 
 # ---- voices, with the default peak limiter -------------------------------------------------
 
-@pytest.mark.parametrize("name,p0,h", [("cutoff_hz", 2000.0, 2.0), ("cutoff_hz", 600.0, 1.0),
-                                       ("resonance", 3.0, 0.01), ("osc2_level", 0.8, 0.005),
-                                       ("midi_f0", 50.0, 0.01)])
+
+@pytest.mark.parametrize(
+    "name,p0,h",
+    [
+        ("cutoff_hz", 2000.0, 2.0),
+        ("cutoff_hz", 600.0, 1.0),
+        ("resonance", 3.0, 0.01),
+        ("osc2_level", 0.8, 0.005),
+        ("midi_f0", 50.0, 0.01),
+    ],
+)
 def test_subtractive_voice_gradient_matches_finite_difference_when_the_limiter_acts(name, p0, h):
     v = SubtractiveVoice()
     fixed = dict(filter_env_octaves=0.0, osc2_level=0.8, resonance=3.0, cutoff_hz=2000.0)
@@ -62,7 +71,7 @@ def test_subtractive_voice_gradient_matches_finite_difference_when_the_limiter_a
         return v.render(sr=SR, n_samples=N, normalize=normalize, **{**fixed, name: p})
 
     with torch.no_grad():
-        assert float(render(torch.tensor([p0]), normalize=False).abs().max()) > 1.0   # the limiter is active
+        assert float(render(torch.tensor([p0]), normalize=False).abs().max()) > 1.0  # the limiter is active
     _check(render, p0, h)
 
 

@@ -1,6 +1,5 @@
 """Sampler, track generator, voices and sound matching."""
 
-
 import librosa
 import numpy as np
 import pytest
@@ -22,8 +21,8 @@ def rms(y):
 
 # ---------------------------------------------------------------- sampler
 
-@pytest.mark.parametrize("instrument,root,target", [("choir", 60, 64), ("choir", 60, 55), ("flute", 72, 79),
-                                                    ("piano", 60, 67)])
+
+@pytest.mark.parametrize("instrument,root,target", [("choir", 60, 64), ("choir", 60, 55), ("flute", 72, 79), ("piano", 60, 67)])
 def test_sampler_transposes_to_the_requested_pitch(instrument, root, target):
     s = S.Sampler(instrument, roots=[root])
     y = s.play(target, duration_s=0.6, sr=16000)[0, 1600:8000]
@@ -36,8 +35,8 @@ def test_sampler_length_envelope_and_batch():
     assert y.shape == (3, int(round(1.7 * 22050)))
     sr = 22050
     for row, d in zip(y, (0.5, 1.0, 1.5)):
-        assert rms(row[int((d + 0.21) * sr):]) < 1e-6 if int((d + 0.21) * sr) < y.shape[-1] else True
-        assert rms(row[int((d - 0.2) * sr):int(d * sr)]) > 0.01
+        assert rms(row[int((d + 0.21) * sr) :]) < 1e-6 if int((d + 0.21) * sr) < y.shape[-1] else True
+        assert rms(row[int((d - 0.2) * sr) : int(d * sr)]) > 0.01
     assert float(y.abs().max()) <= 1.0
 
 
@@ -45,11 +44,11 @@ def test_sampler_loops_long_notes_without_clicks():
     s = S.Sampler("organ", roots=[60])
     sr = 16000
     y = s.play(60, duration_s=3.0, sr=sr)[0]
-    early, late = rms(y[int(0.4 * sr):int(0.6 * sr)]), rms(y[int(2.6 * sr):int(2.8 * sr)])
-    assert late > 0.7 * early                                   # it sustains past the 1 s recording
-    jumps = y[int(0.5 * sr):int(2.9 * sr)].diff().abs().max()
-    orig = torch.from_numpy(s.notes.audio[0][int(0.3 * 16000):int(0.7 * 16000)]).diff().abs().max()
-    assert float(jumps) <= 1.5 * float(orig)                    # no click at the loop seam
+    early, late = rms(y[int(0.4 * sr) : int(0.6 * sr)]), rms(y[int(2.6 * sr) : int(2.8 * sr)])
+    assert late > 0.7 * early  # it sustains past the 1 s recording
+    jumps = y[int(0.5 * sr) : int(2.9 * sr)].diff().abs().max()
+    orig = torch.from_numpy(s.notes.audio[0][int(0.3 * 16000) : int(0.7 * 16000)]).diff().abs().max()
+    assert float(jumps) <= 1.5 * float(orig)  # no click at the loop seam
 
 
 def test_sampler_bad_input():
@@ -64,6 +63,7 @@ def test_sampler_bad_input():
 
 
 # ---------------------------------------------------------------- sequencer
+
 
 def test_parse_chord_and_blues_form():
     assert S.parse_chord("Ebmaj7") == (3, (0, 4, 7, 11))
@@ -89,9 +89,9 @@ def test_blues_shuffle_and_length():
     notes = S.accompaniment(S.twelve_bar_blues("A"), style="blues")
     assert notes[:, 0].max() < 48 and notes[:, 0].max() > 47
     onsets = set(np.round(notes[:, 0] % 1.0, 4).tolist())
-    assert onsets <= {0.0, round(2 / 3, 4)}                     # swung eighths, not straight ones
+    assert onsets <= {0.0, round(2 / 3, 4)}  # swung eighths, not straight ones
     bar9 = notes[(notes[:, 0] >= 32) & (notes[:, 0] < 36)]
-    assert int(bar9[0, 2]) % 12 == 4                            # bar 9 is the V chord: E
+    assert int(bar9[0, 2]) % 12 == 4  # bar 9 is the V chord: E
 
 
 @pytest.mark.parametrize("style", sorted(S.STYLES))
@@ -123,9 +123,9 @@ def test_render_notes_onsets_where_the_beats_are():
     sr, bpm = 8000, 120
     notes = np.array([[k, 0.5, 60 + k, 100] for k in range(4)], dtype=float)
     y = S.render_notes(notes, bpm=bpm, sr=sr, instrument="pluck")
-    for t in (0.5, 1.0, 1.5):                       # each beat starts a new, louder note
+    for t in (0.5, 1.0, 1.5):  # each beat starts a new, louder note
         k = int(t * sr)
-        assert rms(y[k:k + 240]) > 3 * rms(y[k - 240:k])
+        assert rms(y[k : k + 240]) > 3 * rms(y[k - 240 : k])
     assert rms(y[:240]) > 0.05
     assert float(y.abs().max()) <= 1.0
 
@@ -149,6 +149,7 @@ def test_render_chorale_duration_and_pitch():
 
 # ---------------------------------------------------------------- voices
 
+
 @pytest.mark.parametrize("cls", [S.SubtractiveVoice, S.FMVoice])
 def test_voice_declarations_are_complete(cls):
     names = [p.name for p in cls.PARAMS]
@@ -160,8 +161,7 @@ def test_voice_declarations_are_complete(cls):
 
 def test_subtractive_voice_cutoff_controls_brightness():
     v = S.SubtractiveVoice()
-    y = v.render(sr=16000, n_samples=8000, cutoff_hz=torch.tensor([300.0, 3000.0]), filter_env_octaves=0.0,
-                 noise_level=0.0)
+    y = v.render(sr=16000, n_samples=8000, cutoff_hz=torch.tensor([300.0, 3000.0]), filter_env_octaves=0.0, noise_level=0.0)
 
     def centroid(row):
         s = torch.fft.rfft(row.double()).abs()
@@ -173,8 +173,7 @@ def test_subtractive_voice_cutoff_controls_brightness():
 def test_subtractive_voice_pitch_envelope_and_full_scale():
     v = S.SubtractiveVoice(use_filter=False)
     sr = 16000
-    y = v.render(sr=sr, midi_f0=torch.tensor([45.0, 57.0]), note_off=0.3, release=0.1, osc2_level=0.0,
-                 noise_level=0.0)
+    y = v.render(sr=sr, midi_f0=torch.tensor([45.0, 57.0]), note_off=0.3, release=0.1, osc2_level=0.0, noise_level=0.0)
     assert y.shape == (2, int(round(0.4 * sr)))
     assert f0_of(y[0, 800:4000], sr) == pytest.approx(110.0, rel=0.01)
     assert f0_of(y[1, 800:4000], sr) == pytest.approx(220.0, rel=0.01)
@@ -185,11 +184,18 @@ def test_subtractive_voice_pitch_envelope_and_full_scale():
 
 def test_voice_gradients_flow_to_continuous_parameters(device):
     v = S.SubtractiveVoice()
-    params = {k: torch.tensor([val], device=device, requires_grad=True)
-              for k, val in (("cutoff_hz", 1000.0), ("attack", 0.02), ("resonance", 2.0), ("osc2_detune", 0.1),
-                             ("lfo_pitch_semitones", 0.5))}
+    params = {
+        k: torch.tensor([val], device=device, requires_grad=True)
+        for k, val in (
+            ("cutoff_hz", 1000.0),
+            ("attack", 0.02),
+            ("resonance", 2.0),
+            ("osc2_detune", 0.1),
+            ("lfo_pitch_semitones", 0.5),
+        )
+    }
     y = v.render(sr=8000, n_samples=2000, **params)
-    (y ** 2).mean().backward()
+    (y**2).mean().backward()
     for k, p in params.items():
         assert p.grad is not None and torch.isfinite(p.grad).all() and float(p.grad.abs()) > 0, k
 
@@ -230,13 +236,13 @@ def test_random_patches_are_in_range_and_render():
 
 # ---------------------------------------------------------------- sound matching
 
+
 @pytest.mark.parametrize("true_cutoff", [800.0, 5000.0])
 def test_match_sound_recovers_the_cutoff(true_cutoff):
     v = S.SubtractiveVoice()
     fixed = dict(filter_env_octaves=0.0, noise_level=0.0, resonance=0.7071)
     target = v.render(sr=16000, n_samples=4000, cutoff_hz=true_cutoff, **fixed)
-    res = S.match_sound(v, target, sr=16000, fit=["cutoff_hz"], init={"cutoff_hz": 300.0}, fixed=fixed,
-                        steps=60, lr=0.05)
+    res = S.match_sound(v, target, sr=16000, fit=["cutoff_hz"], init={"cutoff_hz": 300.0}, fixed=fixed, steps=60, lr=0.05)
     assert res.values["cutoff_hz"] == pytest.approx(true_cutoff, rel=0.03)
     assert res.losses[-1] < 0.1 * res.losses[0]
 
@@ -247,7 +253,7 @@ def test_match_sound_recovers_four_parameters_jointly():
     truth = dict(cutoff_hz=2500.0, resonance=4.0, osc2_shape=0.7, noise_level=0.3)
     target = v.render(sr=16000, n_samples=4000, **truth, **fixed)
     res = S.match_sound(v, target, sr=16000, fit=list(truth), fixed=fixed, steps=100, lr=0.05)  # from the defaults
-    for name, value in truth.items():   # within 3 % of each range
+    for name, value in truth.items():  # within 3 % of each range
         p = v.param(name)
         assert abs(float(p.to_unit(res.values[name])) - float(p.to_unit(value))) < 0.03, name
     assert res.losses[-1] < 0.05 * res.losses[0]
@@ -256,7 +262,7 @@ def test_match_sound_recovers_four_parameters_jointly():
 def test_spectral_loss_properties():
     x = S.saw(250.0, n_samples=4096, sr=16000, method="additive")
     assert float(S.multi_resolution_stft_loss(x, x)) == 0.0
-    shifted = S.saw(250.0, n_samples=4096, sr=16000, method="additive", phase=0.5)   # half a period later
+    shifted = S.saw(250.0, n_samples=4096, sr=16000, method="additive", phase=0.5)  # half a period later
     other = S.saw(265.0, n_samples=4096, sr=16000, method="additive")
     # a phase shift barely changes the spectra but ruins a sample-wise loss; a pitch change does the opposite
     assert float(S.multi_resolution_stft_loss(shifted, x)) < 0.2 * float(S.multi_resolution_stft_loss(other, x))

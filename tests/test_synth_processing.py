@@ -24,6 +24,7 @@ def response_db(y, sr, f):
 
 # ---------------------------------------------------------------- filters
 
+
 @pytest.mark.parametrize("kind", ["lowpass", "highpass"])
 @pytest.mark.parametrize("fc", [100.0, 1000.0, 3000.0])
 def test_butterworth_q_gives_minus_3db_at_cutoff(kind, fc):
@@ -46,7 +47,7 @@ def test_bandpass_notch_peaking_shelves():
     assert float(response_db(ls, sr, 20)) == pytest.approx(6.0, abs=0.05)
     assert float(response_db(ls, sr, 4000)) == pytest.approx(0.0, abs=0.1)
     assert float(response_db(hs, sr, 4000)) == pytest.approx(-6.0, abs=0.1)
-    assert float(response_db(ls, sr, fc)) == pytest.approx(3.0, abs=0.05)     # midpoint of the shelf
+    assert float(response_db(ls, sr, fc)) == pytest.approx(3.0, abs=0.05)  # midpoint of the shelf
 
 
 @pytest.mark.parametrize("kind", S.BIQUAD_KINDS)
@@ -61,9 +62,9 @@ def test_scan_path_matches_scipy_lfilter_and_gives_gradients():
     x = torch.randn(3, 5000, generator=torch.Generator().manual_seed(0))
     b, a = S.biquad_coefficients("highpass", cutoff_hz=50.0, q=5.0, sr=44100)
     ref = ss.lfilter(b[0].double().numpy(), a[0].double().numpy(), x.double().numpy(), axis=-1)
-    fast = S.lfilter2(x, b, a)                                   # scipy path (no gradient needed)
+    fast = S.lfilter2(x, b, a)  # scipy path (no gradient needed)
     xg = x.clone().requires_grad_(True)
-    scan = S.lfilter2(xg, b, a)                                  # parallel-scan path
+    scan = S.lfilter2(xg, b, a)  # parallel-scan path
     assert np.abs(fast.numpy() - ref).max() < 1e-5
     assert np.abs(scan.detach().numpy() - ref).max() < 1e-5
     scan.pow(2).sum().backward()
@@ -76,8 +77,10 @@ def test_filter_gradient_wrt_cutoff_matches_finite_difference():
     S.biquad(x, kind="lowpass", cutoff_hz=fc, q=2.0, sr=16000).pow(2).sum().backward()
     h = 0.5
     with torch.no_grad():
-        fd = (S.biquad(x, kind="lowpass", cutoff_hz=fc + h, q=2.0, sr=16000).pow(2).sum()
-              - S.biquad(x, kind="lowpass", cutoff_hz=fc - h, q=2.0, sr=16000).pow(2).sum()) / (2 * h)
+        fd = (
+            S.biquad(x, kind="lowpass", cutoff_hz=fc + h, q=2.0, sr=16000).pow(2).sum()
+            - S.biquad(x, kind="lowpass", cutoff_hz=fc - h, q=2.0, sr=16000).pow(2).sum()
+        ) / (2 * h)
     assert float(fc.grad) == pytest.approx(float(fd), rel=1e-2)
 
 
@@ -117,7 +120,7 @@ def test_svf_sweep_moves_the_spectrum_and_carries_state():
         s = torch.fft.rfft(v).abs()
         return float((s * torch.arange(len(s))).sum() / s.sum()) * sr / len(v)
 
-    assert centroid(y[0, : sr]) < 700 < 1500 < centroid(y[0, sr:])
+    assert centroid(y[0, :sr]) < 700 < 1500 < centroid(y[0, sr:])
     a, st = S.svf(x[:, :777], cutoff_hz=fc[:, :777], sr=sr, return_state=True)
     b = S.svf(x[:, 777:], cutoff_hz=fc[:, 777:], sr=sr, state=st)
     assert float((torch.cat([a, b], -1) - S.svf(x, cutoff_hz=fc, sr=sr)).abs().max()) < 1e-5
@@ -164,8 +167,14 @@ def test_one_pole_time_constant():
 def test_equalizer_and_graphic_eq_gains():
     sr = 32768
     x = impulse(sr)
-    y = S.equalizer(x, bands=[{"kind": "lowshelf", "cutoff_hz": 200.0, "gain_db": -12.0},
-                              {"kind": "peaking", "cutoff_hz": 2000.0, "gain_db": 6.0, "q": 4.0}], sr=sr)
+    y = S.equalizer(
+        x,
+        bands=[
+            {"kind": "lowshelf", "cutoff_hz": 200.0, "gain_db": -12.0},
+            {"kind": "peaking", "cutoff_hz": 2000.0, "gain_db": 6.0, "q": 4.0},
+        ],
+        sr=sr,
+    )
     assert float(response_db(y, sr, 2000.0)) == pytest.approx(6.0, abs=0.1)
     assert float(response_db(y, sr, 20.0)) == pytest.approx(-12.0, abs=0.2)
     g = S.graphic_eq(x, gains_db=[0, 0, 0, 0, 0, 6, 0, 0, 0, 0], sr=sr)
@@ -177,6 +186,7 @@ def test_equalizer_and_graphic_eq_gains():
 
 
 # ---------------------------------------------------------------- effects
+
 
 def test_gain_exact_and_limited():
     x = torch.full((1, 10), 0.4)
@@ -205,7 +215,7 @@ def test_delay_gradient_wrt_feedback():
 
 def test_effects_and_reverbs_stay_within_full_scale():
     sr = 8000
-    x = S.sine(220.0, n_samples=sr, sr=sr)                               # full scale
+    x = S.sine(220.0, n_samples=sr, sr=sr)  # full scale
     assert float(S.delay(x, delay_s=0.1, sr=sr, feedback=0.9, mix=1.0).abs().max()) <= 1.0
     assert float(S.compressor(x, sr=sr, threshold_db=-30.0, ratio=2.0, makeup_db=30.0).abs().max()) <= 1.0
     assert float(S.algorithmic_reverb(x, sr=sr, rt60=2.0, mix=0.8).abs().max()) <= 1.0
@@ -213,7 +223,7 @@ def test_effects_and_reverbs_stay_within_full_scale():
     assert float(S.exciter(x, sr=sr, cutoff_hz=100.0, amount=1.0).abs().max()) <= 1.0
     assert float(S.overdrive(x, drive_db=40.0, shape="hard").abs().max()) <= 1.0
     unlimited = S.delay(x, delay_s=0.1, sr=sr, feedback=0.9, mix=1.0, limit_output=False)
-    assert float(unlimited.abs().max()) > 1.5                            # the guard was needed
+    assert float(unlimited.abs().max()) > 1.5  # the guard was needed
 
 
 def test_delay_bad_input():
@@ -230,11 +240,11 @@ def test_overdrive_harmonics_and_full_scale(shape):
     y = S.overdrive(x, drive_db=18.0, shape=shape)[0]
     assert float(y.abs().max()) <= 1.0 + 1e-6
     spec = torch.fft.rfft(y.double()).abs()
-    assert float(spec[300] / spec[100]) > 0.05                      # a strong 3rd harmonic
+    assert float(spec[300] / spec[100]) > 0.05  # a strong 3rd harmonic
     if shape == "asymmetric":
-        assert float(spec[200] / spec[100]) > 0.02                  # even harmonics too
+        assert float(spec[200] / spec[100]) > 0.02  # even harmonics too
     else:
-        assert float(spec[200] / spec[100]) < 1e-4                  # symmetric: odd harmonics only
+        assert float(spec[200] / spec[100]) < 1e-4  # symmetric: odd harmonics only
 
 
 def test_more_drive_more_distortion():
@@ -249,11 +259,11 @@ def test_more_drive_more_distortion():
 
 def test_flanger_static_delay_makes_comb_notches():
     sr = 16000
-    x = impulse(2 ** 15)
-    d = 0.001                                       # 1 ms: notches at 500, 1500, 2500 Hz
+    x = impulse(2**15)
+    d = 0.001  # 1 ms: notches at 500, 1500, 2500 Hz
     y = S.flanger(x, sr=sr, rate_hz=0.0, depth_s=0.0, delay_s=d, mix=1.0)
     H = torch.fft.rfft(y[0].double()).abs()
-    f = torch.fft.rfftfreq(2 ** 15, 1 / sr)
+    f = torch.fft.rfftfreq(2**15, 1 / sr)
     for notch in (500, 1500, 2500):
         assert float(H[int(torch.argmin((f - notch).abs()))]) < 0.05
     assert float(H[int(torch.argmin((f - 1000).abs()))]) == pytest.approx(1.0, abs=0.02)
@@ -271,7 +281,7 @@ def test_chorus_detunes_by_the_doppler_shift_and_carries_state():
     whole = S.chorus(z, sr=sr)
     a, st = S.chorus(z[:, :1200], sr=sr, return_state=True)
     b = S.chorus(z[:, 1200:], sr=sr, state=st)
-    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 1e-3       # history and LFO phase carried
+    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 1e-3  # history and LFO phase carried
 
 
 def test_compressor_static_curve():
@@ -288,7 +298,7 @@ def test_compressor_static_curve():
 def test_noise_gate_mutes_quiet_passes_loud():
     sr = 8000
     x = S.white_noise(n_samples=sr, seed=0) * 0.003
-    x[:, sr // 2:] = S.sine(440.0, n_samples=sr // 2, sr=sr) * 0.5
+    x[:, sr // 2 :] = S.sine(440.0, n_samples=sr // 2, sr=sr) * 0.5
     y = S.noise_gate(x, sr=sr, threshold_db=-30.0, range_db=-80.0)
     quiet = float(S.rms_db(y[:, 1000:3500], sr=sr, time_s=0.05)[0, -1])
     loud_in = float(S.rms_db(x[:, 6000:], sr=sr, time_s=0.05)[0, -1])
@@ -302,11 +312,12 @@ def test_exciter_adds_upper_harmonics_only_above_cutoff():
     y = S.exciter(x, sr=sr, cutoff_hz=2000.0, drive_db=18.0, amount=0.5)
     sx, sy = torch.fft.rfft(x[0].double()).abs(), torch.fft.rfft(y[0].double()).abs()
     assert float(sy[9000] / sy[3000]) > 0.05 > float(sx[9000] / sx[3000])
-    assert float(sy[600] / sy[200]) < 0.01                              # the lows get (almost) none
+    assert float(sy[600] / sy[200]) < 0.01  # the lows get (almost) none
     assert float(y.abs().max()) <= 1.0
 
 
 # ---------------------------------------------------------------- reverb and space
+
 
 @pytest.mark.parametrize("rt60", [0.3, 1.0, 2.5])
 @pytest.mark.parametrize("sr", [16000, 44100])
@@ -324,7 +335,7 @@ def test_damping_shortens_the_decay_and_darkens_the_tail():
 
     def hf_share(h):
         s = torch.fft.rfft(h[late].double()).abs() ** 2
-        return float(s[len(s) // 2:].sum() / s.sum())
+        return float(s[len(s) // 2 :].sum() / s.sum())
 
     assert hf_share(damped) < 0.3 * hf_share(plain)
 
@@ -332,7 +343,7 @@ def test_damping_shortens_the_decay_and_darkens_the_tail():
 def test_reverb_ir_is_differentiable_in_rt60():
     T = torch.tensor([0.8], requires_grad=True)
     ir = S.schroeder_ir(rt60=T, sr=8000, n_samples=8000)
-    ir[:, 4000:].pow(2).sum().backward()       # energy in the late tail grows with rt60
+    ir[:, 4000:].pow(2).sum().backward()  # energy in the late tail grows with rt60
     assert float(T.grad) > 0
 
 
@@ -343,7 +354,7 @@ def test_algorithmic_reverb_mix_stereo_and_tail():
     st = S.algorithmic_reverb(x, sr=8000, rt60=0.5, mix=1.0, stereo=True)
     assert st.shape == (1, 2, 4000)
     corr = float(torch.corrcoef(st[0])[0, 1])
-    assert abs(corr) < 0.5                                          # decorrelated channels
+    assert abs(corr) < 0.5  # decorrelated channels
     tail = S.algorithmic_reverb(x, sr=8000, rt60=0.5, mix=1.0, keep_tail=True)
     assert tail.shape[-1] > 4000
 
@@ -362,7 +373,7 @@ def test_convolve_streams_block_by_block():
     ir = S.synthetic_ir(rt60=0.2, sr=8000)
     whole = S.convolve(x, ir)
     y1, st = S.convolve(x[:, :1000], ir, return_state=True)
-    y2, st = S.convolve(x[:, 1000:1300], ir, state=st, return_state=True)   # block shorter than the IR
+    y2, st = S.convolve(x[:, 1000:1300], ir, state=st, return_state=True)  # block shorter than the IR
     y3 = S.convolve(x[:, 1300:], ir, state=st)
     assert float((torch.cat([y1, y2, y3], -1) - whole).abs().max()) < 1e-5
 
@@ -371,7 +382,7 @@ def test_convolve_streams_block_by_block():
 def test_constant_power_pan(p):
     y = S.pan(torch.ones(1, 4), position=p)
     left, right = float(y[0, 0, 0]), float(y[0, 1, 0])
-    assert left ** 2 + right ** 2 == pytest.approx(1.0, abs=1e-6)
+    assert left**2 + right**2 == pytest.approx(1.0, abs=1e-6)
     if p == 0.0:
         assert 20 * math.log10(left) == pytest.approx(-3.01, abs=0.01)
     if p == -1.0:
@@ -389,7 +400,7 @@ def test_spatialize_itd_and_ild(az):
     xc = [np.dot(near[60:-60], np.roll(far, -k)[60:-60]) for k in lags]
     lag = lags[int(np.argmax(xc))]
     assert lag == pytest.approx(S.woodworth_itd(az) * sr, abs=1.0)
-    assert np.sqrt(np.mean(far ** 2)) < np.sqrt(np.mean(near ** 2))
+    assert np.sqrt(np.mean(far**2)) < np.sqrt(np.mean(near**2))
 
 
 def test_reverb_bad_input():

@@ -25,9 +25,10 @@ def alias_below_fundamental_db(y, f0, sr):
 
 # ---------------------------------------------------------------- oscillators
 
+
 @pytest.mark.parametrize("shape", ["saw", "square", "triangle"])
 def test_5khz_at_44k1_does_not_fold_aliases_below_its_fundamental(shape):
-    y = S.oscillator(shape, 5000.0, n_samples=44100, sr=44100)        # method='auto'
+    y = S.oscillator(shape, 5000.0, n_samples=44100, sr=44100)  # method='auto'
     assert alias_below_fundamental_db(y, 5000.0, 44100) < -90
 
 
@@ -37,7 +38,7 @@ def test_polyblep_beats_naive_aliasing(shape):
     blep = S.oscillator(shape, 5000.0, n_samples=44100, sr=44100, method="polyblep")
     a_naive = alias_below_fundamental_db(naive, 5000.0, 44100)
     a_blep = alias_below_fundamental_db(blep, 5000.0, 44100)
-    assert a_naive > -25          # the naive wave really does alias
+    assert a_naive > -25  # the naive wave really does alias
     assert a_blep < a_naive - 30  # PolyBLEP removes most of it (measured: -57 dB saw, -81 dB square)
 
 
@@ -47,8 +48,9 @@ def test_triangle_polyblamp_reduces_aliasing():
     assert alias_below_fundamental_db(blamp, 1234.0, 44100) < alias_below_fundamental_db(naive, 1234.0, 44100) - 40
 
 
-@pytest.mark.parametrize("shape,ratios", [("saw", {2: 1 / 2, 3: 1 / 3}), ("square", {3: 1 / 3, 5: 1 / 5}),
-                                          ("triangle", {3: 1 / 9, 5: 1 / 25})])
+@pytest.mark.parametrize(
+    "shape,ratios", [("saw", {2: 1 / 2, 3: 1 / 3}), ("square", {3: 1 / 3, 5: 1 / 5}), ("triangle", {3: 1 / 9, 5: 1 / 25})]
+)
 @pytest.mark.parametrize("method", ["polyblep", "additive"])
 def test_harmonic_amplitudes_follow_fourier_series(shape, ratios, method):
     sr, f0 = 16000, 100.0
@@ -62,7 +64,7 @@ def test_square_pulse_width_sets_mean_and_missing_harmonics():
     y = S.square(100.0, pulse_width=0.25, n_samples=16000, sr=16000, method="additive")[0].double()
     assert float(y.mean()) == pytest.approx(-0.5, abs=0.01)
     spec = torch.fft.rfft(y).abs()
-    assert float(spec[400] / spec[100]) < 1e-3        # a 1/4 pulse has no 4th harmonic
+    assert float(spec[400] / spec[100]) < 1e-3  # a 1/4 pulse has no 4th harmonic
 
 
 def test_sine_peak_and_level(device):
@@ -78,25 +80,25 @@ def test_sine_peak_and_level(device):
 def test_phase_continuity_across_blocks(fn, method):
     sr = 16000
     kw = {} if fn is S.sine else {"method": method}
-    f = 100.0 + 400.0 * torch.linspace(0, 1, 3000)[None]           # a glide
+    f = 100.0 + 400.0 * torch.linspace(0, 1, 3000)[None]  # a glide
     whole = fn(f, n_samples=3000, sr=sr, **kw)
     a, p = fn(f[:, :1234], n_samples=1234, sr=sr, return_phase=True, **kw)
     b = fn(f[:, 1234:], n_samples=1766, sr=sr, phase=p, **kw)
-    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 5e-4   # float32 phase sums: about 1e-5 cycle
+    assert float((torch.cat([a, b], -1) - whole).abs().max()) < 5e-4  # float32 phase sums: about 1e-5 cycle
 
 
 def test_glide_and_vibrato_frequency_per_sample():
     sr = 16000
     f = torch.full((1, sr), 500.0)
-    f[:, sr // 2:] = 1500.0
+    f[:, sr // 2 :] = 1500.0
     y = S.sine(f, n_samples=sr, sr=sr)[0]
     first = torch.fft.rfft(y[: sr // 2]).abs().argmax() * 2
-    second = torch.fft.rfft(y[sr // 2:]).abs().argmax() * 2
+    second = torch.fft.rfft(y[sr // 2 :]).abs().argmax() * 2
     assert (int(first), int(second)) == (500, 1500)
 
 
 def test_white_noise_flat_and_bounded():
-    y = S.white_noise(n_samples=2 ** 16, seed=0)[0].double().numpy()
+    y = S.white_noise(n_samples=2**16, seed=0)[0].double().numpy()
     assert np.abs(y).max() <= 1.0
     p = np.abs(np.fft.rfft(y)) ** 2
     lo, hi = p[100:10000].mean(), p[20000:30000].mean()
@@ -104,7 +106,7 @@ def test_white_noise_flat_and_bounded():
 
 
 def test_pink_noise_falls_3db_per_octave():
-    y = S.pink_noise(n_samples=2 ** 16, batch=4, seed=0).double().numpy()
+    y = S.pink_noise(n_samples=2**16, batch=4, seed=0).double().numpy()
     p = (np.abs(np.fft.rfft(y, axis=-1)) ** 2).mean(0)
     f = np.arange(len(p))
     sel = (f > 50) & (f < 20000)
@@ -128,16 +130,19 @@ def test_oscillator_gradient_wrt_frequency_and_amplitude():
     f = torch.tensor([220.0], requires_grad=True)
     a = torch.tensor([0.7], requires_grad=True)
     y = S.saw(f, n_samples=2000, sr=16000, amplitude=a, method="polyblep")
-    (y ** 2).mean().backward()
+    (y**2).mean().backward()
     assert f.grad is not None and torch.isfinite(f.grad).all() and float(f.grad.abs()) > 0
     assert float(a.grad) > 0
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(freq_hz=float("nan")), "freq_hz"),
-    (dict(freq_hz=100.0, pulse_width=1.0), "pulse_width"),
-    (dict(freq_hz=torch.ones(3), amplitude=torch.ones(2)), "amplitude"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(freq_hz=float("nan")), "freq_hz"),
+        (dict(freq_hz=100.0, pulse_width=1.0), "pulse_width"),
+        (dict(freq_hz=torch.ones(3), amplitude=torch.ones(2)), "amplitude"),
+    ],
+)
 def test_oscillator_bad_input(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         S.square(n_samples=100, sr=8000, **kwargs)
@@ -150,29 +155,36 @@ def test_oscillator_unknown_shape_and_method():
         S.saw(100.0, n_samples=10, sr=8000, method="magic")
     with pytest.raises(ParameterError, match="sr"):
         S.sine(100.0, n_samples=10, sr=0)
-    for bad in (float("inf"), float("nan"), 8000.5, True):      # inf used to escape as OverflowError
+    for bad in (float("inf"), float("nan"), 8000.5, True):  # inf used to escape as OverflowError
         with pytest.raises(ParameterError, match="sr="):
             S.sine(100.0, n_samples=10, sr=bad)
 
 
 # ---------------------------------------------------------------- envelopes
 
+
 def test_adsr_levels_at_given_times(device):
     sr = 1000
-    env = S.adsr(attack=0.1, decay=0.2, sustain=0.4, release=0.5, note_off=1.0, n_samples=2000, sr=sr,
-                 device=device)[0].cpu()
-    assert float(env[50]) == pytest.approx(0.5, abs=1e-6)      # halfway up the attack
-    assert float(env[100]) == pytest.approx(1.0, abs=1e-6)     # peak
-    assert float(env[200]) == pytest.approx(0.7, abs=1e-6)     # halfway down the decay
-    assert float(env[700]) == pytest.approx(0.4, abs=1e-6)     # sustain
-    assert float(env[1250]) == pytest.approx(0.2, abs=1e-6)    # halfway through the release
+    env = S.adsr(attack=0.1, decay=0.2, sustain=0.4, release=0.5, note_off=1.0, n_samples=2000, sr=sr, device=device)[0].cpu()
+    assert float(env[50]) == pytest.approx(0.5, abs=1e-6)  # halfway up the attack
+    assert float(env[100]) == pytest.approx(1.0, abs=1e-6)  # peak
+    assert float(env[200]) == pytest.approx(0.7, abs=1e-6)  # halfway down the decay
+    assert float(env[700]) == pytest.approx(0.4, abs=1e-6)  # sustain
+    assert float(env[1250]) == pytest.approx(0.2, abs=1e-6)  # halfway through the release
     assert float(env[1600]) == 0.0
 
 
 def test_adsr_per_item_note_off_and_early_release():
     sr = 1000
-    env = S.adsr(attack=torch.tensor([0.2, 0.2]), decay=0.1, sustain=0.5, release=0.1,
-                 note_off=torch.tensor([0.1, 0.5]), n_samples=1000, sr=sr)
+    env = S.adsr(
+        attack=torch.tensor([0.2, 0.2]),
+        decay=0.1,
+        sustain=0.5,
+        release=0.1,
+        note_off=torch.tensor([0.1, 0.5]),
+        n_samples=1000,
+        sr=sr,
+    )
     # item 0 released halfway up its attack: it falls from 0.5, not from the peak, with no jump
     assert float(env[0, 100]) == pytest.approx(0.5, abs=1e-6)
     assert float(env[0, 150]) == pytest.approx(0.25, abs=1e-6)
@@ -198,16 +210,21 @@ def test_adsr_gradients_match_finite_differences():
         fd_a = (area(a + h, s, r) - area(a - h, s, r)) / (2 * h)
         fd_s = (area(a, s + h, r) - area(a, s - h, r)) / (2 * h)
         fd_r = (area(a, s, r + h) - area(a, s, r - h)) / (2 * h)
-    assert float(a.grad) == pytest.approx(float(fd_a), rel=0.05)     # about (1/2 - s) * sr
+    assert float(a.grad) == pytest.approx(float(fd_a), rel=0.05)  # about (1/2 - s) * sr
     assert float(s.grad) == pytest.approx(float(fd_s), rel=0.05)
     assert float(r.grad) == pytest.approx(float(fd_r), rel=0.05)
     assert float(a.grad) > 0 and float(s.grad) > 0 and float(r.grad) > 0
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(attack=-0.1), "attack"), (dict(sustain=1.5), "sustain"), (dict(release=float("nan")), "release"),
-    (dict(note_off=torch.tensor([0.1, 0.2]), attack=torch.tensor([0.1, 0.1, 0.1])), "batch size"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(attack=-0.1), "attack"),
+        (dict(sustain=1.5), "sustain"),
+        (dict(release=float("nan")), "release"),
+        (dict(note_off=torch.tensor([0.1, 0.2]), attack=torch.tensor([0.1, 0.1, 0.1])), "batch size"),
+    ],
+)
 def test_adsr_bad_input(kwargs, match):
     base = dict(attack=0.1, decay=0.1, sustain=0.5, release=0.1, note_off=0.5)
     base.update(kwargs)
@@ -221,7 +238,7 @@ def test_lfo_range_and_rate(shape):
     assert float(y.min()) >= 0.5 - 1e-6 and float(y.max()) <= 1.5 + 1e-6
     if shape != "sample_hold":
         spec = torch.fft.rfft(y - y.mean()).abs()
-        assert int(spec.argmax()) == 16          # 4 Hz over 4 s
+        assert int(spec.argmax()) == 16  # 4 Hz over 4 s
 
 
 def test_lfo_sample_hold_changes_once_per_cycle():
@@ -231,6 +248,7 @@ def test_lfo_sample_hold_changes_once_per_cycle():
 
 
 # ---------------------------------------------------------------- FM
+
 
 @pytest.mark.parametrize("index", [0.5, 2.0, 4.0])
 def test_fm_sidebands_follow_bessel_functions(index):
@@ -298,8 +316,7 @@ def test_fm_gradient_wrt_index_and_ratio():
 
 @pytest.mark.parametrize("algorithm", sorted(S.FM4_ALGORITHMS))
 def test_fm4_algorithms_run_bounded_and_differ(algorithm):
-    y = S.fm4(220.0, algorithm=algorithm, ratios=(1, 2, 3, 1.5), levels=(1, 1, 1, 1), feedback=0.3,
-              n_samples=4000, sr=16000)
+    y = S.fm4(220.0, algorithm=algorithm, ratios=(1, 2, 3, 1.5), levels=(1, 1, 1, 1), feedback=0.3, n_samples=4000, sr=16000)
     assert y.shape == (1, 4000) and float(y.abs().max()) <= 1.0 + 1e-6 and torch.isfinite(y).all()
 
 

@@ -22,7 +22,7 @@ def test_panel_sliders_come_from_the_declarations():
 
     panel = SynthPanel("subtractive", sr=8000, duration_s=0.5)
     decl = {p.name: p for p in S.SubtractiveVoice.PARAMS}
-    assert isinstance(panel.controls["cutoff_hz"], W.FloatLogSlider)        # a 'log' curve
+    assert isinstance(panel.controls["cutoff_hz"], W.FloatLogSlider)  # a 'log' curve
     assert isinstance(panel.controls["midi_f0"], W.IntSlider)
     assert panel.controls["sustain"].min == decl["sustain"].lo and panel.controls["sustain"].max == decl["sustain"].hi
     assert "(Hz)" in panel.controls["cutoff_hz"].description
@@ -47,7 +47,7 @@ def test_panel_release_and_reverb_lengthen_the_tail():
 
     panel = SynthPanel("fm", sr=8000, duration_s=1.5, note_off=0.3)
     panel.controls["decay"].value = 4.0
-    tail = lambda: float(np.sqrt(np.mean(panel.result["audio"][int(0.9 * 8000):] ** 2)))   # noqa: E731
+    tail = lambda: float(np.sqrt(np.mean(panel.result["audio"][int(0.9 * 8000) :] ** 2)))  # noqa: E731
     dry = tail()
     panel.controls["reverb_mix"].value = 0.6
     panel.controls["rt60"].value = 3.0
@@ -88,7 +88,7 @@ def test_exercise_checks_accept_right_and_reject_wrong_answers():
     assert E.check_adsr_level(good)
     assert not E.check_adsr_level(dict(good, sustain=0.5))
     assert not E.check_adsr_level(dict(good, attack=-1.0))
-    assert E.check_bell_ratio(2 ** 0.5) and not E.check_bell_ratio(1.4) and not E.check_bell_ratio(0.3)
+    assert E.check_bell_ratio(2**0.5) and not E.check_bell_ratio(1.4) and not E.check_bell_ratio(0.3)
     assert not E.check_bell_ratio(2.0) and not E.check_bell_ratio(1.5)
     assert E.check_lowpass_cutoff(2000.0) and not E.check_lowpass_cutoff(1800.0)
     assert E.check_rt60_feedback(10 ** (-3 * 1557 / (2.0 * 44100))) and not E.check_rt60_feedback(0.5)

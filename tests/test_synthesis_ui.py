@@ -22,7 +22,7 @@ def test_render_generation_strategies(trigram):
     b = render_generation(models, prompt, model="trigram", strategy="beam", beam_width=4, steps=16)
     assert b["log_prob"] >= g["log_prob"] - 1e-4
     tonic = render_generation(models, prompt, model="trigram", strategy="beam", steps=16, key_tonic_pc=7)
-    assert int(tonic["notes"][-1, 2]) % 12 == 7                # the constrained beam ends on the tonic
+    assert int(tonic["notes"][-1, 2]) % 12 == 7  # the constrained beam ends on the tonic
     hot = render_generation(models, prompt, model="trigram", strategy="sample", temperature=2.0, steps=16, seed=1)
     assert hot["log_prob"] < b["log_prob"]
     for r in (g, b, hot):

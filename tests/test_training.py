@@ -24,8 +24,7 @@ def test_fit_learns_held_out_data(device):
     xtr, ytr = _blobs(300, 0)
     xte, yte = _blobs(200, 1)
     net = _net()
-    hist = fit(net, (xtr, ytr), val_data=(xte, yte), metric=accuracy, epochs=15, lr=0.02,
-               device=device, progress=False)
+    hist = fit(net, (xtr, ytr), val_data=(xte, yte), metric=accuracy, epochs=15, lr=0.02, device=device, progress=False)
     assert isinstance(hist, History) and len(hist.train_loss) == 15
     assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
     acc = float((predict(net, xte, device=device).argmax(-1).numpy() == yte).mean())
@@ -59,11 +58,14 @@ def test_early_stopping_restores_the_best_weights():
     assert evaluate_loss(net, (xv, yv), device="cpu")[0] == pytest.approx(best, rel=1e-5)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"epochs": 0}, "epochs=0"),
-    ({"lr": -1.0}, "lr=-1.0"),
-    ({"patience": 3}, "val_data"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"epochs": 0}, "epochs=0"),
+        ({"lr": -1.0}, "lr=-1.0"),
+        ({"patience": 3}, "val_data"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         fit(_net(), _blobs(), progress=False, **kwargs)

@@ -27,6 +27,7 @@ def near_white_fraction(png: bytes) -> float:
 
 # ---------------------------------------------------------------- one small panel of each kind
 
+
 def _note_browser():
     from musynth_lab.widgets import NoteBrowser
 
@@ -53,8 +54,10 @@ def _attention_viewer():
     notes = np.array([[0, 1, 60], [1, 1, 64], [2, 1, 67], [3, 1, 72]])
     roll = np.zeros((88, 4), bool)
     roll[notes[:, 2] - 21, notes[:, 0]] = True
-    exs = [AttentionExample(name, "score", np.array(w), roll=roll, notes=notes, sr=8000)
-           for name, w in [("toy", [0.1, 0.7, 0.2, 0.9]), ("other", [0.9, 0.1, 0.8, 0.3])]]
+    exs = [
+        AttentionExample(name, "score", np.array(w), roll=roll, notes=notes, sr=8000)
+        for name, w in [("toy", [0.1, 0.7, 0.2, 0.9]), ("other", [0.9, 0.1, 0.8, 0.3])]
+    ]
     return AttentionViewer(exs), [("threshold", 0.15), ("example", "other")]
 
 
@@ -65,7 +68,7 @@ class _LineVAE:
 
     def encode(self, x):
         x = np.asarray(x, dtype=np.float64)
-        return np.stack([x[:, :4].mean(axis=1) / 50 + d for d in range(4)], axis=1)   # (n, 4)
+        return np.stack([x[:, :4].mean(axis=1) / 50 + d for d in range(4)], axis=1)  # (n, 4)
 
     def decode_tokens(self, z):
         import torch
@@ -115,8 +118,11 @@ def _latency_panel():
 def _quality_panel():
     from musynth_lab.widgets import QualityPanel
 
-    rows = [{"size": 8, "train_nll": 0.8, "test_nll": 2.2}, {"size": 299, "train_nll": 1.2, "test_nll": 1.2},
-            {"size": 8, "remedy": "dropout", "train_nll": 1.0, "test_nll": 1.9}]
+    rows = [
+        {"size": 8, "train_nll": 0.8, "test_nll": 2.2},
+        {"size": 299, "train_nll": 1.2, "test_nll": 1.2},
+        {"size": 8, "remedy": "dropout", "train_nll": 1.0, "test_nll": 1.9},
+    ]
     return QualityPanel(rows), [("size", 299), ("remedy", "dropout")]
 
 
@@ -167,16 +173,20 @@ def test_panel_redraws_in_place_without_pyplot(name):
         assert panel.renders == renders + 1
         assert panel.png != before, f"moving {control} did not change the figure"
         assert near_white_fraction(panel.png) < 0.97, f"blank figure after moving {control}"
-        assert panel.image is image and panel.image.value == panel.png      # the same widget, updated
+        assert panel.image is image and panel.image.value == panel.png  # the same widget, updated
         assert plt.get_fignums() == [], f"moving {control} made a pyplot figure"
     assert panel.audio is audio
-    if panel.wav:                                            # QualityPanel without models has no sound
+    if panel.wav:  # QualityPanel without models has no sound
         assert panel.audio.value == panel.wav and panel.wav[:4] == b"RIFF"
         assert panel.audio.autoplay is False and panel.audio.loop is False
     else:
         assert name == "QualityPanel"
-    classes = {"musynth-panel": panel.widget, "musynth-figure": panel.image, "musynth-audio": panel.audio,
-               "musynth-status": panel.status}
+    classes = {
+        "musynth-panel": panel.widget,
+        "musynth-figure": panel.image,
+        "musynth-audio": panel.audio,
+        "musynth-status": panel.status,
+    }
     for css, w in classes.items():
         assert css in w._dom_classes
 
@@ -207,13 +217,13 @@ def test_bad_value_shows_the_message_keeps_the_frame_and_recovers():
     panel = SynthPanel("subtractive", sr=8000, duration_s=0.4)
     attack = panel.controls["attack"]
     good = (panel.png, panel.wav, panel.result, panel.renders)
-    attack.max = 10.0                     # a student widening a slider past what the voice accepts
+    attack.max = 10.0  # a student widening a slider past what the voice accepts
     attack.value = 5.0
     assert "attack=5" in panel.status.value and "expected" in panel.status.value
     assert (panel.png, panel.wav, panel.result, panel.renders) == good
     assert panel.image.value == good[0]
     assert type(panel.error).__name__ == "ParameterError"
-    attack.value = 0.5                    # still usable
+    attack.value = 0.5  # still usable
     assert panel.status.value == "" and panel.error is None
     assert panel.renders == good[3] + 1 and panel.png != good[0]
 
@@ -260,7 +270,7 @@ def test_a_superseded_render_is_dropped():
     assert started.wait(30)
     second = threading.Thread(target=lambda: setattr(panel.controls["x"], "value", 2))
     second.start()
-    for _ in range(3000):                 # wait until the second change is queued behind the first
+    for _ in range(3000):  # wait until the second change is queued behind the first
         if panel._requested == 3:
             break
         threading.Event().wait(0.01)
@@ -268,7 +278,7 @@ def test_a_superseded_render_is_dropped():
     proceed.set()
     first.join(30)
     second.join(30)
-    assert panel.result == 2 and panel.renders == 2           # the build and the newest value only
+    assert panel.result == 2 and panel.renders == 2  # the build and the newest value only
 
 
 def test_plot_helpers_with_ax_none_still_make_a_pyplot_figure():
@@ -290,13 +300,13 @@ def test_inline_flush_is_kept_on_the_main_thread():
 
     calls = []
 
-    def flush_figures():                      # the inline backend's hook
+    def flush_figures():  # the inline backend's hook
         calls.append(("flush", threading.current_thread().name))
 
-    def _draw_all_if_interactive():           # IPython's pylabtools hook
+    def _draw_all_if_interactive():  # IPython's pylabtools hook
         calls.append(("draw_all", threading.current_thread().name))
 
-    def other():                              # anything else runs everywhere
+    def other():  # anything else runs everywhere
         calls.append(("other", threading.current_thread().name))
 
     class Shell:
@@ -305,19 +315,19 @@ def test_inline_flush_is_kept_on_the_main_thread():
     shell = Shell()
     for f in (_draw_all_if_interactive, flush_figures, other):
         shell.events.register("post_execute", f)
-    assert guard_inline_flush(shell) and guard_inline_flush(shell)        # idempotent
+    assert guard_inline_flush(shell) and guard_inline_flush(shell)  # idempotent
     worker = threading.Thread(target=shell.events.trigger, args=("post_execute",), name="subshell")
     worker.start()
     worker.join(30)
     main = threading.main_thread().name
-    assert calls == [("other", "subshell")]                                # the pyplot hooks were skipped
+    assert calls == [("other", "subshell")]  # the pyplot hooks were skipped
     shell.events.trigger("post_execute")
     assert calls[1:] == [("draw_all", main), ("flush", main), ("other", main)]
-    shell.events.unregister("post_execute", flush_figures)                 # what %matplotlib <other> does
+    shell.events.unregister("post_execute", flush_figures)  # what %matplotlib <other> does
     assert len(shell.events.callbacks["post_execute"]) == 2
 
 
-KERNEL_SCRIPT = r'''
+KERNEL_SCRIPT = r"""
 import json, sys
 from jupyter_client.manager import start_new_kernel
 
@@ -362,7 +372,7 @@ try:
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
-'''
+"""
 
 
 def test_panel_and_cell_figures_survive_widget_messages_on_a_subshell(tmp_path):
@@ -382,14 +392,15 @@ def test_panel_and_cell_figures_survive_widget_messages_on_a_subshell(tmp_path):
     script.write_text(KERNEL_SCRIPT)
     root = str(pathlib.Path(__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env, check=False,
-                         cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env, check=False, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
     state = report["state"]
     assert state["renders"] == 4 and state["index"] == 5.0 and state["fignums"] == []
-    assert near_white_fraction(bytes.fromhex(state["png"])) < 0.97      # the panel's figure, as displayed
+    assert near_white_fraction(bytes.fromhex(state["png"])) < 0.97  # the panel's figure, as displayed
     cell_pngs = [base64.b64decode(p) for parent, p in report["pngs"] if parent == "execute_request"]
-    assert len(cell_pngs) == 3, [parent for parent, _ in report["pngs"]]   # each cell's own figure, none stolen
+    assert len(cell_pngs) == 3, [parent for parent, _ in report["pngs"]]  # each cell's own figure, none stolen
     assert all(near_white_fraction(p) < 0.99 for p in cell_pngs), [near_white_fraction(p) for p in cell_pngs]
     assert not [parent for parent, _ in report["pngs"] if parent == "comm_msg"]

@@ -15,21 +15,58 @@ from .listen import kept_notes, listen_to_kept, mel_mask_to_stft, render_notes, 
 from .location import LocationAttention, VideoLocationAttention, video_location_scores
 from .positional import grid_encoding, sinusoidal_encoding
 from .scores import (
-    ACTIVATIONS, AdditiveScore, DotProductScore, MultiHeadAttention, SourceScore, additive_scores, attend,
-    dot_product_scores, scaled_dot_product_attention, source_scores,
+    ACTIVATIONS,
+    AdditiveScore,
+    DotProductScore,
+    MultiHeadAttention,
+    SourceScore,
+    additive_scores,
+    attend,
+    dot_product_scores,
+    scaled_dot_product_attention,
+    source_scores,
 )
 from .selection import (
-    NORMALISATIONS, apply_selection, hard_select, masked_softmax, normalise_scores, sigmoid_gate,
+    NORMALISATIONS,
+    apply_selection,
+    hard_select,
+    masked_softmax,
+    normalise_scores,
+    sigmoid_gate,
     top_k_select,
 )
 
 __all__ = [
-    "source_scores", "additive_scores", "dot_product_scores", "attend", "scaled_dot_product_attention",
-    "SourceScore", "AdditiveScore", "DotProductScore", "MultiHeadAttention", "ACTIVATIONS",
-    "masked_softmax", "sigmoid_gate", "normalise_scores", "hard_select", "top_k_select", "apply_selection",
-    "NORMALISATIONS", "video_location_scores", "VideoLocationAttention", "LocationAttention",
-    "TokenAttention", "SqueezeExcitation", "CBAM", "sinusoidal_encoding", "grid_encoding",
-    "resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes",
+    "source_scores",
+    "additive_scores",
+    "dot_product_scores",
+    "attend",
+    "scaled_dot_product_attention",
+    "SourceScore",
+    "AdditiveScore",
+    "DotProductScore",
+    "MultiHeadAttention",
+    "ACTIVATIONS",
+    "masked_softmax",
+    "sigmoid_gate",
+    "normalise_scores",
+    "hard_select",
+    "top_k_select",
+    "apply_selection",
+    "NORMALISATIONS",
+    "video_location_scores",
+    "VideoLocationAttention",
+    "LocationAttention",
+    "TokenAttention",
+    "SqueezeExcitation",
+    "CBAM",
+    "sinusoidal_encoding",
+    "grid_encoding",
+    "resize_map",
+    "mel_mask_to_stft",
+    "listen_to_kept",
+    "kept_notes",
+    "render_notes",
 ]
 
 
@@ -38,12 +75,36 @@ def _validate_package():
     from ..errors import rule as r, validate_names
 
     size = r("int", high=1 << 20)
-    rules = {n: size for n in ("d_enc", "d_dec", "d_key", "d_hidden", "d_model", "n_heads", "channels", "reduction",
-                               "kernel_size", "n_positions", "height", "width", "k")}   # "dim" is an axis in selection
-    rules.update({"d_query": r("int", high=1 << 20, none=True), "dropout": r("float", low=0, high=1, high_open=True),
-                  "base": r("float", low=1), "temperature": r("float", low=0, low_open=True),
-                  "step": r("float", low=0, low_open=True), "bpm": r("float", low=0, low_open=True),
-                  "gain": r("float", low=0), "threshold": r("float", none=True)})
+    rules = {
+        n: size
+        for n in (
+            "d_enc",
+            "d_dec",
+            "d_key",
+            "d_hidden",
+            "d_model",
+            "n_heads",
+            "channels",
+            "reduction",
+            "kernel_size",
+            "n_positions",
+            "height",
+            "width",
+            "k",
+        )
+    }  # "dim" is an axis in selection
+    rules.update(
+        {
+            "d_query": r("int", high=1 << 20, none=True),
+            "dropout": r("float", low=0, high=1, high_open=True),
+            "base": r("float", low=1),
+            "temperature": r("float", low=0, low_open=True),
+            "step": r("float", low=0, low_open=True),
+            "bpm": r("float", low=0, low_open=True),
+            "gain": r("float", low=0),
+            "threshold": r("float", none=True),
+        }
+    )
     validate_names(globals(), __all__, rules)
 
 

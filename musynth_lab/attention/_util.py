@@ -26,10 +26,10 @@ def as_float(x, name: str, *, min_ndim: int = 1) -> torch.Tensor:
     if not isinstance(x, (torch.Tensor, np.ndarray, list, tuple, float, int)):
         raise ParameterError(f"{name}: expected a NumPy array or torch tensor, got {type(x).__name__}")
     if isinstance(x, (list, tuple, float, int)):
-        x = as_array(x, name, allow_empty=True, finite=False, dtype=np.float32)   # strings, ragged, complex refused
+        x = as_array(x, name, allow_empty=True, finite=False, dtype=np.float32)  # strings, ragged, complex refused
     t = to_tensor(x)
     if isinstance(x, np.ndarray) and x.ndim == 0:
-        t = t.reshape(())                       # to_tensor makes a 0-d array 1-d; keep its true shape
+        t = t.reshape(())  # to_tensor makes a 0-d array 1-d; keep its true shape
     if t.dtype == torch.bool or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
         raise ParameterError(f"{name} has dtype {t.dtype}: expected real numbers")
     if not t.is_floating_point():
@@ -59,10 +59,10 @@ def as_mask(mask, shape, name: str = "mask", device=None) -> torch.Tensor | None
     if mask is None:
         return None
     if not isinstance(mask, torch.Tensor):
-        mask = as_array(mask, name)          # numbers, real, finite, non-empty
+        mask = as_array(mask, name)  # numbers, real, finite, non-empty
     m = to_tensor(mask)
     if isinstance(mask, np.ndarray) and mask.ndim == 0:
-        m = m.reshape(())                       # a 0-d array stays 0-d (and is refused below)
+        m = m.reshape(())  # a 0-d array stays 0-d (and is refused below)
     if m.dtype != torch.bool:
         if m.is_floating_point() and not bool(((m == 0) | (m == 1)).all()):
             raise ParameterError(f"{name}: expected a boolean mask (True where attention is allowed)")
@@ -123,8 +123,7 @@ def check_tensor(x, name: str, *, ndim: int | None = None, min_ndim: int = 1, wh
     if ndim is not None and x.ndim != ndim:
         raise ParameterError(f"{name} has shape {tuple(x.shape)}: expected {ndim} dimensions{shape_words}")
     if x.ndim < min_ndim:
-        raise ParameterError(f"{name} has shape {tuple(x.shape)}: expected at least {min_ndim} dimension(s)"
-                             f"{shape_words}")
+        raise ParameterError(f"{name} has shape {tuple(x.shape)}: expected at least {min_ndim} dimension(s){shape_words}")
     if x.numel() == 0:
         raise ParameterError(f"{name} is empty (shape {tuple(x.shape)}): expected at least one value")
     if not bool(torch.isfinite(x).all()):

@@ -107,8 +107,8 @@ class SqueezeExcitation(nn.Module):
     def forward(self, x):
         check_tensor(x, "x", min_ndim=3, what="(batch, channels, positions...)")
         check_dim(x.shape[1], self.channels, "x", "channels of this SqueezeExcitation (axis 1)")
-        squeeze = x.flatten(2).mean(-1)                 # (B, C)
-        gates = torch.sigmoid(self.fc(squeeze))         # (B, C)
+        squeeze = x.flatten(2).mean(-1)  # (B, C)
+        gates = torch.sigmoid(self.fc(squeeze))  # (B, C)
         return x * gates.reshape(gates.shape + (1,) * (x.ndim - 2)), gates
 
 
@@ -141,8 +141,12 @@ class CBAM(nn.Module):
     def __init__(self, channels: int, *, reduction: int = 4, kernel_size: int = 7):
         super().__init__()
         check(isinstance(channels, int) and channels > 0, "channels", channels, "a positive integer")
-        check(isinstance(kernel_size, int) and kernel_size > 0 and kernel_size % 2 == 1, "kernel_size",
-              kernel_size, "a positive odd integer")
+        check(
+            isinstance(kernel_size, int) and kernel_size > 0 and kernel_size % 2 == 1,
+            "kernel_size",
+            kernel_size,
+            "a positive odd integer",
+        )
         hidden = max(1, channels // reduction)
         self.channels = channels
         self.mlp = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))

@@ -41,7 +41,7 @@ def resize_map(weights, shape, *, mode: str = "nearest") -> np.ndarray:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    w = torch.as_tensor(as_array(weights, "weights", ndim=2), dtype=torch.float32)   # real, finite, non-empty
+    w = torch.as_tensor(as_array(weights, "weights", ndim=2), dtype=torch.float32)  # real, finite, non-empty
     sizes = as_sequence(shape, "shape", what="a (n_rows, n_cols) pair of sizes")
     check(len(sizes) == 2, "shape", shape, "two positive sizes")
     sizes = [as_int(s, "shape", high=1 << 20) for s in sizes]
@@ -90,13 +90,23 @@ def mel_mask_to_stft(keep_mel, *, sr: int, n_fft: int, fmin: float = 0.0, fmax: 
     check(k.ndim == 2, "keep_mel", keep_mel, "a 2-D mask (n_mels, n_frames)")
     check(isinstance(n_fft, (int, np.integer)) and n_fft > 0, "n_fft", n_fft, "a positive integer")
     fb = librosa.filters.mel(sr=sr, n_fft=int(n_fft), n_mels=k.shape[0], fmin=fmin, fmax=fmax)  # (n_mels, n_bins)
-    cover = fb.sum(axis=0)                                                                    # (n_bins,)
+    cover = fb.sum(axis=0)  # (n_bins,)
     soft = fb.T @ k
     return np.where(cover[:, None] > 0, soft / np.maximum(cover[:, None], 1e-12), 0.0).astype(np.float32)
 
 
-def listen_to_kept(y, keep, *, sr: int, n_fft: int, hop_length: int, grid: str = "stft",
-                   fmin: float = 0.0, fmax: float | None = None, invert: bool = False) -> np.ndarray:
+def listen_to_kept(
+    y,
+    keep,
+    *,
+    sr: int,
+    n_fft: int,
+    hop_length: int,
+    grid: str = "stft",
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    invert: bool = False,
+) -> np.ndarray:
     """Audio of only the kept time-frequency cells: mask the STFT and invert it.
 
     Parameters
@@ -145,12 +155,15 @@ def listen_to_kept(y, keep, *, sr: int, n_fft: int, hop_length: int, grid: str =
     keep = as_array(keep, "keep", ndim=2)
     if grid not in ("stft", "mel"):
         raise ParameterError(f"grid={grid!r}: expected 'stft' or 'mel'")
-    check(isinstance(hop_length, (int, np.integer)) and hop_length > 0, "hop_length", hop_length,
-          "a positive integer")
+    check(isinstance(hop_length, (int, np.integer)) and hop_length > 0, "hop_length", hop_length, "a positive integer")
     k = to_numpy(keep).astype(np.float32)
     n_frames = 1 + len(y) // int(hop_length)
-    check(k.ndim == 2 and k.shape[1] == n_frames, "keep", keep,
-          f"a mask with {n_frames} frames (1 + n_samples // hop_length) on axis 1")
+    check(
+        k.ndim == 2 and k.shape[1] == n_frames,
+        "keep",
+        keep,
+        f"a mask with {n_frames} frames (1 + n_samples // hop_length) on axis 1",
+    )
     if grid == "mel":
         k = mel_mask_to_stft(k, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax)
     check(k.shape[0] == 1 + int(n_fft) // 2, "keep", keep, f"{1 + int(n_fft) // 2} rows (1 + n_fft // 2)")
@@ -193,7 +206,7 @@ def kept_notes(notes, keep, *, step: float) -> np.ndarray:
     for i, (on, dur, _) in enumerate(n):
         first = int(np.floor(on / step + 1e-9))
         last = max(first + 1, int(np.ceil((on + dur) / step - 1e-9)))
-        out[i] = bool(k[max(0, first):min(len(k), last)].any())
+        out[i] = bool(k[max(0, first) : min(len(k), last)].any())
     return out
 
 
@@ -234,7 +247,7 @@ def render_notes(notes, *, sr: int, bpm: float = 90.0, gain: float = 0.2) -> np.
 
     Chapter: notebooks/02_attention.ipynb
     """
-    n = as_array(notes, "notes", ndim=2, allow_empty=True)          # real, finite; (0, 3): no notes, silence
+    n = as_array(notes, "notes", ndim=2, allow_empty=True)  # real, finite; (0, 3): no notes, silence
     check(n.shape[1] == 3, "notes", notes, f"rows of (onset, duration, MIDI pitch), got shape {n.shape}")
     check(bool((n[:, :2] >= 0).all()), "notes", notes, "non-negative onsets and durations (in quarter notes)")
     check(bpm > 0, "bpm", bpm, "a positive tempo in quarter notes per minute")

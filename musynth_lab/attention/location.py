@@ -79,8 +79,7 @@ def video_location_scores(X, v_dec, *, alpha, beta, activation: str = "relu"):
     check(b.ndim == 1, "beta", beta, "a vector (D,)")
     check_dim(x.shape[-1], a.shape[0], "X", f"C channels to match alpha's {a.shape[0]} entries")
     check_dim(v.shape[-1], b.shape[0], "v_dec", f"D to match beta's {b.shape[0]} entries")
-    check(v.shape[-2] == x.shape[-4], "v_dec", f"<shape {tuple(v.shape)}>",
-          f"one decoder state per frame: T={x.shape[-4]} rows")
+    check(v.shape[-2] == x.shape[-4], "v_dec", f"<shape {tuple(v.shape)}>", f"one decoder state per frame: T={x.shape[-4]} rows")
     e = f(x @ a + (v @ b)[..., :, None, None])
     return back(X, e)
 
@@ -128,8 +127,12 @@ class VideoLocationAttention(nn.Module):
         check_tensor(v_dec, "v_dec", min_ndim=2, what="(..., T, D)")
         check_dim(X.shape[-1], self.alpha.shape[0], "X", "channels of this VideoLocationAttention")
         check_dim(v_dec.shape[-1], self.beta.shape[0], "v_dec", "d_dec of this VideoLocationAttention")
-        check(v_dec.shape[-2] == X.shape[-4], "v_dec", f"<shape {tuple(v_dec.shape)}>",
-              f"one decoder state per frame: T={X.shape[-4]} rows")
+        check(
+            v_dec.shape[-2] == X.shape[-4],
+            "v_dec",
+            f"<shape {tuple(v_dec.shape)}>",
+            f"one decoder state per frame: T={X.shape[-4]} rows",
+        )
         return ACTIVATIONS[self.activation](X @ self.alpha + (v_dec @ self.beta)[..., :, None, None])
 
     def forward(self, X, v_dec, mask=None):
@@ -177,12 +180,15 @@ class LocationAttention(nn.Module):
     Chapter: notebooks/02_attention.ipynb
     """
 
-    def __init__(self, channels: int, *, d_hidden: int = 32, d_query: int | None = None,
-                 positional: bool = True):
+    def __init__(self, channels: int, *, d_hidden: int = 32, d_query: int | None = None, positional: bool = True):
         super().__init__()
         check(isinstance(channels, int) and channels > 0, "channels", channels, "a positive integer")
-        check(isinstance(d_hidden, int) and d_hidden > 0 and (not positional or d_hidden % 4 == 0),
-              "d_hidden", d_hidden, "a positive integer (a multiple of 4 with positional=True)")
+        check(
+            isinstance(d_hidden, int) and d_hidden > 0 and (not positional or d_hidden % 4 == 0),
+            "d_hidden",
+            d_hidden,
+            "a positive integer (a multiple of 4 with positional=True)",
+        )
         self.channels, self.d_hidden, self.positional = channels, d_hidden, positional
         self.key = nn.Conv2d(channels, d_hidden, 1)
         self.query = nn.Linear(d_query, d_hidden, bias=False) if d_query else None

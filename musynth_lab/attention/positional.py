@@ -19,8 +19,7 @@ __all__ = ["sinusoidal_encoding", "grid_encoding"]
 
 
 def _positive_int(value, name: str) -> int:
-    check(isinstance(value, int) and not isinstance(value, bool) and value > 0, name, value,
-          "a positive integer")
+    check(isinstance(value, int) and not isinstance(value, bool) and value > 0, name, value, "a positive integer")
     return int(value)
 
 
@@ -94,6 +93,6 @@ def grid_encoding(height: int, width: int, dim: int, *, base: float = 10000.0, d
     dim = _positive_int(dim, "dim")
     check(dim % 4 == 0, "dim", dim, "a multiple of 4 (half for rows, half for columns, each even)")
     rows = sinusoidal_encoding(height, dim // 2, base=base, device=device)  # (H, dim/2)
-    cols = sinusoidal_encoding(width, dim // 2, base=base, device=device)   # (W, dim/2)
+    cols = sinusoidal_encoding(width, dim // 2, base=base, device=device)  # (W, dim/2)
     out = torch.cat([rows.T[:, :, None].expand(-1, -1, width), cols.T[:, None, :].expand(-1, height, -1)])
     return out.contiguous()

@@ -28,8 +28,16 @@ from ._util import as_float, as_mask, back, check_dim, check_tensor
 from .selection import masked_softmax
 
 __all__ = [
-    "source_scores", "additive_scores", "dot_product_scores", "attend", "scaled_dot_product_attention",
-    "SourceScore", "AdditiveScore", "DotProductScore", "MultiHeadAttention", "ACTIVATIONS",
+    "source_scores",
+    "additive_scores",
+    "dot_product_scores",
+    "attend",
+    "scaled_dot_product_attention",
+    "SourceScore",
+    "AdditiveScore",
+    "DotProductScore",
+    "MultiHeadAttention",
+    "ACTIVATIONS",
 ]
 
 #: Non-linearities ``f`` the source's form accepts.
@@ -88,13 +96,14 @@ def source_scores(x_enc, v_dec, *, alpha, beta, activation: str = "relu"):
     check(b.ndim == 1, "beta", beta, "a vector (d_dec,)")
     check_dim(x.shape[-1], a.shape[0], "x_enc", f"alpha has {a.shape[0]} entries")
     check_dim(v.shape[-1], b.shape[0], "v_dec", f"beta has {b.shape[0]} entries")
-    enc = x @ a        # (..., n)
-    dec = v @ b        # (..., m)
+    enc = x @ a  # (..., n)
+    dec = v @ b  # (..., m)
     try:
         e = f(dec[..., :, None] + enc[..., None, :])
     except RuntimeError:
-        raise ParameterError(f"x_enc {tuple(x.shape)} and v_dec {tuple(v.shape)}: expected leading "
-                             "(batch) dimensions that broadcast") from None
+        raise ParameterError(
+            f"x_enc {tuple(x.shape)} and v_dec {tuple(v.shape)}: expected leading (batch) dimensions that broadcast"
+        ) from None
     return back(x_enc, e)
 
 
@@ -129,8 +138,7 @@ def additive_scores(query, keys, *, w_query, w_key, v):
     vv = as_float(v, "v").to(q.device)
     check_dim(q.shape[-1], wq.shape[1], "query", f"w_query has {wq.shape[1]} columns")
     check_dim(k.shape[-1], wk.shape[1], "keys", f"w_key has {wk.shape[1]} columns")
-    check(wq.shape[0] == wk.shape[0] == vv.shape[0], "v", v,
-          f"a vector of {wq.shape[0]} entries (the rows of w_query and w_key)")
+    check(wq.shape[0] == wk.shape[0] == vv.shape[0], "v", v, f"a vector of {wq.shape[0]} entries (the rows of w_query and w_key)")
     h = torch.tanh((q @ wq.T)[..., :, None, :] + (k @ wk.T)[..., None, :, :])
     return back(query, h @ vv)
 
@@ -190,8 +198,12 @@ def attend(scores, values, *, mask=None):
     """
     s = as_float(scores, "scores", min_ndim=2)
     val = as_float(values, "values", min_ndim=2).to(s.device)
-    check(val.shape[-2] == s.shape[-1], "values", f"<shape {tuple(val.shape)}>",
-          f"{s.shape[-1]} rows, one per key (scores have shape {tuple(s.shape)})")
+    check(
+        val.shape[-2] == s.shape[-1],
+        "values",
+        f"<shape {tuple(val.shape)}>",
+        f"{s.shape[-1]} rows, one per key (scores have shape {tuple(s.shape)})",
+    )
     w = masked_softmax(s, mask)
     return back(values, w @ val), back(values, w)
 
@@ -362,8 +374,12 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, d_model: int, n_heads: int, *, dropout: float = 0.0):
         super().__init__()
         check(isinstance(d_model, int) and d_model > 0, "d_model", d_model, "a positive integer")
-        check(isinstance(n_heads, int) and n_heads > 0 and d_model % n_heads == 0, "n_heads", n_heads,
-              f"a positive divisor of d_model={d_model}")
+        check(
+            isinstance(n_heads, int) and n_heads > 0 and d_model % n_heads == 0,
+            "n_heads",
+            n_heads,
+            f"a positive divisor of d_model={d_model}",
+        )
         self.d_model, self.n_heads = d_model, n_heads
         self.q_proj = nn.Linear(d_model, d_model)
         self.k_proj = nn.Linear(d_model, d_model)
@@ -378,18 +394,22 @@ class MultiHeadAttention(nn.Module):
     def forward(self, query, key, value, mask=None):
         seen = []
         for name, t in (("query", query), ("key", key), ("value", value)):
-            if not any(t is u for u in seen):           # self-attention: one tensor checked once
+            if not any(t is u for u in seen):  # self-attention: one tensor checked once
                 check_tensor(t, name, ndim=3, what="(batch, length, d_model)")
                 seen.append(t)
             check_dim(t.shape[-1], self.d_model, name, "d_model of this MultiHeadAttention")
-        check(key.shape[:2] == value.shape[:2], "value", f"<shape {tuple(value.shape)}>",
-              f"the batch and length of key {tuple(key.shape[:2])}")
+        check(
+            key.shape[:2] == value.shape[:2],
+            "value",
+            f"<shape {tuple(value.shape)}>",
+            f"the batch and length of key {tuple(key.shape[:2])}",
+        )
         b, m, n = query.shape[0], query.shape[1], key.shape[1]
         q, k, v = self._split(self.q_proj(query)), self._split(self.k_proj(key)), self._split(self.v_proj(value))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])       # (B, H, m, n)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])  # (B, H, m, n)
         msk = as_mask(mask, (b, m, n), device=query.device)
         w = masked_softmax(scores, None if msk is None else msk[:, None])
-        out = self.dropout(w) @ v                                     # (B, H, m, d/H)
+        out = self.dropout(w) @ v  # (B, H, m, d/H)
         out = out.transpose(1, 2).reshape(b, m, self.d_model)
         return self.out_proj(out), w
 
@@ -397,11 +417,10 @@ class MultiHeadAttention(nn.Module):
     def load_from_torch(self, ref: nn.MultiheadAttention) -> "MultiHeadAttention":
         """Copy the projections of a ``torch.nn.MultiheadAttention`` of the same size."""
         d = self.d_model
-        check(ref.embed_dim == d and ref.num_heads == self.n_heads, "ref", ref,
-              f"an nn.MultiheadAttention({d}, {self.n_heads})")
+        check(ref.embed_dim == d and ref.num_heads == self.n_heads, "ref", ref, f"an nn.MultiheadAttention({d}, {self.n_heads})")
         for i, lin in enumerate((self.q_proj, self.k_proj, self.v_proj)):
-            lin.weight.copy_(ref.in_proj_weight[i * d:(i + 1) * d])
-            lin.bias.copy_(ref.in_proj_bias[i * d:(i + 1) * d])
+            lin.weight.copy_(ref.in_proj_weight[i * d : (i + 1) * d])
+            lin.bias.copy_(ref.in_proj_bias[i * d : (i + 1) * d])
         self.out_proj.weight.copy_(ref.out_proj.weight)
         self.out_proj.bias.copy_(ref.out_proj.bias)
         return self

@@ -21,8 +21,15 @@ import torch
 from ..errors import ParameterError, as_array, check
 from ._util import as_float, as_mask, back
 
-__all__ = ["masked_softmax", "sigmoid_gate", "normalise_scores", "hard_select", "top_k_select",
-           "apply_selection", "NORMALISATIONS"]
+__all__ = [
+    "masked_softmax",
+    "sigmoid_gate",
+    "normalise_scores",
+    "hard_select",
+    "top_k_select",
+    "apply_selection",
+    "NORMALISATIONS",
+]
 
 #: The ways :func:`normalise_scores` can turn scores into weights in [0, 1].
 NORMALISATIONS = ("softmax", "sigmoid", "max", "minmax", "none")
@@ -154,8 +161,10 @@ def normalise_scores(scores, method: str = "softmax", *, mask=None, dim: int = -
         return back(scores, s * allowed)
     if method == "max":
         if bool((s[allowed] < 0).any()):
-            raise ParameterError("scores has negative values: method='max' expects non-negative scores "
-                                 "(e.g. after a ReLU or a softmax); use 'minmax' or 'softmax'")
+            raise ParameterError(
+                "scores has negative values: method='max' expects non-negative scores "
+                "(e.g. after a ReLU or a softmax); use 'minmax' or 'softmax'"
+            )
         top = s.masked_fill(~allowed, 0.0).amax(dim=d, keepdim=True)
         w = torch.where(top > 0, s / top.clamp_min(1e-30), torch.zeros_like(s))
     else:
@@ -200,8 +209,12 @@ def hard_select(weights, threshold: float = 0.5, *, mask=None):
 
     Chapter: notebooks/02_attention.ipynb
     """
-    check(isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and 0.0 <= float(threshold) <= 1.0,
-          "threshold", threshold, "a number in [0, 1] (normalise the scores first)")
+    check(
+        isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and 0.0 <= float(threshold) <= 1.0,
+        "threshold",
+        threshold,
+        "a number in [0, 1] (normalise the scores first)",
+    )
     w = as_float(weights, "weights")
     m = as_mask(mask, w.shape, device=w.device)
     keep = w > float(threshold)
@@ -235,8 +248,12 @@ def top_k_select(scores, k: int, *, dim: int = -1, mask=None):
     """
     s = as_float(scores, "scores")
     d = _dim(dim, s.ndim)
-    check(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= s.shape[d], "k", k,
-          f"an integer in 1..{s.shape[d]} (the size of axis {dim})")
+    check(
+        isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= s.shape[d],
+        "k",
+        k,
+        f"an integer in 1..{s.shape[d]} (the size of axis {dim})",
+    )
     m = as_mask(mask, s.shape, device=s.device)
     z = s if m is None else s.masked_fill(~m, float("-inf"))
     idx = z.topk(k, dim=d).indices
@@ -274,13 +291,17 @@ def apply_selection(values, keep, *, dim: int = -2):
     if keep is None:
         raise ParameterError("keep=None: expected a boolean array (from hard_select or top_k_select)")
     if not isinstance(keep, torch.Tensor):
-        keep = as_array(keep, "keep")           # numbers, real, finite, non-empty (strings refused)
+        keep = as_array(keep, "keep")  # numbers, real, finite, non-empty (strings refused)
     k = as_mask(keep, tuple(keep.shape), name="keep", device=v.device)
     d = _dim(dim, v.ndim)
     if d == v.ndim - 1:
         check(tuple(k.shape) == tuple(v.shape), "keep", keep, f"the shape of values {tuple(v.shape)}")
         return back(values, v * k)
-    check(tuple(k.shape) == tuple(v.shape[:d + 1]),
-          "keep", keep, f"shape {tuple(v.shape[:d + 1])} (values' leading axes up to dim)")
+    check(
+        tuple(k.shape) == tuple(v.shape[: d + 1]),
+        "keep",
+        keep,
+        f"shape {tuple(v.shape[: d + 1])} (values' leading axes up to dim)",
+    )
     kk = k.reshape(k.shape + (1,) * (v.ndim - d - 1))
     return back(values, v * kk)

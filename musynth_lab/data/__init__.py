@@ -32,10 +32,30 @@ import numpy as np
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = [
-    "data_dir", "SPLITS", "Chorale", "load_chorales", "piano_roll", "notes_to_roll", "melody_notes",
-    "melody_tokens", "tokens_to_notes", "MELODY_LOW", "MELODY_HIGH", "REST", "HOLD",
-    "N_MELODY_TOKENS", "CHORD_NAMES", "chord_index", "chord_name", "NoteSet", "load_notes",
-    "list_instruments", "INSTRUMENT_FAMILIES", "Excerpt", "list_excerpts", "load_excerpt",
+    "data_dir",
+    "SPLITS",
+    "Chorale",
+    "load_chorales",
+    "piano_roll",
+    "notes_to_roll",
+    "melody_notes",
+    "melody_tokens",
+    "tokens_to_notes",
+    "MELODY_LOW",
+    "MELODY_HIGH",
+    "REST",
+    "HOLD",
+    "N_MELODY_TOKENS",
+    "CHORD_NAMES",
+    "chord_index",
+    "chord_name",
+    "NoteSet",
+    "load_notes",
+    "list_instruments",
+    "INSTRUMENT_FAMILIES",
+    "Excerpt",
+    "list_excerpts",
+    "load_excerpt",
 ]
 
 SPLITS = ("train", "val", "test")
@@ -64,12 +84,10 @@ def data_dir() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
         pass
-    here = Path(__file__).resolve().parent.parent.parent / "data"     # repo/musynth_lab/data/__init__.py -> repo/data
+    here = Path(__file__).resolve().parent.parent.parent / "data"  # repo/musynth_lab/data/__init__.py -> repo/data
     if here.is_dir():
         return here
-    raise FileNotFoundError(
-        "musynth_lab's bundled data was not found: reinstall the package, or set MUSYNTH_DATA"
-    )
+    raise FileNotFoundError("musynth_lab's bundled data was not found: reinstall the package, or set MUSYNTH_DATA")
 
 
 def _file(*parts: str) -> Path:
@@ -212,16 +230,26 @@ def _all_chorales() -> tuple:
         blob = json.load(fh)
     pieces = []
     for p in blob["pieces"]:
-        beats = np.array(
-            [[b, root, chord_index(root, q), pos] for b, root, q, pos in p["beats"]], dtype=np.float64
-        ).reshape(-1, 4)
-        pieces.append(Chorale(
-            id=p["id"], title=p["title"], key_tonic_pc=p["key"]["tonic_pc"], key_mode=p["key"]["mode"],
-            meter=tuple(p["meter"]), bar_q=p["bar_q"], pickup_q=p["pickup_q"], length_q=p["length_q"],
-            parts={k: np.array(v, dtype=np.float64).reshape(-1, 3) for k, v in p["parts"].items()},
-            beats=beats, qualities=tuple(q for _, _, q, _ in p["beats"]),
-            fermatas=np.array(p["fermatas"], dtype=np.float64), split=p["split"],
-        ))
+        beats = np.array([[b, root, chord_index(root, q), pos] for b, root, q, pos in p["beats"]], dtype=np.float64).reshape(
+            -1, 4
+        )
+        pieces.append(
+            Chorale(
+                id=p["id"],
+                title=p["title"],
+                key_tonic_pc=p["key"]["tonic_pc"],
+                key_mode=p["key"]["mode"],
+                meter=tuple(p["meter"]),
+                bar_q=p["bar_q"],
+                pickup_q=p["pickup_q"],
+                length_q=p["length_q"],
+                parts={k: np.array(v, dtype=np.float64).reshape(-1, 3) for k, v in p["parts"].items()},
+                beats=beats,
+                qualities=tuple(q for _, _, q, _ in p["beats"]),
+                fermatas=np.array(p["fermatas"], dtype=np.float64),
+                split=p["split"],
+            )
+        )
     return tuple(pieces)
 
 
@@ -257,8 +285,7 @@ def load_chorales(split: str = "train") -> list[Chorale]:
     return [p for p in pieces if split == "all" or p.split == split]
 
 
-def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int = 88,
-               parts=PART_NAMES) -> np.ndarray:
+def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int = 88, parts=PART_NAMES) -> np.ndarray:
     """A binary piano roll of a chorale on a regular grid.
 
     A key is on in a frame when a note sounds at the frame's start (its onset is at or
@@ -298,12 +325,10 @@ def piano_roll(piece: Chorale, *, step: float = 1.0, low: int = 21, n_keys: int 
             raise ParameterError(f"parts contains {key!r}: expected some of 'S', 'A', 'T', 'B'")
         rows.append(piece.parts[key])
     notes = np.concatenate(rows) if rows else np.zeros((0, 3))
-    return notes_to_roll(notes, step=step, low=low, n_keys=n_keys,
-                         n_frames=int(np.ceil(piece.length_q / step - 1e-9)))
+    return notes_to_roll(notes, step=step, low=low, n_keys=n_keys, n_frames=int(np.ceil(piece.length_q / step - 1e-9)))
 
 
-def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
-                  n_frames: int | None = None) -> np.ndarray:
+def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88, n_frames: int | None = None) -> np.ndarray:
     """A binary piano roll ``(n_keys, n_frames)`` from note rows (onset, duration, MIDI) in quarter notes.
 
     Examples
@@ -316,20 +341,23 @@ def notes_to_roll(notes, *, step: float = 0.5, low: int = 21, n_keys: int = 88,
     arr = as_array(notes, "notes", ndim=2, allow_empty=n_frames is not None)
     check(arr.shape[1:] in ((3,), (4,)) or arr.size == 0, "notes", notes, "rows of (onset, duration, MIDI[, velocity])")
     arr = arr[:, :3].reshape(-1, 3)
-    check(bool(np.all(arr[:, 0] >= 0) and np.all(arr[:, 1] >= 0)), "notes", notes,
-          "onsets and durations >= 0 (quarter notes)")
+    check(bool(np.all(arr[:, 0] >= 0) and np.all(arr[:, 1] >= 0)), "notes", notes, "onsets and durations >= 0 (quarter notes)")
     step = as_float(step, "step", low=0, low_open=True)
     low, n_keys = as_int(low, "low", low=0, high=127), as_int(n_keys, "n_keys", high=128)
     n_frames = as_int(n_frames, "n_frames", low=1, allow_none=True)
     end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 0.0
-    check(n_frames is not None or end / step <= 10**7, "notes", notes,
-          f"notes ending within 10**7 frames of step {step} (this one ends at {end:g} quarters)")
+    check(
+        n_frames is not None or end / step <= 10**7,
+        "notes",
+        notes,
+        f"notes ending within 10**7 frames of step {step} (this one ends at {end:g} quarters)",
+    )
     n = n_frames if n_frames is not None else int(np.ceil(end / step - 1e-9))
     roll = np.zeros((n_keys, n), dtype=bool)
     for on, dur, midi in arr:
         row = int(midi) - low
         if 0 <= row < n_keys:
-            roll[row, int(np.ceil(on / step - 1e-9)):int(np.ceil((on + dur) / step - 1e-9))] = True
+            roll[row, int(np.ceil(on / step - 1e-9)) : int(np.ceil((on + dur) / step - 1e-9))] = True
     return roll
 
 
@@ -357,8 +385,7 @@ MELODY_LOW, MELODY_HIGH = 36, 84
 N_MELODY_TOKENS = 2 + MELODY_HIGH - MELODY_LOW + 1
 
 
-def melody_tokens(piece: Chorale, *, part: str = "S", step: float = 0.5,
-                  transpose: int = 0) -> np.ndarray:
+def melody_tokens(piece: Chorale, *, part: str = "S", step: float = 0.5, transpose: int = 0) -> np.ndarray:
     """A voice as a token sequence on a regular grid (onset / hold / rest tokens).
 
     Token ``0`` is a rest, ``1`` holds the previous note, and ``2 + (midi - MELODY_LOW)``
@@ -394,13 +421,11 @@ def melody_tokens(piece: Chorale, *, part: str = "S", step: float = 0.5,
     for on, dur, midi in notes:
         m = int(midi) + int(transpose)
         if not MELODY_LOW <= m <= MELODY_HIGH:
-            raise ParameterError(
-                f"transpose={transpose}: pitch {m} falls outside the token range {MELODY_LOW}..{MELODY_HIGH}"
-            )
+            raise ParameterError(f"transpose={transpose}: pitch {m} falls outside the token range {MELODY_LOW}..{MELODY_HIGH}")
         first = int(round(on / step))
         last = max(first + 1, int(round((on + dur) / step)))
         toks[first] = 2 + m - MELODY_LOW
-        toks[first + 1:last] = HOLD
+        toks[first + 1 : last] = HOLD
     return toks
 
 
@@ -416,8 +441,12 @@ def tokens_to_notes(tokens, *, step: float = 0.5) -> np.ndarray:
     """
     toks = as_array(tokens, "tokens", allow_empty=True, integer=True).ravel()
     step = as_float(step, "step", low=0, low_open=True)
-    check(toks.size == 0 or (toks.min() >= 0 and toks.max() < N_MELODY_TOKENS), "tokens",
-          tokens, f"token ids in 0..{N_MELODY_TOKENS - 1}")
+    check(
+        toks.size == 0 or (toks.min() >= 0 and toks.max() < N_MELODY_TOKENS),
+        "tokens",
+        tokens,
+        f"token ids in 0..{N_MELODY_TOKENS - 1}",
+    )
     rows, cur = [], None
     for i, t in enumerate(toks):
         if t >= 2:
@@ -440,9 +469,16 @@ def tokens_to_notes(tokens, *, step: float = 0.5) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 
 INSTRUMENT_FAMILIES = {
-    "piano": "keyboard", "marimba": "mallet", "organ": "organ", "guitar": "guitar",
-    "bass": "bass", "violin": "strings", "choir": "vocal", "trumpet": "brass",
-    "clarinet": "reed", "flute": "flute",
+    "piano": "keyboard",
+    "marimba": "mallet",
+    "organ": "organ",
+    "guitar": "guitar",
+    "bass": "bass",
+    "violin": "strings",
+    "choir": "vocal",
+    "trumpet": "brass",
+    "clarinet": "reed",
+    "flute": "flute",
 }
 
 
@@ -482,14 +518,12 @@ class NoteSet:
         return len(self.pitch)
 
     def __repr__(self) -> str:
-        return (f"NoteSet({len(self)} notes, sr={self.sr}, instruments="
-                f"{sorted(set(self.instrument.tolist()))})")
+        return f"NoteSet({len(self)} notes, sr={self.sr}, instruments={sorted(set(self.instrument.tolist()))})"
 
     def subset(self, index) -> "NoteSet":
         """The notes at ``index`` (an integer array or a boolean mask)."""
         idx = np.asarray(index)
-        return NoteSet(self.audio[idx], self.sr, self.instrument[idx], self.family[idx],
-                       self.pitch[idx], self.velocity[idx])
+        return NoteSet(self.audio[idx], self.sr, self.instrument[idx], self.family[idx], self.pitch[idx], self.velocity[idx])
 
     def labels(self, field_name: str = "instrument") -> tuple[np.ndarray, list]:
         """Integer labels for one metadata field and the class names they index.
@@ -501,9 +535,7 @@ class NoteSet:
         (['flute', 'organ'], [0, 1])
         """
         if field_name not in ("instrument", "family", "pitch", "velocity"):
-            raise ParameterError(
-                f"field_name={field_name!r}: expected 'instrument', 'family', 'pitch' or 'velocity'"
-            )
+            raise ParameterError(f"field_name={field_name!r}: expected 'instrument', 'family', 'pitch' or 'velocity'")
         values = getattr(self, field_name)
         names = sorted(set(values.tolist()))
         lookup = {n: i for i, n in enumerate(names)}
@@ -520,9 +552,12 @@ def _all_notes() -> NoteSet:
     audio = flat.reshape(len(rows), -1)
     audio.setflags(write=False)
     return NoteSet(
-        audio, int(sr),
-        np.array([r["instrument"] for r in rows]), np.array([r["family"] for r in rows]),
-        np.array([int(r["pitch"]) for r in rows]), np.array([int(r["velocity"]) for r in rows]),
+        audio,
+        int(sr),
+        np.array([r["instrument"] for r in rows]),
+        np.array([r["family"] for r in rows]),
+        np.array([int(r["pitch"]) for r in rows]),
+        np.array([int(r["velocity"]) for r in rows]),
     )
 
 
@@ -673,8 +708,7 @@ class Excerpt:
         out[t >= end] = 24
         return out
 
-    def pitch_frames(self, *, hop_length: int, n_frames: int | None = None, low: int = 21,
-                     n_keys: int = 88) -> np.ndarray:
+    def pitch_frames(self, *, hop_length: int, n_frames: int | None = None, low: int = 21, n_keys: int = 88) -> np.ndarray:
         """Active-note matrix ``(n_keys, n_frames)`` (bool) at ``t = k * hop_length / sr``."""
         check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
         n_frames = n_frames if n_frames is not None else 1 + len(self.audio) // int(hop_length)
@@ -749,9 +783,17 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
     ).reshape(-1, 4)
     beats[:, 0] = np.round(beats[:, 0])
     return Excerpt(
-        name=name, piece_id=meta["piece_id"], split=meta["split"], ensemble=meta["ensemble"],
-        sr=int(file_sr), bpm=float(meta["bpm"]), key_tonic_pc=meta["key"]["tonic_pc"],
-        key_mode=meta["key"]["mode"], audio=audio, notes=notes.astype(np.int64), beats=beats,
+        name=name,
+        piece_id=meta["piece_id"],
+        split=meta["split"],
+        ensemble=meta["ensemble"],
+        sr=int(file_sr),
+        bpm=float(meta["bpm"]),
+        key_tonic_pc=meta["key"]["tonic_pc"],
+        key_mode=meta["key"]["mode"],
+        audio=audio,
+        notes=notes.astype(np.int64),
+        beats=beats,
         fermatas=np.round(np.array(meta["fermatas"], dtype=np.float64) * scale).astype(np.int64),
     )
 
@@ -761,12 +803,33 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
 # re-exported here so ``musynth_lab.data.save_midi`` etc. work.
 # ----------------------------------------------------------------------------------------
 
-from .midi import (Piece, save_midi, load_midi, load_midi_folder, render_midi, gm_instrument,  # noqa: E402
-                   as_parts, voices_to_parts, FolderReport)
+from .midi import (
+    Piece,
+    save_midi,
+    load_midi,
+    load_midi_folder,
+    render_midi,
+    gm_instrument,  # noqa: E402
+    as_parts,
+    voices_to_parts,
+    FolderReport,
+)
 from .musicxml import save_musicxml, load_musicxml, load_musicxml_folder  # noqa: E402
 from .folders import AudioFolder, load_audio_folder  # noqa: E402
 
-__all__ += ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi", "gm_instrument", "as_parts",
-            "voices_to_parts",
-            "FolderReport", "save_musicxml", "load_musicxml", "load_musicxml_folder", "AudioFolder",
-            "load_audio_folder"]
+__all__ += [
+    "Piece",
+    "save_midi",
+    "load_midi",
+    "load_midi_folder",
+    "render_midi",
+    "gm_instrument",
+    "as_parts",
+    "voices_to_parts",
+    "FolderReport",
+    "save_musicxml",
+    "load_musicxml",
+    "load_musicxml_folder",
+    "AudioFolder",
+    "load_audio_folder",
+]

@@ -59,12 +59,15 @@ class AudioFolder:
         return len(self.names)
 
     def __repr__(self) -> str:
-        return (f"AudioFolder({len(self)} files, sr={self.sr}, {float(self.durations.sum()):.1f} s in all, "
-                f"{len(self.report.skipped)} skipped)")
+        return (
+            f"AudioFolder({len(self)} files, sr={self.sr}, {float(self.durations.sum()):.1f} s in all, "
+            f"{len(self.report.skipped)} skipped)"
+        )
 
 
-def load_audio_folder(folder, *, sr: int = 22050, mono: bool = True, max_duration: float | None = None,
-                      progress: bool = True) -> AudioFolder:
+def load_audio_folder(
+    folder, *, sr: int = 22050, mono: bool = True, max_duration: float | None = None, progress: bool = True
+) -> AudioFolder:
     """Read every audio file in a folder (and subfolders), resampled to ``sr``; skip and report the bad ones.
 
     Parameters
@@ -126,6 +129,7 @@ def load_audio_folder(folder, *, sr: int = 22050, mono: bool = True, max_duratio
         durations.append(y.shape[-1] / float(sr))
         report.loaded.append(name)
     if not audio:
-        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} audio files could be read: "
-                             f"{report.skipped[0][1]}")
+        raise ParameterError(
+            f"folder={str(folder)!r}: none of its {len(files)} audio files could be read: {report.skipped[0][1]}"
+        )
     return AudioFolder(names=names, audio=audio, sr=int(sr), durations=np.array(durations), report=report)

@@ -28,13 +28,27 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, as_array, as_float, as_int, check
-from . import (HOLD, MELODY_LOW, N_MELODY_TOKENS, PART_NAMES, REST, Chorale, CHORD_NAMES,  # noqa: F401
-               tokens_to_notes)
+from . import (
+    N_MELODY_TOKENS,
+    PART_NAMES,
+    Chorale,
+    CHORD_NAMES,  # noqa: F401
+    tokens_to_notes,
+)
 
-__all__ = ["Piece", "save_midi", "load_midi", "load_midi_folder", "render_midi", "gm_instrument",
-           "as_parts", "voices_to_parts", "FolderReport"]
+__all__ = [
+    "Piece",
+    "save_midi",
+    "load_midi",
+    "load_midi_folder",
+    "render_midi",
+    "gm_instrument",
+    "as_parts",
+    "voices_to_parts",
+    "FolderReport",
+]
 
-TICKS_PER_BEAT = 480          # divisible by 2, 3, 4, 5, 8, 16: triplets and sixteenths land on ticks
+TICKS_PER_BEAT = 480  # divisible by 2, 3, 4, 5, 8, 16: triplets and sixteenths land on ticks
 DEFAULT_VELOCITY = 80
 _META_PREFIX = "musynth-lab "
 PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
@@ -42,8 +56,7 @@ PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 MAJOR_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 MINOR_KEYS = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
 _NOTE_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_VOICE_NAMES = {"s": "S", "soprano": "S", "a": "A", "alto": "A", "t": "T", "tenor": "T",
-                "b": "B", "bass": "B"}
+_VOICE_NAMES = {"s": "S", "soprano": "S", "a": "A", "alto": "A", "t": "T", "tenor": "T", "b": "B", "bass": "B"}
 
 
 @dataclass(frozen=True)
@@ -170,39 +183,58 @@ def as_parts(x, *, step: float | None = None, low: int = 21) -> dict:
     low = as_int(low, "low", low=0, high=127)
     if isinstance(x, Chorale):
         vel = getattr(x, "velocities", {}) or {}
-        parts = {k: _check_notes(np.column_stack([v, vel[k]]) if k in vel and len(vel[k]) == len(v) and len(v) else v,
-                                 f"part {k!r}") for k, v in x.parts.items()}
-        parts = {k: v for k, v in parts.items() if len(v)} or parts     # a loaded piece's empty parts stay out
+        parts = {
+            k: _check_notes(np.column_stack([v, vel[k]]) if k in vel and len(vel[k]) == len(v) and len(v) else v, f"part {k!r}")
+            for k, v in x.parts.items()
+        }
+        parts = {k: v for k, v in parts.items() if len(v)} or parts  # a loaded piece's empty parts stay out
     elif isinstance(x, dict):
         check(len(x) > 0, "x", x, "at least one part")
         parts = {str(k): _check_notes(v, f"part {k!r}") for k, v in x.items()}
     else:
-        if hasattr(x, "detach"):          # a torch tensor
+        if hasattr(x, "detach"):  # a torch tensor
             x = x.detach().cpu().numpy()
         try:
             arr = np.asarray(x)
-        except ValueError:                # ragged: a list of note lists
+        except ValueError:  # ragged: a list of note lists
             arr = None
         if arr is not None and arr.dtype != object and arr.ndim == 1 and arr.size and np.issubdtype(arr.dtype, np.number):
             toks = arr
-            check(np.all(toks == np.round(toks)) and toks.min() >= 0 and toks.max() < N_MELODY_TOKENS,
-                  "x", x, f"melody tokens in 0..{N_MELODY_TOKENS - 1}")
+            check(
+                np.all(toks == np.round(toks)) and toks.min() >= 0 and toks.max() < N_MELODY_TOKENS,
+                "x",
+                x,
+                f"melody tokens in 0..{N_MELODY_TOKENS - 1}",
+            )
             parts = {"S": tokens_to_notes(toks.astype(np.int64), step=0.5 if step is None else step)}
-        elif arr is not None and arr.dtype != object and arr.ndim == 2 and (
-                arr.dtype == bool or (arr.shape[1] not in (3, 4) and np.isin(arr, (0, 1)).all())):
-            check(low >= 0 and low + arr.shape[0] <= 128, "low", low,
-                  f"a lowest pitch such that low + {arr.shape[0]} rows fit in 0..127")
+        elif (
+            arr is not None
+            and arr.dtype != object
+            and arr.ndim == 2
+            and (arr.dtype == bool or (arr.shape[1] not in (3, 4) and np.isin(arr, (0, 1)).all()))
+        ):
+            check(
+                low >= 0 and low + arr.shape[0] <= 128,
+                "low",
+                low,
+                f"a lowest pitch such that low + {arr.shape[0]} rows fit in 0..127",
+            )
             parts = {"S": _roll_to_notes(arr, 1.0 if step is None else step, int(low))}
         elif arr is not None and arr.dtype != object and arr.ndim == 2:
             parts = {"S": _check_notes(arr, "x")}
         elif isinstance(x, (list, tuple)) and len(x) and all(np.ndim(v) == 2 or len(v) == 0 for v in x):
             names = list(PART_NAMES) + [f"P{i + 1}" for i in range(4, len(x))]
-            parts = {names[i]: _check_notes(np.asarray(v, dtype=np.float64).reshape(-1, np.shape(v)[1] if np.ndim(v) == 2 else 3),
-                                            f"part {names[i]!r}") for i, v in enumerate(x)}
+            parts = {
+                names[i]: _check_notes(
+                    np.asarray(v, dtype=np.float64).reshape(-1, np.shape(v)[1] if np.ndim(v) == 2 else 3), f"part {names[i]!r}"
+                )
+                for i, v in enumerate(x)
+            }
         else:
             raise ParameterError(
                 f"x={x!r:.80}: expected a Chorale, a dict of note rows, note rows (onset, duration, pitch[, velocity]), "
-                "a list of those, a 1-D melody token sequence or a 2-D piano roll")
+                "a list of those, a 1-D melody token sequence or a 2-D piano roll"
+            )
     if sum(len(v) for v in parts.values()) == 0:
         raise ParameterError("x has no notes: expected at least one note to write")
     return parts
@@ -236,8 +268,12 @@ def voices_to_parts(voices, *, step: float, names=None) -> dict:
     """
     step = as_float(step, "step", low=0, low_open=True)
     grid = as_array(voices, "voices", ndim=2, integer=True)
-    check(bool(np.all((grid >= -1) & (grid <= 127))), "voices", voices,
-          "a (n_steps, n_voices) grid of MIDI pitches 0..127, -1 for a rest")
+    check(
+        bool(np.all((grid >= -1) & (grid <= 127))),
+        "voices",
+        voices,
+        "a (n_steps, n_voices) grid of MIDI pitches 0..127, -1 for a rest",
+    )
     if names is None:
         names = list(PART_NAMES)[: grid.shape[1]] if grid.shape[1] <= 4 else [f"P{i + 1}" for i in range(grid.shape[1])]
     check(len(names) == grid.shape[1], "names", names, f"{grid.shape[1]} part names, one per voice")
@@ -267,12 +303,20 @@ def programs_for(program, names, x=None) -> dict:
         out = {}
         for n in names:
             p = program.get(n, 0)
-            check(isinstance(p, (int, np.integer)) and 0 <= p <= 127, "program", program,
-                  "General MIDI programs in 0..127 (an int, or a dict part -> int)")
+            check(
+                isinstance(p, (int, np.integer)) and 0 <= p <= 127,
+                "program",
+                program,
+                "General MIDI programs in 0..127 (an int, or a dict part -> int)",
+            )
             out[n] = int(p)
         return out
-    check(isinstance(program, (int, np.integer)) and 0 <= program <= 127, "program", program,
-          "a General MIDI program in 0..127 (0 = Acoustic Grand Piano, 52 = Choir Aahs), or a dict part -> int")
+    check(
+        isinstance(program, (int, np.integer)) and 0 <= program <= 127,
+        "program",
+        program,
+        "a General MIDI program in 0..127 (0 = Acoustic Grand Piano, 52 = Choir Aahs), or a dict part -> int",
+    )
     return {n: int(program) for n in names}
 
 
@@ -297,15 +341,23 @@ def piece_info(x, meter, key):
     """Metre, pickup, key and the kit's own extras (chords, fermatas) for writing."""
     info = {"meter": None, "pickup_q": 0.0, "key": None, "extra": None, "title": None}
     if isinstance(x, Chorale):
-        info.update(meter=tuple(x.meter), pickup_q=float(x.pickup_q), key=(x.key_tonic_pc, x.key_mode),
-                    title=x.title)
-        info["extra"] = {"id": x.id, "title": x.title, "split": x.split, "length_q": float(x.length_q),
-                         "bar_q": float(x.bar_q),
-                         "beats": [[float(b[0]), int(b[1]), q] for b, q in zip(x.beats, x.qualities)],
-                         "fermatas": [float(f) for f in x.fermatas]}
+        info.update(meter=tuple(x.meter), pickup_q=float(x.pickup_q), key=(x.key_tonic_pc, x.key_mode), title=x.title)
+        info["extra"] = {
+            "id": x.id,
+            "title": x.title,
+            "split": x.split,
+            "length_q": float(x.length_q),
+            "bar_q": float(x.bar_q),
+            "beats": [[float(b[0]), int(b[1]), q] for b, q in zip(x.beats, x.qualities)],
+            "fermatas": [float(f) for f in x.fermatas],
+        }
     if meter is not None:
-        check(isinstance(meter, (tuple, list)) and len(meter) == 2 and int(meter[0]) > 0
-              and int(meter[1]) in (1, 2, 4, 8, 16, 32), "meter", meter, "a time signature such as (4, 4) or (6, 8)")
+        check(
+            isinstance(meter, (tuple, list)) and len(meter) == 2 and int(meter[0]) > 0 and int(meter[1]) in (1, 2, 4, 8, 16, 32),
+            "meter",
+            meter,
+            "a time signature such as (4, 4) or (6, 8)",
+        )
         info["meter"] = (int(meter[0]), int(meter[1]))
     if key is not None:
         info["key"] = parse_key(key)
@@ -318,8 +370,12 @@ def parse_key(key):
     """'G major', 'F# minor', 'Gm', (7, 'major') -> (tonic pc, mode)."""
     if isinstance(key, (tuple, list)) and len(key) == 2:
         pc, mode = key
-        check(isinstance(pc, (int, np.integer)) and 0 <= pc < 12 and mode in ("major", "minor"), "key", key,
-              "(tonic pitch class 0..11, 'major' or 'minor')")
+        check(
+            isinstance(pc, (int, np.integer)) and 0 <= pc < 12 and mode in ("major", "minor"),
+            "key",
+            key,
+            "(tonic pitch class 0..11, 'major' or 'minor')",
+        )
         return int(pc), str(mode)
     if isinstance(key, str):
         text = key.strip()
@@ -337,8 +393,12 @@ def parse_key(key):
 def default_bpm(x, bpm) -> float:
     if bpm is None:
         bpm = float(getattr(x, "bpm", 100.0))
-    check(isinstance(bpm, (int, float, np.floating, np.integer)) and not isinstance(bpm, bool) and 0 < float(bpm) <= 400,
-          "bpm", bpm, "a tempo in (0, 400] quarter notes per minute")
+    check(
+        isinstance(bpm, (int, float, np.floating, np.integer)) and not isinstance(bpm, bool) and 0 < float(bpm) <= 400,
+        "bpm",
+        bpm,
+        "a tempo in (0, 400] quarter notes per minute",
+    )
     return float(bpm)
 
 
@@ -366,8 +426,19 @@ def atomic_write(path: Path, write) -> None:
             os.remove(tmp)
 
 
-def save_midi(x, path, *, bpm: float | None = None, program=None, step: float | None = None, low: int = 21,
-              meter=None, key=None, velocity: int = DEFAULT_VELOCITY, overwrite: bool = False) -> None:
+def save_midi(
+    x,
+    path,
+    *,
+    bpm: float | None = None,
+    program=None,
+    step: float | None = None,
+    low: int = 21,
+    meter=None,
+    key=None,
+    velocity: int = DEFAULT_VELOCITY,
+    overwrite: bool = False,
+) -> None:
     """Write a piece as a Standard MIDI File (type 1): one track per part, playable anywhere.
 
     Parameters
@@ -536,8 +607,9 @@ def _monophonic(notes: np.ndarray, polyphony: str, label: str, log: list) -> np.
         raise ParameterError(
             f"{label} has overlapping notes (chords) from quarter {at:g}: a part of the kit is one voice. "
             "Pass polyphony='top' to keep the highest sounding note (a melody), or polyphony='keep' to keep "
-            "the chords in one part (fine for piano rolls, not for melody tokens)")
-    kept = []                                     # polyphony == 'top': the skyline
+            "the chords in one part (fine for piano rolls, not for melody tokens)"
+        )
+    kept = []  # polyphony == 'top': the skyline
     for row in notes[np.lexsort((-notes[:, 2], notes[:, 0]))]:
         if kept and kept[-1][0] + kept[-1][1] > row[0] + 1e-9:
             last = kept[-1]
@@ -600,7 +672,8 @@ def build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, polyp
     else:
         raise ParameterError(
             f"path={str(path)!r} has {len(voices)} pitched tracks {[v[0] for v in voices]}: the kit's pieces have up "
-            "to four parts (S, A, T, B). Pass tracks=[...] (indices or names, up to four, highest voice first)")
+            "to four parts (S, A, T, B). Pass tracks=[...] (indices or names, up to four, highest voice first)"
+        )
     parts, programs, velocities = {}, {}, {}
     for (vname, prog, rows), name in zip(voices, names):
         rows = rows[np.lexsort((rows[:, 2], rows[:, 0]))]
@@ -636,12 +709,30 @@ def build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, polyp
         onsets = list(range(len(roots)))
     from . import chord_index
 
-    beats = np.array([[on, r, chord_index(r, q), (on - pickup) % bar_q] for on, r, q in zip(onsets, roots, quals)],
-                     dtype=np.float64).reshape(-1, 4)
-    return Piece(id=pid, title=title or pid, key_tonic_pc=int(pc), key_mode=mode, meter=meter, bar_q=bar_q,
-                 pickup_q=pickup, length_q=length_q, parts=parts, beats=beats, qualities=tuple(quals),
-                 fermatas=np.array(fermatas, dtype=np.float64), split=split, bpm=float(tempos[0][1]),
-                 tempos=tempos, programs=programs, velocities=velocities, source=str(path), log=tuple(log))
+    beats = np.array(
+        [[on, r, chord_index(r, q), (on - pickup) % bar_q] for on, r, q in zip(onsets, roots, quals)], dtype=np.float64
+    ).reshape(-1, 4)
+    return Piece(
+        id=pid,
+        title=title or pid,
+        key_tonic_pc=int(pc),
+        key_mode=mode,
+        meter=meter,
+        bar_q=bar_q,
+        pickup_q=pickup,
+        length_q=length_q,
+        parts=parts,
+        beats=beats,
+        qualities=tuple(quals),
+        fermatas=np.array(fermatas, dtype=np.float64),
+        split=split,
+        bpm=float(tempos[0][1]),
+        tempos=tempos,
+        programs=programs,
+        velocities=velocities,
+        source=str(path),
+        log=tuple(log),
+    )
 
 
 def check_source(path, suffixes) -> Path:
@@ -717,7 +808,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
         raise ParameterError(f"path={str(path)!r}: MIDI type 2 (independent sequences) is not supported; expected type 0 or 1")
     tpb = float(mid.ticks_per_beat)
     log, sigs, keys, tempos, extra, title = [], [], [], [], None, None
-    voices = {}          # (track index, channel) -> dict(name, program, rows)
+    voices = {}  # (track index, channel) -> dict(name, program, rows)
     for ti, track in enumerate(mid.tracks):
         tick, name, programs, active = 0, None, {}, {}
         for msg in track:
@@ -734,10 +825,10 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
                 k = msg.key
                 keys.append((q, parse_key(k)))
             elif t == "set_tempo":
-                tempos.append((q, round(float(mido.tempo2bpm(msg.tempo)), 3)))   # microseconds per quarter: 72 bpm reads 72.00003
+                tempos.append((q, round(float(mido.tempo2bpm(msg.tempo)), 3)))  # microseconds per quarter: 72 bpm reads 72.00003
             elif t == "text" and msg.text.startswith(_META_PREFIX):
                 try:
-                    extra = json.loads(msg.text[len(_META_PREFIX):])
+                    extra = json.loads(msg.text[len(_META_PREFIX) :])
                 except ValueError:
                     log.append("an unreadable musynth-lab text event was ignored")
             elif t == "program_change":
@@ -748,7 +839,7 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
                 if v["name"] is None:
                     v["name"] = name
                 if t == "note_on" and msg.velocity > 0:
-                    if (msg.channel, msg.note) in active:           # re-struck: end the sounding note here
+                    if (msg.channel, msg.note) in active:  # re-struck: end the sounding note here
                         on, vel = active.pop((msg.channel, msg.note))
                         if tick > on:
                             v["rows"].append((on / tpb, (tick - on) / tpb, msg.note, vel))
@@ -760,13 +851,13 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
                         on, vel = active.pop((msg.channel, msg.note))
                         if tick > on:
                             v["rows"].append((on / tpb, (tick - on) / tpb, msg.note, vel))
-        for (ch, note), (on, vel) in active.items():                    # never released: end at the track's end
+        for (ch, note), (on, vel) in active.items():  # never released: end at the track's end
             if tick > on:
                 voices[(ti, ch)]["rows"].append((on / tpb, (tick - on) / tpb, note, vel))
                 log.append(f"track {ti}: note {note} at quarter {on / tpb:g} had no note-off; ended at the track's end")
     pitched = []
     chans_per_track = {}
-    for (ti, _ch) in voices:
+    for ti, _ch in voices:
         chans_per_track[ti] = chans_per_track.get(ti, 0) + 1
     for (ti, ch), v in sorted(voices.items()):
         if not v["rows"]:
@@ -776,15 +867,27 @@ def load_midi(path, *, tracks=None, polyphony: str = "error", drums: str = "skip
             label = f"{label} ch{ch + 1}"
         if ch == 9:
             if drums == "error":
-                raise ParameterError(f"path={str(path)!r}: {label!r} is on channel 10 (drums), which has no pitches; "
-                                     "pass drums='skip' to leave it out")
+                raise ParameterError(
+                    f"path={str(path)!r}: {label!r} is on channel 10 (drums), which has no pitches; "
+                    "pass drums='skip' to leave it out"
+                )
             log.append(f"{label!r} on channel 10 (drums) left out: {len(v['rows'])} notes")
             continue
         pitched.append((label, v["program"], np.array(v["rows"], dtype=np.float64)))
     if not pitched and voices:
         raise ParameterError(f"path={str(path)!r}: the file has only drum notes (channel 10), no pitched notes")
-    return build_piece(pitched, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=extra,
-                        tracks=tracks, polyphony=polyphony, log=log)
+    return build_piece(
+        pitched,
+        path=path,
+        title=title,
+        sigs=sigs,
+        keys=keys,
+        tempos=tempos,
+        extra=extra,
+        tracks=tracks,
+        polyphony=polyphony,
+        log=log,
+    )
 
 
 @dataclass
@@ -876,22 +979,22 @@ def load_midi_folder(folder, *, progress: bool = True, **kwargs):
 
 #: General MIDI program family (program // 8) -> nearest bundled instrument.
 GM_FAMILY_INSTRUMENT = (
-    "piano",      # 0-7    pianos
-    "marimba",    # 8-15   chromatic percussion (celesta, glockenspiel, vibraphone, marimba, ...)
-    "organ",      # 16-23  organs
-    "guitar",     # 24-31  guitars
-    "bass",       # 32-39  basses
-    "violin",     # 40-47  solo strings
-    "violin",     # 48-55  ensembles (string ensembles; choirs 52-54 -> choir, below)
-    "trumpet",    # 56-63  brass
-    "clarinet",   # 64-71  reeds (saxophones, oboe, bassoon, clarinet)
-    "flute",      # 72-79  pipes (piccolo, flute, recorder, pan flute, ...)
-    "flute",      # 80-87  synth leads
-    "organ",      # 88-95  synth pads
-    "organ",      # 96-103 synth effects
-    "guitar",     # 104-111 ethnic (sitar, banjo, shamisen, koto, ...)
-    "marimba",    # 112-119 percussive (tinkle bell, steel drums, ...)
-    "piano",      # 120-127 sound effects
+    "piano",  # 0-7    pianos
+    "marimba",  # 8-15   chromatic percussion (celesta, glockenspiel, vibraphone, marimba, ...)
+    "organ",  # 16-23  organs
+    "guitar",  # 24-31  guitars
+    "bass",  # 32-39  basses
+    "violin",  # 40-47  solo strings
+    "violin",  # 48-55  ensembles (string ensembles; choirs 52-54 -> choir, below)
+    "trumpet",  # 56-63  brass
+    "clarinet",  # 64-71  reeds (saxophones, oboe, bassoon, clarinet)
+    "flute",  # 72-79  pipes (piccolo, flute, recorder, pan flute, ...)
+    "flute",  # 80-87  synth leads
+    "organ",  # 88-95  synth pads
+    "organ",  # 96-103 synth effects
+    "guitar",  # 104-111 ethnic (sitar, banjo, shamisen, koto, ...)
+    "marimba",  # 112-119 percussive (tinkle bell, steel drums, ...)
+    "piano",  # 120-127 sound effects
 )
 
 
@@ -911,8 +1014,7 @@ def gm_instrument(program: int) -> str:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    check(isinstance(program, (int, np.integer)) and 0 <= program <= 127, "program", program,
-          "a General MIDI program in 0..127")
+    check(isinstance(program, (int, np.integer)) and 0 <= program <= 127, "program", program, "a General MIDI program in 0..127")
     if 52 <= program <= 54:
         return "choir"
     return GM_FAMILY_INSTRUMENT[int(program) // 8]

@@ -12,9 +12,23 @@ import numpy as np
 
 from ..errors import ParameterError, check
 from . import Chorale
-from .midi import (MAJOR_KEYS, MINOR_KEYS, TICKS_PER_BEAT, FolderReport, Piece, atomic_write, build_piece,
-                   check_source, check_target, default_bpm, music_files, piece_info, programs_for,
-                   time_signatures, as_parts)
+from .midi import (
+    MAJOR_KEYS,
+    MINOR_KEYS,
+    TICKS_PER_BEAT,
+    FolderReport,
+    Piece,
+    atomic_write,
+    build_piece,
+    check_source,
+    check_target,
+    default_bpm,
+    music_files,
+    piece_info,
+    programs_for,
+    time_signatures,
+    as_parts,
+)
 
 __all__ = ["save_musicxml", "load_musicxml", "load_musicxml_folder"]
 
@@ -26,8 +40,8 @@ def _music21():
         import music21
     except ImportError:
         raise ImportError(
-            "MusicXML needs music21, an optional dependency: pip install musynth-lab[music] "
-            "(or pip install music21)") from None
+            "MusicXML needs music21, an optional dependency: pip install musynth-lab[music] (or pip install music21)"
+        ) from None
     return music21
 
 
@@ -36,8 +50,19 @@ def _tonic_name(pc: int, mode: str) -> str:
     return name[0] + name[1:].replace("b", "-")
 
 
-def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: float | None = None, low: int = 21,
-                  meter=None, key=None, title: str | None = None, overwrite: bool = False) -> None:
+def save_musicxml(
+    x,
+    path,
+    *,
+    bpm: float | None = None,
+    program=None,
+    step: float | None = None,
+    low: int = 21,
+    meter=None,
+    key=None,
+    title: str | None = None,
+    overwrite: bool = False,
+) -> None:
     """Write a piece as a MusicXML score (one staff per part), through music21.
 
     Parameters
@@ -127,7 +152,7 @@ def save_musicxml(x, path, *, bpm: float | None = None, program=None, step: floa
         score.insert(0, part)
     try:
         atomic_write(path, lambda tmp: score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=tmp))
-    except m21.exceptions21.Music21Exception as err:      # pragma: no cover - music21 refusing a piece
+    except m21.exceptions21.Music21Exception as err:  # pragma: no cover - music21 refusing a piece
         raise ParameterError(f"x: music21 could not write it as MusicXML ({err})") from None
 
 
@@ -182,7 +207,7 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
     if not hasattr(score, "parts") or len(score.parts) == 0:
         raise ParameterError(f"path={str(path)!r}: the file has no parts")
     log, sigs, keys, tempos, fermatas, voices = [], [], [], [], [], []
-    for pi, part in enumerate(score.parts):        # music21 puts a tied note's fermata on its last piece
+    for pi, part in enumerate(score.parts):  # music21 puts a tied note's fermata on its last piece
         chain = {}
         for el in part.flatten().notes:
             for p in el.pitches:
@@ -202,7 +227,7 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
         if pi == 0:
             for ts in flat.getElementsByClass(m21meter.TimeSignature):
                 sigs.append((float(ts.offset), ts.numerator, ts.denominator))
-            if pickup > 0 and len(sigs) == 1:          # an implicit pick-up measure: describe it as a short bar
+            if pickup > 0 and len(sigs) == 1:  # an implicit pick-up measure: describe it as a short bar
                 sigs = [(0.0, *_pickup_sig(pickup, sigs[0][2])), (pickup, sigs[0][1], sigs[0][2])]
             for k in flat.getElementsByClass(m21key.KeySignature):
                 kk = k if isinstance(k, m21key.Key) else k.asKey("major")
@@ -214,7 +239,7 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
         rows = []
         for el in flat.notes:
             dur = float(el.quarterLength)
-            if dur <= 0:                                   # grace notes have no duration
+            if dur <= 0:  # grace notes have no duration
                 continue
             pitches = [p.midi for p in el.pitches]
             vel = el.volume.velocity if el.volume.velocity is not None else 80
@@ -224,11 +249,33 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
         prog = inst.midiProgram if inst is not None and inst.midiProgram is not None else 0
         name = part.partName or part.id or f"part {pi}"
         voices.append((str(name), int(prog), np.array(rows, dtype=np.float64).reshape(-1, 4)))
-    piece = build_piece(voices, path=path, title=title, sigs=sigs, keys=keys, tempos=tempos, extra=None,
-                         tracks=tracks, polyphony=polyphony, log=log)
+    piece = build_piece(
+        voices,
+        path=path,
+        title=title,
+        sigs=sigs,
+        keys=keys,
+        tempos=tempos,
+        extra=None,
+        tracks=tracks,
+        polyphony=polyphony,
+        log=log,
+    )
     top = [v for v in voices if len(v[2])]
-    top_index = next((i for i, v in enumerate(voices) if len(v[2]) and np.allclose(
-        np.sort(v[2][:, 0]), np.sort(piece.parts["S"][:, 0])) and len(v[2]) == len(piece.parts["S"])), None) if top else None
+    top_index = (
+        next(
+            (
+                i
+                for i, v in enumerate(voices)
+                if len(v[2])
+                and np.allclose(np.sort(v[2][:, 0]), np.sort(piece.parts["S"][:, 0]))
+                and len(v[2]) == len(piece.parts["S"])
+            ),
+            None,
+        )
+        if top
+        else None
+    )
     ferm = np.array(sorted({on for pi, on in fermatas if pi == top_index}), dtype=np.float64)
     import dataclasses
 
@@ -273,7 +320,7 @@ def load_musicxml_folder(folder, *, progress: bool = True, **kwargs):
         except ParameterError as err:
             report.skipped.append((name, str(err)))
     if not pieces:
-        raise ParameterError(f"folder={str(folder)!r}: none of its {len(files)} MusicXML files could be read: "
-                             f"{report.skipped[0][1]}")
+        raise ParameterError(
+            f"folder={str(folder)!r}: none of its {len(files)} MusicXML files could be read: {report.skipped[0][1]}"
+        )
     return pieces, report
-

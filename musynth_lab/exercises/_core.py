@@ -140,6 +140,7 @@ def is_int(answer, truth: int) -> bool:
 # The exercise registry: hints and worked solutions on demand, "not answered yet" for `...`
 # ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise of a notebook: its number, hint, worked solution and solution code.
@@ -238,9 +239,13 @@ def pending(id: str) -> CheckResult:
     >>> pending("0.1").answered
     False
     """
-    return CheckResult(False, f"Exercise {id}: not answered yet. Replace `...` with your answer, then "
-                              f"run the cell again (hint(\"{id}\") gives a hint, solution(\"{id}\") the "
-                              "worked solution).", answered=False)
+    return CheckResult(
+        False,
+        f"Exercise {id}: not answered yet. Replace `...` with your answer, then "
+        f'run the cell again (hint("{id}") gives a hint, solution("{id}") the '
+        "worked solution).",
+        answered=False,
+    )
 
 
 def run_student(fn, args, *, exercise_id: str, where: str = ""):
@@ -264,8 +269,7 @@ def run_student(fn, args, *, exercise_id: str, where: str = ""):
         with np.errstate(all="ignore"):
             got = fn(*args)
     except Exception as err:  # noqa: BLE001  (the student's code: report, do not crash)
-        return None, CheckResult(False, f"Your function raised {type(err).__name__}: {err}"
-                                        + (f" ({where})." if where else "."))
+        return None, CheckResult(False, f"Your function raised {type(err).__name__}: {err}" + (f" ({where})." if where else "."))
     if got is None or got is Ellipsis:
         return None, pending(exercise_id)
     return got, None

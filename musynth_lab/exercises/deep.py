@@ -6,19 +6,28 @@ import numpy as np
 
 from ._core import CheckResult, exercise, is_int, prediction, run_student, verdict
 
-__all__ = ["check_first_layer_parameters", "check_crnn_output_shape", "check_returns_to_go",
-           "check_melody_violations", "check_transfer_or_meta", "check_reinforce_loss", "check_crnn_first_frame"]
+__all__ = [
+    "check_first_layer_parameters",
+    "check_crnn_output_shape",
+    "check_returns_to_go",
+    "check_melody_violations",
+    "check_transfer_or_meta",
+    "check_reinforce_loss",
+    "check_crnn_first_frame",
+]
 
 #: The melody of exercise 1b.4.
 EXERCISE_MELODY = (60, 66, 67, 59, 60, 60, 64, 65, 64, 65)
 
 
-@exercise("1b.1", hint="A convolution's weight tensor has one kernel per (output channel, input channel) pair, "
-                       "plus one bias per output channel; print the layer to see its sizes.",
-          solution="The first layer is Conv2d(1, 8, 3 x 3): 8 x 1 x 3 x 3 = 72 weights and 8 biases, 80 parameters. "
-                   "Counting with PyTorch: add up p.numel() over the layer's parameters().",
-          code=("conv = cnn.InstrumentCNN(10).blocks[0][0]\n"
-                "answer_1 = sum(p.numel() for p in conv.parameters())"))
+@exercise(
+    "1b.1",
+    hint="A convolution's weight tensor has one kernel per (output channel, input channel) pair, "
+    "plus one bias per output channel; print the layer to see its sizes.",
+    solution="The first layer is Conv2d(1, 8, 3 x 3): 8 x 1 x 3 x 3 = 72 weights and 8 biases, 80 parameters. "
+    "Counting with PyTorch: add up p.numel() over the layer's parameters().",
+    code=("conv = cnn.InstrumentCNN(10).blocks[0][0]\nanswer_1 = sum(p.numel() for p in conv.parameters())"),
+)
 def check_first_layer_parameters(answer) -> CheckResult:
     """Exercise 1b.1: learnable parameters of the first convolution of ``InstrumentCNN(10)`` (weights + biases).
 
@@ -32,15 +41,21 @@ def check_first_layer_parameters(answer) -> CheckResult:
     conv = InstrumentCNN(10).blocks[0][0]
     right = sum(p.numel() for p in conv.parameters())
     ok = is_int(answer, right)
-    return verdict(ok, f"{right}: 8 filters x (1 input channel x 3 x 3 weights) + 8 biases.",
-                   "Not quite: count out_channels x in_channels x kernel height x kernel width, then the biases.")
+    return verdict(
+        ok,
+        f"{right}: 8 filters x (1 input channel x 3 x 3 weights) + 8 biases.",
+        "Not quite: count out_channels x in_channels x kernel height x kernel width, then the biases.",
+    )
 
 
-@exercise("1b.2", hint="Read the CRNN's docstring (crnn.CRNN?): which axes does it keep, and how many values does "
-                       "it give per frame? Or run it on a tensor of zeros.",
-          solution="The CRNN maps (batch, time, n_bins) to (batch, time, n_out): the conv front end pools only "
-                   "along frequency and the GRU keeps every frame, so the output is (2, 50, 12).",
-          code="answer_2 = tuple(crnn.CRNN(84, 12)(torch.zeros(2, 50, 84)).shape)")
+@exercise(
+    "1b.2",
+    hint="Read the CRNN's docstring (crnn.CRNN?): which axes does it keep, and how many values does "
+    "it give per frame? Or run it on a tensor of zeros.",
+    solution="The CRNN maps (batch, time, n_bins) to (batch, time, n_out): the conv front end pools only "
+    "along frequency and the GRU keeps every frame, so the output is (2, 50, 12).",
+    code="answer_2 = tuple(crnn.CRNN(84, 12)(torch.zeros(2, 50, 84)).shape)",
+)
 def check_crnn_output_shape(answer) -> CheckResult:
     """Exercise 1b.2: the output shape of ``CRNN(84, 12)`` for an input of shape (2, 50, 84).
 
@@ -53,16 +68,20 @@ def check_crnn_output_shape(answer) -> CheckResult:
         ok = tuple(int(a) for a in answer) == (2, 50, 12)
     except (TypeError, ValueError):
         ok = False
-    return verdict(ok, "(2, 50, 12): one set of 12 pitch-class logits for every frame of every sequence.",
-                   "Not quite: the CRNN keeps the batch and time axes and outputs n_out values per frame.")
+    return verdict(
+        ok,
+        "(2, 50, 12): one set of 12 pitch-class logits for every frame of every sequence.",
+        "Not quite: the CRNN keeps the batch and time axes and outputs n_out values per frame.",
+    )
 
 
-@exercise("1b.3", hint="Start at the last step, whose return is its own reward, and walk backwards adding each "
-                       "earlier reward.",
-          solution="G_3 = 1, G_2 = -2 + 1 = -1, G_1 = 0 - 1 = -1, G_0 = -1 - 1 = -2: [-2, -1, -1, 1]. In NumPy: a "
-                   "cumulative sum of the reversed rewards, reversed back.",
-          code=("rewards = np.array([-1, 0, -2, 1])\n"
-                "answer_3 = np.cumsum(rewards[::-1])[::-1]"))
+@exercise(
+    "1b.3",
+    hint="Start at the last step, whose return is its own reward, and walk backwards adding each earlier reward.",
+    solution="G_3 = 1, G_2 = -2 + 1 = -1, G_1 = 0 - 1 = -1, G_0 = -1 - 1 = -2: [-2, -1, -1, 1]. In NumPy: a "
+    "cumulative sum of the reversed rewards, reversed back.",
+    code=("rewards = np.array([-1, 0, -2, 1])\nanswer_3 = np.cumsum(rewards[::-1])[::-1]"),
+)
 def check_returns_to_go(answer) -> CheckResult:
     """Exercise 1b.3: the returns to go ``G_t = sum_{k >= t} r_k`` of the rewards ``[-1, 0, -2, 1]``.
 
@@ -78,16 +97,22 @@ def check_returns_to_go(answer) -> CheckResult:
         ok = a.shape == right.shape and np.allclose(a, right)
     except (TypeError, ValueError):
         ok = False
-    return verdict(ok, f"{right.tolist()}: each step is credited with everything that follows it.",
-                   "Not quite: G_t adds the reward at t and all later rewards (no discount here).")
+    return verdict(
+        ok,
+        f"{right.tolist()}: each step is credited with everything that follows it.",
+        "Not quite: G_t adds the reward at t and all later rewards (no discount here).",
+    )
 
 
-@exercise("1b.4", hint="Go rule by rule as section (c) lists them: notes out of C major, leaps of more than 4 "
-                       "semitones not answered by a step back, repeated notes, trills (a b a b), and the last note.",
-          solution="One violation per rule: F# (66) is out of key; the leap 60 -> 66 is followed by a step up, not "
-                   "back; 60 60 repeats; 64 65 64 65 is a trill; the melody ends on F, not C: 5 in all. "
-                   "MelodyRules().violations counts them per rule.",
-          code="answer_4 = sum(rl.MelodyRules().violations(list(EXERCISE_MELODY)).values())")
+@exercise(
+    "1b.4",
+    hint="Go rule by rule as section (c) lists them: notes out of C major, leaps of more than 4 "
+    "semitones not answered by a step back, repeated notes, trills (a b a b), and the last note.",
+    solution="One violation per rule: F# (66) is out of key; the leap 60 -> 66 is followed by a step up, not "
+    "back; 60 60 repeats; 64 65 64 65 is a trill; the melody ends on F, not C: 5 in all. "
+    "MelodyRules().violations counts them per rule.",
+    code="answer_4 = sum(rl.MelodyRules().violations(list(EXERCISE_MELODY)).values())",
+)
 def check_melody_violations(answer) -> CheckResult:
     """Exercise 1b.4: total rule violations of :data:`EXERCISE_MELODY` in C major (``MelodyRules()``).
 
@@ -100,18 +125,22 @@ def check_melody_violations(answer) -> CheckResult:
 
     right = sum(MelodyRules().violations(list(EXERCISE_MELODY)).values())
     ok = is_int(answer, right)
-    return verdict(ok, f"{right}: F# is out of key, the leap 60->66 goes on upwards instead of stepping back, 60 60 repeats, "
-                   "64 65 64 65 trills, and the melody ends on F, not C.",
-                   "Not quite: go rule by rule (key, leap, repeat, trill, tonic) along the melody; count each rule "
-                   "that a note breaks.")
+    return verdict(
+        ok,
+        f"{right}: F# is out of key, the leap 60->66 goes on upwards instead of stepping back, 60 60 repeats, "
+        "64 65 64 65 trills, and the melody ends on F, not C.",
+        "Not quite: go rule by rule (key, leap, repeat, trill, tonic) along the melody; count each rule that a note breaks.",
+    )
 
 
-@exercise("1b.5", hint="Compare the two objectives in section (d)'s table: which one is a loss measured after "
-                       "adaptation?",
-          solution="Meta-learning: Reptile and MAML train the start through adaptation on many tasks, so the "
-                   "objective is the loss after a few steps; pretraining fits one model to pooled data, and "
-                   "fine-tuning comes only afterwards.",
-          code='answer_5 = "meta"')
+@exercise(
+    "1b.5",
+    hint="Compare the two objectives in section (d)'s table: which one is a loss measured after adaptation?",
+    solution="Meta-learning: Reptile and MAML train the start through adaptation on many tasks, so the "
+    "objective is the loss after a few steps; pretraining fits one model to pooled data, and "
+    "fine-tuning comes only afterwards.",
+    code='answer_5 = "meta"',
+)
 def check_transfer_or_meta(answer) -> CheckResult:
     """Exercise 1b.5: which method optimises the starting weights for how well a few gradient steps adapt them
     across many tasks: 'transfer' (pretrain + fine-tune) or 'meta' (meta-learning)?
@@ -123,28 +152,36 @@ def check_transfer_or_meta(answer) -> CheckResult:
     """
     a = str(answer).strip().lower()
     ok = a in ("meta", "meta-learning", "meta learning", "metalearning", "reptile", "maml", "元学习")
-    return verdict(ok, "Meta-learning: Reptile and MAML train the start *through* adaptation on many tasks; "
-                   "pretraining just fits one model to pooled data and fine-tuning comes afterwards.",
-                   "Not that one: which of the two ever looks at how the weights do *after* a few adaptation steps?")
+    return verdict(
+        ok,
+        "Meta-learning: Reptile and MAML train the start *through* adaptation on many tasks; "
+        "pretraining just fits one model to pooled data and fine-tuning comes afterwards.",
+        "Not that one: which of the two ever looks at how the weights do *after* a few adaptation steps?",
+    )
 
 
 #: (batch, steps, seed) of the cases the student's REINFORCE loss is tested on.
 _REINFORCE_CASES = ((2, 3, 0), (4, 5, 1), (1, 7, 2))
 
 
-@exercise("1b.6", kind="implement",
-          hint="The policy term weights each log-probability by its advantage A_t = G_t - V(s_t) and averages; "
-               "gradient descent minimises, so mind the sign. The advantage must act as a constant weight: no "
-               "gradient may flow from this term into the baseline V.",
-          solution="loss = -mean(log pi(a_t | s_t) * A_t) with A_t = G_t - V(s_t) held constant (detached): its "
-                   "gradient -A_t * grad log pi raises the log-probability of notes that did better than the "
-                   "baseline expected and lowers the others. Detaching matters: without it the policy term also "
-                   "pushes V to make A_t large, which is not the value the baseline should learn (it has its own "
-                   "squared-error term). Averaging over every step of every melody keeps the step size independent "
-                   "of the batch size.",
-          code=("def reinforce_loss(log_probs, returns, values):\n"
-                "    advantage = (returns - values).detach()\n"
-                "    return -(log_probs * advantage).mean()"))
+@exercise(
+    "1b.6",
+    kind="implement",
+    hint="The policy term weights each log-probability by its advantage A_t = G_t - V(s_t) and averages; "
+    "gradient descent minimises, so mind the sign. The advantage must act as a constant weight: no "
+    "gradient may flow from this term into the baseline V.",
+    solution="loss = -mean(log pi(a_t | s_t) * A_t) with A_t = G_t - V(s_t) held constant (detached): its "
+    "gradient -A_t * grad log pi raises the log-probability of notes that did better than the "
+    "baseline expected and lowers the others. Detaching matters: without it the policy term also "
+    "pushes V to make A_t large, which is not the value the baseline should learn (it has its own "
+    "squared-error term). Averaging over every step of every melody keeps the step size independent "
+    "of the batch size.",
+    code=(
+        "def reinforce_loss(log_probs, returns, values):\n"
+        "    advantage = (returns - values).detach()\n"
+        "    return -(log_probs * advantage).mean()"
+    ),
+)
 def check_reinforce_loss(reinforce_loss) -> CheckResult:
     """Exercise 1b.6 (implement it): ``reinforce_loss(log_probs, returns, values)``, the policy term of
     :func:`musynth_lab.models.rl.train_melody_agent` (without its advantage normalisation).
@@ -179,25 +216,41 @@ def check_reinforce_loss(reinforce_loss) -> CheckResult:
         if stop is not None:
             return stop
         if not isinstance(out, torch.Tensor) or out.numel() != 1:
-            return CheckResult(False, f"On {shape} tensors your function returned {out!r}: return one number as a "
-                                      "torch tensor (so that loss.backward() can run).")
+            return CheckResult(
+                False,
+                f"On {shape} tensors your function returned {out!r}: return one number as a "
+                "torch tensor (so that loss.backward() can run).",
+            )
         if not abs(float(out.detach()) - truth) < 1e-5 * max(1.0, abs(truth)):
-            return CheckResult(False, f"Not quite: on {shape} tensors your loss is {float(out.detach()):.4f}. Check the sign "
-                                      "(the optimiser minimises the loss), the advantage, and whether you average "
-                                      "over every step of every melody.")
+            return CheckResult(
+                False,
+                f"Not quite: on {shape} tensors your loss is {float(out.detach()):.4f}. Check the sign "
+                "(the optimiser minimises the loss), the advantage, and whether you average "
+                "over every step of every melody.",
+            )
         try:
             out.reshape(()).backward()
         except RuntimeError as err:
-            return CheckResult(False, f"The value is right but loss.backward() failed ({err}): the loss must stay "
-                                      "connected to log_probs.")
+            return CheckResult(
+                False, f"The value is right but loss.backward() failed ({err}): the loss must stay connected to log_probs."
+            )
         if v.grad is not None and float(v.grad.abs().max()) > 1e-8:
-            return CheckResult(False, "The value is right, but your loss sends gradient into the baseline `values`: "
-                                      "in the policy term the advantage must be a constant weight.")
+            return CheckResult(
+                False,
+                "The value is right, but your loss sends gradient into the baseline `values`: "
+                "in the policy term the advantage must be a constant weight.",
+            )
         if lp.grad is None or not torch.allclose(lp.grad, -(ret - val) / (batch * steps), atol=1e-6):
-            return CheckResult(False, "The value is right, but its gradient with respect to log_probs is not "
-                                      "-A_t / (number of steps): is log_probs used as given?")
-    return CheckResult(True, f"Right: your loss and its gradients agree with the library's policy term on all "
-                             f"{len(_REINFORCE_CASES)} cases, and no gradient reaches the baseline.")
+            return CheckResult(
+                False,
+                "The value is right, but its gradient with respect to log_probs is not "
+                "-A_t / (number of steps): is log_probs used as given?",
+            )
+    return CheckResult(
+        True,
+        f"Right: your loss and its gradients agree with the library's policy term on all "
+        f"{len(_REINFORCE_CASES)} cases, and no gradient reaches the baseline.",
+    )
 
 
 def _first_frame_moves(*, recurrent: bool, time_kernel: int, frames: int = 10) -> bool:
@@ -224,17 +277,20 @@ def _first_frame_moves(*, recurrent: bool, time_kernel: int, frames: int = 10) -
 _YES_NO = ("yes", "no")
 
 
-@exercise("1b.7", kind="predict",
-          hint="Read the CRNN's docstring: in which directions does its GRU run? And how many frames can two "
-               "convolutions with a time kernel of 3 reach?",
-          solution="Yes. The CRNN's GRU is bidirectional: its backward half reads the frames from the last to the "
-                   "first, so frame 0's output depends on every later frame, frame 9 included. The frame-wise "
-                   "baseline (recurrent=False, time_kernel=1) does not change: nothing crosses frames. Without the "
-                   "GRU, two convolutions with a time kernel of 3 would see only 2 frames either side. How much it "
-                   "changes fades with the distance: a GRU's memory decays, and for this untrained model the "
-                   "effect of a frame 50 steps away is below float precision. (Measured in eval mode: in "
-                   "training mode batch norm's statistics mix all frames of the batch.)",
-          code='prediction_7 = "yes"  # the GRU is bidirectional: its backward pass carries frame 9 to frame 0')
+@exercise(
+    "1b.7",
+    kind="predict",
+    hint="Read the CRNN's docstring: in which directions does its GRU run? And how many frames can two "
+    "convolutions with a time kernel of 3 reach?",
+    solution="Yes. The CRNN's GRU is bidirectional: its backward half reads the frames from the last to the "
+    "first, so frame 0's output depends on every later frame, frame 9 included. The frame-wise "
+    "baseline (recurrent=False, time_kernel=1) does not change: nothing crosses frames. Without the "
+    "GRU, two convolutions with a time kernel of 3 would see only 2 frames either side. How much it "
+    "changes fades with the distance: a GRU's memory decays, and for this untrained model the "
+    "effect of a frame 50 steps away is below float precision. (Measured in eval mode: in "
+    "training mode batch norm's statistics mix all frames of the batch.)",
+    code='prediction_7 = "yes"  # the GRU is bidirectional: its backward pass carries frame 9 to frame 0',
+)
 def check_crnn_first_frame(answer) -> CheckResult:
     """Exercise 1b.7 (predict): change only the last of 10 input frames of ``crnn.CRNN(84, 12)``; does its output at
     the first frame change ("yes" or "no")?
@@ -254,9 +310,11 @@ def check_crnn_first_frame(answer) -> CheckResult:
     crnn_moves = _first_frame_moves(recurrent=True, time_kernel=3)
     flat_moves = _first_frame_moves(recurrent=False, time_kernel=1)
     truth = "yes" if crnn_moves else "no"
-    return verdict(said == truth,
-                   f"Right, measured: frame 0's output {'changes' if crnn_moves else 'stays'} for the CRNN and "
-                   f"{'changes' if flat_moves else 'stays the same'} for the frame-wise model: the CRNN's "
-                   "bidirectional GRU carries information from the future back to the start.",
-                   "Not what the measurement shows. Run crnn.CRNN(84, 12).eval() on an input and on a copy whose "
-                   "last frame you change, and compare the outputs at frame 0.")
+    return verdict(
+        said == truth,
+        f"Right, measured: frame 0's output {'changes' if crnn_moves else 'stays'} for the CRNN and "
+        f"{'changes' if flat_moves else 'stays the same'} for the frame-wise model: the CRNN's "
+        "bidirectional GRU carries information from the future back to the start.",
+        "Not what the measurement shows. Run crnn.CRNN(84, 12).eval() on an input and on a copy whose "
+        "last frame you change, and compare the outputs at frame 0.",
+    )

@@ -8,15 +8,28 @@ import numpy as np
 
 from ._core import CheckResult, exercise, floats, is_int, is_near, run_student, verdict
 
-__all__ = ["check_chord_states", "check_minor_triad", "check_kl_shift", "check_discriminative",
-           "check_chance_precision", "check_chord_after_dominant", "check_gaussian_kl", "check_beta_kl"]
+__all__ = [
+    "check_chord_states",
+    "check_minor_triad",
+    "check_kl_shift",
+    "check_discriminative",
+    "check_chance_precision",
+    "check_chord_after_dominant",
+    "check_gaussian_kl",
+    "check_beta_kl",
+]
 
 
-@exercise("4.1", hint="The HMM has one hidden state per chord it can recognise: which chords are in its vocabulary "
-                      "(section 1 lists them), and is there a state for 'no chord'?",
-          solution=("12 major triads + 12 minor triads + one 'no chord' state N = 25 hidden states; the fitted "
-                    "hmmlearn model says the same (chord_hmm.hmm_.n_components)."),
-          code="answer_1 = chord_hmm.hmm_.n_components")
+@exercise(
+    "4.1",
+    hint="The HMM has one hidden state per chord it can recognise: which chords are in its vocabulary "
+    "(section 1 lists them), and is there a state for 'no chord'?",
+    solution=(
+        "12 major triads + 12 minor triads + one 'no chord' state N = 25 hidden states; the fitted "
+        "hmmlearn model says the same (chord_hmm.hmm_.n_components)."
+    ),
+    code="answer_1 = chord_hmm.hmm_.n_components",
+)
 def check_chord_states(answer) -> CheckResult:
     """Exercise 4.1: how many hidden states does the chord HMM have (24 triads + no chord)?
 
@@ -26,15 +39,23 @@ def check_chord_states(answer) -> CheckResult:
     False
     """
     ok = is_int(answer, 25)
-    return verdict(ok, "25: 12 major + 12 minor triads + 'N' (no chord).",
-                   "Not quite: count the major triads, the minor triads, and the 'no chord' state.")
+    return verdict(
+        ok,
+        "25: 12 major + 12 minor triads + 'N' (no chord).",
+        "Not quite: count the major triads, the minor triads, and the 'no chord' state.",
+    )
 
 
-@exercise("4.2", hint="Count semitones up from the root A (pitch class 9): a minor triad stacks a minor third, then a "
-                      "major third. Wrap around at 12.",
-          solution=("A = 9; a minor third (3 semitones) up is 12 = 0 (C), a perfect fifth (7) up is 16 = 4 (E): "
-                    "{9, 0, 4}. The chord templates of section 1 hold the same three ones."),
-          code="answer_2 = np.flatnonzero(stats.chord_templates(normalize=False)[data.chord_index(9, \"min\")]).tolist()")
+@exercise(
+    "4.2",
+    hint="Count semitones up from the root A (pitch class 9): a minor triad stacks a minor third, then a "
+    "major third. Wrap around at 12.",
+    solution=(
+        "A = 9; a minor third (3 semitones) up is 12 = 0 (C), a perfect fifth (7) up is 16 = 4 (E): "
+        "{9, 0, 4}. The chord templates of section 1 hold the same three ones."
+    ),
+    code='answer_2 = np.flatnonzero(stats.chord_templates(normalize=False)[data.chord_index(9, "min")]).tolist()',
+)
 def check_minor_triad(answer) -> CheckResult:
     """Exercise 4.2: the pitch classes (0 = C) of the A minor triad, in any order.
 
@@ -49,16 +70,25 @@ def check_minor_triad(answer) -> CheckResult:
         ok = sorted(int(x) % 12 for x in answer) == [0, 4, 9] and len(list(answer)) == 3
     except (TypeError, ValueError):
         ok = False
-    return verdict(ok, "A, C, E = {9, 0, 4}: root, minor third (+3), fifth (+7).",
-                   "Not quite: a minor triad is a root, a minor third above it and a perfect fifth above it, "
-                   "as pitch classes (modulo 12).")
+    return verdict(
+        ok,
+        "A, C, E = {9, 0, 4}: root, minor third (+3), fifth (+7).",
+        "Not quite: a minor triad is a root, a minor third above it and a perfect fifth above it, as pitch classes (modulo 12).",
+    )
 
 
-@exercise("4.3", hint=("The KL divergence of a Gaussian q = N(mu, sigma^2) from the standard normal has a closed form "
-                       "with terms in mu^2, sigma^2 and log sigma^2; here only mu differs from the prior."),
-          solution=("KL(N(mu, sigma^2) || N(0, 1)) = (mu^2 + sigma^2 - 1 - log sigma^2) / 2; with mu = 1, sigma = 1: "
-                    "(1 + 1 - 1 - 0) / 2 = 0.5 nats. V.gaussian_kl takes mu and log sigma^2 and gives the same."),
-          code="answer_3 = float(V.gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0])))")
+@exercise(
+    "4.3",
+    hint=(
+        "The KL divergence of a Gaussian q = N(mu, sigma^2) from the standard normal has a closed form "
+        "with terms in mu^2, sigma^2 and log sigma^2; here only mu differs from the prior."
+    ),
+    solution=(
+        "KL(N(mu, sigma^2) || N(0, 1)) = (mu^2 + sigma^2 - 1 - log sigma^2) / 2; with mu = 1, sigma = 1: "
+        "(1 + 1 - 1 - 0) / 2 = 0.5 nats. V.gaussian_kl takes mu and log sigma^2 and gives the same."
+    ),
+    code="answer_3 = float(V.gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0])))",
+)
 def check_kl_shift(answer) -> CheckResult:
     """Exercise 4.3: KL( N(1, 1) || N(0, 1) ) in nats (one latent dimension moved by one std).
 
@@ -70,17 +100,25 @@ def check_kl_shift(answer) -> CheckResult:
     True
     """
     ok = is_near(answer, 0.5, 1e-3)
-    return verdict(ok, "0.5 nats: KL = (sigma^2 + mu^2 - 1 - log sigma^2) / 2 = 1/2.",
-                   "Not quite: write down mu and sigma of N(1, 1), then the closed-form KL of a Gaussian from "
-                   "the standard normal (its terms are in mu^2, sigma^2 and log sigma^2).")
+    return verdict(
+        ok,
+        "0.5 nats: KL = (sigma^2 + mu^2 - 1 - log sigma^2) / 2 = 1/2.",
+        "Not quite: write down mu and sigma of N(1, 1), then the closed-form KL of a Gaussian from "
+        "the standard normal (its terms are in mu^2, sigma^2 and log sigma^2).",
+    )
 
 
-@exercise("4.4", hint="A generative model can produce the observations (chroma, melodies, frames); a discriminative "
-                      "one only scores labels given them. Which model of the chapter could not sample a melody?",
-          solution=("The CRF models P(labels | observations) directly (a log-linear score of features of the "
-                    "whole sequence, normalised over label sequences). The HMM models P(observations, states) and "
-                    "the VAE P(x) through a latent z: both are generative."),
-          code="answer_4 = \"crf\"")
+@exercise(
+    "4.4",
+    hint="A generative model can produce the observations (chroma, melodies, frames); a discriminative "
+    "one only scores labels given them. Which model of the chapter could not sample a melody?",
+    solution=(
+        "The CRF models P(labels | observations) directly (a log-linear score of features of the "
+        "whole sequence, normalised over label sequences). The HMM models P(observations, states) and "
+        "the VAE P(x) through a latent z: both are generative."
+    ),
+    code='answer_4 = "crf"',
+)
 def check_discriminative(answer) -> CheckResult:
     """Exercise 4.4: which model of this chapter models P(labels | observations) directly: 'hmm', 'crf' or 'vae'?
 
@@ -90,16 +128,24 @@ def check_discriminative(answer) -> CheckResult:
     False
     """
     ok = str(answer).strip().lower() == "crf"
-    return verdict(ok, "The CRF: a discriminative labeller. The HMM and the VAE are generative models of the data.",
-                   "Not that one: which model can label a sequence but cannot generate the observations?")
+    return verdict(
+        ok,
+        "The CRF: a discriminative labeller. The HMM and the VAE are generative models of the data.",
+        "Not that one: which model can label a sequence but cannot generate the observations?",
+    )
 
 
-@exercise("4.5", hint="A random neighbour is a random note of the database: how often does it have the query's "
-                      "instrument? Does k change that?",
-          solution=("With 10 equally common instruments, a random database note shares the query's instrument with "
-                    "probability 1/10, and precision@k is the mean of k such draws: 0.1 for any k "
-                    "(evaluate.chance_precision computes it from the labels)."),
-          code="answer_5 = chance_precision(y_inst[held], y_inst[~held])")
+@exercise(
+    "4.5",
+    hint="A random neighbour is a random note of the database: how often does it have the query's "
+    "instrument? Does k change that?",
+    solution=(
+        "With 10 equally common instruments, a random database note shares the query's instrument with "
+        "probability 1/10, and precision@k is the mean of k such draws: 0.1 for any k "
+        "(evaluate.chance_precision computes it from the labels)."
+    ),
+    code="answer_5 = chance_precision(y_inst[held], y_inst[~held])",
+)
 def check_chance_precision(answer) -> CheckResult:
     """Exercise 4.5: precision@5 of random retrieval over 10 equally common instruments.
 
@@ -109,17 +155,27 @@ def check_chance_precision(answer) -> CheckResult:
     False
     """
     ok = is_near(answer, 0.1, 0.005)
-    return verdict(ok, "0.1: a random neighbour shares the query's instrument one time in ten, whatever k is.",
-                   "Not quite: what share of the database has the query's instrument?")
+    return verdict(
+        ok,
+        "0.1: a random neighbour shares the query's instrument one time in ten, whatever k is.",
+        "Not quite: what share of the database has the query's instrument?",
+    )
 
 
-@exercise("4.6", hint="Section 1's transition matrix has one row per chord: read G major's row, leave out staying on "
-                      "G major, and name the most likely next chord.",
-          solution=("Row G:maj of the beat-to-beat chord transitions (the training chorales in every key), without "
-                    "its diagonal entry, peaks at C:maj: the dominant resolves to its tonic (V -> I)."),
-          code=("row = stats.chord_transitions().copy()[data.chord_index(7, \"maj\")]\n"
-                "row[data.chord_index(7, \"maj\")] = 0\n"
-                "answer_6 = data.CHORD_NAMES[int(np.argmax(row))]"))
+@exercise(
+    "4.6",
+    hint="Section 1's transition matrix has one row per chord: read G major's row, leave out staying on "
+    "G major, and name the most likely next chord.",
+    solution=(
+        "Row G:maj of the beat-to-beat chord transitions (the training chorales in every key), without "
+        "its diagonal entry, peaks at C:maj: the dominant resolves to its tonic (V -> I)."
+    ),
+    code=(
+        'row = stats.chord_transitions().copy()[data.chord_index(7, "maj")]\n'
+        'row[data.chord_index(7, "maj")] = 0\n'
+        "answer_6 = data.CHORD_NAMES[int(np.argmax(row))]"
+    ),
+)
 def check_chord_after_dominant(answer) -> CheckResult:
     """Exercise 4.6: in the training chorales (transposed to every key), the most likely chord on the
     beat after G major when the chord changes (leave out G major itself), as a name like 'C:maj'.
@@ -135,9 +191,11 @@ def check_chord_after_dominant(answer) -> CheckResult:
     row = chord_transitions().copy()[7]
     row[7] = -1
     best = CHORD_NAMES[int(np.argmax(row))]
-    return verdict(str(answer).strip() == best, f"{best}: the dominant resolves to its tonic.",
-                   "Not that one: read G major's row of the chord transitions, leave out staying, and take the "
-                   "most likely chord.")
+    return verdict(
+        str(answer).strip() == best,
+        f"{best}: the dominant resolves to its tonic.",
+        "Not that one: read G major's row of the chord transitions, leave out staying, and take the most likely chord.",
+    )
 
 
 # Exercise 4.7's test inputs (mu, log_var), each (batch, d). The third has sigma^2 = 4 (a version
@@ -145,23 +203,31 @@ def check_chord_after_dominant(answer) -> CheckResult:
 # over the wrong axis gives the wrong shape), the last mu = 1, sigma = 1 (exercise 4.3: 0.5 nats).
 def _kl_cases():
     rng = np.random.default_rng(4)
-    return [(np.zeros((3, 4)), np.zeros((3, 4))),
-            (rng.normal(size=(5, 8)), rng.normal(scale=0.8, size=(5, 8))),
-            (np.zeros((2, 3)), np.full((2, 3), np.log(4.0))),
-            (rng.normal(size=(6, 1)), rng.normal(size=(6, 1))),
-            (np.ones((1, 1)), np.zeros((1, 1)))]
+    return [
+        (np.zeros((3, 4)), np.zeros((3, 4))),
+        (rng.normal(size=(5, 8)), rng.normal(scale=0.8, size=(5, 8))),
+        (np.zeros((2, 3)), np.full((2, 3), np.log(4.0))),
+        (rng.normal(size=(6, 1)), rng.normal(size=(6, 1))),
+        (np.ones((1, 1)), np.zeros((1, 1))),
+    ]
 
 
-@exercise("4.7", kind="implement",
-          hint=("The KL of a diagonal Gaussian from N(0, I) is a sum of one closed-form term per latent dimension. "
-                "log_var is log sigma^2, so sigma^2 is its exponential; the sum runs over the latent dimensions "
-                "(the last axis), one KL per row."),
-          solution=("KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2), with "
-                    "sigma_j^2 = exp(log_var_j), summed over the last axis. It is the ELBO's regulariser: "
-                    "ELBO = E_q[log p(x | z)] - KL(q(z | x) || p(z)), so the VAE's loss (negative ELBO) adds it to the "
-                    "reconstruction term; V.gaussian_kl(mu, log_var) is the library's version (torch)."),
-          code=("def gaussian_kl(mu, log_var):\n"
-                "    return 0.5 * np.sum(mu ** 2 + np.exp(log_var) - 1.0 - log_var, axis=-1)"))
+@exercise(
+    "4.7",
+    kind="implement",
+    hint=(
+        "The KL of a diagonal Gaussian from N(0, I) is a sum of one closed-form term per latent dimension. "
+        "log_var is log sigma^2, so sigma^2 is its exponential; the sum runs over the latent dimensions "
+        "(the last axis), one KL per row."
+    ),
+    solution=(
+        "KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2), with "
+        "sigma_j^2 = exp(log_var_j), summed over the last axis. It is the ELBO's regulariser: "
+        "ELBO = E_q[log p(x | z)] - KL(q(z | x) || p(z)), so the VAE's loss (negative ELBO) adds it to the "
+        "reconstruction term; V.gaussian_kl(mu, log_var) is the library's version (torch)."
+    ),
+    code=("def gaussian_kl(mu, log_var):\n    return 0.5 * np.sum(mu ** 2 + np.exp(log_var) - 1.0 - log_var, axis=-1)"),
+)
 def check_gaussian_kl(answer) -> CheckResult:
     """Exercise 4.7: ``answer(mu, log_var)`` must return ``KL(N(mu, e^log_var) || N(0, I))`` per row, as the library.
 
@@ -182,27 +248,43 @@ def check_gaussian_kl(answer) -> CheckResult:
     from ..models.vae import gaussian_kl
 
     if not callable(answer):
-        return verdict(False, "", "Not quite: the answer is a function gaussian_kl(mu, log_var); define it and pass "
-                                  "the function itself.")
+        return verdict(
+            False, "", "Not quite: the answer is a function gaussian_kl(mu, log_var); define it and pass the function itself."
+        )
     for mu, log_var in _kl_cases():
         truth = gaussian_kl(torch.tensor(mu), torch.tensor(log_var)).numpy().astype(np.float64)
-        got, stop = run_student(answer, (mu.copy(), log_var.copy()), exercise_id="4.7",
-                                where=f"for mu and log_var of shape {mu.shape}, NumPy arrays")
+        got, stop = run_student(
+            answer, (mu.copy(), log_var.copy()), exercise_id="4.7", where=f"for mu and log_var of shape {mu.shape}, NumPy arrays"
+        )
         if stop is not None:
             return stop
         a = floats(got)
         if a is None or a.shape != truth.shape:
             shape = None if a is None else a.shape
-            return verdict(False, "", f"Not quite: for {mu.shape[0]} rows of {mu.shape[1]} latent dimensions the answer "
-                                      f"is one KL per row, shape {truth.shape}; yours has shape {shape}. Which axis "
-                                      "do you sum over?")
+            return verdict(
+                False,
+                "",
+                f"Not quite: for {mu.shape[0]} rows of {mu.shape[1]} latent dimensions the answer "
+                f"is one KL per row, shape {truth.shape}; yours has shape {shape}. Which axis "
+                "do you sum over?",
+            )
         if not np.allclose(a, truth, atol=1e-6):
-            where = ("when mu = 0 and log_var = 0 (q is the prior itself, so the KL is 0)" if not mu.any()
-                     and not log_var.any() else f"for mu and log_var of shape {mu.shape}")
-            return verdict(False, "", f"Not quite: your KL differs from the library's {where}. Check each term, and "
-                                      "that log_var is the log of the variance sigma^2, not of sigma.")
-    return verdict(True, "Right: your KL matches V.gaussian_kl on every test, the ELBO's regulariser "
-                         "(ELBO = reconstruction log-likelihood - KL).", "")
+            where = (
+                "when mu = 0 and log_var = 0 (q is the prior itself, so the KL is 0)"
+                if not mu.any() and not log_var.any()
+                else f"for mu and log_var of shape {mu.shape}"
+            )
+            return verdict(
+                False,
+                "",
+                f"Not quite: your KL differs from the library's {where}. Check each term, and "
+                "that log_var is the log of the variance sigma^2, not of sigma.",
+            )
+    return verdict(
+        True,
+        "Right: your KL matches V.gaussian_kl on every test, the ELBO's regulariser (ELBO = reconstruction log-likelihood - KL).",
+        "",
+    )
 
 
 #: Exercise 4.8's setting: the frame VAE of section 2 (held-out pitches: MIDI % 4 == 3), seed 0.
@@ -225,21 +307,27 @@ def _beta_reports() -> dict:
     for beta in p["betas"]:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p["seed"])
-            model = FrameVAE(beta=beta).fit(train, epochs=p["epochs"], batch_size=p["batch_size"], seed=p["seed"],
-                                            device="cpu")
+            model = FrameVAE(beta=beta).fit(train, epochs=p["epochs"], batch_size=p["batch_size"], seed=p["seed"], device="cpu")
             out[beta] = elbo_report(model, test)
     return out
 
 
-@exercise("4.8", kind="predict",
-          hint=("The loss is reconstruction + beta * KL. If the KL costs four times as much, what does the optimiser "
-                "do with the encoder's mu and sigma? And what does that cost the reconstruction?"),
-          solution=("Lower. With beta = 4 each nat of KL costs 4 times as much, so training pulls q(z | x) towards the "
-                    "prior N(0, I): smaller mu, sigma nearer 1, less information about x in z. The held-out KL falls "
-                    "(the check prints both measured values) and the reconstruction error "
-                    "grows. beta = 1 is the ELBO; beta > 1 (a beta-VAE) trades reconstruction "
-                    "for a latent code closer to the prior."),
-          code="prediction_8 = \"lower\"")
+@exercise(
+    "4.8",
+    kind="predict",
+    hint=(
+        "The loss is reconstruction + beta * KL. If the KL costs four times as much, what does the optimiser "
+        "do with the encoder's mu and sigma? And what does that cost the reconstruction?"
+    ),
+    solution=(
+        "Lower. With beta = 4 each nat of KL costs 4 times as much, so training pulls q(z | x) towards the "
+        "prior N(0, I): smaller mu, sigma nearer 1, less information about x in z. The held-out KL falls "
+        "(the check prints both measured values) and the reconstruction error "
+        "grows. beta = 1 is the ELBO; beta > 1 (a beta-VAE) trades reconstruction "
+        "for a latent code closer to the prior."
+    ),
+    code='prediction_8 = "lower"',
+)
 def check_beta_kl(answer) -> CheckResult:
     """Exercise 4.8: train the frame VAE with beta = 4 instead of 1; is the held-out KL "higher", "lower" or "same"?
 
@@ -253,16 +341,17 @@ def check_beta_kl(answer) -> CheckResult:
     """
     choice = answer.strip().lower() if isinstance(answer, str) else None
     if choice not in ("higher", "lower", "same"):
-        return verdict(False, "", "Answer with one word, \"higher\", \"lower\" or \"same\", and write your reason in "
-                                  "a comment.")
+        return verdict(False, "", 'Answer with one word, "higher", "lower" or "same", and write your reason in a comment.')
     reps = _beta_reports()
     lo, hi = BETA_EXERCISE["betas"]
     kl1, kl4 = reps[lo]["kl"], reps[hi]["kl"]
     truth = "higher" if kl4 > kl1 * 1.1 else "lower" if kl4 < kl1 / 1.1 else "same"
-    return verdict(choice == truth,
-                   f"{truth}: measured on the held-out frames, KL {kl1:.1f} nats with beta = {lo:g} and {kl4:.1f} with "
-                   f"beta = {hi:g}; the reconstruction error goes from {reps[lo]['rmse_db']:.1f} to "
-                   f"{reps[hi]['rmse_db']:.1f} dB. A heavier KL term pulls q(z | x) towards the prior N(0, I), so z "
-                   "carries less about x: the beta-VAE trade-off between reconstruction and a code close to the prior.",
-                   "Not what the measurement shows: in the loss reconstruction + beta * KL, what is cheaper for the "
-                   "optimiser when beta grows?")
+    return verdict(
+        choice == truth,
+        f"{truth}: measured on the held-out frames, KL {kl1:.1f} nats with beta = {lo:g} and {kl4:.1f} with "
+        f"beta = {hi:g}; the reconstruction error goes from {reps[lo]['rmse_db']:.1f} to "
+        f"{reps[hi]['rmse_db']:.1f} dB. A heavier KL term pulls q(z | x) towards the prior N(0, I), so z "
+        "carries less about x: the beta-VAE trade-off between reconstruction and a code close to the prior.",
+        "Not what the measurement shows: in the loss reconstruction + beta * KL, what is cheaper for the "
+        "optimiser when beta grows?",
+    )

@@ -6,14 +6,22 @@ import numpy as np
 
 from ._core import CheckResult, exercise, is_int, number, run_student, verdict
 
-__all__ = ["check_buffer_latency", "check_largest_block", "check_rtf", "check_lower_rate_buffer",
-           "check_count_dropouts", "check_pitch_compute"]
+__all__ = [
+    "check_buffer_latency",
+    "check_largest_block",
+    "check_rtf",
+    "check_lower_rate_buffer",
+    "check_count_dropouts",
+    "check_pitch_compute",
+]
 
 
-@exercise("6a.1", hint="A buffer holds block_size samples and the driver plays sr samples every second; "
-                       "the check wants milliseconds.",
-          solution="The buffer lasts block_size / sr seconds: 256 / 48000 s = 5.333 ms.",
-          code="answer_1 = 1000 * 256 / 48000")
+@exercise(
+    "6a.1",
+    hint="A buffer holds block_size samples and the driver plays sr samples every second; the check wants milliseconds.",
+    solution="The buffer lasts block_size / sr seconds: 256 / 48000 s = 5.333 ms.",
+    code="answer_1 = 1000 * 256 / 48000",
+)
 def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
     """Exercise 6a.1: how long (ms) a buffer of ``block_size`` samples lasts at ``sr`` Hz.
 
@@ -27,20 +35,25 @@ def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
     v = number(answer_ms)
     from ..audio import check_sr
     from ..errors import as_int
+
     block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
     ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
-    return verdict(ok, f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
-                   "Not quite: how many of these buffers play in one second at this rate? Give the duration of "
-                   "one in milliseconds.")
+    return verdict(
+        ok,
+        f"Right: {block_size} / {sr} s = {1000.0 * block_size / sr:.3f} ms.",
+        "Not quite: how many of these buffers play in one second at this rate? Give the duration of one in milliseconds.",
+    )
 
 
-@exercise("6a.2", hint="Each row of `rows` is one (sample rate, block size) pair with its measured total_ms; "
-                       "keep the rows at 44.1 kHz that stay below the limit.",
-          solution="Filter the rows to sr = 44100 and total_ms < 10 ms and take the largest block_size among "
-                   "them (None if no block size fits). The buffer dominates the total, so the answer is "
-                   "usually the largest block whose buffer alone is below 10 ms.",
-          code='answer_2 = max((r["block_size"] for r in rows if r["sr"] == 44100 and r["total_ms"] < 10.0), '
-               'default=None)')
+@exercise(
+    "6a.2",
+    hint="Each row of `rows` is one (sample rate, block size) pair with its measured total_ms; "
+    "keep the rows at 44.1 kHz that stay below the limit.",
+    solution="Filter the rows to sr = 44100 and total_ms < 10 ms and take the largest block_size among "
+    "them (None if no block size fits). The buffer dominates the total, so the answer is "
+    "usually the largest block whose buffer alone is below 10 ms.",
+    code='answer_2 = max((r["block_size"] for r in rows if r["sr"] == 44100 and r["total_ms"] < 10.0), default=None)',
+)
 def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckResult:
     """Exercise 6a.2: the largest block size whose measured budget stays under ``limit_ms`` at ``sr``.
 
@@ -58,16 +71,22 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
 
     truth = largest_block_under(rows, sr=sr, limit_ms=limit_ms)
     ok = (answer is None and truth is None) or (truth is not None and is_int(answer, truth))
-    return verdict(ok, f"Right: {truth} samples keep the measured total under {limit_ms:g} ms at {sr} Hz.",
-                   "Not that one: read total_ms in the rows at that sample rate; which block sizes stay under "
-                   "the limit, and which of them is the largest?")
+    return verdict(
+        ok,
+        f"Right: {truth} samples keep the measured total under {limit_ms:g} ms at {sr} Hz.",
+        "Not that one: read total_ms in the rows at that sample rate; which block sizes stay under "
+        "the limit, and which of them is the largest?",
+    )
 
 
-@exercise("6a.3", hint="The real-time factor compares the time spent computing a block with the time that "
-                       "block lasts when played; use one unit for both.",
-          solution="RTF = compute time / audio time = p50 compute (ms) / (1000 * 256 / 44100 ms). Below 1 the "
-                   "voice keeps up; the smaller it is, the more room is left for everything else.",
-          code="answer_3 = timing.p50_ms / (1000 * 256 / 44100)")
+@exercise(
+    "6a.3",
+    hint="The real-time factor compares the time spent computing a block with the time that "
+    "block lasts when played; use one unit for both.",
+    solution="RTF = compute time / audio time = p50 compute (ms) / (1000 * 256 / 44100 ms). Below 1 the "
+    "voice keeps up; the smaller it is, the more room is left for everything else.",
+    code="answer_3 = timing.p50_ms / (1000 * 256 / 44100)",
+)
 def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
     """Exercise 6a.3: the real-time factor of a block computed in ``compute_ms`` ms.
 
@@ -81,19 +100,26 @@ def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
     v = number(answer)
     from ..audio import check_sr
     from ..errors import as_float, as_int
+
     compute_ms = as_float(compute_ms, "compute_ms", low=0, low_open=True)
     block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
     truth = compute_ms / (1000.0 * block_size / sr)
     ok = v is not None and abs(v - truth) <= 1e-3 * max(1.0, truth)
-    return verdict(ok, f"Right: RTF = compute / audio time = {truth:.4f}; below 1 keeps up.",
-                   "Not quite: is your ratio the right way up (a voice that keeps up has an RTF below 1), and "
-                   "are both times in the same unit?")
+    return verdict(
+        ok,
+        f"Right: RTF = compute / audio time = {truth:.4f}; below 1 keeps up.",
+        "Not quite: is your ratio the right way up (a voice that keeps up has an RTF below 1), and "
+        "are both times in the same unit?",
+    )
 
 
-@exercise("6a.4", hint="Work out how long the same 256 samples last at each of the two rates.",
-          solution="256 / 16000 s = 16 ms against 256 / 48000 s = 5.3 ms: True. A buffer is counted in samples, "
-                   "so a lower rate makes the same buffer last longer and adds latency unless the buffer shrinks.",
-          code="answer_4 = 1000 * 256 / 16000 > 1000 * 256 / 48000")
+@exercise(
+    "6a.4",
+    hint="Work out how long the same 256 samples last at each of the two rates.",
+    solution="256 / 16000 s = 16 ms against 256 / 48000 s = 5.3 ms: True. A buffer is counted in samples, "
+    "so a lower rate makes the same buffer last longer and adds latency unless the buffer shrinks.",
+    code="answer_4 = 1000 * 256 / 16000 > 1000 * 256 / 48000",
+)
 def check_lower_rate_buffer(answer) -> CheckResult:
     """Exercise 6a.4: does a 256-sample buffer last longer at 16 kHz than at 48 kHz (True/False)?
 
@@ -105,29 +131,39 @@ def check_lower_rate_buffer(answer) -> CheckResult:
     True
     """
     ok = isinstance(answer, (bool, np.bool_)) and bool(answer)
-    return verdict(ok, "Right: 256 / 16000 s = 16 ms against 5.3 ms at 48 kHz: a lower rate makes the same "
-                   "buffer longer, so it adds latency unless the buffer shrinks too.",
-                   "Not quite (answer True or False): compute how long the buffer lasts at each rate and compare.")
+    return verdict(
+        ok,
+        "Right: 256 / 16000 s = 16 ms against 5.3 ms at 48 kHz: a lower rate makes the same "
+        "buffer longer, so it adds latency unless the buffer shrinks too.",
+        "Not quite (answer True or False): compute how long the buffer lasts at each rate and compare.",
+    )
 
 
 # (times_ms, block_size, sr): each case trips a plausible wrong implementation
 # (the block's duration in seconds, a fixed 10 ms line, integer division, a fraction instead of a count).
-_DROPOUT_CASES = (([1.0, 6.0, 3.0, 5.0], 256, 48000),
-                  ([10.0, 17.0, 15.9], 256, 16000),
-                  (np.array([0.2, 1.6, 1.2]), 64, 44100),
-                  (np.array([0.1, 0.2, 0.3]), 1024, 44100),
-                  ([30.0, 25.0, 20.0, 24.0, 1.0], 1024, 44100))
+_DROPOUT_CASES = (
+    ([1.0, 6.0, 3.0, 5.0], 256, 48000),
+    ([10.0, 17.0, 15.9], 256, 16000),
+    (np.array([0.2, 1.6, 1.2]), 64, 44100),
+    (np.array([0.1, 0.2, 0.3]), 1024, 44100),
+    ([30.0, 25.0, 20.0, 24.0, 1.0], 1024, 44100),
+)
 
 
-@exercise("6a.5", kind="implement",
-          hint="A block is late when its compute time is longer than the time the block lasts when played; "
-               "that duration depends on block_size and sr (mind the units: times_ms is in milliseconds).",
-          solution="The driver plays one block every 1000 * block_size / sr ms, so the next block must be ready "
-                   "by then: compute time is a deadline, not added delay. Count the blocks whose compute time "
-                   "exceeds that period; each one is a dropout (a click or a gap of silence).",
-          code=("def count_dropouts(times_ms, block_size, sr):\n"
-                "    block_ms = 1000 * block_size / sr\n"
-                "    return int(np.sum(np.asarray(times_ms) > block_ms))"))
+@exercise(
+    "6a.5",
+    kind="implement",
+    hint="A block is late when its compute time is longer than the time the block lasts when played; "
+    "that duration depends on block_size and sr (mind the units: times_ms is in milliseconds).",
+    solution="The driver plays one block every 1000 * block_size / sr ms, so the next block must be ready "
+    "by then: compute time is a deadline, not added delay. Count the blocks whose compute time "
+    "exceeds that period; each one is a dropout (a click or a gap of silence).",
+    code=(
+        "def count_dropouts(times_ms, block_size, sr):\n"
+        "    block_ms = 1000 * block_size / sr\n"
+        "    return int(np.sum(np.asarray(times_ms) > block_ms))"
+    ),
+)
 def check_count_dropouts(count_dropouts) -> CheckResult:
     """Exercise 6a.5 (implement it): ``count_dropouts(times_ms, block_size, sr)`` counts the late blocks.
 
@@ -156,30 +192,38 @@ def check_count_dropouts(count_dropouts) -> CheckResult:
             return stop
         if not is_int(got, truth):
             shown = ", ".join(f"{float(t):g}" for t in times)
-            return CheckResult(False, f"Not quite: for block_size={block_size} at sr={sr} Hz and compute times "
-                                      f"[{shown}] ms your function returned {got!r}. How long does one such "
-                                      "block last, in ms?")
-    return CheckResult(True, "Right: a block is late when its compute time exceeds block_size / sr; your "
-                             f"function agrees with the library on all {len(_DROPOUT_CASES)} cases. Try it on "
-                             "timing.times_ms.")
+            return CheckResult(
+                False,
+                f"Not quite: for block_size={block_size} at sr={sr} Hz and compute times "
+                f"[{shown}] ms your function returned {got!r}. How long does one such "
+                "block last, in ms?",
+            )
+    return CheckResult(
+        True,
+        "Right: a block is late when its compute time exceeds block_size / sr; your "
+        f"function agrees with the library on all {len(_DROPOUT_CASES)} cases. Try it on "
+        "timing.times_ms.",
+    )
 
 
 _CHOICES = ("higher", "lower", "the same")
 
 
-@exercise("6a.6", kind="predict",
-          hint="Picture what the voice computes for each output sample: a phase that advances, a waveform "
-               "value, a filter step, an envelope value. Which of these does more arithmetic for a faster "
-               "oscillation?",
-          solution="The same. The oscillator advances its phase by f0 / sr each sample and computes one value per "
-                   "sample whatever f0 is; the filter and the envelopes also run once per sample. A note 32 times "
-                   "higher changes the phase increment, not the number of operations, so the compute time of a "
-                   "block (and the RTF) is set by the number of samples, not the number of cycles. (A voice "
-                   "whose cost grows with pitch, like additive synthesis with one oscillator per partial below "
-                   "Nyquist, would be the exception: there a higher note costs less.)",
-          code='prediction_6 = "the same"  # one value per sample, whatever the frequency')
-def check_pitch_compute(answer, *, low: float = 36.0, high: float = 96.0, block_size: int = 256,
-                        sr: int = 44100) -> CheckResult:
+@exercise(
+    "6a.6",
+    kind="predict",
+    hint="Picture what the voice computes for each output sample: a phase that advances, a waveform "
+    "value, a filter step, an envelope value. Which of these does more arithmetic for a faster "
+    "oscillation?",
+    solution="The same. The oscillator advances its phase by f0 / sr each sample and computes one value per "
+    "sample whatever f0 is; the filter and the envelopes also run once per sample. A note 32 times "
+    "higher changes the phase increment, not the number of operations, so the compute time of a "
+    "block (and the RTF) is set by the number of samples, not the number of cycles. (A voice "
+    "whose cost grows with pitch, like additive synthesis with one oscillator per partial below "
+    "Nyquist, would be the exception: there a higher note costs less.)",
+    code='prediction_6 = "the same"  # one value per sample, whatever the frequency',
+)
+def check_pitch_compute(answer, *, low: float = 36.0, high: float = 96.0, block_size: int = 256, sr: int = 44100) -> CheckResult:
     """Exercise 6a.6 (predict): play the note at MIDI ``high`` instead of ``low``; does a block's compute time go
     higher, lower or stay the same?
 
@@ -204,15 +248,17 @@ def check_pitch_compute(answer, *, low: float = 36.0, high: float = 96.0, block_
     if said not in _CHOICES:
         return CheckResult(False, 'Answer "higher", "lower" or "the same" (a string), then explain it in a comment.')
     best = {low: np.inf, high: np.inf}
-    for _ in range(3):                     # in turn, so that a busy moment of the machine hits both alike
+    for _ in range(3):  # in turn, so that a busy moment of the machine hits both alike
         for f in (low, high):
             t = measure_voice(block_size=block_size, sr=sr, n_blocks=40, warmup=5, midi_f0=f)[0]
             best[f] = min(best[f], t.p50_ms)
     ratio = best[high] / best[low]
     truth = "higher" if ratio > 1.3 else "lower" if ratio < 1 / 1.3 else "the same"
-    return verdict(said == truth,
-                   f"Right, measured: {best[low]:.3f} ms per {block_size}-sample block at MIDI {low:g} and "
-                   f"{best[high]:.3f} ms at MIDI {high:g} (ratio {ratio:.2f}). The voice computes one value per "
-                   "sample whatever the pitch: its cost is set by the samples, not by the cycles.",
-                   "Not what the measurement shows. Time a block at each pitch (latency.measure_voice with "
-                   "midi_f0=...) and think about what the voice computes per sample.")
+    return verdict(
+        said == truth,
+        f"Right, measured: {best[low]:.3f} ms per {block_size}-sample block at MIDI {low:g} and "
+        f"{best[high]:.3f} ms at MIDI {high:g} (ratio {ratio:.2f}). The voice computes one value per "
+        "sample whatever the pitch: its cost is set by the samples, not by the cycles.",
+        "Not what the measurement shows. Time a block at each pitch (latency.measure_voice with "
+        "midi_f0=...) and think about what the voice computes per sample.",
+    )

@@ -27,19 +27,46 @@ Chapter: notebooks/03_features.ipynb
 
 from . import filterbanks
 from .transforms import (
-    get_window, frame, stft, istft, fft_spectrum, magnitude, power, power_to_db, amplitude_to_db,
-    db_to_power, db_to_amplitude, fft_frequencies,
+    get_window,
+    frame,
+    stft,
+    istft,
+    fft_spectrum,
+    magnitude,
+    power,
+    power_to_db,
+    amplitude_to_db,
+    db_to_power,
+    db_to_amplitude,
+    fft_frequencies,
 )
 from .spectral import (
-    melspectrogram, chroma_stft, spectral_centroid, spectral_bandwidth, spectral_rolloff, spectral_flatness,
-    spectral_contrast, spectral_entropy, spectral_flux, peak_density, snr_estimate, normalize,
+    melspectrogram,
+    chroma_stft,
+    spectral_centroid,
+    spectral_bandwidth,
+    spectral_rolloff,
+    spectral_flatness,
+    spectral_contrast,
+    spectral_entropy,
+    spectral_flux,
+    peak_density,
+    snr_estimate,
+    normalize,
 )
 from .cepstral import mfcc, gfcc, real_cepstrum, delta
 from .constantq import cqt, vqt, chroma_cqt, cqt_frequencies
 from .pitch import piptrack, estimate_tuning, pitch_tuning, yin
 from .time import (
-    rms, zero_crossing_rate, short_time_variance, dynamic_range, crest_factor, kurtosis, skewness,
-    autocorrelation, amplitude_envelope,
+    rms,
+    zero_crossing_rate,
+    short_time_variance,
+    dynamic_range,
+    crest_factor,
+    kurtosis,
+    skewness,
+    autocorrelation,
+    amplitude_envelope,
 )
 from .rhythm import onset_strength, tempo, beat_track
 from .gv import global_variance, gv_ratio, match_global_variance, smooth_trajectory
@@ -55,21 +82,52 @@ from ._util import translate_librosa_errors as _translate  # noqa: E402
 _POS = _r("float", low=0, low_open=True)
 _FRAC = _r("float", low=0, high=1, low_open=True, high_open=True)
 _RULES = {
-    "amin": _POS, "eps": _POS, "filter_scale": _POS, "power": _POS, "p": _POS, "std_bpm": _POS, "ac_size": _POS,
-    "start_bpm": _POS, "ref": _r("callable_or_float", low=0, low_open=True),
-    "top_db": _r("float", low=0, none=True), "fmin": _r("float", low=0, none=True),
+    "amin": _POS,
+    "eps": _POS,
+    "filter_scale": _POS,
+    "power": _POS,
+    "p": _POS,
+    "std_bpm": _POS,
+    "ac_size": _POS,
+    "start_bpm": _POS,
+    "ref": _r("callable_or_float", low=0, low_open=True),
+    "top_db": _r("float", low=0, none=True),
+    "fmin": _r("float", low=0, none=True),
     "fmax": _r("float", low=0, low_open=True, none=True),
-    "max_tempo": _r("float", low=0, low_open=True, none=True), "tuning": _r("float", low=-0.5, high=0.5, none=True),
-    "gamma": _r("float", low=0, none=True), "lifter": _r("float", low=0), "trough_threshold": _r("float", low=0),
-    "threshold": _r("float", low=0, none=True), "threshold_db": _r("float"),
+    "max_tempo": _r("float", low=0, low_open=True, none=True),
+    "tuning": _r("float", low=-0.5, high=0.5, none=True),
+    "gamma": _r("float", low=0, none=True),
+    "lifter": _r("float", low=0),
+    "trough_threshold": _r("float", low=0),
+    "threshold": _r("float", low=0, none=True),
+    "threshold_db": _r("float"),
     "sparsity": _r("float", low=0, high=1, high_open=True),
-    "resolution": _FRAC, "quantile": _FRAC, "roll_percent": _FRAC, "noise_quantile": _FRAC, "ctroct": _r("float"),
-    "octwidth": _r("float", low=0, none=True), "window": _r("window"),
-    "axis": _r("int", low=None), "lag": _r("int"), "order": _r("int"), "width": _r("int", low=3),
-    "bins_per_octave": _r("int"), "n_chroma": _r("int"), "n_octaves": _r("int"), "n_bins": _r("int"),
-    "n_mels": _r("int"), "n_mfcc": _r("int"), "n_gfcc": _r("int"), "n_bands": _r("int"), "dct_type": _r("int", high=4),
-    "n_fft": _r("int", none=True), "hop_length": _r("int", none=True), "win_length": _r("int", none=True),
-    "frame_length": _r("int", none=True), "max_size": _r("int", none=True), "length": _r("int", low=0, none=True),
+    "resolution": _FRAC,
+    "quantile": _FRAC,
+    "roll_percent": _FRAC,
+    "noise_quantile": _FRAC,
+    "ctroct": _r("float"),
+    "octwidth": _r("float", low=0, none=True),
+    "window": _r("window"),
+    "axis": _r("int", low=None),
+    "lag": _r("int"),
+    "order": _r("int"),
+    "width": _r("int", low=3),
+    "bins_per_octave": _r("int"),
+    "n_chroma": _r("int"),
+    "n_octaves": _r("int"),
+    "n_bins": _r("int"),
+    "n_mels": _r("int"),
+    "n_mfcc": _r("int"),
+    "n_gfcc": _r("int"),
+    "n_bands": _r("int"),
+    "dct_type": _r("int", high=4),
+    "n_fft": _r("int", none=True),
+    "hop_length": _r("int", none=True),
+    "win_length": _r("int", none=True),
+    "frame_length": _r("int", none=True),
+    "max_size": _r("int", none=True),
+    "length": _r("int", low=0, none=True),
     "percentiles": _r("seq", ndim=1),
 }
 # None is a documented value of these only where the function's own default is None (librosa's
@@ -79,6 +137,7 @@ _STRICT = {"fmin": _r("float", low=0), "threshold": _r("float", low=0)}
 
 def _rules_for(fn):
     import inspect
+
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):  # pragma: no cover

@@ -48,12 +48,15 @@ def audio_in(y, *, name: str = "y", mono: bool = False, min_samples: int = 1) ->
     if t.shape[-1] < min_samples:
         raise ParameterError(f"{name} has {t.shape[-1]} samples: expected at least {min_samples}")
     if t.ndim == 2 and t.shape[-1] <= 2 < t.shape[0]:
-        raise ParameterError(f"{name} has shape {tuple(t.shape)}, which looks channels-last (n_samples, channels): "
-                             "expected (channels, n_samples); transpose it")
+        raise ParameterError(
+            f"{name} has shape {tuple(t.shape)}, which looks channels-last (n_samples, channels): "
+            "expected (channels, n_samples); transpose it"
+        )
     if mono and t.ndim != 1:
-        raise ParameterError(f"{name} has shape {tuple(t.shape)}: expected mono audio of shape (n_samples,); "
-                             "mix down with y.mean(axis=0)")
-    peak = t.detach().abs().amax()          # one reduction: NaN, inf and overflow-sized samples
+        raise ParameterError(
+            f"{name} has shape {tuple(t.shape)}: expected mono audio of shape (n_samples,); mix down with y.mean(axis=0)"
+        )
+    peak = t.detach().abs().amax()  # one reduction: NaN, inf and overflow-sized samples
     if not bool(peak <= MAX_MAGNITUDE):
         if not bool(torch.isfinite(t).all()):
             raise ParameterError(f"{name} contains NaN or infinite samples: expected finite audio")
@@ -74,7 +77,7 @@ def spec_in(S, *, name: str = "S", min_ndim: int = 2, real: bool = False) -> tor
         arr = np.asarray(S)
         if arr.dtype.kind not in "fc":
             raise ParameterError(f"{name} has dtype {arr.dtype}: expected a floating-point spectrogram")
-        S = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))   # keep a 0-d array 0-d
+        S = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))  # keep a 0-d array 0-d
     if S.ndim < min_ndim:
         raise ParameterError(f"{name} has shape {tuple(S.shape)}: expected (..., n_bins, n_frames)")
     if real and S.is_complex():
@@ -174,7 +177,7 @@ def flatten(x: torch.Tensor, keep: int):
     ((6, 5, 7), (2, 3))
     """
     lead = tuple(x.shape[: x.ndim - keep])
-    return x.reshape((-1,) + tuple(x.shape[x.ndim - keep:])), lead
+    return x.reshape((-1,) + tuple(x.shape[x.ndim - keep :])), lead
 
 
 def map_blocks(fn, x: torch.Tensor, step: int) -> list:
@@ -190,7 +193,7 @@ def map_blocks(fn, x: torch.Tensor, step: int) -> list:
     >>> map_blocks(lambda b: int(b.sum()), torch.arange(5), 2)
     [1, 5, 4]
     """
-    return [fn(x[i:i + step]) for i in range(0, x.shape[0], step)]
+    return [fn(x[i : i + step]) for i in range(0, x.shape[0], step)]
 
 
 def translate_librosa_errors(fn):

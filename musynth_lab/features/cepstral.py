@@ -28,8 +28,18 @@ def _lifter(M: torch.Tensor, lifter: float) -> torch.Tensor:
     return M * torch.as_tensor(1 + (lifter / 2) * LI, device=M.device)[:, None]
 
 
-def mfcc(y=None, *, sr: float, S=None, n_mfcc: int = 20, dct_type: int = 2, norm="ortho", lifter: float = 0,
-         mel_norm="slaney", **kwargs):
+def mfcc(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm="ortho",
+    lifter: float = 0,
+    mel_norm="slaney",
+    **kwargs,
+):
     """Mel-frequency cepstral coefficients (梅尔频率倒谱系数), as ``librosa.feature.mfcc``.
 
     ``DCT(power_to_db(melspectrogram(y)))[:n_mfcc]``, then optional sinusoidal liftering
@@ -78,15 +88,28 @@ def mfcc(y=None, *, sr: float, S=None, n_mfcc: int = 20, dct_type: int = 2, norm
         St, ref = _power_to_db(mel), y
     else:
         St, ref = spec_in(S).float(), S
-    D = torch.as_tensor(fb.dct_matrix(n_mfcc, St.shape[-2], dct_type=int(dct_type), norm=norm),
-                        dtype=torch.float32, device=St.device)
+    D = torch.as_tensor(
+        fb.dct_matrix(n_mfcc, St.shape[-2], dct_type=int(dct_type), norm=norm), dtype=torch.float32, device=St.device
+    )
     M = _lifter(torch.matmul(D, St), lifter)
     return out(ref, M)
 
 
-def gfcc(y, *, sr: float, n_gfcc: int = 20, n_bands: int = 64, n_fft: int = 2048, hop_length: int = 512,
-         fmin: float = 50.0, fmax: float | None = None, window="hann", center: bool = True,
-         pad_mode: str = "constant", lifter: float = 0):
+def gfcc(
+    y,
+    *,
+    sr: float,
+    n_gfcc: int = 20,
+    n_bands: int = 64,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    fmin: float = 50.0,
+    fmax: float | None = None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    lifter: float = 0,
+):
     """Gammatone frequency cepstral coefficients (GFCC): ERB gammatone energies, cube root, DCT.
 
     Shao & Wang (2008): a gammatone filterbank on the ERB scale, loudness compression by the
@@ -120,12 +143,18 @@ def gfcc(y, *, sr: float, n_gfcc: int = 20, n_bands: int = 64, n_fft: int = 2048
     sr = check_sr(sr)
     n_gfcc = check_int(n_gfcc, "n_gfcc")
     check(n_gfcc <= n_bands, "n_gfcc", n_gfcc, f"at most n_bands={n_bands}")
-    bank = fb.banded("gammatone", lambda: fb.gammatone(sr=sr, n_fft=n_fft, n_bands=n_bands, fmin=fmin, fmax=fmax)[0],
-                     sr, n_fft, n_bands, float(fmin), fmax)
+    bank = fb.banded(
+        "gammatone",
+        lambda: fb.gammatone(sr=sr, n_fft=n_fft, n_bands=n_bands, fmin=fmin, fmax=fmax)[0],
+        sr,
+        n_fft,
+        n_bands,
+        float(fmin),
+        fmax,
+    )
     x = audio_in(y)
     n_fft, hop_length, w = _stft_args(n_fft, hop_length, None, window, x.device)
-    E = _spectrogram_ft(x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode,
-                        power=2.0, reduce=bank)
+    E = _spectrogram_ft(x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode, power=2.0, reduce=bank)
     C = torch.pow(E.clamp_min(0) + 1e-12, 1.0 / 3.0)
     D = torch.as_tensor(fb.dct_matrix(n_gfcc, n_bands), dtype=torch.float32, device=C.device)
     return out(y, _lifter(torch.matmul(D, C), lifter))

@@ -97,7 +97,7 @@ def halve_rate(x: torch.Tensor) -> torch.Tensor:
     total = (n_blocks - 1) * V + N
     xp = F.pad(x.reshape(-1, n), (c, total - n - c))  # xp[i] = x[i - c]
     frames = xp.unfold(-1, N, V)  # (B, n_blocks, N)
-    z = torch.fft.irfft(torch.fft.rfft(frames) * H, n=N)[..., L - 1: L - 1 + V: 2]  # z[k] = sum_j h[j] xp[2k + j]
+    z = torch.fft.irfft(torch.fft.rfft(frames) * H, n=N)[..., L - 1 : L - 1 + V : 2]  # z[k] = sum_j h[j] xp[2k + j]
     y = z.reshape(z.shape[0], -1)[:, :n_out]
     return y.reshape(x.shape[:-1] + (n_out,))
 
@@ -112,8 +112,8 @@ def _cascade_response(M: int, stages: int) -> np.ndarray:
     b = np.arange(n_keep, dtype=np.float64)
     G = np.ones(n_keep)
     for j in range(stages):
-        nu = b * 2 ** j / M  # the bin's frequency in cycles per sample at stage j's input rate
-        G *= h[c] + 2 * np.cos(2 * np.pi * np.outer(nu, k)) @ h[c + 1:]
+        nu = b * 2**j / M  # the bin's frequency in cycles per sample at stage j's input rate
+        G *= h[c] + 2 * np.cos(2 * np.pi * np.outer(nu, k)) @ h[c + 1 :]
     return G
 
 
@@ -177,9 +177,17 @@ def _octave_kernel(my_sr, freqs_oct, alpha_oct, filter_scale, norm, sparsity, wi
     import librosa
 
     freqs_oct = np.asarray(freqs_oct)
-    basis, lengths = librosa.filters.wavelet(freqs=freqs_oct, sr=my_sr, filter_scale=filter_scale, norm=norm,
-                                             pad_fft=True, window=window, gamma=gamma,
-                                             alpha=np.asarray(alpha_oct), dtype=np.complex128)
+    basis, lengths = librosa.filters.wavelet(
+        freqs=freqs_oct,
+        sr=my_sr,
+        filter_scale=filter_scale,
+        norm=norm,
+        pad_fft=True,
+        window=window,
+        gamma=gamma,
+        alpha=np.asarray(alpha_oct),
+        dtype=np.complex128,
+    )
     n_fft = basis.shape[1]
     basis = basis * (lengths[:, None] / float(n_fft))
     fft_basis = np.fft.fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
@@ -216,10 +224,25 @@ def _num_two_factors(x: int) -> int:
     return k
 
 
-def vqt(y, *, sr: float, hop_length: int = 512, fmin: float | None = None, n_bins: int = 84,
-        gamma: float | None = None, bins_per_octave: int = 12, tuning: float | None = 0.0,
-        filter_scale: float = 1, norm=1, sparsity: float = 0.01, window="hann", scale: bool = True,
-        pad_mode: str = "constant", res_type=None, dtype=None):
+def vqt(
+    y,
+    *,
+    sr: float,
+    hop_length: int = 512,
+    fmin: float | None = None,
+    n_bins: int = 84,
+    gamma: float | None = None,
+    bins_per_octave: int = 12,
+    tuning: float | None = 0.0,
+    filter_scale: float = 1,
+    norm=1,
+    sparsity: float = 0.01,
+    window="hann",
+    scale: bool = True,
+    pad_mode: str = "constant",
+    res_type=None,
+    dtype=None,
+):
     """Variable-Q transform (可变Q变换), as ``librosa.vqt`` (``gamma=0`` gives the CQT).
 
     Parameters
@@ -258,15 +281,43 @@ def vqt(y, *, sr: float, hop_length: int = 512, fmin: float | None = None, n_bin
 
     Chapter: notebooks/03_features.ipynb
     """
-    return _vqt(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
-                bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale, norm=norm,
-                sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode, cqt_mode=False)
+    return _vqt(
+        y,
+        sr=sr,
+        hop_length=hop_length,
+        fmin=fmin,
+        n_bins=n_bins,
+        gamma=gamma,
+        bins_per_octave=bins_per_octave,
+        tuning=tuning,
+        filter_scale=filter_scale,
+        norm=norm,
+        sparsity=sparsity,
+        window=window,
+        scale=scale,
+        pad_mode=pad_mode,
+        cqt_mode=False,
+    )
 
 
-def cqt(y, *, sr: float, hop_length: int = 512, fmin: float | None = None, n_bins: int = 84,
-        bins_per_octave: int = 12, tuning: float | None = 0.0, filter_scale: float = 1, norm=1,
-        sparsity: float = 0.01, window="hann", scale: bool = True, pad_mode: str = "constant",
-        res_type=None, dtype=None):
+def cqt(
+    y,
+    *,
+    sr: float,
+    hop_length: int = 512,
+    fmin: float | None = None,
+    n_bins: int = 84,
+    bins_per_octave: int = 12,
+    tuning: float | None = 0.0,
+    filter_scale: float = 1,
+    norm=1,
+    sparsity: float = 0.01,
+    window="hann",
+    scale: bool = True,
+    pad_mode: str = "constant",
+    res_type=None,
+    dtype=None,
+):
     """Constant-Q transform (常数Q变换), as ``librosa.cqt``: log-spaced bins with constant Q.
 
     Parameters are those of :func:`vqt` (without ``gamma``).
@@ -284,13 +335,43 @@ def cqt(y, *, sr: float, hop_length: int = 512, fmin: float | None = None, n_bin
 
     Chapter: notebooks/03_features.ipynb
     """
-    return _vqt(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=0.0,
-                bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale, norm=norm,
-                sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode, cqt_mode=True)
+    return _vqt(
+        y,
+        sr=sr,
+        hop_length=hop_length,
+        fmin=fmin,
+        n_bins=n_bins,
+        gamma=0.0,
+        bins_per_octave=bins_per_octave,
+        tuning=tuning,
+        filter_scale=filter_scale,
+        norm=norm,
+        sparsity=sparsity,
+        window=window,
+        scale=scale,
+        pad_mode=pad_mode,
+        cqt_mode=True,
+    )
 
 
-def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, filter_scale, norm, sparsity,
-         window, scale, pad_mode, cqt_mode):
+def _vqt(
+    y,
+    *,
+    sr,
+    hop_length,
+    fmin,
+    n_bins,
+    gamma,
+    bins_per_octave,
+    tuning,
+    filter_scale,
+    norm,
+    sparsity,
+    window,
+    scale,
+    pad_mode,
+    cqt_mode,
+):
     import librosa
 
     from .pitch import estimate_tuning
@@ -303,6 +384,7 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     check(0 <= sparsity < 1, "sparsity", sparsity, "a fraction in [0, 1)")
     if isinstance(window, (str, tuple)):
         from scipy.signal import get_window as _scipy_window
+
         try:
             _scipy_window(window, 8)
         except (ValueError, TypeError) as err:
@@ -320,9 +402,23 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
                 groups.setdefault(tun, []).append(i)
             V = None
             for tun, idx in groups.items():
-                Vg = _vqt(flat[idx], sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, gamma=gamma,
-                          bins_per_octave=bins_per_octave, tuning=tun, filter_scale=filter_scale, norm=norm,
-                          sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode, cqt_mode=cqt_mode)
+                Vg = _vqt(
+                    flat[idx],
+                    sr=sr,
+                    hop_length=hop_length,
+                    fmin=fmin,
+                    n_bins=n_bins,
+                    gamma=gamma,
+                    bins_per_octave=bins_per_octave,
+                    tuning=tun,
+                    filter_scale=filter_scale,
+                    norm=norm,
+                    sparsity=sparsity,
+                    window=window,
+                    scale=scale,
+                    pad_mode=pad_mode,
+                    cqt_mode=cqt_mode,
+                )
                 if V is None:
                     V = Vg.new_empty((flat.shape[0],) + Vg.shape[1:])
                 V[idx] = Vg
@@ -332,20 +428,23 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     n_octaves = int(np.ceil(float(n_bins) / bins_per_octave))
     n_filters = min(bins_per_octave, n_bins)
     fmin_t = fmin * 2.0 ** (tuning / bins_per_octave)
-    freqs = librosa.interval_frequencies(n_bins=n_bins, fmin=fmin_t, intervals="equal",
-                                         bins_per_octave=bins_per_octave, sort=True)
+    freqs = librosa.interval_frequencies(
+        n_bins=n_bins, fmin=fmin_t, intervals="equal", bins_per_octave=bins_per_octave, sort=True
+    )
     if n_bins == 1:
         r = 2.0 ** (1.0 / bins_per_octave)
-        alpha = np.atleast_1d((r ** 2 - 1) / (r ** 2 + 1))
+        alpha = np.atleast_1d((r**2 - 1) / (r**2 + 1))
     else:
         alpha = librosa.filters._relative_bandwidth(freqs=freqs)
-    lengths, filter_cutoff = librosa.filters.wavelet_lengths(freqs=freqs, sr=sr, window=window,
-                                                             filter_scale=filter_scale, gamma=gamma, alpha=alpha)
+    lengths, filter_cutoff = librosa.filters.wavelet_lengths(
+        freqs=freqs, sr=sr, window=window, filter_scale=filter_scale, gamma=gamma, alpha=alpha
+    )
     nyquist = sr / 2.0
     if filter_cutoff > nyquist:
         raise ParameterError(
             f"n_bins={n_bins}: the highest filter (cut-off {filter_cutoff:.0f} Hz) would pass the Nyquist "
-            f"frequency {nyquist:g} Hz; expected fewer bins or a lower fmin")
+            f"frequency {nyquist:g} Hz; expected fewer bins or a lower fmin"
+        )
     # Early downsampling (librosa's rule)
     count1 = max(0, int(np.ceil(np.log2(nyquist / filter_cutoff)) - 1) - 1)
     count2 = max(0, _num_two_factors(hop_length) - n_octaves + 1)
@@ -354,7 +453,7 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     # (an octave lower each halving keeps that ratio).
     my_y, my_sr, my_hop = flat, sr, hop_length
     if count > 0:
-        factor = 2 ** count
+        factor = 2**count
         check(flat.shape[-1] >= factor, "y", y, f"at least {factor} samples for a {n_octaves}-octave CQT")
         my_y = _downsample(my_y, factor)
         my_y = my_y * (np.sqrt(factor) if scale else factor)
@@ -372,9 +471,20 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
         freqs_oct = freqs[sl]
         alpha_oct = alpha[sl] if len(alpha) > 1 else alpha
         win_key = window if not isinstance(window, list) else tuple(window)
-        Wt, n_fft = _kernel_tensor((float(my_sr), tuple(freqs_oct), tuple(np.atleast_1d(alpha_oct)),
-                                    float(filter_scale), norm, float(sparsity), win_key, float(gamma or 0.0)
-                                    if gamma is not None else None, float(np.sqrt(sr_ds / my_sr))), x.device)
+        Wt, n_fft = _kernel_tensor(
+            (
+                float(my_sr),
+                tuple(freqs_oct),
+                tuple(np.atleast_1d(alpha_oct)),
+                float(filter_scale),
+                norm,
+                float(sparsity),
+                win_key,
+                float(gamma or 0.0) if gamma is not None else None,
+                float(np.sqrt(sr_ds / my_sr)),
+            ),
+            x.device,
+        )
         lvl = min(i, n_halve)
         my_y = levels[lvl] * float(np.sqrt(2.0) ** lvl)
         padded = _pad_center(my_y, n_fft // 2, pad_mode)
@@ -390,16 +500,30 @@ def _vqt(y, *, sr, hop_length, fmin, n_bins, gamma, bins_per_octave, tuning, fil
     max_col = min(r.shape[-1] for r in responses)
     V = torch.cat([r[..., :max_col] for r in responses[::-1]], dim=-2)[..., -n_bins:, :]
     if scale:
-        lengths, _ = librosa.filters.wavelet_lengths(freqs=freqs, sr=sr_ds, window=window, filter_scale=filter_scale,
-                                                     gamma=gamma, alpha=alpha)
+        lengths, _ = librosa.filters.wavelet_lengths(
+            freqs=freqs, sr=sr_ds, window=window, filter_scale=filter_scale, gamma=gamma, alpha=alpha
+        )
         V = V / torch.as_tensor(np.sqrt(lengths), dtype=torch.float32, device=V.device)[:, None]
     V = V.reshape(x.shape[:-1] + V.shape[-2:])
     return out(y, V)
 
 
-def chroma_cqt(y=None, *, sr: float, C=None, hop_length: int = 512, fmin: float | None = None, norm=np.inf,
-               threshold: float = 0.0, tuning: float | None = None, n_chroma: int = 12, n_octaves: int = 7,
-               window=None, bins_per_octave: int = 36, cqt_mode: str = "full"):
+def chroma_cqt(
+    y=None,
+    *,
+    sr: float,
+    C=None,
+    hop_length: int = 512,
+    fmin: float | None = None,
+    norm=np.inf,
+    threshold: float = 0.0,
+    tuning: float | None = None,
+    n_chroma: int = 12,
+    n_octaves: int = 7,
+    window=None,
+    bins_per_octave: int = 36,
+    cqt_mode: str = "full",
+):
     """Chroma (色度特征) from the constant-Q transform, as ``librosa.feature.chroma_cqt``.
 
     Parameters
@@ -437,14 +561,29 @@ def chroma_cqt(y=None, *, sr: float, C=None, hop_length: int = 512, fmin: float 
     check(window is None, "window", window, "None (a chroma window is not implemented)")
     bins_per_octave = check_int(bins_per_octave, "bins_per_octave")
     if C is None:
-        Ct = _vqt(audio_in(y), sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_octaves * bins_per_octave,
-                  gamma=0.0, bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=1, norm=1,
-                  sparsity=0.01, window="hann", scale=True, pad_mode="constant", cqt_mode=True).abs()
+        Ct = _vqt(
+            audio_in(y),
+            sr=sr,
+            hop_length=hop_length,
+            fmin=fmin,
+            n_bins=n_octaves * bins_per_octave,
+            gamma=0.0,
+            bins_per_octave=bins_per_octave,
+            tuning=tuning,
+            filter_scale=1,
+            norm=1,
+            sparsity=0.01,
+            window="hann",
+            scale=True,
+            pad_mode="constant",
+            cqt_mode=True,
+        ).abs()
         ref = y
     else:
         Ct, ref = spec_in(C, name="C").abs().float(), C
-    W = torch.as_tensor(fb.cq_to_chroma(Ct.shape[-2], bins_per_octave=bins_per_octave, n_chroma=n_chroma,
-                                        fmin=fmin), device=Ct.device)
+    W = torch.as_tensor(
+        fb.cq_to_chroma(Ct.shape[-2], bins_per_octave=bins_per_octave, n_chroma=n_chroma, fmin=fmin), device=Ct.device
+    )
     chroma = torch.matmul(W, Ct)
     if threshold is not None:
         chroma = torch.where(chroma < threshold, torch.zeros_like(chroma), chroma)

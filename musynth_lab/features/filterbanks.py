@@ -20,8 +20,16 @@ from ..errors import check
 from ._util import check_fmax, check_int, check_sr
 
 __all__ = [
-    "mel", "chroma", "cq_to_chroma", "gammatone", "erb_space", "dct_matrix", "BandedFilterbank",
-    "mel_frequencies", "hz_to_mel", "mel_to_hz",
+    "mel",
+    "chroma",
+    "cq_to_chroma",
+    "gammatone",
+    "erb_space",
+    "dct_matrix",
+    "BandedFilterbank",
+    "mel_frequencies",
+    "hz_to_mel",
+    "mel_to_hz",
 ]
 
 
@@ -78,12 +86,12 @@ def _mel_np(sr, n_fft, n_mels, fmin, fmax, htk, norm):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "empty filters" is a property of the request, not an error
-        return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
-                                   norm=norm, dtype=np.float64)
+        return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=np.float64)
 
 
-def mel(*, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
-        htk: bool = False, norm="slaney") -> np.ndarray:
+def mel(
+    *, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None, htk: bool = False, norm="slaney"
+) -> np.ndarray:
     """Mel filterbank ``(n_mels, 1 + n_fft // 2)``: triangles on the mel scale, as ``librosa.filters.mel``.
 
     Parameters
@@ -130,12 +138,30 @@ def mel(*, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: fl
 def _chroma_np(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm, base_c):
     import librosa
 
-    return librosa.filters.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning, ctroct=ctroct,
-                                  octwidth=octwidth, norm=norm, base_c=base_c, dtype=np.float64)
+    return librosa.filters.chroma(
+        sr=sr,
+        n_fft=n_fft,
+        n_chroma=n_chroma,
+        tuning=tuning,
+        ctroct=ctroct,
+        octwidth=octwidth,
+        norm=norm,
+        base_c=base_c,
+        dtype=np.float64,
+    )
 
 
-def chroma(*, sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0, ctroct: float = 5.0,
-           octwidth: float | None = 2, norm=2, base_c: bool = True) -> np.ndarray:
+def chroma(
+    *,
+    sr: float,
+    n_fft: int,
+    n_chroma: int = 12,
+    tuning: float = 0.0,
+    ctroct: float = 5.0,
+    octwidth: float | None = 2,
+    norm=2,
+    base_c: bool = True,
+) -> np.ndarray:
     """STFT-bin to pitch-class filterbank ``(n_chroma, 1 + n_fft // 2)``, as ``librosa.filters.chroma``.
 
     Examples
@@ -147,20 +173,21 @@ def chroma(*, sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0, ct
     Chapter: notebooks/03_features.ipynb
     """
     sr = check_sr(sr)
-    return _chroma_np(sr, check_int(n_fft, "n_fft"), check_int(n_chroma, "n_chroma"), float(tuning),
-                      float(ctroct), octwidth, norm, bool(base_c)).astype(np.float32)
+    return _chroma_np(
+        sr, check_int(n_fft, "n_fft"), check_int(n_chroma, "n_chroma"), float(tuning), float(ctroct), octwidth, norm, bool(base_c)
+    ).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=64)
 def _cq_to_chroma_np(n_input, bins_per_octave, n_chroma, fmin, base_c):
     import librosa
 
-    return librosa.filters.cq_to_chroma(n_input, bins_per_octave=bins_per_octave, n_chroma=n_chroma,
-                                        fmin=fmin, base_c=base_c, dtype=np.float64)
+    return librosa.filters.cq_to_chroma(
+        n_input, bins_per_octave=bins_per_octave, n_chroma=n_chroma, fmin=fmin, base_c=base_c, dtype=np.float64
+    )
 
 
-def cq_to_chroma(n_input: int, *, bins_per_octave: int = 12, n_chroma: int = 12, fmin=None,
-                 base_c: bool = True) -> np.ndarray:
+def cq_to_chroma(n_input: int, *, bins_per_octave: int = 12, n_chroma: int = 12, fmin=None, base_c: bool = True) -> np.ndarray:
     """Constant-Q bins to chroma ``(n_chroma, n_input)``, as ``librosa.filters.cq_to_chroma``.
 
     Examples
@@ -170,8 +197,9 @@ def cq_to_chroma(n_input: int, *, bins_per_octave: int = 12, n_chroma: int = 12,
 
     Chapter: notebooks/03_features.ipynb
     """
-    return _cq_to_chroma_np(int(n_input), int(bins_per_octave), int(n_chroma),
-                            None if fmin is None else float(fmin), bool(base_c)).astype(np.float32)
+    return _cq_to_chroma_np(
+        int(n_input), int(bins_per_octave), int(n_chroma), None if fmin is None else float(fmin), bool(base_c)
+    ).astype(np.float32)
 
 
 def erb_space(n_bands: int, *, fmin: float, fmax: float) -> np.ndarray:
@@ -205,8 +233,9 @@ def _gammatone_np(sr, n_fft, n_bands, fmin, fmax, order):
     return resp / resp.sum(axis=1, keepdims=True).clip(1e-12), centres
 
 
-def gammatone(*, sr: float, n_fft: int, n_bands: int = 64, fmin: float = 50.0, fmax: float | None = None,
-              order: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def gammatone(
+    *, sr: float, n_fft: int, n_bands: int = 64, fmin: float = 50.0, fmax: float | None = None, order: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
     """ERB-spaced gammatone filterbank as STFT-bin weights ``(n_bands, 1 + n_fft // 2)``.
 
     Each row is the magnitude response ``(1 + ((f - fc) / b)^2)^(-order/2)`` of a gammatone
@@ -230,8 +259,9 @@ def gammatone(*, sr: float, n_fft: int, n_bands: int = 64, fmin: float = 50.0, f
     """
     sr = check_sr(sr)
     fmax = check_fmax(fmax, sr)
-    w, c = _gammatone_np(sr, check_int(n_fft, "n_fft"), check_int(n_bands, "n_bands"), float(fmin), fmax,
-                         check_int(order, "order"))
+    w, c = _gammatone_np(
+        sr, check_int(n_fft, "n_fft"), check_int(n_bands, "n_bands"), float(fmin), fmax, check_int(order, "order")
+    )
     return w.astype(np.float32), c
 
 
@@ -317,8 +347,7 @@ class BandedFilterbank:
     def _weights(self, device, dtype):
         key = (str(device), dtype)
         if key not in self._cache:
-            self._cache[key] = [None if b[4] is None else torch.as_tensor(b[4], device=device, dtype=dtype)
-                                for b in self.blocks]
+            self._cache[key] = [None if b[4] is None else torch.as_tensor(b[4], device=device, dtype=dtype) for b in self.blocks]
         return self._cache[key]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -58,7 +58,7 @@ def gv_ratio(generated, reference, *, axis: int = -1, eps: float = 1e-12):
 def _gv(x, axis, name):
     try:
         return global_variance(x, axis=axis)
-    except ParameterError as err:   # name the caller's argument, not global_variance's
+    except ParameterError as err:  # name the caller's argument, not global_variance's
         raise ParameterError(str(err).replace("features", name, 1)) from None
 
 

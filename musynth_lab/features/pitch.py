@@ -37,8 +37,7 @@ def _parabolic_shift(S: torch.Tensor) -> torch.Tensor:
     return F.pad(inner, (0, 0, 1, 1))
 
 
-def _piptrack_t(S: torch.Tensor, *, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0,
-                threshold: float = 0.1):
+def _piptrack_t(S: torch.Tensor, *, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0, threshold: float = 0.1):
     S = S.abs()
     fmin = max(fmin, 0.0)
     fmax = min(fmax, sr / 2.0)
@@ -55,9 +54,21 @@ def _piptrack_t(S: torch.Tensor, *, sr: float, n_fft: int, fmin: float = 150.0, 
     return pitches, mags
 
 
-def piptrack(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int | None = None,
-             fmin: float = 150.0, fmax: float = 4000.0, threshold: float = 0.1, win_length=None,
-             window="hann", center: bool = True, pad_mode: str = "constant"):
+def piptrack(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int | None = None,
+    fmin: float = 150.0,
+    fmax: float = 4000.0,
+    threshold: float = 0.1,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+):
     """Pitch tracking on thresholded parabolically-interpolated STFT peaks, as ``librosa.piptrack``.
 
     Returns
@@ -77,9 +88,18 @@ def piptrack(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int | 
     from .spectral import _spectrogram
 
     sr = check_sr(sr)
-    threshold = as_float(threshold, "threshold", low=0, high=1)   # a fraction of each frame's peak
-    St, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                                  center=center, pad_mode=pad_mode, power=1.0)
+    threshold = as_float(threshold, "threshold", low=0, high=1)  # a fraction of each frame's peak
+    St, n_fft, ref = _spectrogram(
+        y,
+        S,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=1.0,
+    )
     p, m = _piptrack_t(St, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax, threshold=threshold)
     return out(ref, p), out(ref, m)
 
@@ -112,8 +132,7 @@ def _pitch_tuning(frequencies, *, resolution: float = 0.01, bins_per_octave: int
     return float(edges[np.argmax(counts)])
 
 
-def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octave: int = 12,
-                       resolution: float = 0.01) -> float:
+def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octave: int = 12, resolution: float = 0.01) -> float:
     """Tuning of one spectrogram ``(n_bins, n_frames)`` (magnitude or power, as librosa is given).
 
     The same peaks and values as :func:`_piptrack_t`, computed only where they are needed:
@@ -137,7 +156,7 @@ def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octav
         pv, mv = p[mask].cpu().numpy(), m[mask].cpu().numpy()
     else:
         ref = 0.1 * S.amax(dim=-2, keepdim=True)
-        Sb = S[lo - 1:hi + 1]
+        Sb = S[lo - 1 : hi + 1]
         Z = Sb * (Sb > ref)
         mid = Z[1:-1]
         k, t = torch.nonzero((mid > Z[:-2]) & (mid >= Z[2:]), as_tuple=True)
@@ -160,8 +179,7 @@ def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octav
     return _pitch_tuning(pv[mv >= thr], resolution=resolution, bins_per_octave=bins_per_octave)
 
 
-def estimate_tuning(y=None, *, sr: float, S=None, n_fft: int = 2048, resolution: float = 0.01,
-                    bins_per_octave: int = 12):
+def estimate_tuning(y=None, *, sr: float, S=None, n_fft: int = 2048, resolution: float = 0.01, bins_per_octave: int = 12):
     """Deviation of a recording from A440 tuning, in fractions of a bin, as ``librosa.estimate_tuning``.
 
     Returns
@@ -179,18 +197,31 @@ def estimate_tuning(y=None, *, sr: float, S=None, n_fft: int = 2048, resolution:
     from .spectral import _spectrogram
 
     sr = check_sr(sr)
-    St, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=None, win_length=None, window="hann",
-                                  center=True, pad_mode="constant", power=1.0)
+    St, n_fft, ref = _spectrogram(
+        y, S, n_fft=n_fft, hop_length=None, win_length=None, window="hann", center=True, pad_mode="constant", power=1.0
+    )
     flat = St.reshape((-1,) + St.shape[-2:])
-    est = [_estimate_tuning_t(flat[i], sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave,
-                              resolution=resolution) for i in range(len(flat))]
+    est = [
+        _estimate_tuning_t(flat[i], sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave, resolution=resolution)
+        for i in range(len(flat))
+    ]
     if St.ndim == 2:
         return est[0]
     return np.asarray(est).reshape(St.shape[:-2])
 
 
-def yin(y, *, fmin: float, fmax: float, sr: float, frame_length: int = 2048, hop_length: int | None = None,
-        trough_threshold: float = 0.1, center: bool = True, pad_mode: str = "constant"):
+def yin(
+    y,
+    *,
+    fmin: float,
+    fmax: float,
+    sr: float,
+    frame_length: int = 2048,
+    hop_length: int | None = None,
+    trough_threshold: float = 0.1,
+    center: bool = True,
+    pad_mode: str = "constant",
+):
     """Fundamental frequency by YIN (基频), as ``librosa.yin``, batched in torch.
 
     Parameters
@@ -228,8 +259,12 @@ def yin(y, *, fmin: float, fmax: float, sr: float, frame_length: int = 2048, hop
     check(fmax <= sr / 2, "fmax", fmax, f"at most the Nyquist frequency {sr / 2:g} Hz")
     min_period = int(np.floor(sr / fmax))
     max_period = min(int(np.ceil(sr / fmin)), frame_length - 1)
-    check(max_period - min_period >= 2, "fmin", fmin,
-          f"a range fmin..fmax spanning at least 2 lags at sr={sr:g} and frame_length={frame_length}")
+    check(
+        max_period - min_period >= 2,
+        "fmin",
+        fmin,
+        f"a range fmin..fmax spanning at least 2 lags at sr={sr:g} and frame_length={frame_length}",
+    )
     x = audio_in(y)
     if center:
         x = _pad_center(x, frame_length // 2, pad_mode)
@@ -243,8 +278,8 @@ def yin(y, *, fmin: float, fmax: float, sr: float, frame_length: int = 2048, hop
     d = 2 * (acf[..., :1] - acf[..., 1:]) - energy  # lags 1..max_period
     lags = torch.arange(1, max_period + 1, device=d.device, dtype=d.dtype)
     cummean = torch.cumsum(d, dim=-1) / lags
-    num = d[..., min_period - 1:]
-    den = cummean[..., min_period - 1:]
+    num = d[..., min_period - 1 :]
+    den = cummean[..., min_period - 1 :]
     cmnd = num / (den + torch.finfo(den.dtype).tiny)  # lags min_period..max_period
     shifts = _parabolic_shift(cmnd.transpose(-1, -2)).transpose(-1, -2)
     padded = torch.cat([cmnd[..., :1], cmnd, cmnd[..., -1:]], dim=-1)

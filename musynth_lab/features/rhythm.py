@@ -15,8 +15,19 @@ from ._util import audio_in, check_int, check_sr, out, spec_in
 __all__ = ["onset_strength", "tempo", "beat_track"]
 
 
-def onset_strength(y=None, *, sr: float, S=None, lag: int = 1, center: bool = True, detrend: bool = False,
-                   n_fft: int = 2048, hop_length: int = 512, n_mels: int = 128, fmax: float | None = None):
+def onset_strength(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    lag: int = 1,
+    center: bool = True,
+    detrend: bool = False,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    fmax: float | None = None,
+):
     """Spectral-flux onset strength (起音强度), as ``librosa.onset.onset_strength``.
 
     The mean over mel bands of the half-wave rectified increase of the log-power mel
@@ -41,8 +52,9 @@ def onset_strength(y=None, *, sr: float, S=None, lag: int = 1, center: bool = Tr
     sr = check_sr(sr)
     lag = check_int(lag, "lag")
     if S is None:
-        M = melspectrogram(audio_in(y), sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
-                           fmax=0.5 * sr if fmax is None else fmax)
+        M = melspectrogram(
+            audio_in(y), sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmax=0.5 * sr if fmax is None else fmax
+        )
         St, ref = _power_to_db(M), y
     else:
         St, ref = spec_in(S).float(), S
@@ -52,8 +64,7 @@ def onset_strength(y=None, *, sr: float, S=None, lag: int = 1, center: bool = Tr
     if detrend:
         from scipy.signal import lfilter
 
-        env = torch.as_tensor(lfilter([1.0, -1.0], [1.0, -0.99], env.cpu().numpy(), axis=-1), dtype=env.dtype,
-                              device=env.device)
+        env = torch.as_tensor(lfilter([1.0, -1.0], [1.0, -0.99], env.cpu().numpy(), axis=-1), dtype=env.dtype, device=env.device)
     if center:
         env = env[..., : St.shape[-1]]
     return out(ref, env)
@@ -80,8 +91,17 @@ def _tempogram_mean(env: torch.Tensor, win_length: int) -> torch.Tensor:
     return ac.mean(-2)
 
 
-def tempo(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512, start_bpm: float = 120.0,
-          std_bpm: float = 1.0, ac_size: float = 8.0, max_tempo: float | None = 320.0):
+def tempo(
+    y=None,
+    *,
+    sr: float,
+    onset_envelope=None,
+    hop_length: int = 512,
+    start_bpm: float = 120.0,
+    std_bpm: float = 1.0,
+    ac_size: float = 8.0,
+    max_tempo: float | None = 320.0,
+):
     """Global tempo (速度) in beats per minute, the method of ``librosa.feature.tempo``.
 
     The onset envelope's windowed autocorrelation (a tempogram) averaged over time, weighted
@@ -125,8 +145,18 @@ def tempo(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512, star
     return out(ref, res) if not isinstance(ref, np.ndarray) or res.ndim else np.asarray(res.numpy())
 
 
-def beat_track(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512, start_bpm: float = 120.0,
-               tightness: float = 100.0, trim: bool = True, bpm: float | None = None, units: str = "frames"):
+def beat_track(
+    y=None,
+    *,
+    sr: float,
+    onset_envelope=None,
+    hop_length: int = 512,
+    start_bpm: float = 120.0,
+    tightness: float = 100.0,
+    trim: bool = True,
+    bpm: float | None = None,
+    units: str = "frames",
+):
     """Tempo and beat positions (节拍) by dynamic programming (Ellis 2007), like ``librosa.beat.beat_track``.
 
     Parameters
@@ -168,10 +198,10 @@ def beat_track(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512,
         return none
     if bpm is None:
         bpm = float(tempo(onset_envelope=env, sr=sr, hop_length=hop_length, start_bpm=start_bpm))
-        if not bpm > 0:                     # tempo undefined (shorter than one beat): no beats
+        if not bpm > 0:  # tempo undefined (shorter than one beat): no beats
             return none
     period = 60.0 * sr / hop_length / bpm
-    if period < 2 or len(env) < period:    # under two frames a beat, or a clip shorter than one beat
+    if period < 2 or len(env) < period:  # under two frames a beat, or a clip shorter than one beat
         check(period >= 2 or not given, "bpm", bpm, f"a tempo below {30.0 * sr / hop_length:g} BPM at this hop_length")
         return none
     # Local score: the onset envelope smoothed by a Gaussian of width ~ period / 32 (librosa's)
@@ -180,7 +210,7 @@ def beat_track(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512,
     local = np.convolve(env_n, np.exp(-0.5 * (k * 32.0 / period) ** 2), "same")
     # Dynamic programme: best predecessor between 2 periods and half a period back
     n = len(local)
-    window = np.arange(-2 * int(round(period)), min(-1, -int(round(period / 2))) + 1)   # strictly back in time
+    window = np.arange(-2 * int(round(period)), min(-1, -int(round(period / 2))) + 1)  # strictly back in time
     txwt = -tightness * np.log(-window / period) ** 2
     cum = np.zeros(n)
     back = -np.ones(n, dtype=int)
@@ -210,9 +240,9 @@ def beat_track(y=None, *, sr: float, onset_envelope=None, hop_length: int = 512,
     beats = np.array(beats[::-1], dtype=int)
     if trim and beats.size:
         level = np.convolve(local[beats], np.hanning(5), "same") if beats.size > 5 else local[beats]
-        keep = level >= 0.5 * np.sqrt(np.mean(level ** 2))
+        keep = level >= 0.5 * np.sqrt(np.mean(level**2))
         if keep.any():
-            beats = beats[np.flatnonzero(keep)[0]: np.flatnonzero(keep)[-1] + 1]
+            beats = beats[np.flatnonzero(keep)[0] : np.flatnonzero(keep)[-1] + 1]
     if units == "samples":
         beats = beats * hop_length
     elif units == "time":

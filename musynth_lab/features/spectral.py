@@ -26,16 +26,26 @@ from ._util import audio_in, check_fmax, check_int, check_sr, map_blocks, out, s
 from .transforms import _power_to_db, _stft_args, _stft_frames
 
 __all__ = [
-    "melspectrogram", "chroma_stft", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff",
-    "spectral_flatness", "spectral_contrast", "spectral_entropy", "spectral_flux", "peak_density",
-    "snr_estimate", "normalize",
+    "melspectrogram",
+    "chroma_stft",
+    "spectral_centroid",
+    "spectral_bandwidth",
+    "spectral_rolloff",
+    "spectral_flatness",
+    "spectral_contrast",
+    "spectral_entropy",
+    "spectral_flux",
+    "peak_density",
+    "snr_estimate",
+    "normalize",
 ]
 
 _CHUNK_ELEMENTS = 1 << 21  # frames x n_fft per block on the CPU (~8 MB of float32)
 
 
-def _spectrogram_ft(x: torch.Tensor, *, n_fft: int, hop_length: int, window: torch.Tensor, center: bool,
-                    pad_mode: str, power: float, reduce=None) -> torch.Tensor:
+def _spectrogram_ft(
+    x: torch.Tensor, *, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str, power: float, reduce=None
+) -> torch.Tensor:
     """``|STFT(x)| ** power`` bins-major ``(..., 1 + n_fft // 2, n_frames)``, optionally reduced.
 
     ``reduce`` maps a block ``(b, n_bins, n_frames)`` to ``(b, k, n_frames)`` (e.g. a mel
@@ -78,8 +88,9 @@ def _spectrogram(y, S, *, n_fft, hop_length, win_length, window, center, pad_mod
     x = audio_in(y)
     n_fft, hop_length, w = _stft_args(n_fft, hop_length, win_length, window, x.device)
     check(power > 0, "power", power, "a positive exponent (1 for magnitude, 2 for power)")
-    St = _spectrogram_ft(x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode,
-                         power=float(power), reduce=reduce)
+    St = _spectrogram_ft(
+        x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode, power=float(power), reduce=reduce
+    )
     return St, n_fft, y
 
 
@@ -119,17 +130,31 @@ def _normalize(S: torch.Tensor, *, norm=np.inf, axis=-2, threshold=None) -> torc
     elif norm == 0:
         length = (mag > 0).sum(dim=axis, keepdim=True).to(mag.dtype)
     elif isinstance(norm, (int, float, np.number)) and norm > 0:
-        length = (mag ** norm).sum(dim=axis, keepdim=True) ** (1.0 / norm)
+        length = (mag**norm).sum(dim=axis, keepdim=True) ** (1.0 / norm)
     else:
         raise ParameterError(f"norm={norm!r}: expected inf, -inf, 0, a positive number or None")
     length = torch.where(length < threshold, torch.ones_like(length), length)
     return S / length
 
 
-def melspectrogram(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512,
-                   win_length: int | None = None, window="hann", center: bool = True, pad_mode: str = "constant",
-                   power: float = 2.0, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
-                   htk: bool = False, norm="slaney"):
+def melspectrogram(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm="slaney",
+):
     """Mel spectrogram (梅尔频谱), as ``librosa.feature.melspectrogram``.
 
     Parameters
@@ -170,17 +195,50 @@ def melspectrogram(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: 
     n_fft_eff = n_fft if S is None else 2 * (spec_in(S).shape[-2] - 1)
     n_fft_eff = check_int(n_fft_eff, "n_fft")
     fmax = check_fmax(fmax, sr)
-    bank = fb.banded("mel", lambda: fb.mel(sr=sr, n_fft=n_fft_eff, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
-                                           norm=norm), sr, n_fft_eff, n_mels, float(fmin), fmax, bool(htk), norm)
-    M, _, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                             center=center, pad_mode=pad_mode, power=power, reduce=bank)
+    bank = fb.banded(
+        "mel",
+        lambda: fb.mel(sr=sr, n_fft=n_fft_eff, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm),
+        sr,
+        n_fft_eff,
+        n_mels,
+        float(fmin),
+        fmax,
+        bool(htk),
+        norm,
+    )
+    M, _, ref = _spectrogram(
+        y,
+        S,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=power,
+        reduce=bank,
+    )
     return out(ref, M)
 
 
-def chroma_stft(y=None, *, sr: float, S=None, norm=np.inf, n_fft: int = 2048, hop_length: int = 512,
-                win_length: int | None = None, window="hann", center: bool = True, pad_mode: str = "constant",
-                tuning: float | None = None, n_chroma: int = 12, ctroct: float = 5.0, octwidth=2,
-                base_c: bool = True):
+def chroma_stft(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    norm=np.inf,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    tuning: float | None = None,
+    n_chroma: int = 12,
+    ctroct: float = 5.0,
+    octwidth=2,
+    base_c: bool = True,
+):
     """Chromagram (色度特征) from a power spectrogram, as ``librosa.feature.chroma_stft``.
 
     Chroma is a pitch-class profile computed from a spectrum: it is not a time-domain
@@ -222,8 +280,17 @@ def chroma_stft(y=None, *, sr: float, S=None, norm=np.inf, n_fft: int = 2048, ho
 
     sr = check_sr(sr)
     tuning = as_float(tuning, "tuning", low=-0.5, high=0.5, allow_none=True)
-    P, n_fft, ref = _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                                 center=center, pad_mode=pad_mode, power=2.0)
+    P, n_fft, ref = _spectrogram(
+        y,
+        S,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=2.0,
+    )
     flat = P.reshape((-1,) + P.shape[-2:])
     if tuning is None:
         tunings = map_blocks(lambda f: _estimate_tuning_t(f[0], sr=sr, n_fft=n_fft, bins_per_octave=n_chroma), flat, 1)
@@ -233,8 +300,7 @@ def chroma_stft(y=None, *, sr: float, S=None, norm=np.inf, n_fft: int = 2048, ho
     cache = {}
     for i, tun in enumerate(tunings):
         if tun not in cache:
-            W = fb.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tun, ctroct=ctroct, octwidth=octwidth,
-                          base_c=base_c)
+            W = fb.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tun, ctroct=ctroct, octwidth=octwidth, base_c=base_c)
             cache[tun] = torch.as_tensor(W, device=P.device)
         outs.append(cache[tun] @ flat[i])
     C = torch.stack(outs).reshape(P.shape[:-2] + (n_chroma, P.shape[-1]))
@@ -251,12 +317,32 @@ def _freqs(sr, n_fft, n_bins, freq, device):
 
 
 def _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=1.0):
-    return _spectrogram(y, S, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                        center=center, pad_mode=pad_mode, power=power)
+    return _spectrogram(
+        y,
+        S,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=power,
+    )
 
 
-def spectral_centroid(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, freq=None,
-                      win_length=None, window="hann", center: bool = True, pad_mode: str = "constant"):
+def spectral_centroid(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    freq=None,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+):
     """Spectral centroid (频谱质心): the magnitude-weighted mean frequency of each frame, in Hz.
 
     Parameters
@@ -286,9 +372,22 @@ def spectral_centroid(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
     return out(ref, (f * _normalize(M, norm=1, axis=-2)).sum(-2, keepdim=True))
 
 
-def spectral_bandwidth(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                       window="hann", center: bool = True, pad_mode: str = "constant", freq=None, centroid=None,
-                       norm: bool = True, p: float = 2):
+def spectral_bandwidth(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    freq=None,
+    centroid=None,
+    norm: bool = True,
+    p: float = 2,
+):
     """Spectral bandwidth (频谱带宽): the p-th order spread of frequency about the centroid, in Hz.
 
     Parameters
@@ -328,9 +427,20 @@ def spectral_bandwidth(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_leng
     return out(ref, (M * (f - c).abs() ** p).sum(-2, keepdim=True) ** (1.0 / p))
 
 
-def spectral_rolloff(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                     window="hann", center: bool = True, pad_mode: str = "constant", freq=None,
-                     roll_percent: float = 0.85):
+def spectral_rolloff(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    freq=None,
+    roll_percent: float = 0.85,
+):
     """Spectral roll-off (频谱滚降点): the lowest frequency below which ``roll_percent`` of the magnitude lies.
 
     Parameters
@@ -366,9 +476,19 @@ def spectral_rolloff(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length
     return out(ref, cand.amin(dim=-2, keepdim=True))
 
 
-def spectral_flatness(y=None, *, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                      window="hann", center: bool = True, pad_mode: str = "constant", amin: float = 1e-10,
-                      power: float = 2.0):
+def spectral_flatness(
+    y=None,
+    *,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    amin: float = 1e-10,
+    power: float = 2.0,
+):
     """Spectral flatness (频谱平坦度): geometric over arithmetic mean of the power spectrum, in [0, 1].
 
     1 for white noise, near 0 for a pure tone. No ``sr`` (as librosa): it does not depend on it.
@@ -387,14 +507,28 @@ def spectral_flatness(y=None, *, S=None, n_fft: int = 2048, hop_length: int = 51
     """
     check(amin > 0, "amin", amin, "a positive floor")
     M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
-    St = torch.clamp(M ** power, min=amin)  # float32 like librosa: the geometric mean is rounding-sensitive
+    St = torch.clamp(M**power, min=amin)  # float32 like librosa: the geometric mean is rounding-sensitive
     g = torch.exp(torch.log(St).mean(-2, keepdim=True))
     return out(ref, g / St.mean(-2, keepdim=True))
 
 
-def spectral_contrast(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                      window="hann", center: bool = True, pad_mode: str = "constant", freq=None,
-                      fmin: float = 200.0, n_bands: int = 6, quantile: float = 0.02, linear: bool = False):
+def spectral_contrast(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    freq=None,
+    fmin: float = 200.0,
+    n_bands: int = 6,
+    quantile: float = 0.02,
+    linear: bool = False,
+):
     """Spectral contrast (频谱对比度): peak-to-valley level in octave bands, as librosa's.
 
     Returns
@@ -422,8 +556,12 @@ def spectral_contrast(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
     check(fmin > 0, "fmin", fmin, "a positive frequency in Hz")
     octa = np.zeros(n_bands + 2)
     octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
-    check(not np.any(octa[:-1] >= 0.5 * sr), "n_bands", n_bands,
-          f"bands below Nyquist: fmin * 2**n_bands = {octa[-2]:g} Hz must be < sr/2 = {sr / 2:g} Hz")
+    check(
+        not np.any(octa[:-1] >= 0.5 * sr),
+        "n_bands",
+        n_bands,
+        f"bands below Nyquist: fmin * 2**n_bands = {octa[-2]:g} Hz must be < sr/2 = {sr / 2:g} Hz",
+    )
     M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     freq_np = np.fft.rfftfreq(n_fft, 1.0 / sr) if freq is None else np.asarray(freq)
     valley, peak = [], []
@@ -433,7 +571,7 @@ def spectral_contrast(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
         if k > 0:
             band[idx[0] - 1] = True
         if k == n_bands:
-            band[idx[-1] + 1:] = True
+            band[idx[-1] + 1 :] = True
         rows = np.flatnonzero(band)
         if k < n_bands:
             rows = rows[:-1]
@@ -451,8 +589,19 @@ def spectral_contrast(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_lengt
     return out(ref, C.float())
 
 
-def spectral_entropy(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                     window="hann", center: bool = True, pad_mode: str = "constant", normalized: bool = True):
+def spectral_entropy(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    normalized: bool = True,
+):
     """Spectral entropy (谱熵): Shannon entropy of each frame's power spectrum as a distribution.
 
     ``H = -sum p log2 p`` with ``p = P / sum P``; divided by ``log2(n_bins)`` when
@@ -480,8 +629,19 @@ def spectral_entropy(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length
     return out(ref, h)
 
 
-def spectral_flux(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                  window="hann", center: bool = True, pad_mode: str = "constant", rectify: bool = True):
+def spectral_flux(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    rectify: bool = True,
+):
     """Spectral flux (频谱通量): L2 norm of the frame-to-frame change of the magnitude spectrum.
 
     ``flux[t] = ||max(0, |X_t| - |X_{t-1}|)||_2`` (half-wave rectified when ``rectify``);
@@ -508,8 +668,19 @@ def spectral_flux(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: i
     return out(ref, flux)
 
 
-def peak_density(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                 window="hann", center: bool = True, pad_mode: str = "constant", threshold_db: float = -40.0):
+def peak_density(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    threshold_db: float = -40.0,
+):
     """Spectral peak density (峰值密度): local maxima per kHz within ``threshold_db`` of the frame's peak.
 
     A pure tone has one peak, a harmonic tone a few per kHz, noise many.
@@ -536,8 +707,19 @@ def peak_density(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: in
     return out(ref, count / (sr / 2000.0))
 
 
-def snr_estimate(y=None, *, sr: float, S=None, n_fft: int = 2048, hop_length: int = 512, win_length=None,
-                 window="hann", center: bool = True, pad_mode: str = "constant", noise_quantile: float = 0.1):
+def snr_estimate(
+    y=None,
+    *,
+    sr: float,
+    S=None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length=None,
+    window="hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    noise_quantile: float = 0.1,
+):
     """A blind SNR estimate in dB: total power over a noise floor taken from the quietest frames.
 
     The noise power spectrum is the ``noise_quantile`` quantile of each bin's power over

@@ -17,8 +17,17 @@ from ..errors import check
 from ._util import audio_in, check_int, out, spec_in
 from .transforms import _pad_center
 
-__all__ = ["rms", "zero_crossing_rate", "short_time_variance", "dynamic_range", "crest_factor", "kurtosis",
-           "skewness", "autocorrelation", "amplitude_envelope"]
+__all__ = [
+    "rms",
+    "zero_crossing_rate",
+    "short_time_variance",
+    "dynamic_range",
+    "crest_factor",
+    "kurtosis",
+    "skewness",
+    "autocorrelation",
+    "amplitude_envelope",
+]
 
 
 def _frames(y, frame_length, hop_length, center, pad_mode="constant"):
@@ -27,13 +36,11 @@ def _frames(y, frame_length, hop_length, center, pad_mode="constant"):
     hop_length = check_int(hop_length, "hop_length")
     if center:
         x = _pad_center(x, frame_length // 2, pad_mode)
-    check(x.shape[-1] >= frame_length, "frame_length", frame_length,
-          f"at most the signal length {x.shape[-1]} (or center=True)")
+    check(x.shape[-1] >= frame_length, "frame_length", frame_length, f"at most the signal length {x.shape[-1]} (or center=True)")
     return x.unfold(-1, frame_length, hop_length)  # (..., n_frames, frame_length)
 
 
-def rms(y=None, *, S=None, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
-        pad_mode: str = "constant"):
+def rms(y=None, *, S=None, frame_length: int = 2048, hop_length: int = 512, center: bool = True, pad_mode: str = "constant"):
     """Root-mean-square level of each frame (均方根能量), as ``librosa.feature.rms``.
 
     Parameters
@@ -62,17 +69,20 @@ def rms(y=None, *, S=None, frame_length: int = 2048, hop_length: int = 512, cent
         p = fr.square().mean(-1)
         return out(y, torch.sqrt(p).unsqueeze(-2))
     St = spec_in(S)
-    check(St.shape[-2] == frame_length // 2 + 1, "frame_length", frame_length,
-          f"{2 * St.shape[-2] - 2} or {2 * St.shape[-2] - 1} for S with {St.shape[-2]} bins")
+    check(
+        St.shape[-2] == frame_length // 2 + 1,
+        "frame_length",
+        frame_length,
+        f"{2 * St.shape[-2] - 2} or {2 * St.shape[-2] - 1} for S with {St.shape[-2]} bins",
+    )
     x = St.abs().square()  # a new tensor, safe to scale in place
     x[..., 0, :] *= 0.5
     if frame_length % 2 == 0:
         x[..., -1, :] *= 0.5
-    return out(S, torch.sqrt(2 * x.sum(-2, keepdim=True) / frame_length ** 2))
+    return out(S, torch.sqrt(2 * x.sum(-2, keepdim=True) / frame_length**2))
 
 
-def zero_crossing_rate(y, *, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
-                       threshold: float = 1e-10):
+def zero_crossing_rate(y, *, frame_length: int = 2048, hop_length: int = 512, center: bool = True, threshold: float = 1e-10):
     """Fraction of sign changes per frame (过零率), as ``librosa.feature.zero_crossing_rate``.
 
     Samples with ``|y| <= threshold`` count as zero, and zero counts as positive.
@@ -114,8 +124,7 @@ def short_time_variance(y, *, frame_length: int = 2048, hop_length: int = 512, c
     return out(y, fr.var(-1, unbiased=False).unsqueeze(-2))
 
 
-def dynamic_range(y, *, frame_length: int = 2048, hop_length: int = 512, percentiles=(5.0, 95.0),
-                  amin: float = 1e-5):
+def dynamic_range(y, *, frame_length: int = 2048, hop_length: int = 512, percentiles=(5.0, 95.0), amin: float = 1e-5):
     """Dynamic range (动态范围) in dB: the spread between loud and quiet frames' RMS levels.
 
     ``20 log10(q_high / q_low)`` of the frame RMS at the given percentiles (floored at
@@ -138,13 +147,11 @@ def dynamic_range(y, *, frame_length: int = 2048, hop_length: int = 512, percent
     r = audio_in(y)
     level = torch.as_tensor(rms(r, frame_length=frame_length, hop_length=hop_length, center=False))[..., 0, :]
     level = level.clamp_min(amin)
-    q = torch.quantile(level.double(), torch.tensor([lo / 100, hi / 100], dtype=torch.float64, device=level.device),
-                       dim=-1)
+    q = torch.quantile(level.double(), torch.tensor([lo / 100, hi / 100], dtype=torch.float64, device=level.device), dim=-1)
     return out(y, (20 * torch.log10(q[1] / q[0])).float())
 
 
-def crest_factor(y, *, frame_length: int | None = None, hop_length: int = 512, center: bool = True,
-                 amin: float = 1e-10):
+def crest_factor(y, *, frame_length: int | None = None, hop_length: int = 512, center: bool = True, amin: float = 1e-10):
     """Crest factor (波峰因数): peak over RMS, of the whole signal or of each frame.
 
     A sine has sqrt(2) (3.01 dB); a square wave 1; clicks and drums far more.
@@ -184,8 +191,7 @@ def _moment(y, order, frame_length, hop_length, center, excess):
     return out(y, m[..., 0] if frame_length is None else m.unsqueeze(-2))
 
 
-def kurtosis(y, *, frame_length: int | None = None, hop_length: int = 512, center: bool = True,
-             excess: bool = True):
+def kurtosis(y, *, frame_length: int | None = None, hop_length: int = 512, center: bool = True, excess: bool = True):
     """Kurtosis (峰度) of the sample distribution: peakedness / heavy tails (excess: Gaussian = 0).
 
     Matches ``scipy.stats.kurtosis(y, fisher=excess)`` (biased estimator). Constant
@@ -283,7 +289,7 @@ def amplitude_envelope(y, *, frame_length: int | None = None, hop_length: int = 
     h[0] = 1
     if n % 2 == 0:
         h[n // 2] = 1
-        h[1:n // 2] = 2
+        h[1 : n // 2] = 2
     else:
-        h[1:(n + 1) // 2] = 2
+        h[1 : (n + 1) // 2] = 2
     return out(y, torch.fft.ifft(X * h, dim=-1).abs().float())

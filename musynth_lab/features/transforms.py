@@ -22,12 +22,28 @@ from ..errors import ParameterError, check, check_finite_result
 from ._util import audio_in, check_hop, check_int, check_sr, out, spec_in
 
 __all__ = [
-    "get_window", "frame", "stft", "istft", "fft_spectrum", "magnitude", "power",
-    "power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude", "fft_frequencies",
+    "get_window",
+    "frame",
+    "stft",
+    "istft",
+    "fft_spectrum",
+    "magnitude",
+    "power",
+    "power_to_db",
+    "amplitude_to_db",
+    "db_to_power",
+    "db_to_amplitude",
+    "fft_frequencies",
 ]
 
-_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "replicate": "replicate",
-              "wrap": "circular", "circular": "circular"}
+_TORCH_PAD = {
+    "constant": "constant",
+    "reflect": "reflect",
+    "edge": "replicate",
+    "replicate": "replicate",
+    "wrap": "circular",
+    "circular": "circular",
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -41,8 +57,9 @@ def _window_np(window, win_length: int, n_fft: int) -> np.ndarray:
 _WIN_CACHE: dict = {}
 
 
-def get_window(window="hann", win_length: int = 2048, *, n_fft: int | None = None,
-               device=None, dtype=torch.float32) -> torch.Tensor:
+def get_window(
+    window="hann", win_length: int = 2048, *, n_fft: int | None = None, device=None, dtype=torch.float32
+) -> torch.Tensor:
     """A periodic analysis window (librosa/scipy names: 'hann', 'hamming', ('kaiser', 8), ...).
 
     Parameters
@@ -97,8 +114,9 @@ def _pad_center(x: torch.Tensor, pad: int, pad_mode: str) -> torch.Tensor:
     if mode == "constant":
         return F.pad(x, (pad, pad))
     if mode == "reflect" and pad >= x.shape[-1]:
-        raise ParameterError(f"pad_mode='reflect' needs more than n_fft // 2 = {pad} samples; "
-                             f"got {x.shape[-1]}: use pad_mode='constant'")
+        raise ParameterError(
+            f"pad_mode='reflect' needs more than n_fft // 2 = {pad} samples; got {x.shape[-1]}: use pad_mode='constant'"
+        )
     lead = x.shape[:-1]
     y = F.pad(x.reshape(-1, 1, x.shape[-1]), (pad, pad), mode=mode)
     return y.reshape(lead + (y.shape[-1],))
@@ -128,13 +146,11 @@ def frame(y, *, frame_length: int, hop_length: int):
     x = audio_in(y)
     frame_length = check_int(frame_length, "frame_length")
     hop_length = check_int(hop_length, "hop_length")
-    check(frame_length <= x.shape[-1], "frame_length", frame_length,
-          f"at most the signal length {x.shape[-1]}")
+    check(frame_length <= x.shape[-1], "frame_length", frame_length, f"at most the signal length {x.shape[-1]}")
     return out(y, x.unfold(-1, frame_length, hop_length).transpose(-1, -2))
 
 
-def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool,
-             pad_mode: str) -> torch.Tensor:
+def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str) -> torch.Tensor:
     """STFT of a validated tensor, frames-major: (..., n_frames, 1 + n_fft // 2) complex."""
     frames = _stft_frames(x, n_fft, hop_length, center, pad_mode)  # (..., T, n_fft), a strided view
     if x.device.type != "cpu" or frames.ndim < 3 or (torch.is_grad_enabled() and x.requires_grad):
@@ -147,7 +163,7 @@ def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor,
     D = torch.empty((fr.shape[0], T, n_fft // 2 + 1), dtype=torch.complex64)
     step = max(1, (1 << 20) // max(1, T * n_fft))
     for i in range(0, fr.shape[0], step):
-        torch.fft.rfft(fr[i:i + step] * window, dim=-1, out=D[i:i + step])
+        torch.fft.rfft(fr[i : i + step] * window, dim=-1, out=D[i : i + step])
     return D.reshape(lead + D.shape[1:])
 
 
@@ -156,8 +172,9 @@ def _stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad
     if center:
         x = _pad_center(x, n_fft // 2, pad_mode)
     if x.shape[-1] < n_fft:
-        raise ParameterError(f"n_fft={n_fft}: expected at most the signal length {x.shape[-1]} "
-                             "(or center=True, which pads the signal)")
+        raise ParameterError(
+            f"n_fft={n_fft}: expected at most the signal length {x.shape[-1]} (or center=True, which pads the signal)"
+        )
     return x.unfold(-1, n_fft, hop_length)
 
 
@@ -170,8 +187,17 @@ def _stft_args(n_fft, hop_length, win_length, window, device):
     return n_fft, hop_length, w
 
 
-def stft(y, *, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
-         window="hann", center: bool = True, dtype=None, pad_mode: str = "constant"):
+def stft(
+    y,
+    *,
+    n_fft: int = 2048,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    window="hann",
+    center: bool = True,
+    dtype=None,
+    pad_mode: str = "constant",
+):
     """Short-time Fourier transform, as ``librosa.stft``.
 
     Parameters
@@ -220,9 +246,17 @@ def stft(y, *, n_fft: int = 2048, hop_length: int | None = None, win_length: int
     return out(y, D)
 
 
-def istft(stft_matrix, *, hop_length: int | None = None, win_length: int | None = None,
-          n_fft: int | None = None, window="hann", center: bool = True, dtype=None,
-          length: int | None = None):
+def istft(
+    stft_matrix,
+    *,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    n_fft: int | None = None,
+    window="hann",
+    center: bool = True,
+    dtype=None,
+    length: int | None = None,
+):
     """Inverse STFT by weighted overlap-add, as ``librosa.istft``.
 
     Parameters
@@ -254,10 +288,15 @@ def istft(stft_matrix, *, hop_length: int | None = None, win_length: int | None 
     lead = S.shape[:-2]
     frames = torch.fft.irfft(S.reshape((-1, n_bins, n_frames)).transpose(1, 2), n=n_fft, dim=-1) * w
     total = n_fft + hop_length * (n_frames - 1)
-    y = F.fold(frames.transpose(1, 2), output_size=(1, total), kernel_size=(1, n_fft),
-               stride=(1, hop_length)).reshape(frames.shape[0], total)
-    wss = F.fold((w * w).reshape(1, n_fft, 1).expand(1, n_fft, n_frames), output_size=(1, total),
-                 kernel_size=(1, n_fft), stride=(1, hop_length)).reshape(total)
+    y = F.fold(frames.transpose(1, 2), output_size=(1, total), kernel_size=(1, n_fft), stride=(1, hop_length)).reshape(
+        frames.shape[0], total
+    )
+    wss = F.fold(
+        (w * w).reshape(1, n_fft, 1).expand(1, n_fft, n_frames),
+        output_size=(1, total),
+        kernel_size=(1, n_fft),
+        stride=(1, hop_length),
+    ).reshape(total)
     tiny = torch.finfo(wss.dtype).tiny
     y = torch.where(wss > tiny, y / torch.where(wss > tiny, wss, torch.ones_like(wss)), y)
     start = n_fft // 2 if center else 0
@@ -441,7 +480,7 @@ def amplitude_to_db(S, *, ref=1.0, amin: float = 1e-5, top_db: float | None = 80
     else:
         ref_p = float(ref) ** 2
     P = A.square()
-    if not bool(torch.isfinite(P).all()):   # |S| near float32's limit: square in float64, same dB
+    if not bool(torch.isfinite(P).all()):  # |S| near float32's limit: square in float64, same dB
         return out(S, _power_to_db(A.double().square(), ref=ref_p, amin=amin * amin, top_db=top_db).float())
     return out(S, _power_to_db(P, ref=ref_p, amin=amin * amin, top_db=top_db))
 

@@ -37,9 +37,22 @@ from ..models.seq2seq import Seq2SeqAttention, greedy_bass, shift_right
 from ..models.training import accuracy, fit, predict, single_thread
 
 __all__ = [
-    "DemoResult", "NoteData", "instrument_data", "InstrumentNet", "train_instrument_classifier",
-    "ModeData", "mode_data", "ModeNet", "train_mode_classifier", "BassData", "bass_data",
-    "train_soprano_to_bass", "MEL", "AttentionExample", "instrument_examples", "mode_examples",
+    "DemoResult",
+    "NoteData",
+    "instrument_data",
+    "InstrumentNet",
+    "train_instrument_classifier",
+    "ModeData",
+    "mode_data",
+    "ModeNet",
+    "train_mode_classifier",
+    "BassData",
+    "bass_data",
+    "train_soprano_to_bass",
+    "MEL",
+    "AttentionExample",
+    "instrument_examples",
+    "mode_examples",
 ]
 
 #: The mel front end of the instrument demo (16 kHz notes).
@@ -148,14 +161,13 @@ def instrument_data(*, test_every: int = 4) -> NoteData:
     for inst in names:
         sel = notes.instrument == inst
         pitches = np.unique(notes.pitch[sel])
-        held = pitches[test_every - 1::test_every]
+        held = pitches[test_every - 1 :: test_every]
         test |= sel & np.isin(notes.pitch, held)
     mel = np.asarray(melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL))
     db = np.asarray(power_to_db(mel, ref=1.0, top_db=None), dtype=np.float32)
     db = np.maximum(db, -100.0)
     x = ((db + 50.0) / 25.0)[:, None].astype(np.float32)
-    return NoteData(x[~test], y[~test], x[test], y[test], names, np.asarray(notes.audio[test]),
-                    notes.pitch[test], int(notes.sr))
+    return NoteData(x[~test], y[~test], x[test], y[test], names, np.asarray(notes.audio[test]), notes.pitch[test], int(notes.sr))
 
 
 class InstrumentNet(nn.Module):
@@ -182,17 +194,23 @@ class InstrumentNet(nn.Module):
         super().__init__()
         c1 = channels // 2
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, c1, 3, padding=1),
+            nn.BatchNorm2d(c1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, channels, 3, padding=1),
+            nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         self.attention = LocationAttention(channels, d_hidden=32) if attention else None
         self.head = nn.Linear(channels, n_classes)
         self.last_weights = None
 
     def forward(self, x):
-        h = self.features(x)                                     # (B, C, F', T')
+        h = self.features(x)  # (B, C, F', T')
         if self.attention is not None:
-            pooled, w = self.attention(h)                        # (B, C), (B, F', T')
+            pooled, w = self.attention(h)  # (B, C), (B, F', T')
         else:
             pooled = h.mean((2, 3))
             w = torch.full(h.shape[:1] + h.shape[2:], 1.0 / (h.shape[2] * h.shape[3]), device=h.device)
@@ -217,8 +235,9 @@ def _chance(y_train, y_test) -> float:
     return float(np.mean(np.asarray(y_test) == values[np.argmax(counts)]))
 
 
-def train_instrument_classifier(*, attention: bool = True, epochs: int = 12, seed: int = 0, device=None,
-                                progress: bool = False, data: NoteData | None = None) -> DemoResult:
+def train_instrument_classifier(
+    *, attention: bool = True, epochs: int = 12, seed: int = 0, device=None, progress: bool = False, data: NoteData | None = None
+) -> DemoResult:
     """Train the instrument classifier on the notes and measure it on the unseen pitches.
 
     Parameters
@@ -249,8 +268,18 @@ def train_instrument_classifier(*, attention: bool = True, epochs: int = 12, see
     seed_everything(seed)
     model = InstrumentNet(len(data.names), attention=attention)
     with single_thread(device):
-        hist = fit(model, (data.x_train, data.y_train), epochs=epochs, lr=3e-3, batch_size=32, seed=seed,
-                   device=device, progress=progress, desc="instruments", weight_decay=1e-4)
+        hist = fit(
+            model,
+            (data.x_train, data.y_train),
+            epochs=epochs,
+            lr=3e-3,
+            batch_size=32,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="instruments",
+            weight_decay=1e-4,
+        )
         out = predict(model, data.x_test, device=device)
     acc = accuracy(out, torch.as_tensor(data.y_test))
     return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data)
@@ -292,7 +321,7 @@ class ModeData:
 
 
 def _mode_frames(piece, step: float, shift: int = 0) -> np.ndarray:
-    roll = piece.piano_roll(step=step, low=0, n_keys=128)          # (128, n_frames)
+    roll = piece.piano_roll(step=step, low=0, n_keys=128)  # (128, n_frames)
     bass = piece.piano_roll(step=step, low=0, n_keys=128, parts=("B",))
     n = roll.shape[1]
     pcs = np.zeros((n, 24), dtype=np.float32)
@@ -338,16 +367,14 @@ def mode_data(*, step: float = 1.0, max_len: int = 96, n_transposes: int = 6, se
     from ..data import load_chorales
 
     train, test = load_chorales("train"), load_chorales("val") + load_chorales("test")
-    check(isinstance(n_transposes, int) and 1 <= n_transposes <= 12, "n_transposes", n_transposes,
-          "an integer in 1..12")
+    check(isinstance(n_transposes, int) and 1 <= n_transposes <= 12, "n_transposes", n_transposes, "an integer in 1..12")
     rng = np.random.default_rng(seed)
     shifts = [[0] + list(rng.choice(np.arange(1, 12), n_transposes - 1, replace=False)) for _ in train]
     tr = [(_mode_frames(p, step, int(s)), int(p.key_mode == "minor")) for p, ss in zip(train, shifts) for s in ss]
     te = [(_mode_frames(p, step), int(p.key_mode == "minor")) for p in test]
     xtr, mtr = _pad([a for a, _ in tr], max_len)
     xte, mte = _pad([a for a, _ in te], max_len)
-    return ModeData(xtr, mtr, np.array([b for _, b in tr]), xte, mte, np.array([b for _, b in te]),
-                    test, step)
+    return ModeData(xtr, mtr, np.array([b for _, b in tr]), xte, mte, np.array([b for _, b in te]), test, step)
 
 
 class ModeNet(nn.Module):
@@ -368,14 +395,15 @@ class ModeNet(nn.Module):
     def __init__(self, *, attention: bool = True, d_model: int = 32):
         super().__init__()
         self.embed = nn.Linear(24, d_model)
-        self.conv = nn.Sequential(nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU(),
-                                  nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU())
+        self.conv = nn.Sequential(
+            nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU(), nn.Conv1d(d_model, d_model, 3, padding=1), nn.ReLU()
+        )
         self.attention = TokenAttention(d_model, d_hidden=32) if attention else None
         self.head = nn.Linear(d_model, 2)
         self.last_weights = None
 
     def forward(self, x, mask):
-        h = self.conv(self.embed(x).transpose(1, 2)).transpose(1, 2)     # (B, N, D)
+        h = self.conv(self.embed(x).transpose(1, 2)).transpose(1, 2)  # (B, N, D)
         if self.attention is not None:
             pooled, w = self.attention(h, mask)
         else:
@@ -385,8 +413,9 @@ class ModeNet(nn.Module):
         return self.head(pooled)
 
 
-def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int = 0, device=None,
-                          progress: bool = False, data: ModeData | None = None) -> DemoResult:
+def train_mode_classifier(
+    *, attention: bool = True, epochs: int = 8, seed: int = 0, device=None, progress: bool = False, data: ModeData | None = None
+) -> DemoResult:
     """Train the major/minor classifier and measure it on the test chorales.
 
     Returns
@@ -412,20 +441,31 @@ def train_mode_classifier(*, attention: bool = True, epochs: int = 8, seed: int 
     seed_everything(seed)
     model = ModeNet(attention=attention)
     with single_thread(device):
-        hist = fit(model, (data.x_train, data.mask_train, data.y_train), epochs=epochs, lr=5e-3, batch_size=64,
-                   seed=seed, device=device, progress=progress, desc="mode")
+        hist = fit(
+            model,
+            (data.x_train, data.mask_train, data.y_train),
+            epochs=epochs,
+            lr=5e-3,
+            batch_size=64,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="mode",
+        )
         out = predict(model, (data.x_test, data.mask_test), device=device, batch_size=len(data.x_test))
-        test_weights = model.last_weights.cpu().numpy()               # (n_test, max_len), one batch
+        test_weights = model.last_weights.cpu().numpy()  # (n_test, max_len), one batch
     pred = out.argmax(-1).numpy()
     acc = float(np.mean(pred == data.y_test))
     bal = float(np.mean([np.mean(pred[data.y_test == c] == c) for c in (0, 1)]))
-    return DemoResult(model, hist, acc, _chance(data.y_train, data.y_test), data,
-                      {"balanced_accuracy": bal, "test_weights": test_weights})
+    return DemoResult(
+        model, hist, acc, _chance(data.y_train, data.y_test), data, {"balanced_accuracy": bal, "test_weights": test_weights}
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # 3. Soprano -> bass, sequence to sequence with attention
 # ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class BassData:
@@ -472,8 +512,8 @@ def _windows(pieces, window, hop, transposes):
             for start in range(0, max(1, n - window + 1), hop):
                 if start + window > n:
                     break
-                src.append(s[start:start + window])
-                tgt.append(b[start:start + window])
+                src.append(s[start : start + window])
+                tgt.append(b[start : start + window])
                 where.append((pi, start))
     return np.array(src, dtype=np.int64), np.array(tgt, dtype=np.int64), np.array(where, dtype=np.int64)
 
@@ -500,8 +540,9 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
     return BassData(s_tr, t_tr, s_te, t_te, test, where, window, 0.5, N_MELODY_TOKENS, N_MELODY_TOKENS)
 
 
-def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int = 0, device=None,
-                          progress: bool = False, data: BassData | None = None) -> DemoResult:
+def train_soprano_to_bass(
+    *, attention: bool = True, epochs: int = 14, seed: int = 0, device=None, progress: bool = False, data: BassData | None = None
+) -> DemoResult:
     """Train the soprano -> bass model and measure it on the test chorales.
 
     Returns
@@ -528,8 +569,18 @@ def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int
     seed_everything(seed)
     model = Seq2SeqAttention(data.vocab, attention=attention)
     with single_thread(device):
-        hist = fit(model, (data.src_train, shift_right(data.tgt_train, data.bos), data.tgt_train), loss_fn=token_loss,
-                   epochs=epochs, lr=6e-3, batch_size=64, seed=seed, device=device, progress=progress, desc="bass")
+        hist = fit(
+            model,
+            (data.src_train, shift_right(data.tgt_train, data.bos), data.tgt_train),
+            loss_fn=token_loss,
+            epochs=epochs,
+            lr=6e-3,
+            batch_size=64,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="bass",
+        )
         out = predict(model, (data.src_test, shift_right(data.tgt_test, data.bos)), device=device)
         gen, _ = greedy_bass(model, data.src_test, bos=data.bos)
     pred = out.argmax(-1).numpy()
@@ -540,8 +591,14 @@ def train_soprano_to_bass(*, attention: bool = True, epochs: int = 14, seed: int
     pc_gen = _sounding_pc(gen, MELODY_LOW)
     both = (pc_true >= 0) & (pc_gen >= 0)
     pc_acc = float(np.mean(pc_true[both] == pc_gen[both])) if both.any() else 0.0
-    return DemoResult(model, hist, acc, _chance(data.tgt_train.ravel(), data.tgt_test.ravel()), data,
-                      {"onset_accuracy": onset_acc, "greedy_pitch_class_accuracy": pc_acc, "generated": gen})
+    return DemoResult(
+        model,
+        hist,
+        acc,
+        _chance(data.tgt_train.ravel(), data.tgt_test.ravel()),
+        data,
+        {"onset_accuracy": onset_acc, "greedy_pitch_class_accuracy": pc_acc, "generated": gen},
+    )
 
 
 def _sounding_pc(tokens, low):
@@ -560,6 +617,7 @@ def _sounding_pc(tokens, low):
 
 
 # ---------------------------------------------------------------------------- examples for the viewer
+
 
 @dataclass
 class AttentionExample:
@@ -615,9 +673,18 @@ def instrument_examples(result, *, n: int = 5) -> list:
     out = []
     for i, m in zip(picks, maps):
         s_db = d.x_test[i, 0] * 25.0 - 50.0
-        out.append(AttentionExample(f"{d.names[d.y_test[i]]} (MIDI {int(d.pitch_test[i])})", "spectrogram", m,
-                                    audio=np.asarray(d.audio_test[i], dtype=np.float32), sr=d.sr, S_db=s_db,
-                                    n_fft=MEL["n_fft"], hop_length=MEL["hop_length"]))
+        out.append(
+            AttentionExample(
+                f"{d.names[d.y_test[i]]} (MIDI {int(d.pitch_test[i])})",
+                "spectrogram",
+                m,
+                audio=np.asarray(d.audio_test[i], dtype=np.float32),
+                sr=d.sr,
+                S_db=s_db,
+                n_fft=MEL["n_fft"],
+                hop_length=MEL["hop_length"],
+            )
+        )
     return out
 
 
@@ -643,7 +710,7 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
     from ..data import piano_roll
 
     d = result.data
-    w = np.asarray(result.extra["test_weights"])                    # computed when the demo was measured
+    w = np.asarray(result.extra["test_weights"])  # computed when the demo was measured
     out = []
     for i in range(min(n, len(d.pieces_test))):
         p = d.pieces_test[i]
@@ -651,6 +718,9 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
         notes = np.concatenate([p.parts[k] for k in ("S", "A", "T", "B")])
         notes = notes[notes[:, 0] < n_frames * d.step]
         roll = piano_roll(p, step=d.step)[:, :n_frames]
-        out.append(AttentionExample(f"{p.id} ({p.key_name})", "score", w[i, :n_frames], roll=roll, notes=notes,
-                                    step=d.step, sr=int(sr), bpm=100.0))
+        out.append(
+            AttentionExample(
+                f"{p.id} ({p.key_name})", "score", w[i, :n_frames], roll=roll, notes=notes, step=d.step, sr=int(sr), bpm=100.0
+            )
+        )
     return out

@@ -27,8 +27,7 @@ from ..errors import ParameterError, check
 from ..models.harmony import BOS, LOWER_VOICES, VAE_CHUNK, Harmonizer, bar_offset, harmony_loss
 from ..models.training import accuracy, evaluate_loss, fit, single_thread
 
-__all__ = ["HarmonyData", "harmony_data", "unigram_nll", "pretrain_melody_encoder", "HarmonizerResult",
-           "train_harmonizer"]
+__all__ = ["HarmonyData", "harmony_data", "unigram_nll", "pretrain_melody_encoder", "HarmonizerResult", "train_harmonizer"]
 
 
 @dataclass
@@ -80,8 +79,9 @@ class HarmonyData:
         return np.concatenate([self.prev[:, None], self.tgt[:, :-1]], axis=1)
 
 
-def harmony_data(split: str, *, step: float = 0.5, window: int = 32, hop: int | None = None,
-                 transposes=(0,), pieces=None) -> HarmonyData:
+def harmony_data(
+    split: str, *, step: float = 0.5, window: int = 32, hop: int | None = None, transposes=(0,), pieces=None
+) -> HarmonyData:
     """Soprano and alto/tenor/bass of the chorales as aligned token windows.
 
     Windows start at the first full bar (after the pick-up) and every ``hop`` steps after
@@ -125,8 +125,12 @@ def harmony_data(split: str, *, step: float = 0.5, window: int = 32, hop: int | 
     """
     check(split in ("train", "val", "test"), "split", split, "one of 'train', 'val', 'test'")
     check(isinstance(step, (int, float)) and step > 0, "step", step, "a positive grid step in quarter notes")
-    check(isinstance(window, (int, np.integer)) and window > 0 and window % VAE_CHUNK == 0, "window", window,
-          f"a positive multiple of {VAE_CHUNK} steps")
+    check(
+        isinstance(window, (int, np.integer)) and window > 0 and window % VAE_CHUNK == 0,
+        "window",
+        window,
+        f"a positive multiple of {VAE_CHUNK} steps",
+    )
     if hop is None:
         hop = window // 2 if split == "train" else window
     check(isinstance(hop, (int, np.integer)) and hop > 0, "hop", hop, "a positive number of steps")
@@ -144,13 +148,21 @@ def harmony_data(split: str, *, step: float = 0.5, window: int = 32, hop: int | 
                 continue
             n = min(len(s), len(low))
             for start in range(bar_offset(p, step), n - window + 1, int(hop)):
-                src.append(s[start:start + window])
-                tgt.append(low[start:start + window])
+                src.append(s[start : start + window])
+                tgt.append(low[start : start + window])
                 prev.append(low[start - 1] if start > 0 else np.full(3, BOS))
                 where.append((pi, start, tr))
     check(len(src) > 0, "pieces", [p.id for p in pieces[:3]], f"pieces at least {window} steps long")
-    return HarmonyData(np.array(src, np.int64), np.array(tgt, np.int64), np.array(prev, np.int64),
-                       np.array(where, np.int64), pieces, split, float(step), int(window))
+    return HarmonyData(
+        np.array(src, np.int64),
+        np.array(tgt, np.int64),
+        np.array(prev, np.int64),
+        np.array(where, np.int64),
+        pieces,
+        split,
+        float(step),
+        int(window),
+    )
 
 
 def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
@@ -166,8 +178,12 @@ def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    check(isinstance(train, HarmonyData) and isinstance(test, HarmonyData), "train", type(train).__name__,
-          "HarmonyData for train and test")
+    check(
+        isinstance(train, HarmonyData) and isinstance(test, HarmonyData),
+        "train",
+        type(train).__name__,
+        "HarmonyData for train and test",
+    )
     nll = []
     for v in range(3):
         counts = np.bincount(train.tgt[..., v].ravel(), minlength=N_MELODY_TOKENS) + 1.0
@@ -176,8 +192,9 @@ def unigram_nll(train: HarmonyData, test: HarmonyData) -> float:
     return float(np.mean(np.concatenate(nll)))
 
 
-def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int = 0, device=None,
-                            pieces=None, parts=("S",), progress: bool = False):
+def pretrain_melody_encoder(
+    *, epochs: int = 10, latent_dim: int = 8, seed: int = 0, device=None, pieces=None, parts=("S",), progress: bool = False
+):
     """Chapter 4's MelodyVAE, fitted on its own task (two-bar soprano windows of the training chorales).
 
     The soprano alone is unlabelled melody: all training pieces can be used for it even
@@ -212,9 +229,8 @@ def pretrain_melody_encoder(*, epochs: int = 10, latent_dim: int = 8, seed: int 
 
     device = get_device(device)
     seed_everything(seed)
-    parts = tuple(parts)                                  # "SATB" or ("S", "A", ...)
-    check(len(parts) > 0 and all(p in ("S",) + LOWER_VOICES for p in parts), "parts", parts,
-          "some of 'S', 'A', 'T', 'B'")
+    parts = tuple(parts)  # "SATB" or ("S", "A", ...)
+    check(len(parts) > 0 and all(p in ("S",) + LOWER_VOICES for p in parts), "parts", parts, "some of 'S', 'A', 'T', 'B'")
     pieces = load_chorales("train") if pieces is None else pieces
     windows = np.concatenate([melody_windows(pieces, part=part) for part in parts])
     vae = MelodyVAE(latent_dim=latent_dim)
@@ -262,9 +278,22 @@ class HarmonizerResult:
     extra: dict = field(default_factory=dict)
 
 
-def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bool = True, n_train: int | None = None,
-                     epochs: int | None = None, patience: int = 3, d: int = 48, transposes=(0,), seed: int = 0,
-                     batch_size: int = 64, device=None, progress: bool = False, lr: float = 1e-2) -> HarmonizerResult:
+def train_harmonizer(
+    *,
+    shared_encoder=False,
+    freeze: bool = True,
+    attention: bool = True,
+    n_train: int | None = None,
+    epochs: int | None = None,
+    patience: int = 3,
+    d: int = 48,
+    transposes=(0,),
+    seed: int = 0,
+    batch_size: int = 64,
+    device=None,
+    progress: bool = False,
+    lr: float = 1e-2,
+) -> HarmonizerResult:
     """Train a :class:`Harmonizer` on the training chorales and measure it on the test chorales.
 
     Parameters
@@ -312,14 +341,17 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
 
     train_pieces = load_chorales("train")
     if n_train is not None:
-        check(isinstance(n_train, (int, np.integer)) and 1 <= n_train <= len(train_pieces), "n_train", n_train,
-              f"an integer in 1..{len(train_pieces)}")
-        idx = np.sort(np.random.default_rng(seed).permutation(len(train_pieces))[:int(n_train)])
+        check(
+            isinstance(n_train, (int, np.integer)) and 1 <= n_train <= len(train_pieces),
+            "n_train",
+            n_train,
+            f"an integer in 1..{len(train_pieces)}",
+        )
+        idx = np.sort(np.random.default_rng(seed).permutation(len(train_pieces))[: int(n_train)])
         train_pieces = [train_pieces[i] for i in idx]
     if epochs is not None:
         check(isinstance(epochs, (int, np.integer)) and epochs > 0, "epochs", epochs, "a positive integer")
-    check(isinstance(shared_encoder, (bool, MelodyVAE)), "shared_encoder", shared_encoder,
-          "True, False or a fitted MelodyVAE")
+    check(isinstance(shared_encoder, (bool, MelodyVAE)), "shared_encoder", shared_encoder, "True, False or a fitted MelodyVAE")
     device = get_device(device)
     tr = harmony_data("train", pieces=train_pieces, transposes=transposes)
     va, te = harmony_data("val"), harmony_data("test")
@@ -327,7 +359,7 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
     if shared_encoder is True:
         vae = pretrain_melody_encoder(seed=seed, device=device)
     elif isinstance(shared_encoder, MelodyVAE):
-        vae = shared_encoder if freeze else copy.deepcopy(shared_encoder)    # fine-tuning leaves the caller's VAE alone
+        vae = shared_encoder if freeze else copy.deepcopy(shared_encoder)  # fine-tuning leaves the caller's VAE alone
     before = None if vae is None else [p.detach().clone() for p in vae.parameters()]
     check(isinstance(batch_size, (int, np.integer)) and batch_size > 0, "batch_size", batch_size, "a positive integer")
     if epochs is None:
@@ -336,21 +368,36 @@ def train_harmonizer(*, shared_encoder=False, freeze: bool = True, attention: bo
     seed_everything(seed)
     model = Harmonizer(d=d, attention=attention, melody_encoder=vae, freeze=freeze)
     with single_thread(device):
-        hist = fit(model, (tr.src, tr.tgt_in, tr.tgt), loss_fn=harmony_loss, epochs=int(epochs), lr=lr,
-                   batch_size=batch_size, val_data=(va.src, va.tgt_in, va.tgt), patience=int(patience), seed=seed,
-                   device=device, progress=progress, desc="harmonizer")
-        test_nll, test_acc = evaluate_loss(model, (te.src, te.tgt_in, te.tgt), loss_fn=harmony_loss,
-                                           metric=accuracy, device=device)
+        hist = fit(
+            model,
+            (tr.src, tr.tgt_in, tr.tgt),
+            loss_fn=harmony_loss,
+            epochs=int(epochs),
+            lr=lr,
+            batch_size=batch_size,
+            val_data=(va.src, va.tgt_in, va.tgt),
+            patience=int(patience),
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="harmonizer",
+        )
+        test_nll, test_acc = evaluate_loss(
+            model, (te.src, te.tgt_in, te.tgt), loss_fn=harmony_loss, metric=accuracy, device=device
+        )
         val_nll, _ = evaluate_loss(model, (va.src, va.tgt_in, va.tgt), loss_fn=harmony_loss, device=device)
         from ..models.training import predict
 
         pred = predict(model, (te.src, te.tgt_in), device=device).argmax(-1).numpy()
     onset = te.tgt >= 2
-    extra = {"val_nll": float(val_nll), "unigram_nll": unigram_nll(tr, te),
-             "onset_accuracy": float(np.mean(pred[onset] == te.tgt[onset])),
-             "n_train_pieces": len(train_pieces), "n_train_windows": len(tr)}
+    extra = {
+        "val_nll": float(val_nll),
+        "unigram_nll": unigram_nll(tr, te),
+        "onset_accuracy": float(np.mean(pred[onset] == te.tgt[onset])),
+        "n_train_pieces": len(train_pieces),
+        "n_train_windows": len(tr),
+    }
     if vae is not None:
-        extra["encoder_changed"] = float(max((p.detach().cpu() - b.cpu()).abs().max()
-                                             for p, b in zip(vae.parameters(), before)))
+        extra["encoder_changed"] = float(max((p.detach().cpu() - b.cpu()).abs().max() for p, b in zip(vae.parameters(), before)))
     model.eval()
     return HarmonizerResult(model, hist, float(test_nll), float(test_acc), vae, extra)

@@ -28,9 +28,22 @@ from ..errors import ParameterError, check
 from ..models import lm
 from ..models.training import fit
 
-__all__ = ["AUGMENT_SHIFTS", "REMEDIES", "choose_pieces", "melodies", "param_count", "train_melody_lm",
-           "learning_curve", "ngram_curve", "remedies", "tonic_melodies", "ngram_counts",
-           "ClassConditionalNGram", "fit_discriminative", "discriminative_vs_generative"]
+__all__ = [
+    "AUGMENT_SHIFTS",
+    "REMEDIES",
+    "choose_pieces",
+    "melodies",
+    "param_count",
+    "train_melody_lm",
+    "learning_curve",
+    "ngram_curve",
+    "remedies",
+    "tonic_melodies",
+    "ngram_counts",
+    "ClassConditionalNGram",
+    "fit_discriminative",
+    "discriminative_vs_generative",
+]
 
 #: Transpositions used for augmentation: every key from a fourth down to a tritone up.
 AUGMENT_SHIFTS = tuple(range(-5, 7))
@@ -47,6 +60,7 @@ REMEDIES = {
 
 
 # ---------------------------------------------------------------------------- data
+
 
 def choose_pieces(n: int, *, split: str = "train", seed: int = 0) -> list:
     """``n`` chorales of ``split`` in a seeded random order; smaller ``n`` gives a prefix of larger.
@@ -73,10 +87,14 @@ def choose_pieces(n: int, *, split: str = "train", seed: int = 0) -> list:
     Chapter: notebooks/06b_quality.ipynb
     """
     pool = load_chorales(split)
-    check(isinstance(n, (int, np.integer)) and 1 <= n <= len(pool), "n", n,
-          f"a number of pieces between 1 and {len(pool)} (the size of the {split!r} split)")
+    check(
+        isinstance(n, (int, np.integer)) and 1 <= n <= len(pool),
+        "n",
+        n,
+        f"a number of pieces between 1 and {len(pool)} (the size of the {split!r} split)",
+    )
     order = np.random.default_rng(seed).permutation(len(pool))
-    return [pool[i] for i in order[:int(n)]]
+    return [pool[i] for i in order[: int(n)]]
 
 
 def melodies(pieces, *, transpose=(0,), part: str = "S") -> list:
@@ -129,10 +147,25 @@ def param_count(model: torch.nn.Module) -> int:
 
 # ---------------------------------------------------------------------------- one model
 
-def train_melody_lm(train_seqs, *, hidden: int = 64, emb_dim: int = 32, dropout: float = 0.0,
-                    steps: int = 400, batch_size: int = 32, lr: float = 3e-3, length: int = 32,
-                    stride: int = 8, val_seqs=None, patience: int | None = None, weight_decay: float = 0.0,
-                    seed: int = 0, device=None, progress: bool = False):
+
+def train_melody_lm(
+    train_seqs,
+    *,
+    hidden: int = 64,
+    emb_dim: int = 32,
+    dropout: float = 0.0,
+    steps: int = 400,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+    length: int = 32,
+    stride: int = 8,
+    val_seqs=None,
+    patience: int | None = None,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    device=None,
+    progress: bool = False,
+):
     """Train a :class:`~musynth_lab.models.lm.TokenLSTM` for a fixed number of gradient steps.
 
     A fixed step budget (not a fixed number of epochs) makes runs on different amounts of
@@ -171,7 +204,7 @@ def train_melody_lm(train_seqs, *, hidden: int = 64, emb_dim: int = 32, dropout:
     """
     check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive number of gradient steps")
     check(0.0 <= float(dropout) < 1.0, "dropout", dropout, "a probability in [0, 1)")
-    windows = lm.token_windows(train_seqs, length=length, stride=stride)         # (n, length + 1)
+    windows = lm.token_windows(train_seqs, length=length, stride=stride)  # (n, length + 1)
     per_epoch = math.ceil(len(windows) / int(batch_size))
     epochs = max(1, math.ceil(int(steps) / per_epoch))
     val = None
@@ -180,9 +213,21 @@ def train_melody_lm(train_seqs, *, hidden: int = 64, emb_dim: int = 32, dropout:
         val = (vw[:, :-1], vw[:, 1:])
     torch.manual_seed(seed)
     model = lm.TokenLSTM(N_MELODY_TOKENS, emb_dim=emb_dim, hidden=hidden, dropout=float(dropout))
-    hist = fit(model, (windows[:, :-1], windows[:, 1:]), loss_fn=lm.token_loss, epochs=epochs, lr=lr,
-               batch_size=batch_size, val_data=val, patience=patience, weight_decay=weight_decay,
-               seed=seed, device=device, progress=progress, desc=f"LSTM h={hidden}")
+    hist = fit(
+        model,
+        (windows[:, :-1], windows[:, 1:]),
+        loss_fn=lm.token_loss,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        val_data=val,
+        patience=patience,
+        weight_decay=weight_decay,
+        seed=seed,
+        device=device,
+        progress=progress,
+        desc=f"LSTM h={hidden}",
+    )
     return model, hist
 
 
@@ -190,9 +235,16 @@ def _row(model, hist, train_seqs, test_seqs, device, **info):
     t0 = time.perf_counter()
     train_nll = lm.token_nll(model, train_seqs, device=device)
     test_nll = lm.token_nll(model, test_seqs, device=device)
-    row = dict(info, params=param_count(model), epochs=len(hist.train_loss), best_epoch=hist.best_epoch,
-               train_nll=train_nll, test_nll=test_nll, gap=test_nll - train_nll,
-               seconds=hist.seconds + time.perf_counter() - t0)
+    row = dict(
+        info,
+        params=param_count(model),
+        epochs=len(hist.train_loss),
+        best_epoch=hist.best_epoch,
+        train_nll=train_nll,
+        test_nll=test_nll,
+        gap=test_nll - train_nll,
+        seconds=hist.seconds + time.perf_counter() - t0,
+    )
     return row
 
 
@@ -204,8 +256,18 @@ def _as_list(value, name):
 
 # ---------------------------------------------------------------------------- curves
 
-def learning_curve(sizes=(8, 32, 128, 299), hidden=64, *, steps: int = 400, seed: int = 0, device=None,
-                   keep_models: bool = False, progress: bool = False, **train_kw) -> list:
+
+def learning_curve(
+    sizes=(8, 32, 128, 299),
+    hidden=64,
+    *,
+    steps: int = 400,
+    seed: int = 0,
+    device=None,
+    keep_models: bool = False,
+    progress: bool = False,
+    **train_kw,
+) -> list:
     """Train one LSTM per (training-set size, hidden size) and score it: a learning-curve table.
 
     Parameters
@@ -245,8 +307,9 @@ def learning_curve(sizes=(8, 32, 128, 299), hidden=64, *, steps: int = 400, seed
     for n in sizes:
         train_seqs = melodies(pieces[:n])
         for h in widths:
-            model, hist = train_melody_lm(train_seqs, hidden=h, steps=steps, seed=seed, device=device,
-                                          progress=progress, **train_kw)
+            model, hist = train_melody_lm(
+                train_seqs, hidden=h, steps=steps, seed=seed, device=device, progress=progress, **train_kw
+            )
             row = _row(model, hist, train_seqs, test_seqs, device, size=n, hidden=h)
             if keep_models:
                 row["model"] = model
@@ -283,14 +346,21 @@ def ngram_curve(sizes=(8, 32, 128, 299), orders=(1, 2, 3, 5), *, seed: int = 0) 
             m = NGramModel(k, vocab_size=N_MELODY_TOKENS).fit(train_seqs)
             tr, te = m.nll_per_token(train_seqs), m.nll_per_token(test_seqs)
             contexts = sum(len(c) for c in m._counts)
-            rows.append(dict(size=n, order=k, params=contexts * N_MELODY_TOKENS, train_nll=tr, test_nll=te,
-                             gap=te - tr))
+            rows.append(dict(size=n, order=k, params=contexts * N_MELODY_TOKENS, train_nll=tr, test_nll=te, gap=te - tr))
     return rows
 
 
-def remedies(size: int = 16, which=("none", "transpose", "dropout", "early stopping", "all"), *,
-             hidden: int = 64, steps: int = 400, seed: int = 0, device=None, keep_models: bool = False,
-             progress: bool = False) -> list:
+def remedies(
+    size: int = 16,
+    which=("none", "transpose", "dropout", "early stopping", "all"),
+    *,
+    hidden: int = 64,
+    steps: int = 400,
+    seed: int = 0,
+    device=None,
+    keep_models: bool = False,
+    progress: bool = False,
+) -> list:
     """Measure remedies against over-fitting at one (small) training-set size.
 
     Parameters
@@ -331,8 +401,7 @@ def remedies(size: int = 16, which=("none", "transpose", "dropout", "early stopp
         train_seqs = melodies(pieces, transpose=kw.pop("transpose", (0,)))
         if "patience" in kw:
             kw["val_seqs"] = val_seqs
-        model, hist = train_melody_lm(train_seqs, hidden=hidden, steps=steps, seed=seed, device=device,
-                                      progress=progress, **kw)
+        model, hist = train_melody_lm(train_seqs, hidden=hidden, steps=steps, seed=seed, device=device, progress=progress, **kw)
         row = _row(model, hist, plain, test_seqs, device, remedy=w, size=int(size), hidden=hidden)
         row["history"] = hist
         if keep_models:
@@ -342,6 +411,7 @@ def remedies(size: int = 16, which=("none", "transpose", "dropout", "early stopp
 
 
 # ---------------------------------------------------------------------------- discriminative vs generative
+
 
 def tonic_melodies(pieces, *, part: str = "S"):
     """Melodies transposed so that their tonic is C, with labels 0 = major, 1 = minor.
@@ -387,14 +457,14 @@ def ngram_counts(seqs, *, order: int = 2) -> np.ndarray:
     """
     check(order in (1, 2, 3), "order", order, "1, 2 or 3")
     V = N_MELODY_TOKENS
-    X = np.zeros((len(seqs), V ** order), dtype=np.float64)
+    X = np.zeros((len(seqs), V**order), dtype=np.float64)
     for i, s in enumerate(seqs):
         s = np.asarray(s, dtype=np.int64).ravel()
         if len(s) < order:
             continue
         idx = np.zeros(len(s) - order + 1, dtype=np.int64)
         for j in range(order):
-            idx = idx * V + s[j:len(s) - order + 1 + j]
+            idx = idx * V + s[j : len(s) - order + 1 + j]
         np.add.at(X[i], idx, 1.0)
         X[i] /= X[i].sum()
     return X
@@ -441,8 +511,7 @@ class ClassConditionalNGram:
     def log_joint(self, seqs) -> np.ndarray:
         """``log p(x) + log p(c)`` per sequence and class: ``(n_seqs, n_classes)`` in class order."""
         check(len(self.models) > 0, "self", self, "a fitted model (call fit first)")
-        return np.array([[m.sequence_log_prob(s) + self.log_prior[c] for c, m in sorted(self.models.items())]
-                         for s in seqs])
+        return np.array([[m.sequence_log_prob(s) + self.log_prior[c] for c, m in sorted(self.models.items())] for s in seqs])
 
     def predict(self, seqs) -> np.ndarray:
         classes = np.array(sorted(self.models))
@@ -457,7 +526,7 @@ class ClassConditionalNGram:
         from ..generate import sample
 
         check(int(label) in self.models, "label", label, f"one of {sorted(self.models)}")
-        prompt = [2 + 72 - MELODY_LOW] if prompt is None else prompt          # start on the tonic C5
+        prompt = [2 + 72 - MELODY_LOW] if prompt is None else prompt  # start on the tonic C5
         return sample(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
 
 
@@ -482,8 +551,7 @@ def fit_discriminative(seqs, labels, *, order: int = 2, C: float = 1000.0):
 
     labels = np.asarray(labels).ravel()
     check(len(np.unique(labels)) >= 2, "labels", labels, "at least two classes among the training examples")
-    pipe = make_pipeline(FunctionTransformer(lambda s: ngram_counts(s, order=order)),
-                         LogisticRegression(C=C, max_iter=2000))
+    pipe = make_pipeline(FunctionTransformer(lambda s: ngram_counts(s, order=order)), LogisticRegression(C=C, max_iter=2000))
     return pipe.fit(list(seqs), labels)
 
 
@@ -495,8 +563,9 @@ def _stratified(labels, n, rng):
     return rng.permutation(pick)
 
 
-def discriminative_vs_generative(sizes=(4, 8, 16, 32, 64, 128, 299), *, repeats: int = 5, order: int = 2,
-                                 C: float = 1000.0, seed: int = 0) -> list:
+def discriminative_vs_generative(
+    sizes=(4, 8, 16, 32, 64, 128, 299), *, repeats: int = 5, order: int = 2, C: float = 1000.0, seed: int = 0
+) -> list:
     """Major/minor accuracy of a discriminative and a generative classifier across training sizes.
 
     Task: given a soprano melody transposed to tonic C (:func:`tonic_melodies`), is the chorale in
@@ -535,6 +604,12 @@ def discriminative_vs_generative(sizes=(4, 8, 16, 32, 64, 128, 299), *, repeats:
             tr, ty = [seqs[i] for i in pick], y[pick]
             acc["discriminative"].append(fit_discriminative(tr, ty, order=order, C=C).score(hs, hy))
             acc["generative"].append(ClassConditionalNGram(order).fit(tr, ty).score(hs, hy))
-        rows.append(dict(size=n, **{k: float(np.mean(v)) for k, v in acc.items()},
-                         **{f"{k}_sd": float(np.std(v)) for k, v in acc.items()}, chance=float(chance)))
+        rows.append(
+            dict(
+                size=n,
+                **{k: float(np.mean(v)) for k, v in acc.items()},
+                **{f"{k}_sd": float(np.std(v)) for k, v in acc.items()},
+                chance=float(chance),
+            )
+        )
     return rows

@@ -16,12 +16,38 @@ def _validate_package():
     from ..errors import rule as r, validate_names
 
     size = r("int", high=1 << 20)
-    rules = {n: size for n in ("hidden", "embed", "dim", "latent_dim", "n_classes", "n_steps", "n_bars", "beats_per_bar",
-                               "steps_per_beat", "bar_dim", "beat_dim", "n_mels", "channels", "batch_size", "epochs")}
-    rules.update({"beta": r("float", low=0), "sigma": r("float", low=0, low_open=True, none=True),
-                  "lr": r("float", low=0, low_open=True), "weight_decay": r("float", low=0),
-                  "max_grad_norm": r("float", low=0, low_open=True, none=True), "patience": r("int", none=True),
-                  "seed": r("int", low=0, high=2**63 - 1), "model": r("callable")})
+    rules = {
+        n: size
+        for n in (
+            "hidden",
+            "embed",
+            "dim",
+            "latent_dim",
+            "n_classes",
+            "n_steps",
+            "n_bars",
+            "beats_per_bar",
+            "steps_per_beat",
+            "bar_dim",
+            "beat_dim",
+            "n_mels",
+            "channels",
+            "batch_size",
+            "epochs",
+        )
+    }
+    rules.update(
+        {
+            "beta": r("float", low=0),
+            "sigma": r("float", low=0, low_open=True, none=True),
+            "lr": r("float", low=0, low_open=True),
+            "weight_decay": r("float", low=0),
+            "max_grad_norm": r("float", low=0, low_open=True, none=True),
+            "patience": r("int", none=True),
+            "seed": r("int", low=0, high=2**63 - 1),
+            "model": r("callable"),
+        }
+    )
     validate_names(globals(), __all__, rules)
 
 

@@ -28,8 +28,16 @@ from ..audio import get_device, to_numpy
 from ..errors import ParameterError, check
 
 __all__ = [
-    "FEATURE_BACKEND", "librosa_feature", "note_features", "split_notes", "InstrumentCNN", "CNNResult",
-    "train_instrument_cnn", "mfcc_statistics", "train_feature_baseline", "BaselineResult",
+    "FEATURE_BACKEND",
+    "librosa_feature",
+    "note_features",
+    "split_notes",
+    "InstrumentCNN",
+    "CNNResult",
+    "train_instrument_cnn",
+    "mfcc_statistics",
+    "train_feature_baseline",
+    "BaselineResult",
     "channel_class_response",
 ]
 
@@ -65,8 +73,12 @@ def _notes_audio(audio, n_fft: int) -> np.ndarray:
     a = np.asarray(to_numpy(audio), dtype=np.float32)
     if a.ndim == 1:
         a = a[None]
-    check(a.ndim == 2 and a.shape[0] > 0 and a.shape[1] >= n_fft // 2, "audio", a,
-          f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}")
+    check(
+        a.ndim == 2 and a.shape[0] > 0 and a.shape[1] >= n_fft // 2,
+        "audio",
+        a,
+        f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}",
+    )
     return a
 
 
@@ -79,8 +91,9 @@ def _log_compress(S: np.ndarray, *, top_db: float = 80.0, power: bool = True) ->
     return (db / top_db + 1.0).astype(np.float32)
 
 
-def note_features(audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512,
-                  fmin: float = 30.0, fmax: float | None = 8000.0) -> np.ndarray:
+def note_features(
+    audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512, fmin: float = 30.0, fmax: float | None = 8000.0
+) -> np.ndarray:
     """Log-mel spectrograms of notes, scaled to [0, 1] per note (loudness removed).
 
     Parameters
@@ -115,8 +128,9 @@ def note_features(audio, *, sr: int, n_mels: int = 48, n_fft: int = 1024, hop_le
     """
     a = _notes_audio(audio, n_fft)
     check(int(n_mels) > 0, "n_mels", n_mels, "a positive integer")
-    S = librosa_feature("melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels),
-              fmin=float(fmin), fmax=fmax)
+    S = librosa_feature(
+        "melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels), fmin=float(fmin), fmax=fmax
+    )
     return _log_compress(S)
 
 
@@ -151,8 +165,7 @@ def split_notes(notes, *, every: int = 3, offset: int = 2) -> tuple[np.ndarray, 
 
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
     check(len(notes) > 0, "notes", notes, "at least one note")
-    check(int(every) >= 2 and 0 <= int(offset) < int(every), "every", every,
-          "an integer >= 2 with 0 <= offset < every")
+    check(int(every) >= 2 and 0 <= int(offset) < int(every), "every", every, "an integer >= 2 with 0 <= offset < every")
     lowest = {i: notes.pitch[notes.instrument == i].min() for i in set(notes.instrument.tolist())}
     rank = np.array([p - lowest[i] for p, i in zip(notes.pitch.tolist(), notes.instrument.tolist())])
     test = rank % int(every) == int(offset)
@@ -188,8 +201,7 @@ class InstrumentCNN(nn.Module):
     def __init__(self, n_classes: int, *, channels=(8, 16, 32), freq_bands: int = 4, dropout: float = 0.3):
         super().__init__()
         check(int(n_classes) >= 2, "n_classes", n_classes, "an integer >= 2")
-        check(len(channels) == 3 and all(int(c) > 0 for c in channels), "channels", channels,
-              "three positive integers")
+        check(len(channels) == 3 and all(int(c) > 0 for c in channels), "channels", channels, "three positive integers")
         c1, c2, c3 = (int(c) for c in channels)
 
         def block(cin, cout):
@@ -207,7 +219,7 @@ class InstrumentCNN(nn.Module):
     def activations(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The feature maps after each block: ``[(batch, c1, F, T), (batch, c2, F/2, T/2), (batch, c3, F/4, T/4)]``."""
         self._check(x)
-        maps, z = [], x.unsqueeze(1)                  # (batch, 1, n_mels, n_frames)
+        maps, z = [], x.unsqueeze(1)  # (batch, 1, n_mels, n_frames)
         for i, blk in enumerate(self.blocks):
             z = blk(z)
             maps.append(z)
@@ -216,8 +228,8 @@ class InstrumentCNN(nn.Module):
         return maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.activations(x)[-1]                   # (batch, c3, n_mels/4, n_frames/4)
-        return self.classifier(self.head_pool(z))     # (batch, n_classes)
+        z = self.activations(x)[-1]  # (batch, c3, n_mels/4, n_frames/4)
+        return self.classifier(self.head_pool(z))  # (batch, n_classes)
 
     @property
     def first_filters(self) -> np.ndarray:
@@ -272,9 +284,19 @@ def _labels(notes, label: str):
     return notes.labels(label)
 
 
-def train_instrument_cnn(notes=None, *, label: str = "family", epochs: int = 20, lr: float = 3e-3,
-                         batch_size: int = 32, channels=(8, 16, 32), seed: int = 0, device=None,
-                         progress: bool = True, features: np.ndarray | None = None) -> CNNResult:
+def train_instrument_cnn(
+    notes=None,
+    *,
+    label: str = "family",
+    epochs: int = 20,
+    lr: float = 3e-3,
+    batch_size: int = 32,
+    channels=(8, 16, 32),
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+    features: np.ndarray | None = None,
+) -> CNNResult:
     """Train :class:`InstrumentCNN` on log-mel spectrograms and test it on held-out pitches.
 
     Parameters
@@ -318,9 +340,18 @@ def train_instrument_cnn(notes=None, *, label: str = "family", epochs: int = 20,
     model = InstrumentCNN(len(names), channels=channels)
     from .training import single_thread
 
-    with single_thread():      # small convolutions: one CPU thread avoids synchronisation overhead
-        hist = fit(model, (X[tr], y[tr]), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device,
-                   progress=progress, desc="instrument CNN")
+    with single_thread():  # small convolutions: one CPU thread avoids synchronisation overhead
+        hist = fit(
+            model,
+            (X[tr], y[tr]),
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="instrument CNN",
+        )
     pred = predict(model, X[te], device=device).argmax(-1).numpy()
     chance = float(np.bincount(y[tr]).max() / len(tr))
     return CNNResult(model, hist, float((pred == y[te]).mean()), chance, names, tr, te, y[te], pred, X[te])
@@ -433,14 +464,15 @@ def channel_class_response(model: InstrumentCNN, X, y, *, layer: int = -1, n_cla
     check(isinstance(model, InstrumentCNN), "model", model, "an InstrumentCNN")
     X = torch.as_tensor(np.asarray(to_numpy(X), dtype=np.float32))
     y = np.asarray(to_numpy(y)).astype(np.int64).ravel()
-    check(X.ndim == 3 and len(X) == len(y) and len(y) > 0, "X", X,
-          "a non-empty (n, n_mels, n_frames) array with one label per row")
+    check(
+        X.ndim == 3 and len(X) == len(y) and len(y) > 0, "X", X, "a non-empty (n, n_mels, n_frames) array with one label per row"
+    )
     check(-3 <= int(layer) < 3, "layer", layer, "0, 1, 2 or a negative index")
     n_classes = int(n_classes or y.max() + 1)
     device = next(model.parameters()).device
     was = model.training
     model.eval()
-    maps = model.activations(X.to(device))[int(layer)].mean(dim=(-2, -1)).cpu().numpy()   # (n, channels)
+    maps = model.activations(X.to(device))[int(layer)].mean(dim=(-2, -1)).cpu().numpy()  # (n, channels)
     model.train(was)
     resp = np.stack([maps[y == c].mean(0) if np.any(y == c) else np.zeros(maps.shape[1]) for c in range(n_classes)], 1)
     return resp / np.maximum(resp.max(axis=1, keepdims=True), 1e-12)

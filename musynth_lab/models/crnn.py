@@ -26,14 +26,21 @@ from .cnn import librosa_feature
 from .training import single_thread
 
 __all__ = [
-    "TARGETS", "excerpt_frames", "load_frames", "make_chunks", "CRNN", "CRNNResult", "train_crnn",
-    "frame_score", "predict_frames",
+    "TARGETS",
+    "excerpt_frames",
+    "load_frames",
+    "make_chunks",
+    "CRNN",
+    "CRNNResult",
+    "train_crnn",
+    "frame_score",
+    "predict_frames",
 ]
 
 #: Frame-wise targets: 12 active pitch classes (multi-label) or one of 25 chords.
 TARGETS = ("pitch_class", "chord")
-N_BINS = 84          # CQT bins: 7 octaves from C1, one per semitone
-HOP = 1024           # samples at 22.05 kHz: about 46 ms per frame
+N_BINS = 84  # CQT bins: 7 octaves from C1, one per semitone
+HOP = 1024  # samples at 22.05 kHz: about 46 ms per frame
 
 
 def _check_target(target):
@@ -75,8 +82,11 @@ def excerpt_frames(excerpt, *, target: str = "pitch_class", hop_length: int = HO
     _check_target(target)
     check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
     ex = excerpt if isinstance(excerpt, Excerpt) else load_excerpt(excerpt)
-    return _excerpt_frames(ex.name, target, int(hop_length)) if not isinstance(excerpt, Excerpt) \
+    return (
+        _excerpt_frames(ex.name, target, int(hop_length))
+        if not isinstance(excerpt, Excerpt)
         else _compute_frames(ex, target, int(hop_length))
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -90,14 +100,23 @@ def _excerpt_frames(name, target, hop_length):
 def _compute_frames(ex, target, hop_length):
     import librosa
 
-    C = np.abs(librosa_feature("cqt", ex.audio, sr=ex.sr, hop_length=hop_length, fmin=float(librosa.note_to_hz("C1")),
-                     n_bins=N_BINS, bins_per_octave=12))                      # (84, n_frames)
+    C = np.abs(
+        librosa_feature(
+            "cqt",
+            ex.audio,
+            sr=ex.sr,
+            hop_length=hop_length,
+            fmin=float(librosa.note_to_hz("C1")),
+            n_bins=N_BINS,
+            bins_per_octave=12,
+        )
+    )  # (84, n_frames)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     X = (np.maximum(db - db.max(), -80.0) / 80.0 + 1.0).T.astype(np.float32)  # (n_frames, 84)
     n = len(X)
     if target == "chord":
         return X, ex.chord_frames(hop_length=hop_length, n_frames=n)
-    roll = ex.pitch_frames(hop_length=hop_length, n_frames=n)                 # (88, n_frames), MIDI 21..108
+    roll = ex.pitch_frames(hop_length=hop_length, n_frames=n)  # (88, n_frames), MIDI 21..108
     pc = np.zeros((12, n), dtype=bool)
     for k in range(88):
         pc[(k + 21) % 12] |= roll[k]
@@ -144,8 +163,7 @@ def make_chunks(sequences, *, length: int = 64, step: int = 16) -> tuple[np.ndar
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(int(length) > 0 and int(step) > 0, "length", length, "positive window length and step")
-    check(isinstance(sequences, (list, tuple)) and len(sequences) > 0, "sequences", sequences,
-          "a non-empty list of (X, Y) pairs")
+    check(isinstance(sequences, (list, tuple)) and len(sequences) > 0, "sequences", sequences, "a non-empty list of (X, Y) pairs")
     xs, ys = [], []
     for item in sequences:
         X, Y = item[-2], item[-1]
@@ -154,8 +172,8 @@ def make_chunks(sequences, *, length: int = 64, step: int = 16) -> tuple[np.ndar
         if len(X) < length:
             continue
         for s in range(0, len(X) - int(length) + 1, int(step)):
-            xs.append(X[s:s + length])
-            ys.append(Y[s:s + length])
+            xs.append(X[s : s + length])
+            ys.append(Y[s : s + length])
     if not xs:
         raise ParameterError(f"length={length}: longer than every sequence; expected a shorter window")
     return np.stack(xs).astype(np.float32), np.stack(ys)
@@ -189,8 +207,16 @@ class CRNN(nn.Module):
     Chapter: notebooks/01b_deep_learning.ipynb
     """
 
-    def __init__(self, n_bins: int = N_BINS, n_out: int = 12, *, channels: int = 8, hidden: int = 64,
-                 recurrent: bool = True, time_kernel: int = 3):
+    def __init__(
+        self,
+        n_bins: int = N_BINS,
+        n_out: int = 12,
+        *,
+        channels: int = 8,
+        hidden: int = 64,
+        recurrent: bool = True,
+        time_kernel: int = 3,
+    ):
         super().__init__()
         check(int(n_bins) >= 4, "n_bins", n_bins, "an integer >= 4")
         check(int(n_out) >= 1, "n_out", n_out, "a positive integer")
@@ -199,8 +225,14 @@ class CRNN(nn.Module):
         self.n_bins, self.n_out, self.recurrent = int(n_bins), int(n_out), bool(recurrent)
         k, c = int(time_kernel), int(channels)
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c, (k, 5), padding=(k // 2, 2)), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d((1, 2)),
-            nn.Conv2d(c, c, (k, 3), padding=(k // 2, 1)), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d((1, 2)),
+            nn.Conv2d(1, c, (k, 5), padding=(k // 2, 2)),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.MaxPool2d((1, 2)),
+            nn.Conv2d(c, c, (k, 3), padding=(k // 2, 1)),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.MaxPool2d((1, 2)),
         )
         self.proj = nn.Linear(c * (self.n_bins // 4), int(hidden))
         self.rnn = nn.GRU(int(hidden), int(hidden) // 2, batch_first=True, bidirectional=True) if recurrent else None
@@ -209,12 +241,12 @@ class CRNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[-1] != self.n_bins:
             raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, time, {self.n_bins})")
-        z = self.conv(x.unsqueeze(1))                               # (batch, channels, time, n_bins/4)
+        z = self.conv(x.unsqueeze(1))  # (batch, channels, time, n_bins/4)
         b, c, t, f = z.shape
-        z = torch.relu(self.proj(z.permute(0, 2, 1, 3).reshape(b, t, c * f)))   # (batch, time, hidden)
+        z = torch.relu(self.proj(z.permute(0, 2, 1, 3).reshape(b, t, c * f)))  # (batch, time, hidden)
         if self.rnn is not None:
-            z, _ = self.rnn(z)                                       # (batch, time, hidden)
-        return self.out(z)                                           # (batch, time, n_out)
+            z, _ = self.rnn(z)  # (batch, time, hidden)
+        return self.out(z)  # (batch, time, n_out)
 
 
 def _loss(target):
@@ -245,7 +277,7 @@ def predict_frames(model: CRNN, X, *, device=None) -> np.ndarray:
 
     X = np.asarray(to_numpy(X), dtype=np.float32)
     check(X.ndim == 2 and X.shape[0] > 0, "X", X, "a non-empty (n_frames, n_bins) array")
-    out = predict(model, X[None], device=device)[0].numpy()           # (n_frames, n_out)
+    out = predict(model, X[None], device=device)[0].numpy()  # (n_frames, n_out)
     return out > 0 if model.n_out == 12 else out.argmax(-1)
 
 
@@ -265,17 +297,24 @@ def frame_score(model: CRNN, sequences, *, target: str = "pitch_class", device=N
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     _check_target(target)
-    check(isinstance(sequences, (list, tuple)) and len(sequences) > 0, "sequences", sequences,
-          "a non-empty list of (X, Y) or (name, X, Y)")
+    check(
+        isinstance(sequences, (list, tuple)) and len(sequences) > 0,
+        "sequences",
+        sequences,
+        "a non-empty list of (X, Y) or (name, X, Y)",
+    )
     tp = fp = fn = correct = total = 0
     for item in sequences:
         X, Y = item[-2], np.asarray(item[-1])
         P = predict_frames(model, X, device=device)
         if target == "pitch_class":
             T = Y > 0.5
-            tp += int((P & T).sum()); fp += int((P & ~T).sum()); fn += int((~P & T).sum())
+            tp += int((P & T).sum())
+            fp += int((P & ~T).sum())
+            fn += int((~P & T).sum())
         else:
-            correct += int((P == Y).sum()); total += len(Y)
+            correct += int((P == Y).sum())
+            total += len(Y)
     if target == "pitch_class":
         return 2 * tp / max(2 * tp + fp + fn, 1)
     return correct / max(total, 1)
@@ -312,9 +351,24 @@ class CRNNResult:
     test: list = field(repr=False)
 
 
-def train_crnn(*, target: str = "pitch_class", recurrent: bool = True, epochs: int = 30, lr: float = 3e-3,
-               batch_size: int = 32, length: int = 64, step: int = 16, hidden: int = 64, channels: int = 8,
-               seed: int = 0, device=None, progress: bool = True, train=None, val=None, test=None) -> CRNNResult:
+def train_crnn(
+    *,
+    target: str = "pitch_class",
+    recurrent: bool = True,
+    epochs: int = 30,
+    lr: float = 3e-3,
+    batch_size: int = 32,
+    length: int = 64,
+    step: int = 16,
+    hidden: int = 64,
+    channels: int = 8,
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+    train=None,
+    val=None,
+    test=None,
+) -> CRNNResult:
     """Train a :class:`CRNN` (or, with ``recurrent=False``, its frame-wise baseline) end to end.
 
     Trains on windows of the 8 training excerpts, scores the whole validation and test
@@ -356,10 +410,25 @@ def train_crnn(*, target: str = "pitch_class", recurrent: bool = True, epochs: i
     device = get_device(device)
     torch.manual_seed(seed)
     n_out = 12 if target == "pitch_class" else 25
-    model = CRNN(Xc.shape[-1], n_out, channels=channels, hidden=hidden, recurrent=recurrent,
-                 time_kernel=3 if recurrent else 1)
-    with single_thread():      # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
-        hist = fit(model, (Xc, Yc), loss_fn=_loss(target), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-                   device=device, progress=progress, desc="CRNN" if recurrent else "frame-wise")
-    return CRNNResult(model, hist, frame_score(model, val, target=target, device=device),
-                      frame_score(model, test, target=target, device=device), target, test)
+    model = CRNN(Xc.shape[-1], n_out, channels=channels, hidden=hidden, recurrent=recurrent, time_kernel=3 if recurrent else 1)
+    with single_thread():  # a small GRU: per-op overhead, not arithmetic, sets the pace on a CPU
+        hist = fit(
+            model,
+            (Xc, Yc),
+            loss_fn=_loss(target),
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc="CRNN" if recurrent else "frame-wise",
+        )
+    return CRNNResult(
+        model,
+        hist,
+        frame_score(model, val, target=target, device=device),
+        frame_score(model, test, target=target, device=device),
+        target,
+        test,
+    )

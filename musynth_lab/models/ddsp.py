@@ -23,8 +23,16 @@ from torch import nn
 
 from ..errors import ParameterError, check
 
-__all__ = ["exp_sigmoid", "harmonic_synth", "filtered_noise", "DDSPDecoder", "ddsp_controls",
-           "harmonic_template", "ddsp_loss", "timbre_transfer"]
+__all__ = [
+    "exp_sigmoid",
+    "harmonic_synth",
+    "filtered_noise",
+    "DDSPDecoder",
+    "ddsp_controls",
+    "harmonic_template",
+    "ddsp_loss",
+    "timbre_transfer",
+]
 
 
 def exp_sigmoid(x: torch.Tensor, *, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7):
@@ -72,12 +80,16 @@ def harmonic_synth(f0_hz: torch.Tensor, amplitudes: torch.Tensor, *, sr: int) ->
     from ..synth import phase_ramp
 
     check(f0_hz.ndim == 2, "f0_hz", f0_hz, "a (batch, n_samples) tensor")
-    check(amplitudes.ndim == 3 and amplitudes.shape[0] == f0_hz.shape[0] and amplitudes.shape[2] == f0_hz.shape[1],
-          "amplitudes", amplitudes, f"a (batch, n_harmonics, n_samples) tensor matching f0_hz {tuple(f0_hz.shape)}")
+    check(
+        amplitudes.ndim == 3 and amplitudes.shape[0] == f0_hz.shape[0] and amplitudes.shape[2] == f0_hz.shape[1],
+        "amplitudes",
+        amplitudes,
+        f"a (batch, n_harmonics, n_samples) tensor matching f0_hz {tuple(f0_hz.shape)}",
+    )
     n = f0_hz.shape[1]
-    ramp, _, _ = phase_ramp(f0_hz, n_samples=n, sr=sr)                        # (B, n) in [0, 1)
+    ramp, _, _ = phase_ramp(f0_hz, n_samples=n, sr=sr)  # (B, n) in [0, 1)
     k = torch.arange(1, amplitudes.shape[1] + 1, device=f0_hz.device, dtype=f0_hz.dtype)[None, :, None]
-    audible = (k * f0_hz[:, None, :] < sr / 2).to(amplitudes.dtype)             # (B, K, n)
+    audible = (k * f0_hz[:, None, :] < sr / 2).to(amplitudes.dtype)  # (B, K, n)
     return (amplitudes * audible * torch.sin(2 * math.pi * k * ramp[:, None, :])).sum(1)
 
 
@@ -115,9 +127,8 @@ def filtered_noise(magnitudes: torch.Tensor, *, n_samples: int, n_fft: int = 256
     noise = white_noise(n_samples=n_samples, batch=b, seed=seed, device=dev)
     hop = n_fft // 4
     win = torch.hann_window(n_fft, device=dev)
-    spec = torch.stft(noise, n_fft, hop, window=win, return_complex=True)           # (B, bins, F')
-    gains = nn.functional.interpolate(magnitudes[:, None], size=spec.shape[1:], mode="bilinear",
-                                      align_corners=True)[:, 0]
+    spec = torch.stft(noise, n_fft, hop, window=win, return_complex=True)  # (B, bins, F')
+    gains = nn.functional.interpolate(magnitudes[:, None], size=spec.shape[1:], mode="bilinear", align_corners=True)[:, 0]
     return torch.istft(spec * gains, n_fft, hop, window=win, length=n_samples)
 
 
@@ -150,8 +161,17 @@ class DDSPDecoder(nn.Module):
     Chapter: notebooks/05_synthesis.ipynb
     """
 
-    def __init__(self, *, sr: int, hop_length: int = 64, n_harmonics: int = 40, n_noise_bands: int = 32,
-                 hidden: int = 128, reverb_s: float = 0.4, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        sr: int,
+        hop_length: int = 64,
+        n_harmonics: int = 40,
+        n_noise_bands: int = 32,
+        hidden: int = 128,
+        reverb_s: float = 0.4,
+        seed: int = 0,
+    ):
         super().__init__()
         from ..synth import synthetic_ir
 
@@ -163,10 +183,13 @@ class DDSPDecoder(nn.Module):
         # Causal 1-D convolutions over frames (each frame sees itself and the 8 before it):
         # much cheaper than a GRU on a CPU, and streamable block by block.
         self.context = 4
-        self.conv = nn.Sequential(nn.Conv1d(hidden, hidden, 5), nn.LeakyReLU(), nn.Conv1d(hidden, hidden, 5),
-                                  nn.LeakyReLU())
-        self.out = nn.Sequential(nn.Linear(hidden + 2, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(),
-                                 nn.Linear(hidden, 1 + self.n_harmonics + self.n_noise_bands))
+        self.conv = nn.Sequential(nn.Conv1d(hidden, hidden, 5), nn.LeakyReLU(), nn.Conv1d(hidden, hidden, 5), nn.LeakyReLU())
+        self.out = nn.Sequential(
+            nn.Linear(hidden + 2, hidden),
+            nn.LayerNorm(hidden),
+            nn.LeakyReLU(),
+            nn.Linear(hidden, 1 + self.n_harmonics + self.n_noise_bands),
+        )
         ir = torch.as_tensor(synthetic_ir(rt60=reverb_s, sr=sr, seed=seed)).float().reshape(1, -1)
         self.register_buffer("ir", ir, persistent=False)
         self.reverb_logit = nn.Parameter(torch.tensor(-3.0))
@@ -175,45 +198,51 @@ class DDSPDecoder(nn.Module):
     @staticmethod
     def _scale(f0_hz, loudness_db):
         midi = 69 + 12 * torch.log2(torch.clamp(f0_hz, min=1.0) / 440.0)
-        return torch.stack([midi / 127.0, (loudness_db + 80.0) / 80.0], dim=-1)     # (B, F, 2)
+        return torch.stack([midi / 127.0, (loudness_db + 80.0) / 80.0], dim=-1)  # (B, F, 2)
 
     def controls(self, f0_hz: torch.Tensor, loudness_db: torch.Tensor) -> dict:
         """Network outputs as synthesiser controls in physical units (DDSP's ``get_controls``)."""
         if f0_hz.ndim != 2 or f0_hz.shape != loudness_db.shape:
-            raise ParameterError(f"f0_hz {tuple(f0_hz.shape)} and loudness_db {tuple(loudness_db.shape)}: "
-                                 "expected two (batch, n_frames) tensors of the same shape")
+            raise ParameterError(
+                f"f0_hz {tuple(f0_hz.shape)} and loudness_db {tuple(loudness_db.shape)}: "
+                "expected two (batch, n_frames) tensors of the same shape"
+            )
         if not (torch.isfinite(f0_hz).all() and torch.isfinite(loudness_db).all()):
             raise ParameterError("f0_hz or loudness_db contains NaN or infinity: expected finite controls")
         x = self._scale(f0_hz, loudness_db)
-        h = self.inp(x).transpose(1, 2)                                                # (B, hidden, F)
-        h = self.conv(nn.functional.pad(h, (2 * self.context, 0))).transpose(1, 2)      # (B, F, hidden)
-        return self._controls_from(self.out(torch.cat([h, x], -1)), f0_hz)            # (B, F, 1 + K + N)
+        h = self.inp(x).transpose(1, 2)  # (B, hidden, F)
+        h = self.conv(nn.functional.pad(h, (2 * self.context, 0))).transpose(1, 2)  # (B, F, hidden)
+        return self._controls_from(self.out(torch.cat([h, x], -1)), f0_hz)  # (B, F, 1 + K + N)
 
     def _controls_from(self, p: torch.Tensor, f0_hz: torch.Tensor) -> dict:
         """Raw outputs ``(B, F, 1 + K + N)`` -> the controls dict (shared with the streaming decoder)."""
         amp = exp_sigmoid(p[..., :1])
         k = torch.arange(1, self.n_harmonics + 1, device=f0_hz.device)
-        dist = torch.softmax(p[..., 1:1 + self.n_harmonics], -1)
-        dist = dist * (k[None, None] * f0_hz[..., None] < self.sr / 2)                  # nothing above Nyquist
+        dist = torch.softmax(p[..., 1 : 1 + self.n_harmonics], -1)
+        dist = dist * (k[None, None] * f0_hz[..., None] < self.sr / 2)  # nothing above Nyquist
         dist = dist / dist.sum(-1, keepdim=True).clamp_min(1e-7)
-        noise = exp_sigmoid(p[..., 1 + self.n_harmonics:] - 5.0)
-        return {"amplitude": amp[..., 0], "harmonic_distribution": dist, "noise_magnitudes": noise,
-                "reverb_mix": torch.sigmoid(self.reverb_logit)}
+        noise = exp_sigmoid(p[..., 1 + self.n_harmonics :] - 5.0)
+        return {
+            "amplitude": amp[..., 0],
+            "harmonic_distribution": dist,
+            "noise_magnitudes": noise,
+            "reverb_mix": torch.sigmoid(self.reverb_logit),
+        }
 
     def forward(self, f0_hz: torch.Tensor, loudness_db: torch.Tensor) -> torch.Tensor:
         from ..synth import convolution_reverb
 
         c = self.controls(f0_hz, loudness_db)
         n = (f0_hz.shape[1] - 1) * self.hop_length
-        harm_amp = (c["amplitude"][..., None] * c["harmonic_distribution"]).transpose(1, 2)   # (B, K, F)
+        harm_amp = (c["amplitude"][..., None] * c["harmonic_distribution"]).transpose(1, 2)  # (B, K, F)
         audio = harmonic_synth(_upsample(f0_hz[:, None], n)[:, 0], _upsample(harm_amp, n), sr=self.sr)
-        audio = audio + filtered_noise(c["noise_magnitudes"].transpose(1, 2), n_samples=n,
-                                       seed=self.noise_seed if not self.training else None)
+        audio = audio + filtered_noise(
+            c["noise_magnitudes"].transpose(1, 2), n_samples=n, seed=self.noise_seed if not self.training else None
+        )
         return convolution_reverb(audio, self.ir, mix=c["reverb_mix"])
 
 
-def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, fmax: float = 1600.0,
-                  frame_length: int = 1024):
+def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, fmax: float = 1600.0, frame_length: int = 1024):
     """Measure a decoder's controls from audio with chapter 3's features: f0 (YIN) and loudness (RMS dB).
 
     Parameters
@@ -248,8 +277,9 @@ def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, f
     return to_tensor(f0)[..., :n_frames].float(), to_tensor(loud)[..., :n_frames].float()
 
 
-def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int, hop_length: int,
-                      n_harmonics: int = 40, rolloff: float = 1.0) -> torch.Tensor:
+def harmonic_template(
+    f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int, hop_length: int, n_harmonics: int = 40, rolloff: float = 1.0
+) -> torch.Tensor:
     """The fixed baseline: harmonics with amplitudes ``1 / k**rolloff``, levelled to the measured loudness.
 
     The overall amplitude per frame is set so the tone's RMS equals the measured RMS
@@ -265,11 +295,11 @@ def harmonic_template(f0_hz: torch.Tensor, loudness_db: torch.Tensor, *, sr: int
     Chapter: notebooks/05_synthesis.ipynb
     """
     k = torch.arange(1, n_harmonics + 1, dtype=torch.float32, device=f0_hz.device)
-    shape = 1.0 / k ** rolloff                                                             # (K,)
-    audible = (k[None, None] * f0_hz[..., None] < sr / 2).float()                         # (B, F, K)
+    shape = 1.0 / k**rolloff  # (K,)
+    audible = (k[None, None] * f0_hz[..., None] < sr / 2).float()  # (B, F, K)
     dist = shape * audible
-    rms_unit = torch.sqrt((dist ** 2).sum(-1) / 2).clamp_min(1e-7)                          # RMS of unit amplitude
-    amp = 10 ** (loudness_db / 20) / rms_unit                                              # (B, F)
+    rms_unit = torch.sqrt((dist**2).sum(-1) / 2).clamp_min(1e-7)  # RMS of unit amplitude
+    amp = 10 ** (loudness_db / 20) / rms_unit  # (B, F)
     n = (f0_hz.shape[1] - 1) * hop_length
     harm = (amp[..., None] * dist).transpose(1, 2)
     return harmonic_synth(_upsample(f0_hz[:, None], n)[:, 0], _upsample(harm, n), sr=sr)
@@ -292,8 +322,17 @@ def ddsp_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def timbre_transfer(decoder: DDSPDecoder, audio, *, sr: int, transpose: float = 0.0, loudness_shift_db: float = 0.0,
-                    fmin: float = 40.0, fmax: float = 1600.0, device=None) -> torch.Tensor:
+def timbre_transfer(
+    decoder: DDSPDecoder,
+    audio,
+    *,
+    sr: int,
+    transpose: float = 0.0,
+    loudness_shift_db: float = 0.0,
+    fmin: float = 40.0,
+    fmax: float = 1600.0,
+    device=None,
+) -> torch.Tensor:
     """Play the melody of ``audio`` with the timbre ``decoder`` learned: re-synthesise its f0 and loudness.
 
     Parameters

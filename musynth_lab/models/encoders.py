@@ -46,7 +46,7 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
         toks = c.melody_tokens(part=part, step=step)
         key = c.key_tonic_pc + (12 if c.key_mode == "minor" else 0)
         for s in range(0, len(toks) - n_steps + 1, hop):
-            W.append(toks[s:s + n_steps])
+            W.append(toks[s : s + n_steps])
             K.append(key)
     check(len(W) > 0, "chorales", [c.id for c in chorales[:3]], f"pieces at least {n_steps} steps long")
     return np.stack(W).astype(np.int64), np.array(K, dtype=np.int64)
@@ -61,8 +61,20 @@ class _Classifier(TorchEncoder):
     def loss(self, out, y):
         return nn.functional.cross_entropy(out, y)
 
-    def fit(self, x, y, *, val=None, epochs: int = 15, lr: float = 2e-3, batch_size: int = 32, device=None,
-            seed: int = 0, progress: bool = False, **kw):
+    def fit(
+        self,
+        x,
+        y,
+        *,
+        val=None,
+        epochs: int = 15,
+        lr: float = 2e-3,
+        batch_size: int = 32,
+        device=None,
+        seed: int = 0,
+        progress: bool = False,
+        **kw,
+    ):
         """Train on inputs ``x`` and integer labels ``y`` (``val=(x_val, y_val)``); returns ``self``."""
         from .training import accuracy
         from .training import fit as _fit
@@ -74,9 +86,20 @@ class _Classifier(TorchEncoder):
         val_data = None
         if val is not None:
             val_data = (self._prepare(val[0]), to_tensor(np.asarray(to_numpy(val[1]))).long())
-        self.history_ = _fit(self, (xt, yt), loss_fn=self.loss, epochs=epochs, lr=lr, batch_size=batch_size,
-                             val_data=val_data, metric=accuracy if val is not None else None, device=device,
-                             seed=seed, progress=progress, **kw)
+        self.history_ = _fit(
+            self,
+            (xt, yt),
+            loss_fn=self.loss,
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            val_data=val_data,
+            metric=accuracy if val is not None else None,
+            device=device,
+            seed=seed,
+            progress=progress,
+            **kw,
+        )
         self.fitted = True
         return self
 
@@ -134,13 +157,14 @@ class CNNEncoder(_Classifier):
     def _prepare(self, x):
         t = to_tensor(x).float()
         if t.ndim != 3 or min(t.shape[1:]) < 8 or not torch.isfinite(t).all():
-            raise ParameterError(f"x: shape {tuple(t.shape)}: expected finite spectrograms of shape "
-                                 "(n, n_mels >= 8, n_frames >= 8)")
+            raise ParameterError(
+                f"x: shape {tuple(t.shape)}: expected finite spectrograms of shape (n, n_mels >= 8, n_frames >= 8)"
+            )
         return t
 
     def embed(self, x):
         """``(batch, n_mels, n_frames)`` -> ``(batch, dim)``."""
-        h = self.features(x[:, None])                      # (batch, 4c, n_mels/8, n_frames/8)
+        h = self.features(x[:, None])  # (batch, 4c, n_mels/8, n_frames/8)
         return self.proj(h.mean(dim=(2, 3)))
 
 
@@ -173,7 +197,5 @@ class RNNEncoder(_Classifier):
 
     def embed(self, x):
         """``(batch, n_steps)`` tokens -> ``(batch, dim)``."""
-        _, h = self.rnn(self.tok(x))                       # h: (1, batch, hidden)
+        _, h = self.rnn(self.tok(x))  # h: (1, batch, hidden)
         return self.proj(h[0])
-
-

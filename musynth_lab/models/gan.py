@@ -30,10 +30,18 @@ from ..audio import get_device, seed_everything
 from ..errors import check
 from .rbm import LOW, N_KEYS, pad_roll
 
-__all__ = ["FRAMES_PER_BAR", "chorale_bars", "BarGenerator", "BarDiscriminator", "GANResult", "train_gan",
-           "sample_bars", "bars_to_roll"]
+__all__ = [
+    "FRAMES_PER_BAR",
+    "chorale_bars",
+    "BarGenerator",
+    "BarDiscriminator",
+    "GANResult",
+    "train_gan",
+    "sample_bars",
+    "bars_to_roll",
+]
 
-FRAMES_PER_BAR = 8                    # one 4/4 bar in eighth notes
+FRAMES_PER_BAR = 8  # one 4/4 bar in eighth notes
 
 
 def chorale_bars(pieces, *, step: float = 0.5, low: int = LOW, n_keys: int = N_KEYS) -> np.ndarray:
@@ -69,10 +77,10 @@ def chorale_bars(pieces, *, step: float = 0.5, low: int = LOW, n_keys: int = N_K
     for p in pieces:
         if tuple(p.meter) != (4, 4):
             continue
-        roll = piano_roll(p, step=step)[low - 21:low - 21 + n_keys]
+        roll = piano_roll(p, step=step)[low - 21 : low - 21 + n_keys]
         first = int(round(p.pickup_q / step))
         for s in range(first, roll.shape[1] - fpb + 1, fpb):
-            out.append(roll[:, s:s + fpb])
+            out.append(roll[:, s : s + fpb])
     check(len(out) > 0, "pieces", pieces, "at least one 4/4 chorale with a full bar")
     return np.stack(out).astype(np.float32)
 
@@ -92,13 +100,15 @@ class BarGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.n_keys, self.n_frames = z_dim, n_keys, n_frames
         self.net = nn.Sequential(
-            nn.Linear(z_dim, hidden), nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(z_dim, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(0.2),
             nn.Linear(hidden, n_keys * n_frames),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(-1, self.n_keys, self.n_frames)        # (batch, n_keys, n_frames) logits
+        return self.net(z).view(-1, self.n_keys, self.n_frames)  # (batch, n_keys, n_frames) logits
 
 
 class BarDiscriminator(nn.Module):
@@ -119,13 +129,17 @@ class BarDiscriminator(nn.Module):
     def __init__(self, hidden: int = 256, n_keys: int = N_KEYS, n_frames: int = FRAMES_PER_BAR):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Flatten(), nn.Linear(n_keys * n_frames, hidden), nn.LeakyReLU(0.2), nn.Dropout(0.3),
-            nn.Linear(hidden, hidden // 2), nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(n_keys * n_frames, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.3),
+            nn.Linear(hidden, hidden // 2),
+            nn.LeakyReLU(0.2),
         )
         self.head = nn.Linear(hidden // 2 + 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        f = self.body(x)                                                   # (batch, hidden // 2)
+        f = self.body(x)  # (batch, hidden // 2)
         spread = f.std(dim=0).mean() if len(f) > 1 else f.new_zeros(())
         return self.head(torch.cat([f, spread.expand(len(f), 1)], dim=1)).squeeze(-1)
 
@@ -168,8 +182,18 @@ class GANResult:
         return ax
 
 
-def train_gan(bars, *, z_dim: int = 32, hidden: int = 128, steps: int = 1000, batch_size: int = 64,
-              lr: float = 1e-3, straight_through: bool = True, seed: int = 0, device=None) -> GANResult:
+def train_gan(
+    bars,
+    *,
+    z_dim: int = 32,
+    hidden: int = 128,
+    steps: int = 1000,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    straight_through: bool = True,
+    seed: int = 0,
+    device=None,
+) -> GANResult:
     """Train a :class:`BarGenerator` against a :class:`BarDiscriminator` with the non-saturating loss.
 
     Two optimisers take turns, one ``D`` step then one ``G`` step per batch, which is why this is not
@@ -233,7 +257,7 @@ def train_gan(bars, *, z_dim: int = 32, hidden: int = 128, steps: int = 1000, ba
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        g_loss = bce(D(fake), ones)                                      # non-saturating: -log D(G(z))
+        g_loss = bce(D(fake), ones)  # non-saturating: -log D(G(z))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -245,8 +269,7 @@ def train_gan(bars, *, z_dim: int = 32, hidden: int = 128, steps: int = 1000, ba
 
 
 @torch.no_grad()
-def sample_bars(generator: BarGenerator, n: int, *, threshold: float = 0.5, seed: int = 0,
-                draw: bool = False) -> np.ndarray:
+def sample_bars(generator: BarGenerator, n: int, *, threshold: float = 0.5, seed: int = 0, draw: bool = False) -> np.ndarray:
     """``n`` generated bars, binarised: a key sounds where ``sigmoid(G(z)) > threshold``.
 
     With ``draw=True`` each key is instead a Bernoulli draw with its probability, which is what
@@ -300,5 +323,5 @@ def bars_to_roll(bars, *, low: int = LOW) -> np.ndarray:
     """
     b = np.asarray(bars)
     check(b.ndim == 3 and len(b) > 0, "bars", b, "an array (n_bars, n_keys, n_frames)")
-    frames = b.transpose(0, 2, 1).reshape(-1, b.shape[1])               # (n_bars * n_frames, n_keys)
+    frames = b.transpose(0, 2, 1).reshape(-1, b.shape[1])  # (n_bars * n_frames, n_keys)
     return pad_roll(frames, low=low)

@@ -20,9 +20,9 @@ from ..errors import ParameterError, check
 
 __all__ = ["LOW", "N_PITCH", "voices_grid", "VoiceInfiller", "infill_examples", "pseudo_nll", "annealed_gibbs"]
 
-LOW, HIGH = 36, 84                    # the pitch range modelled (C2..C6); -1 marks a rest
+LOW, HIGH = 36, 84  # the pitch range modelled (C2..C6); -1 marks a rest
 N_PITCH = HIGH - LOW + 1
-_N_IN = N_PITCH + 2                   # pitch one-hot + rest + masked
+_N_IN = N_PITCH + 2  # pitch one-hot + rest + masked
 
 
 def voices_grid(piece, *, step: float = 1.0) -> np.ndarray:
@@ -52,9 +52,9 @@ def _encode(grid: np.ndarray, t: int, v: int) -> np.ndarray:
     for j, tt in enumerate((t - 1, t, t + 1)):
         for u in range(4):
             if tt < 0 or tt >= n:
-                x[j, u, N_PITCH] = 1.0                # outside the piece reads as a rest
+                x[j, u, N_PITCH] = 1.0  # outside the piece reads as a rest
             elif j == 1 and u == v:
-                x[j, u, N_PITCH + 1] = 1.0            # the note to predict is masked
+                x[j, u, N_PITCH + 1] = 1.0  # the note to predict is masked
             elif grid[u, tt] < 0:
                 x[j, u, N_PITCH] = 1.0
             else:
@@ -103,8 +103,14 @@ class VoiceInfiller(nn.Module):
     def __init__(self, *, hidden: int = 256, dropout: float = 0.2):
         super().__init__()
         dim = 3 * 4 * _N_IN + 4
-        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout),
-                                 nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, N_PITCH))
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, N_PITCH),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -140,8 +146,17 @@ def pseudo_nll(model: VoiceInfiller, grid: np.ndarray, *, voices=(0, 1, 2, 3)) -
     return total / n
 
 
-def annealed_gibbs(model: VoiceInfiller, grid, *, resample=(1, 2, 3), sweeps: int = 6, t_start: float = 1.0,
-                   t_end: float = 0.05, seed: int | None = 0, record: bool = True):
+def annealed_gibbs(
+    model: VoiceInfiller,
+    grid,
+    *,
+    resample=(1, 2, 3),
+    sweeps: int = 6,
+    t_start: float = 1.0,
+    t_end: float = 0.05,
+    seed: int | None = 0,
+    record: bool = True,
+):
     """Resample the notes of the ``resample`` voices given all others, lowering the temperature each sweep.
 
     Each sweep visits every (voice, step) of the resampled voices in random order and draws a

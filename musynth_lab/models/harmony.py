@@ -46,9 +46,17 @@ from .lm import token_loss
 from .seq2seq import PositionalAttention
 
 __all__ = [
-    "Harmonizer", "harmonize", "bar_offset",
-    "voices_to_roll", "chorale_voices", "tokens_to_pitches",
-    "harmony_loss", "render_harmony", "LOWER_VOICES", "BOS", "VAE_CHUNK",
+    "Harmonizer",
+    "harmonize",
+    "bar_offset",
+    "voices_to_roll",
+    "chorale_voices",
+    "tokens_to_pitches",
+    "harmony_loss",
+    "render_harmony",
+    "LOWER_VOICES",
+    "BOS",
+    "VAE_CHUNK",
 ]
 
 #: The voices the harmonizer writes, in output order.
@@ -56,12 +64,13 @@ LOWER_VOICES = ("A", "T", "B")
 #: Start token of the decoder (the three voices "before" a piece starts).
 BOS = N_MELODY_TOKENS
 #: The MelodyVAE window the shared encoder reads (two 4/4 bars of eighth notes).
-VAE_CHUNK = 16          # the MelodyVAE's window: two 4/4 bars of eighth notes
+VAE_CHUNK = 16  # the MelodyVAE's window: two 4/4 bars of eighth notes
 
 
 # ----------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------
+
 
 def bar_offset(piece: Chorale, step: float) -> int:
     """First step of the first full bar (after the pick-up)."""
@@ -71,12 +80,19 @@ def bar_offset(piece: Chorale, step: float) -> int:
 def _check_soprano(tokens, name: str = "soprano") -> np.ndarray:
     arr = np.asarray(to_numpy(tokens))
     check(arr.ndim == 1 and arr.size > 0, name, tokens, "a 1-D array of melody tokens (n_steps,)")
-    check(np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
-                                                   and np.all(arr == np.round(arr))),
-          name, tokens, "integer melody tokens")
+    check(
+        np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))),
+        name,
+        tokens,
+        "integer melody tokens",
+    )
     arr = arr.astype(np.int64)
-    check(arr.min() >= 0 and arr.max() < N_MELODY_TOKENS, name, f"tokens {arr.min()}..{arr.max()}",
-          f"melody tokens in 0..{N_MELODY_TOKENS - 1}")
+    check(
+        arr.min() >= 0 and arr.max() < N_MELODY_TOKENS,
+        name,
+        f"tokens {arr.min()}..{arr.max()}",
+        f"melody tokens in 0..{N_MELODY_TOKENS - 1}",
+    )
     return arr
 
 
@@ -145,8 +161,12 @@ def voices_to_roll(voices, *, low: int = 21, n_keys: int = 88) -> np.ndarray:
     """
     v = np.asarray(to_numpy(voices))
     check(v.ndim == 2, "voices", getattr(v, "shape", v), "an array (n_steps, n_voices) of MIDI pitches")
-    check(np.issubdtype(v.dtype, np.number) and np.all(v == np.round(v)), "voices", "non-integer values",
-          "integer MIDI pitches, -1 for a rest")
+    check(
+        np.issubdtype(v.dtype, np.number) and np.all(v == np.round(v)),
+        "voices",
+        "non-integer values",
+        "integer MIDI pitches, -1 for a rest",
+    )
     check(int(n_keys) > 0, "n_keys", n_keys, "a positive number of keys")
     v = v.astype(np.int64)
     roll = np.zeros((int(n_keys), v.shape[0]), dtype=bool)
@@ -160,6 +180,7 @@ def voices_to_roll(voices, *, low: int = 21, n_keys: int = 88) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 # Model
 # ----------------------------------------------------------------------------------------
+
 
 class Harmonizer(PositionalAttention, nn.Module):
     """Soprano tokens -> alto, tenor and bass tokens: a GRU encoder-decoder with attention.
@@ -198,20 +219,33 @@ class Harmonizer(PositionalAttention, nn.Module):
     Chapter: notebooks/06c_coherence.ipynb
     """
 
-    def __init__(self, *, d: int = 48, attention: bool = True, score: str = "dot", melody_encoder=None,
-                 freeze: bool = True, d_pos: int = 16, max_len: int = 512):
+    def __init__(
+        self,
+        *,
+        d: int = 48,
+        attention: bool = True,
+        score: str = "dot",
+        melody_encoder=None,
+        freeze: bool = True,
+        d_pos: int = 16,
+        max_len: int = 512,
+    ):
         super().__init__()
         from .vae import MelodyVAE
 
         check(score in ("dot", "additive"), "score", score, "'dot' or 'additive'")
         check(int(d) > 0, "d", d, "a positive size")
         if melody_encoder is not None:
-            check(isinstance(melody_encoder, MelodyVAE) and melody_encoder.n_steps == VAE_CHUNK, "melody_encoder",
-                  melody_encoder, f"a chapter 4 MelodyVAE over {VAE_CHUNK}-step windows")
+            check(
+                isinstance(melody_encoder, MelodyVAE) and melody_encoder.n_steps == VAE_CHUNK,
+                "melody_encoder",
+                melody_encoder,
+                f"a chapter 4 MelodyVAE over {VAE_CHUNK}-step windows",
+            )
         self.vocab, self.kind, self.attention, self.freeze = N_MELODY_TOKENS, score, bool(attention), bool(freeze)
         self.melody_encoder = melody_encoder
         if melody_encoder is not None:
-            if not freeze:                       # frozen: no gradient reaches it (see _soprano_features)
+            if not freeze:  # frozen: no gradient reaches it (see _soprano_features)
                 for p in melody_encoder.parameters():
                     p.requires_grad_(True)
             d_in = melody_encoder.embed.embedding_dim + melody_encoder.latent_dim
@@ -220,7 +254,7 @@ class Harmonizer(PositionalAttention, nn.Module):
             d_in = d
         self.encoder = nn.GRU(d_in, d, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * d, d)
-        self.tgt_embed = nn.ModuleList([nn.Embedding(self.vocab + 1, d) for _ in LOWER_VOICES])   # + BOS
+        self.tgt_embed = nn.ModuleList([nn.Embedding(self.vocab + 1, d) for _ in LOWER_VOICES])  # + BOS
         self.decoder = nn.GRU(d, d, batch_first=True)
         self._init_attention(d, d_pos, max_len)
         self.out = nn.Sequential(nn.Linear(3 * d, 2 * d), nn.Tanh(), nn.Linear(2 * d, 3 * self.vocab))
@@ -240,7 +274,7 @@ class Harmonizer(PositionalAttention, nn.Module):
             raise ParameterError(f"src: {n} steps: expected a multiple of {VAE_CHUNK} with a shared melody encoder")
         vae = self.melody_encoder
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
-            mu = vae.encode_stats(src.reshape(B * n // VAE_CHUNK, VAE_CHUNK))[0]       # (B * chunks, latent)
+            mu = vae.encode_stats(src.reshape(B * n // VAE_CHUNK, VAE_CHUNK))[0]  # (B * chunks, latent)
             emb = vae.embed(src)
         ctx = mu.reshape(B, n // VAE_CHUNK, 1, -1).expand(-1, -1, VAE_CHUNK, -1).reshape(B, n, -1)
         return torch.cat([emb, ctx], -1)
@@ -293,9 +327,18 @@ def harmony_loss(logits, target):
 
 
 @torch.no_grad()
-def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int = 0, window: int = 32,
-              pickup_steps: int | None = None, return_tokens: bool = False, rules: float = 0.0,
-              top_k: int = 4):
+def harmonize(
+    model: Harmonizer,
+    soprano,
+    *,
+    temperature: float = 0.0,
+    seed: int = 0,
+    window: int = 32,
+    pickup_steps: int | None = None,
+    return_tokens: bool = False,
+    rules: float = 0.0,
+    top_k: int = 4,
+):
     """Write alto, tenor and bass under a soprano, one eighth-note step at a time.
 
     The soprano is cut into windows of ``window`` steps from its first bar line (the
@@ -345,14 +388,27 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
     Chapter: notebooks/06c_coherence.ipynb
     """
     check(isinstance(model, Harmonizer), "model", model, "a Harmonizer")
-    check(isinstance(temperature, (int, float)) and temperature >= 0, "temperature", temperature,
-          "a temperature >= 0 (0 = greedy)")
-    check(isinstance(window, (int, np.integer)) and window > 0 and window % VAE_CHUNK == 0, "window", window,
-          f"a positive multiple of {VAE_CHUNK} steps")
-    check(isinstance(rules, (int, float)) and not isinstance(rules, bool) and rules >= 0 and math.isfinite(rules),
-          "rules", rules, "a penalty >= 0 in nats per voice-leading fault (0 = off)")
-    check(isinstance(top_k, (int, np.integer)) and not isinstance(top_k, bool) and 1 <= top_k <= N_MELODY_TOKENS,
-          "top_k", top_k, f"an integer in [1, {N_MELODY_TOKENS}]")
+    check(
+        isinstance(temperature, (int, float)) and temperature >= 0, "temperature", temperature, "a temperature >= 0 (0 = greedy)"
+    )
+    check(
+        isinstance(window, (int, np.integer)) and window > 0 and window % VAE_CHUNK == 0,
+        "window",
+        window,
+        f"a positive multiple of {VAE_CHUNK} steps",
+    )
+    check(
+        isinstance(rules, (int, float)) and not isinstance(rules, bool) and rules >= 0 and math.isfinite(rules),
+        "rules",
+        rules,
+        "a penalty >= 0 in nats per voice-leading fault (0 = off)",
+    )
+    check(
+        isinstance(top_k, (int, np.integer)) and not isinstance(top_k, bool) and 1 <= top_k <= N_MELODY_TOKENS,
+        "top_k",
+        top_k,
+        f"an integer in [1, {N_MELODY_TOKENS}]",
+    )
     if isinstance(soprano, Chorale):
         if pickup_steps is None:
             pickup_steps = bar_offset(soprano, 0.5)
@@ -374,22 +430,21 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
     tok = torch.full((1, 1, 3), BOS, dtype=torch.long, device=dev)
     out = []
     if rules > 0:
-        sop = tokens_to_pitches(padded)                                       # the soprano's sounding pitch
+        sop = tokens_to_pitches(padded)  # the soprano's sounding pitch
         kk = int(top_k)
-        grid = np.stack(np.meshgrid(*[np.arange(kk)] * 3, indexing="ij"), -1).reshape(-1, 3)   # (kk**3, 3)
-        held = np.full(3, -1, dtype=np.int64)                                 # lower voices' sounding pitches
+        grid = np.stack(np.meshgrid(*[np.arange(kk)] * 3, indexing="ij"), -1).reshape(-1, 3)  # (kk**3, 3)
+        held = np.full(3, -1, dtype=np.int64)  # lower voices' sounding pitches
         prev_frame = np.array([-1, -1, -1, -1], dtype=np.int64)
     for w in range(n_win):
-        enc, final, keys = enc_all[0][w:w + 1], enc_all[1][w:w + 1], (None if enc_all[3] is None
-                                                                         else enc_all[3][w:w + 1])
-        h = enc_all[2][:, w:w + 1]
+        enc, final, keys = enc_all[0][w : w + 1], enc_all[1][w : w + 1], (None if enc_all[3] is None else enc_all[3][w : w + 1])
+        h = enc_all[2][:, w : w + 1]
         for t in range(window):
             state, h = model.decoder(model.embed_targets(tok), h)
-            logits, _ = model.step(enc, final, keys, state, start=t)          # (1, 1, 3, V)
+            logits, _ = model.step(enc, final, keys, state, start=t)  # (1, 1, 3, V)
             if rules > 0:
                 logp = torch.log_softmax(logits[0, 0].detach().float(), -1).cpu()
-                top_lp, top_id = logp.topk(kk, dim=-1)                        # (3, kk)
-                cand = top_id.numpy()[np.arange(3), grid]                     # (kk**3, 3) tokens
+                top_lp, top_id = logp.topk(kk, dim=-1)  # (3, kk)
+                cand = top_id.numpy()[np.arange(3), grid]  # (kk**3, 3) tokens
                 score = top_lp.numpy()[np.arange(3), grid].sum(1)
                 pitch = np.where(cand >= 2, cand - 2 + MELODY_LOW, np.where(cand == REST, -1, held[None, :]))
                 frames = np.concatenate([np.full((len(cand), 1), sop[w * window + t]), pitch], 1)
@@ -407,13 +462,14 @@ def harmonize(model: Harmonizer, soprano, *, temperature: float = 0.0, seed: int
                 probs = torch.softmax(logits[0, 0].float().cpu() / temperature, -1)
                 tok = torch.multinomial(probs, 1, generator=gen).view(1, 1, 3).to(dev)
             out.append(tok[0, 0].cpu().numpy())
-    tokens = np.stack(out)[pad_front:pad_front + n].astype(np.int64)          # (n, 3)
+    tokens = np.stack(out)[pad_front : pad_front + n].astype(np.int64)  # (n, 3)
     voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
     return (voices, tokens) if return_tokens else voices
 
 
-def render_harmony(voices, *, sr: int, bpm: float = 90.0, step: float = 0.5, instrument: str = "sine",
-                   peak: float = 0.8) -> np.ndarray:
+def render_harmony(
+    voices, *, sr: int, bpm: float = 90.0, step: float = 0.5, instrument: str = "sine", peak: float = 0.8
+) -> np.ndarray:
     """Render four voices ``(n_steps, n_voices)`` of MIDI pitches (-1 = rest) as audio, ``(n_samples,)`` float32.
 
     A voice that keeps the same pitch over several steps is one held note (as
@@ -448,8 +504,12 @@ def render_harmony(voices, *, sr: int, bpm: float = 90.0, step: float = 0.5, ins
 
     v = np.asarray(to_numpy(voices))
     check(v.ndim == 2 and v.shape[0] > 0, "voices", getattr(v, "shape", v), "an array (n_steps, n_voices) of MIDI pitches")
-    check(np.all((v == -1) | ((v >= MELODY_LOW) & (v <= MELODY_LOW + N_MELODY_TOKENS - 3))), "voices",
-          f"values {v.min()}..{v.max()}", f"MIDI pitches {MELODY_LOW}..{MELODY_LOW + N_MELODY_TOKENS - 3} or -1 for a rest")
+    check(
+        np.all((v == -1) | ((v >= MELODY_LOW) & (v <= MELODY_LOW + N_MELODY_TOKENS - 3))),
+        "voices",
+        f"values {v.min()}..{v.max()}",
+        f"MIDI pitches {MELODY_LOW}..{MELODY_LOW + N_MELODY_TOKENS - 3} or -1 for a rest",
+    )
     check(0 < peak <= 1, "peak", peak, "a level in (0, 1]")
     v = v.astype(np.int64)
     mix = None

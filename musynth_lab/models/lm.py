@@ -27,8 +27,20 @@ from torch import nn
 
 from ..errors import ParameterError, check
 
-__all__ = ["TokenLSTM", "TokenTransformer", "RollLSTM", "RollTransformer", "token_windows", "roll_windows",
-           "token_loss", "frame_loss", "token_nll", "frame_nll", "next_step", "IGNORE"]
+__all__ = [
+    "TokenLSTM",
+    "TokenTransformer",
+    "RollLSTM",
+    "RollTransformer",
+    "token_windows",
+    "roll_windows",
+    "token_loss",
+    "frame_loss",
+    "token_nll",
+    "frame_nll",
+    "next_step",
+    "IGNORE",
+]
 
 IGNORE = -100  # target value that token_loss skips (padding)
 
@@ -39,6 +51,7 @@ def _pos_int(value, name):
 
 
 # ---------------------------------------------------------------------------- data windows
+
 
 def token_windows(sequences, *, length: int, stride: int | None = None) -> torch.Tensor:
     """Cut token sequences into overlapping windows of ``length + 1`` tokens (input + next).
@@ -69,7 +82,7 @@ def token_windows(sequences, *, length: int, stride: int | None = None) -> torch
     for s in sequences:
         s = np.asarray(s, dtype=np.int64).ravel()
         for start in range(0, len(s) - length, stride):
-            rows.append(s[start:start + length + 1])
+            rows.append(s[start : start + length + 1])
     if not rows:
         raise ParameterError(f"sequences: expected at least one sequence longer than length={length} tokens")
     return torch.from_numpy(np.stack(rows))
@@ -92,7 +105,7 @@ def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tens
     for r in rolls:
         r = np.asarray(r, dtype=np.float32).T  # (frames, keys)
         for start in range(0, max(1, len(r) - length), stride):
-            w = r[start:start + length + 1]
+            w = r[start : start + length + 1]
             if len(w) == length + 1:
                 rows.append(w)
     if not rows:
@@ -101,6 +114,7 @@ def roll_windows(rolls, *, length: int, stride: int | None = None) -> torch.Tens
 
 
 # ---------------------------------------------------------------------------- losses
+
 
 def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy (nats per token) of ``logits (B, T, V)`` against ``targets (B, T)``, skipping IGNORE.
@@ -113,8 +127,7 @@ def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                       ignore_index=IGNORE)
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
 
 
 def frame_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -132,6 +145,7 @@ def frame_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------- token models
 
+
 class TokenLSTM(nn.Module):
     """An LSTM language model over tokens: ``(B, T) ints -> (B, T, vocab) next-token logits``.
 
@@ -144,20 +158,24 @@ class TokenLSTM(nn.Module):
     Chapter: notebooks/05_synthesis.ipynb
     """
 
-    def __init__(self, vocab_size: int, *, emb_dim: int = 32, hidden: int = 128, layers: int = 1,
-                 dropout: float = 0.1):
+    def __init__(self, vocab_size: int, *, emb_dim: int = 32, hidden: int = 128, layers: int = 1, dropout: float = 0.1):
         super().__init__()
         self.vocab_size = _pos_int(vocab_size, "vocab_size")
         self.embed = nn.Embedding(vocab_size, _pos_int(emb_dim, "emb_dim"))
-        self.rnn = nn.LSTM(emb_dim, _pos_int(hidden, "hidden"), num_layers=_pos_int(layers, "layers"),
-                           batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            emb_dim,
+            _pos_int(hidden, "hidden"),
+            num_layers=_pos_int(layers, "layers"),
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         tokens = _check_tokens(tokens, self.vocab_size)
-        h, _ = self.rnn(self.drop(self.embed(tokens)))          # (B, T, hidden)
-        return self.head(self.drop(h))                           # (B, T, vocab)
+        h, _ = self.rnn(self.drop(self.embed(tokens)))  # (B, T, hidden)
+        return self.head(self.drop(h))  # (B, T, vocab)
 
 
 class _CausalBlock(nn.Module):
@@ -173,7 +191,7 @@ class _CausalBlock(nn.Module):
 
     def forward(self, x, mask):
         h = self.norm1(x)
-        a, w = self.attn(h, h, h, mask=mask)                   # (B, T, d), (B, H, T, T)
+        a, w = self.attn(h, h, h, mask=mask)  # (B, T, d), (B, H, T, T)
         self.last_weights = w.detach()
         x = x + self.drop(a)
         return x + self.drop(self.ff(self.norm2(x)))
@@ -190,7 +208,7 @@ class _CausalTransformer(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.drop = nn.Dropout(dropout)
 
-    def run(self, x):                                            # x: (B, T, d)
+    def run(self, x):  # x: (B, T, d)
         t = x.shape[1]
         if t > self.max_len:
             raise ParameterError(f"sequence length {t}: expected at most max_len={self.max_len}")
@@ -217,8 +235,9 @@ class TokenTransformer(_CausalTransformer):
     Chapter: notebooks/05_synthesis.ipynb
     """
 
-    def __init__(self, vocab_size: int, *, d_model: int = 64, n_heads: int = 4, layers: int = 2,
-                 max_len: int = 512, dropout: float = 0.1):
+    def __init__(
+        self, vocab_size: int, *, d_model: int = 64, n_heads: int = 4, layers: int = 2, max_len: int = 512, dropout: float = 0.1
+    ):
         super().__init__(d_model, n_heads, layers, max_len, dropout)
         self.vocab_size = _pos_int(vocab_size, "vocab_size")
         self.embed = nn.Embedding(vocab_size, d_model)
@@ -239,6 +258,7 @@ def _check_tokens(tokens, vocab):
 
 # ---------------------------------------------------------------------------- piano-roll models
 
+
 class RollLSTM(nn.Module):
     """An LSTM over piano-roll frames: ``(B, T, n_keys)`` -> logits of the NEXT frame ``(B, T, n_keys)``.
 
@@ -253,8 +273,13 @@ class RollLSTM(nn.Module):
     def __init__(self, n_keys: int = 88, *, hidden: int = 128, layers: int = 1, dropout: float = 0.1):
         super().__init__()
         self.n_keys = _pos_int(n_keys, "n_keys")
-        self.rnn = nn.LSTM(n_keys, _pos_int(hidden, "hidden"), num_layers=_pos_int(layers, "layers"),
-                           batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            n_keys,
+            _pos_int(hidden, "hidden"),
+            num_layers=_pos_int(layers, "layers"),
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, n_keys)
 
@@ -276,8 +301,9 @@ class RollTransformer(_CausalTransformer):
     Chapter: notebooks/05_synthesis.ipynb
     """
 
-    def __init__(self, n_keys: int = 88, *, d_model: int = 64, n_heads: int = 4, layers: int = 2,
-                 max_len: int = 512, dropout: float = 0.1):
+    def __init__(
+        self, n_keys: int = 88, *, d_model: int = 64, n_heads: int = 4, layers: int = 2, max_len: int = 512, dropout: float = 0.1
+    ):
         super().__init__(d_model, n_heads, layers, max_len, dropout)
         self.n_keys = _pos_int(n_keys, "n_keys")
         self.inp = nn.Linear(n_keys, d_model)
@@ -290,11 +316,11 @@ class RollTransformer(_CausalTransformer):
 
 def _check_frames(frames, n_keys):
     if not isinstance(frames, torch.Tensor) or frames.ndim != 3 or frames.shape[-1] != n_keys:
-        raise ParameterError(f"frames has shape {tuple(getattr(frames, 'shape', ()))}: "
-                             f"expected (batch, time, {n_keys})")
+        raise ParameterError(f"frames has shape {tuple(getattr(frames, 'shape', ()))}: expected (batch, time, {n_keys})")
 
 
 # ---------------------------------------------------------------------------- evaluation
+
 
 @torch.no_grad()
 def token_nll(model: nn.Module, sequences, *, device=None) -> float:
@@ -357,7 +383,7 @@ def frame_nll(model: nn.Module | None, rolls, *, device=None, marginals: np.ndar
             logits = torch.log(p / (1 - p)).expand_as(x)
         else:
             model.eval().to(device)
-            inp = torch.cat([torch.zeros_like(x[:1]), x[:-1]])[None]      # shifted: predicts frame t from < t
+            inp = torch.cat([torch.zeros_like(x[:1]), x[:-1]])[None]  # shifted: predicts frame t from < t
             logits = model(inp)[0]
         total += float(nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum"))
         n += x.shape[0]

@@ -37,11 +37,21 @@ from torch.nn.functional import softplus
 from ..audio import get_device, seed_everything
 from ..errors import check
 
-__all__ = ["LOW", "N_KEYS", "crop_rolls", "pad_roll", "BernoulliRBM", "RBMHistory", "train_rbm", "RNNRBM", "cd_loss",
-           "train_rnnrbm"]
+__all__ = [
+    "LOW",
+    "N_KEYS",
+    "crop_rolls",
+    "pad_roll",
+    "BernoulliRBM",
+    "RBMHistory",
+    "train_rbm",
+    "RNNRBM",
+    "cd_loss",
+    "train_rnnrbm",
+]
 
-LOW, HIGH = 36, 81                   # the chorales' pitch range (C2..A5), every voice of every piece
-N_KEYS = HIGH - LOW + 1              # 46 visible units
+LOW, HIGH = 36, 81  # the chorales' pitch range (C2..A5), every voice of every piece
+N_KEYS = HIGH - LOW + 1  # 46 visible units
 
 
 def crop_rolls(rolls, *, low: int = LOW, n_keys: int = N_KEYS, roll_low: int = 21) -> np.ndarray:
@@ -71,7 +81,7 @@ def crop_rolls(rolls, *, low: int = LOW, n_keys: int = N_KEYS, roll_low: int = 2
     rs = as_roll_set(rolls, n_keys=None)
     a = low - roll_low
     check(a >= 0 and all(a + n_keys <= r.shape[0] for r in rs), "low", low, "a range inside the rolls' keys")
-    return np.concatenate([r[a:a + n_keys].T for r in rs]).astype(np.float32)
+    return np.concatenate([r[a : a + n_keys].T for r in rs]).astype(np.float32)
 
 
 def pad_roll(frames, *, low: int = LOW, roll_low: int = 21, n_roll_keys: int = 88) -> np.ndarray:
@@ -87,7 +97,7 @@ def pad_roll(frames, *, low: int = LOW, roll_low: int = 21, n_roll_keys: int = 8
     f = np.asarray(frames.detach().cpu() if hasattr(frames, "detach") else frames)
     check(f.ndim == 2, "frames", f, "a 2-D array (n_frames, n_keys)")
     roll = np.zeros((n_roll_keys, f.shape[0]), bool)
-    roll[low - roll_low:low - roll_low + f.shape[1]] = f.T > 0.5
+    roll[low - roll_low : low - roll_low + f.shape[1]] = f.T > 0.5
     return roll
 
 
@@ -118,7 +128,7 @@ class BernoulliRBM(nn.Module):
         self.W = nn.Parameter(0.01 * torch.randn(n_visible, n_hidden))
         self.b = nn.Parameter(torch.zeros(n_visible))
         self.c = nn.Parameter(torch.zeros(n_hidden))
-        self.requires_grad_(False)          # trained by the CD update in train_rbm, not by autograd
+        self.requires_grad_(False)  # trained by the CD update in train_rbm, not by autograd
 
     @property
     def n_visible(self) -> int:
@@ -181,7 +191,7 @@ class BernoulliRBM(nn.Module):
         terms = []
         for start in range(0, 1 << n, chunk):
             idx = torch.arange(start, min(start + chunk, 1 << n), device=W.device)
-            h = ((idx[:, None] & bits) > 0).double()                       # (chunk, n_hidden)
+            h = ((idx[:, None] & bits) > 0).double()  # (chunk, n_hidden)
             terms.append(torch.logsumexp(h @ c + softplus(h @ W.T + b).sum(dim=1), dim=0))
         return float(torch.logsumexp(torch.stack(terms), dim=0))
 
@@ -209,12 +219,13 @@ class BernoulliRBM(nn.Module):
         for i in range(self.n_visible):
             flipped = v.clone()
             flipped[:, i] = 1 - flipped[:, i]
-            total += -softplus(f - self.free_energy(flipped))               # log σ(F(flip) - F(v))
+            total += -softplus(f - self.free_energy(flipped))  # log σ(F(flip) - F(v))
         return float(total.mean())
 
     @torch.no_grad()
-    def sample(self, n_frames: int, *, n_chains: int = 1, steps_per_frame: int = 1, burn_in: int = 200,
-               start=None, seed: int = 0) -> torch.Tensor:
+    def sample(
+        self, n_frames: int, *, n_chains: int = 1, steps_per_frame: int = 1, burn_in: int = 200, start=None, seed: int = 0
+    ) -> torch.Tensor:
         """Read a sequence off a block Gibbs chain: ``(n_chains, n_frames, n_visible)`` of 0/1.
 
         Each chain starts from ``start`` (frames ``(n_chains, n_visible)``) or random keys, runs
@@ -282,9 +293,20 @@ class RBMHistory:
         return ax
 
 
-def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = False, epochs: int = 10,
-              lr: float = 0.05, batch_size: int = 64, momentum: float = 0.5, val_frames=None, seed: int = 0,
-              device=None) -> tuple[BernoulliRBM, RBMHistory]:
+def train_rbm(
+    frames,
+    *,
+    n_hidden: int = 16,
+    k: int = 1,
+    persistent: bool = False,
+    epochs: int = 10,
+    lr: float = 0.05,
+    batch_size: int = 64,
+    momentum: float = 0.5,
+    val_frames=None,
+    seed: int = 0,
+    device=None,
+) -> tuple[BernoulliRBM, RBMHistory]:
     """Train a :class:`BernoulliRBM` with CD-k (or PCD-k) on binary frames.
 
     The update is the lesson, so it is written out here rather than handed to ``models.fit``: for a
@@ -349,7 +371,7 @@ def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = Fals
         for _ in range(int(epochs)):
             order = torch.randperm(len(x), generator=gcpu).to(device)
             for s in range(0, len(x), batch_size):
-                v0 = x[order[s:s + batch_size]]
+                v0 = x[order[s : s + batch_size]]
                 h0 = rbm.p_h(v0)
                 vk = chains[: len(v0)] if persistent else v0
                 for _ in range(int(k)):
@@ -373,9 +395,10 @@ def train_rbm(frames, *, n_hidden: int = 16, k: int = 1, persistent: bool = Fals
 # RNN-RBM: an RBM per frame whose biases a recurrent network sets from the frames before.
 # ---------------------------------------------------------------------------------------------
 
+
 def _hidden_states(n_hidden: int, device, dtype=torch.float64) -> torch.Tensor:
     bits = 1 << torch.arange(n_hidden, device=device)
-    return ((torch.arange(1 << n_hidden, device=device)[:, None] & bits) > 0).to(dtype)   # (2^n, n_hidden)
+    return ((torch.arange(1 << n_hidden, device=device)[:, None] & bits) > 0).to(dtype)  # (2^n, n_hidden)
 
 
 class RNNRBM(nn.Module):
@@ -425,12 +448,12 @@ class RNNRBM(nn.Module):
 
     def biases(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-frame biases from the frames before: ``(B, T, n_visible)``, ``(B, T, n_hidden)``."""
-        u, _ = self.rnn(v)                                                 # (B, T, R): state after frame t
-        u_prev = torch.cat([self.u0.expand(len(v), 1, -1), u[:, :-1]], dim=1)   # state before frame t
+        u, _ = self.rnn(v)  # (B, T, R): state after frame t
+        u_prev = torch.cat([self.u0.expand(len(v), 1, -1), u[:, :-1]], dim=1)  # state before frame t
         return self.b + self.to_b(u_prev), self.c + self.to_c(u_prev)
 
     def _free_energy(self, v, bt, ct):
-        return -(v * bt).sum(-1) - softplus(v @ self.W.to(v.dtype) + ct).sum(-1)       # (B, T)
+        return -(v * bt).sum(-1) - softplus(v @ self.W.to(v.dtype) + ct).sum(-1)  # (B, T)
 
     def _gibbs(self, v, bt, ct, steps, generator=None):
         for _ in range(steps):
@@ -440,11 +463,15 @@ class RNNRBM(nn.Module):
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
         """The CD-k surrogate per sequence, ``(B,)``: mean over frames of ``F_t(v_t) - F_t(v_t^k)``."""
-        check(isinstance(v, torch.Tensor) and v.ndim == 3 and v.shape[-1] == self.n_visible, "v", v,
-              f"frames (batch, time, {self.n_visible})")
+        check(
+            isinstance(v, torch.Tensor) and v.ndim == 3 and v.shape[-1] == self.n_visible,
+            "v",
+            v,
+            f"frames (batch, time, {self.n_visible})",
+        )
         bt, ct = self.biases(v)
         with torch.no_grad():
-            vk = self._gibbs(v, bt, ct, self.k)                            # negative phase, frames in parallel
+            vk = self._gibbs(v, bt, ct, self.k)  # negative phase, frames in parallel
         return (self._free_energy(v, bt, ct) - self._free_energy(vk, bt, ct)).mean(dim=1)
 
     @torch.no_grad()
@@ -458,8 +485,8 @@ class RNNRBM(nn.Module):
         """
         check(self.n_hidden <= 16, "n_hidden", self.n_hidden, "at most 16 hidden units for exact per-frame log Z")
         dev = self.W.device
-        H = _hidden_states(self.n_hidden, dev)                             # (S, n_hidden)
-        HW = H @ self.W.double().T                                         # (S, n_visible)
+        H = _hidden_states(self.n_hidden, dev)  # (S, n_hidden)
+        HW = H @ self.W.double().T  # (S, n_visible)
         total, count = 0.0, 0
         for r in rolls:
             v = torch.as_tensor(np.asarray(r), dtype=torch.float32, device=dev)[None]
@@ -468,8 +495,8 @@ class RNNRBM(nn.Module):
             f = self._free_energy(v[0].double(), bt, ct).sum()
             log_z = 0.0
             for s in range(0, len(bt), chunk):
-                b_, c_ = bt[s:s + chunk], ct[s:s + chunk]                  # (t, n_visible), (t, n_hidden)
-                terms = c_ @ H.T + softplus(b_[:, None, :] + HW[None]).sum(-1)   # (t, S)
+                b_, c_ = bt[s : s + chunk], ct[s : s + chunk]  # (t, n_visible), (t, n_hidden)
+                terms = c_ @ H.T + softplus(b_[:, None, :] + HW[None]).sum(-1)  # (t, S)
                 log_z += float(torch.logsumexp(terms, dim=1).sum())
             total += float(f) + log_z
             count += v.shape[1]
@@ -511,8 +538,20 @@ def cd_loss(cost: torch.Tensor, target=None) -> torch.Tensor:
     return cost.mean()
 
 
-def train_rnnrbm(rolls, *, n_hidden: int = 12, n_recurrent: int = 64, k: int = 1, length: int = 32, epochs: int = 5,
-                 lr: float = 3e-3, batch_size: int = 32, seed: int = 0, device=None, progress: bool = False):
+def train_rnnrbm(
+    rolls,
+    *,
+    n_hidden: int = 12,
+    n_recurrent: int = 64,
+    k: int = 1,
+    length: int = 32,
+    epochs: int = 5,
+    lr: float = 3e-3,
+    batch_size: int = 32,
+    seed: int = 0,
+    device=None,
+    progress: bool = False,
+):
     """Train an :class:`RNNRBM` on windows of binary frames with the shared loop ``models.fit``.
 
     Parameters
@@ -541,13 +580,23 @@ def train_rnnrbm(rolls, *, n_hidden: int = 12, n_recurrent: int = 64, k: int = 1
     for r in rolls:
         r = np.asarray(r, dtype=np.float32)
         check(r.ndim == 2 and np.isin(r, (0, 1)).all(), "rolls", r, "binary frames (n_frames, n_visible)")
-        wins += [r[s:s + length] for s in range(0, len(r) - length + 1, max(1, length // 2))]
+        wins += [r[s : s + length] for s in range(0, len(r) - length + 1, max(1, length // 2))]
     check(len(wins) > 0, "rolls", rolls, f"at least one roll of {length} frames or more")
     x = torch.as_tensor(np.stack(wins))
     seed_everything(seed)
     model = RNNRBM(x.shape[-1], n_hidden, n_recurrent, k=k)
-    hist = fit(model, (x, torch.zeros(len(x))), loss_fn=cd_loss, epochs=epochs, lr=lr, batch_size=batch_size,
-               device=device, seed=seed, progress=progress, desc="RNN-RBM")
+    hist = fit(
+        model,
+        (x, torch.zeros(len(x))),
+        loss_fn=cd_loss,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        device=device,
+        seed=seed,
+        progress=progress,
+        desc="RNN-RBM",
+    )
     return model, hist
 
 

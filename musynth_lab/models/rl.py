@@ -26,15 +26,23 @@ from ..errors import ParameterError, check
 from .training import single_thread
 
 __all__ = [
-    "RULES", "DEFAULT_WEIGHTS", "MelodyRules", "NoteModel", "MelodyPolicy", "AgentHistory", "AgentResult",
-    "train_melody_agent", "sample_melodies", "render_melody",
+    "RULES",
+    "DEFAULT_WEIGHTS",
+    "MelodyRules",
+    "NoteModel",
+    "MelodyPolicy",
+    "AgentHistory",
+    "AgentResult",
+    "train_melody_agent",
+    "sample_melodies",
+    "render_melody",
 ]
 
 #: The rules the reward encodes; each costs ``weight`` per violation.
 RULES = ("key", "leap", "repeat", "trill", "tonic")
 #: Default reward weights: per violation of each rule, and for the note model's log-likelihood.
 DEFAULT_WEIGHTS = {"key": 1.0, "leap": 1.0, "repeat": 0.5, "trill": 0.5, "tonic": 2.0, "note_model": 0.2}
-_SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10, 11)}   # minor: natural + raised 7th
+_SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10, 11)}  # minor: natural + raised 7th
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,12 @@ class MelodyRules:
     leap: int = 4
 
     def __post_init__(self):
-        check(isinstance(self.tonic_pc, (int, np.integer)) and 0 <= self.tonic_pc < 12, "tonic_pc",
-              self.tonic_pc, "a pitch class 0..11")
+        check(
+            isinstance(self.tonic_pc, (int, np.integer)) and 0 <= self.tonic_pc < 12,
+            "tonic_pc",
+            self.tonic_pc,
+            "a pitch class 0..11",
+        )
         check(self.mode in _SCALES, "mode", self.mode, "'major' or 'minor'")
         check(isinstance(self.leap, (int, np.integer)) and self.leap >= 2, "leap", self.leap, "an integer >= 2 (semitones)")
 
@@ -97,12 +109,12 @@ class MelodyRules:
         repeat[:, 1:] = (m[:, 1:] == m[:, :-1]).float()
         leap = zeros.clone()
         if m.shape[1] >= 3:
-            d = m[:, 1:] - m[:, :-1]                          # (batch, length-1) intervals
+            d = m[:, 1:] - m[:, :-1]  # (batch, length-1) intervals
             prev, cur = d[:, :-1], d[:, 1:]
             resolved = (cur.abs() >= 1) & (cur.abs() <= 2) & (torch.sign(cur) == -torch.sign(prev))
             leap[:, 2:] = ((prev.abs() > self.leap) & ~resolved).float()
         trill = zeros.clone()
-        if m.shape[1] >= 4:                                    # a b a b: two notes alternating
+        if m.shape[1] >= 4:  # a b a b: two notes alternating
             trill[:, 3:] = ((m[:, 3:] == m[:, 1:-2]) & (m[:, 2:-1] == m[:, :-3]) & (m[:, 3:] != m[:, 2:-1])).float()
         tonic = zeros.clone()
         tonic[:, -1] = (pc[:, -1] != self.tonic_pc).float()
@@ -138,20 +150,22 @@ class NoteModel:
     """
 
     def __init__(self, log_first: np.ndarray, log_next: np.ndarray, low: int, high: int):
-        self.log_first = np.asarray(log_first, dtype=np.float32)       # (n,)
-        self.log_next = np.asarray(log_next, dtype=np.float32)         # (n, n): [prev, next]
+        self.log_first = np.asarray(log_first, dtype=np.float32)  # (n,)
+        self.log_next = np.asarray(log_next, dtype=np.float32)  # (n, n): [prev, next]
         self.low, self.high = int(low), int(high)
 
     @classmethod
-    def fit(cls, chorales=None, *, tonic_pc: int = 0, mode: str = "major", low: int = 60, high: int = 84,
-            alpha: float = 0.5) -> "NoteModel":
+    def fit(
+        cls, chorales=None, *, tonic_pc: int = 0, mode: str = "major", low: int = 60, high: int = 84, alpha: float = 0.5
+    ) -> "NoteModel":
         from ..data import Chorale, load_chorales
 
         check(int(high) > int(low), "high", high, f"a MIDI pitch above low={low}")
         check(alpha > 0, "alpha", alpha, "a positive smoothing count")
         pieces = load_chorales("train") if chorales is None else list(chorales)
-        check(len(pieces) > 0 and all(isinstance(p, Chorale) for p in pieces), "chorales", chorales,
-              "a non-empty list of Chorale")
+        check(
+            len(pieces) > 0 and all(isinstance(p, Chorale) for p in pieces), "chorales", chorales, "a non-empty list of Chorale"
+        )
         n = int(high) - int(low) + 1
         first = np.full(n, alpha)
         nxt = np.full((n, n), alpha)
@@ -217,7 +231,7 @@ class MelodyPolicy(nn.Module):
         check(int(length) >= 2, "length", length, "at least 2 notes")
         self.low, self.high, self.length = int(low), int(high), int(length)
         self.n_actions = self.high - self.low + 1
-        self.embed = nn.Embedding(self.n_actions + 1, 32)              # the last index is "start"
+        self.embed = nn.Embedding(self.n_actions + 1, 32)  # the last index is "start"
         self.cell = nn.GRUCell(32 + self.length, int(hidden))
         self.policy_head = nn.Linear(int(hidden), self.n_actions)
         self.value_head = nn.Linear(int(hidden), 1)
@@ -226,7 +240,7 @@ class MelodyPolicy(nn.Module):
     def step(self, prev: torch.Tensor, t: int, h: torch.Tensor):
         pos = torch.zeros(len(prev), self.length, device=prev.device)
         pos[:, t] = 1.0
-        h = self.cell(torch.cat([self.embed(prev), pos], -1), h)        # (batch, hidden)
+        h = self.cell(torch.cat([self.embed(prev), pos], -1), h)  # (batch, hidden)
         return self.policy_head(h), self.value_head(h).squeeze(-1), h
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, greedy: bool = False):
@@ -238,7 +252,7 @@ class MelodyPolicy(nn.Module):
         acts, logps, vals, ents = [], [], [], []
         for t in range(self.length):
             logits, v, h = self.step(prev, t, h)
-            logp_all = torch.log_softmax(logits, -1)                     # (n, n_actions)
+            logp_all = torch.log_softmax(logits, -1)  # (n, n_actions)
             if greedy:
                 a = logits.argmax(-1)
             else:
@@ -392,11 +406,27 @@ def sample_melodies(policy: MelodyPolicy, n: int = 100, *, seed: int = 0, greedy
     return to_numpy(mel).astype(np.int64)
 
 
-def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, batch_size: int = 64,
-                       length: int = 16, low: int = 60, high: int = 84, lr: float = 3e-3, entropy: float = 0.01,
-                       gamma: float = 0.5, tonic_pc: int = 0, mode: str = "major", leap: int = 4,
-                       use_note_model: bool = True, normalize: bool = True,
-                       n_eval: int = 200, seed: int = 0, device=None, progress: bool = True) -> AgentResult:
+def train_melody_agent(
+    *,
+    weights: dict | None = None,
+    iterations: int = 300,
+    batch_size: int = 64,
+    length: int = 16,
+    low: int = 60,
+    high: int = 84,
+    lr: float = 3e-3,
+    entropy: float = 0.01,
+    gamma: float = 0.5,
+    tonic_pc: int = 0,
+    mode: str = "major",
+    leap: int = 4,
+    use_note_model: bool = True,
+    normalize: bool = True,
+    n_eval: int = 200,
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+) -> AgentResult:
     """Train a :class:`MelodyPolicy` with REINFORCE and a learned baseline.
 
     Each iteration samples ``batch_size`` melodies, computes per-note rewards
@@ -466,14 +496,14 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
     hist = AgentHistory()
     t0 = time.perf_counter()
     bar = tqdm(range(int(iterations)), desc="REINFORCE", disable=not progress, leave=False)
-    with single_thread():                                               # tiny ops: one thread is faster
+    with single_thread():  # tiny ops: one thread is faster
         for _ in bar:
             mel, logp, value, ent = policy.sample(int(batch_size), generator=gen)
             with torch.no_grad():
-                r = step_rewards(mel, rules, w, nm)                          # (batch, length)
-                ret = _returns(r, gamma)                                     # (batch, length) return to go G_t
+                r = step_rewards(mel, rules, w, nm)  # (batch, length)
+                ret = _returns(r, gamma)  # (batch, length) return to go G_t
             adv = (ret - value).detach()
-            if normalize:                                                    # scale-free steps: divide by the spread
+            if normalize:  # scale-free steps: divide by the spread
                 adv = adv / (adv.std() + 1e-6)
             loss = -(logp * adv).mean() + 0.5 * ((ret - value) ** 2).mean() - entropy * ent.mean()
             opt.zero_grad(set_to_none=True)
@@ -486,12 +516,20 @@ def train_melody_agent(*, weights: dict | None = None, iterations: int = 300, ba
     hist.seconds = time.perf_counter() - t0
     policy.eval()
     after = sample_melodies(policy, n_eval, seed=seed + 1)
-    return AgentResult(policy, hist, rules, nm, w, before, after,
-                       float(rules.total_violations(before).mean()), float(rules.total_violations(after).mean()))
+    return AgentResult(
+        policy,
+        hist,
+        rules,
+        nm,
+        w,
+        before,
+        after,
+        float(rules.total_violations(before).mean()),
+        float(rules.total_violations(after).mean()),
+    )
 
 
-def render_melody(melody, *, sr: int, bpm: float = 120.0, instrument: str = "piano",
-                  note_q: float = 0.5) -> np.ndarray:
+def render_melody(melody, *, sr: int, bpm: float = 120.0, instrument: str = "piano", note_q: float = 0.5) -> np.ndarray:
     """Render a MIDI melody (one note per ``note_q`` quarter notes) to audio with :mod:`musynth_lab.synth`.
 
     Parameters

@@ -50,13 +50,13 @@ class PositionalAttention:
         B, m, _ = dec_states.shape
         if not self.attention:
             return final[:, None].expand(-1, m, -1), None
-        q_in = torch.cat([dec_states, self.pe[start:start + m].expand(B, -1, -1)], -1)
+        q_in = torch.cat([dec_states, self.pe[start : start + m].expand(B, -1, -1)], -1)
         if self.kind == "dot":
             q = self.q_proj(q_in)
             e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
         else:
             e = self.score(q_in, None, keys_projected=keys)
-        w = masked_softmax(e)                                       # (B, m, n)
+        w = masked_softmax(e)  # (B, m, n)
         return w @ enc, w
 
 
@@ -87,14 +87,15 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
     Chapter: notebooks/02_attention.ipynb
     """
 
-    def __init__(self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot",
-                 d_pos: int = 16, max_len: int = 512):
+    def __init__(
+        self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot", d_pos: int = 16, max_len: int = 512
+    ):
         super().__init__()
         if score not in ("dot", "additive"):
             raise ParameterError(f"score={score!r}: expected 'dot' or 'additive'")
         self.vocab, self.kind = vocab, score
         self.src_embed = nn.Embedding(vocab, d)
-        self.tgt_embed = nn.Embedding(vocab + 1, d)                 # + start token
+        self.tgt_embed = nn.Embedding(vocab + 1, d)  # + start token
         self.encoder = nn.GRU(d, d, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * d, d)
         self.decoder = nn.GRU(d, d, batch_first=True)
@@ -105,8 +106,8 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
 
     def encode(self, src):
         """Encoder states (B, n, 2d), the final state (B, 2d), the decoder's first state, and the keys."""
-        enc, h = self.encoder(self.src_embed(src))                  # (B, n, 2d), (2, B, d)
-        final = torch.cat([h[0], h[1]], -1)                         # (B, 2d)
+        enc, h = self.encoder(self.src_embed(src))  # (B, n, 2d), (2, B, d)
+        final = torch.cat([h[0], h[1]], -1)  # (B, 2d)
         return enc, final, torch.tanh(self.bridge(final))[None], self._keys(enc)
 
     def step(self, enc, final, keys, dec_states, start: int = 0):
@@ -116,7 +117,7 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
 
     def forward(self, src, tgt_in):
         enc, final, h0, keys = self.encode(src)
-        states, _ = self.decoder(self.tgt_embed(tgt_in), h0)        # (B, m, d)
+        states, _ = self.decoder(self.tgt_embed(tgt_in), h0)  # (B, m, d)
         logits, w = self.step(enc, final, keys, states)
         self.last_weights = None if w is None else w.detach()
         return logits

@@ -32,8 +32,7 @@ from torch import nn
 
 from ..errors import ParameterError, check
 
-__all__ = ["SampleGRU", "DDSPStream", "accelerate", "time_autoregressive", "time_ddsp_stream", "neural_latency",
-           "VARIANTS"]
+__all__ = ["SampleGRU", "DDSPStream", "accelerate", "time_autoregressive", "time_ddsp_stream", "neural_latency", "VARIANTS"]
 
 VARIANTS = ("eager", "script", "compile", "int8")
 
@@ -119,15 +118,17 @@ class DDSPStream:
 
     def reset(self):
         """Forget everything (a new note stream)."""
-        self.conv_state = None           # (B, hidden, 2 * context): the last frames seen by the convolutions
-        self.last = None                 # the previous frame's (f0, harmonic amplitudes)
-        self.phase = None                # (B, 1) float64 cycles
+        self.conv_state = None  # (B, hidden, 2 * context): the last frames seen by the convolutions
+        self.last = None  # the previous frame's (f0, harmonic amplitudes)
+        self.phase = None  # (B, 1) float64 cycles
         self.reverb_state = None
 
     def _check(self, f0_hz, loudness_db):
         if f0_hz.ndim != 2 or f0_hz.shape != loudness_db.shape or f0_hz.shape[1] < 1:
-            raise ParameterError(f"f0_hz {tuple(f0_hz.shape)} and loudness_db {tuple(loudness_db.shape)}: "
-                                 "expected two (batch, n_frames) tensors of the same shape")
+            raise ParameterError(
+                f"f0_hz {tuple(f0_hz.shape)} and loudness_db {tuple(loudness_db.shape)}: "
+                "expected two (batch, n_frames) tensors of the same shape"
+            )
 
     @torch.no_grad()
     def controls(self, f0_hz: torch.Tensor, loudness_db: torch.Tensor) -> dict:
@@ -138,11 +139,11 @@ class DDSPStream:
         self._check(f0_hz, loudness_db)
         d = self.decoder
         x = d._scale(f0_hz, loudness_db)
-        h = d.inp(x).transpose(1, 2)                                              # (B, hidden, F)
+        h = d.inp(x).transpose(1, 2)  # (B, hidden, F)
         if self.conv_state is None:
             self.conv_state = torch.zeros(h.shape[0], h.shape[1], 2 * d.context, device=h.device, dtype=h.dtype)
         full = torch.cat([self.conv_state, h], -1)
-        self.conv_state = full[..., -2 * d.context:]
+        self.conv_state = full[..., -2 * d.context :]
         h = d.conv(full).transpose(1, 2)
         return d._controls_from(d.out(torch.cat([h, x], -1)), f0_hz)
 
@@ -157,21 +158,21 @@ class DDSPStream:
 
         c = self.controls(f0_hz, loudness_db)
         d, hop = self.decoder, self.hop
-        harm = c["amplitude"][..., None] * c["harmonic_distribution"]             # (B, F, K)
+        harm = c["amplitude"][..., None] * c["harmonic_distribution"]  # (B, F, K)
         B, F, K = harm.shape
         if self.last is None:
             self.last = (f0_hz[:, :1], harm[:, :1])
             self.phase = torch.zeros(B, 1, dtype=torch.float64, device=f0_hz.device)
-        f_prev = torch.cat([self.last[0], f0_hz[:, :-1]], 1)                      # (B, F)
-        a_prev = torch.cat([self.last[1], harm[:, :-1]], 1)                        # (B, F, K)
+        f_prev = torch.cat([self.last[0], f0_hz[:, :-1]], 1)  # (B, F)
+        a_prev = torch.cat([self.last[1], harm[:, :-1]], 1)  # (B, F, K)
         self.last = (f0_hz[:, -1:], harm[:, -1:])
-        w = (torch.arange(1, hop + 1, device=f0_hz.device, dtype=f0_hz.dtype) / hop)   # (hop,)
+        w = torch.arange(1, hop + 1, device=f0_hz.device, dtype=f0_hz.dtype) / hop  # (hop,)
         f = (f_prev[..., None] + (f0_hz - f_prev)[..., None] * w).reshape(B, F * hop)  # (B, n)
         a = (a_prev[:, :, None] + (harm - a_prev)[:, :, None] * w[None, None, :, None]).reshape(B, F * hop, K)
         inc = f.double() / self.sr
         cyc = self.phase + torch.cumsum(inc, -1) - inc
         self.phase = (cyc[:, -1:] + inc[:, -1:]) % 1.0
-        ramp = (cyc % 1.0).float()                                                   # (B, n)
+        ramp = (cyc % 1.0).float()  # (B, n)
         kk = torch.arange(1, K + 1, device=f.device, dtype=f.dtype)
         audible = (kk * f[..., None] < self.sr / 2).to(a.dtype)
         y = (a * audible * torch.sin(2 * math.pi * kk * ramp[..., None])).sum(-1)
@@ -210,12 +211,12 @@ def accelerate(model: nn.Module, how: str):
             return torch.compile(model, dynamic=False), ""
         import warnings
 
-        with warnings.catch_warnings():          # torch.ao.quantization announces its move to torchao
+        with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
             warnings.simplefilter("ignore")
             from torch.ao.quantization import quantize_dynamic
 
             return quantize_dynamic(model, {nn.Linear, nn.GRUCell}, dtype=torch.qint8), ""
-    except Exception as e:                                 # report, do not hide, why a variant is missing
+    except Exception as e:  # report, do not hide, why a variant is missing
         return None, f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
 
 
@@ -234,7 +235,8 @@ def time_autoregressive(model, *, n_samples: int, sr: int, repeats: int = 3, dev
     """
     check(isinstance(n_samples, int) and n_samples > 0, "n_samples", n_samples, "a positive integer")
     hidden = model.hidden if hasattr(model, "hidden") else model.cell.hidden_size
-    if hasattr(model, "_orig_mod"):                  # torch.compile: the compiled step in a Python loop
+    if hasattr(model, "_orig_mod"):  # torch.compile: the compiled step in a Python loop
+
         def gen(n: int, h):
             x = torch.zeros(h.shape[0], 1, device=h.device)
             out = torch.empty(h.shape[0], n, device=h.device)
@@ -246,7 +248,7 @@ def time_autoregressive(model, *, n_samples: int, sr: int, repeats: int = 3, dev
         gen = model.generate
     ts, y = [], None
     with torch.no_grad():
-        gen(8, torch.zeros(1, hidden, device=device))                          # warm-up (and compile)
+        gen(8, torch.zeros(1, hidden, device=device))  # warm-up (and compile)
         for _ in range(repeats):
             t0 = time.perf_counter()
             y, _ = gen(n_samples, torch.zeros(1, hidden, device=device))
@@ -257,8 +259,9 @@ def time_autoregressive(model, *, n_samples: int, sr: int, repeats: int = 3, dev
     return {"seconds": s, "rtf": s / (n_samples / sr), "audio": y}
 
 
-def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, repeats: int = 3, f0_hz: float = 220.0,
-                     device="cpu") -> dict:
+def time_ddsp_stream(
+    decoder, *, block_size: int = 1024, n_blocks: int = 10, repeats: int = 3, f0_hz: float = 220.0, device="cpu"
+) -> dict:
     """Stream ``n_blocks`` blocks of ``block_size`` samples through ``decoder``; median time, RTF.
 
     ``block_size`` must be a multiple of the decoder's hop (frames are the unit of work).
@@ -283,7 +286,7 @@ def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, rep
     loud = torch.full((1, F), -20.0, device=device)
     ts = []
     s = DDSPStream(decoder, sr=decoder.sr)
-    s.process(f0, loud)                                                         # warm-up
+    s.process(f0, loud)  # warm-up
     for _ in range(repeats):
         s.reset()
         t0 = time.perf_counter()
@@ -296,9 +299,18 @@ def time_ddsp_stream(decoder, *, block_size: int = 1024, n_blocks: int = 10, rep
     return {"seconds": t, "block_ms": 1000.0 * t / n_blocks, "rtf": t / (n_blocks * block_size / decoder.sr)}
 
 
-def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp_hidden: int = 128,
-                   block_size: int = 1024, n_blocks: int = 8, variants=("eager", "script", "int8"), repeats: int = 3,
-                   device=None) -> list:
+def neural_latency(
+    *,
+    sr: int,
+    ar_hidden: int = 64,
+    ar_samples: int = 1600,
+    ddsp_hidden: int = 128,
+    block_size: int = 1024,
+    n_blocks: int = 8,
+    variants=("eager", "script", "int8"),
+    repeats: int = 3,
+    device=None,
+) -> list:
     """Real-time factors of the autoregressive :class:`SampleGRU` and the streamed DDSP decoder.
 
     For each variant in ``variants`` (see :func:`accelerate`; ``'compile'`` takes tens of seconds
@@ -339,8 +351,16 @@ def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp
     for how in variants:
         for name, model in (("autoregressive (SampleGRU)", ar), ("parallel (DDSP stream)", dec)):
             if how == "int8" and device.type != "cpu":
-                rows.append({"model": name, "variant": how, "rtf": None, "speedup": None, "rel_error": None,
-                             "note": "dynamic int8 runs on the CPU only"})
+                rows.append(
+                    {
+                        "model": name,
+                        "variant": how,
+                        "rtf": None,
+                        "speedup": None,
+                        "rel_error": None,
+                        "note": "dynamic int8 runs on the CPU only",
+                    }
+                )
                 continue
             if name.startswith("parallel") and how == "script":
                 # the stream's Python glue stays; script the network's per-frame layers
@@ -349,7 +369,7 @@ def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp
                 try:
                     m.inp, m.conv, m.out = (torch.jit.script(m.inp), torch.jit.script(m.conv), torch.jit.script(m.out))
                     why = ""
-                except Exception as e:                     # pragma: no cover - reported
+                except Exception as e:  # pragma: no cover - reported
                     m, why = None, f"{type(e).__name__}: {e}"
             elif name.startswith("parallel") and how in ("int8", "compile"):
                 m = DDSPDecoder(sr=sr, hop_length=64, hidden=ddsp_hidden).eval().to(device)
@@ -364,17 +384,24 @@ def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp
             else:
                 m, why = accelerate(model, how)
             if m is None:
-                rows.append({"model": name, "variant": how, "rtf": None, "speedup": None, "rel_error": None,
-                             "note": why})
+                rows.append({"model": name, "variant": how, "rtf": None, "speedup": None, "rel_error": None, "note": why})
                 continue
             try:
                 if name.startswith("auto"):
                     t = time_autoregressive(m, n_samples=ar_samples, sr=sr, repeats=repeats, device=device)
                 else:
                     t = time_ddsp_stream(m, block_size=block_size, n_blocks=n_blocks, repeats=repeats, device=device)
-            except Exception as e:                         # e.g. torch.compile failing at the first call
-                rows.append({"model": name, "variant": how, "rtf": None, "speedup": None, "rel_error": None,
-                             "note": f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"})
+            except Exception as e:  # e.g. torch.compile failing at the first call
+                rows.append(
+                    {
+                        "model": name,
+                        "variant": how,
+                        "rtf": None,
+                        "speedup": None,
+                        "rel_error": None,
+                        "note": f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}",
+                    }
+                )
                 continue
             if how == "eager":
                 base[name] = t["rtf"]
@@ -387,6 +414,14 @@ def neural_latency(*, sr: int, ar_hidden: int = 64, ar_samples: int = 1600, ddsp
                         ref = DDSPStream(dec, sr=sr).controls(f0, loud)["harmonic_distribution"]
                         out = DDSPStream(m, sr=sr).controls(f0, loud)["harmonic_distribution"]
                 err = float((out - ref).abs().max() / ref.abs().max())
-            rows.append({"model": name, "variant": how, "rtf": t["rtf"],
-                         "speedup": base[name] / t["rtf"] if name in base else None, "rel_error": err, "note": ""})
+            rows.append(
+                {
+                    "model": name,
+                    "variant": how,
+                    "rtf": t["rtf"],
+                    "speedup": base[name] / t["rtf"] if name in base else None,
+                    "rel_error": err,
+                    "note": "",
+                }
+            )
     return rows

@@ -109,14 +109,11 @@ def _as_tensors(data, name: str) -> tuple[torch.Tensor, ...]:
         raise ParameterError(f"{name} is empty: expected at least one example")
     for t in tensors[1:]:
         if len(t) != n:
-            raise ParameterError(
-                f"{name}: its arrays have different lengths {[len(t) for t in tensors]}: expected equal lengths"
-            )
+            raise ParameterError(f"{name}: its arrays have different lengths {[len(t) for t in tensors]}: expected equal lengths")
     return tuple(tensors)
 
 
-def make_loader(data, *, batch_size: int = 32, shuffle: bool = True, seed: int = 0,
-                name: str = "data") -> DataLoader:
+def make_loader(data, *, batch_size: int = 32, shuffle: bool = True, seed: int = 0, name: str = "data") -> DataLoader:
     """A ``DataLoader`` over a tuple of arrays/tensors (seeded shuffling), or ``data`` itself.
 
     Examples
@@ -131,8 +128,7 @@ def make_loader(data, *, batch_size: int = 32, shuffle: bool = True, seed: int =
         return data
     check(int(batch_size) > 0, "batch_size", batch_size, "a positive integer")
     g = torch.Generator().manual_seed(int(seed))
-    return DataLoader(TensorDataset(*_as_tensors(data, name)), batch_size=int(batch_size),
-                      shuffle=shuffle, generator=g)
+    return DataLoader(TensorDataset(*_as_tensors(data, name)), batch_size=int(batch_size), shuffle=shuffle, generator=g)
 
 
 def _step_batch(model, batch, loss_fn, device):
@@ -218,8 +214,9 @@ def fit(
     seed_everything(seed)
     loss_fn = loss_fn or torch.nn.functional.cross_entropy
     train_loader = make_loader(train_data, batch_size=batch_size, shuffle=True, seed=seed, name="train_data")
-    val_loader = None if val_data is None else make_loader(val_data, batch_size=max(batch_size, 256),
-                                                           shuffle=False, name="val_data")
+    val_loader = (
+        None if val_data is None else make_loader(val_data, batch_size=max(batch_size, 256), shuffle=False, name="val_data")
+    )
     model.to(device)
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     hist = History()
@@ -232,8 +229,9 @@ def fit(
         for batch in train_loader:
             loss, _, target = _step_batch(model, batch, loss_fn, device)
             if not torch.isfinite(loss):
-                raise ParameterError(f"loss became {loss.item()} at epoch {epoch}: expected a finite loss; "
-                                     "lower lr or check the inputs")
+                raise ParameterError(
+                    f"loss became {loss.item()} at epoch {epoch}: expected a finite loss; lower lr or check the inputs"
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if max_grad_norm:
@@ -268,8 +266,9 @@ def fit(
 
 
 @torch.no_grad()
-def evaluate_loss(model, data, *, loss_fn: Callable | None = None, metric: Callable | None = None,
-                  device=None, batch_size: int = 256) -> tuple[float, float | None]:
+def evaluate_loss(
+    model, data, *, loss_fn: Callable | None = None, metric: Callable | None = None, device=None, batch_size: int = 256
+) -> tuple[float, float | None]:
     """Mean loss (and ``metric`` over all outputs) of ``model`` on ``data``, in eval mode.
 
     Examples
@@ -321,11 +320,11 @@ def predict(model, inputs, *, device=None, batch_size: int = 256) -> torch.Tenso
     model.eval()
     outs = []
     for start in range(0, len(tensors[0]), batch_size):
-        outs.append(model(*[t[start:start + batch_size].to(device) for t in tensors]).cpu())
+        outs.append(model(*[t[start : start + batch_size].to(device) for t in tensors]).cpu())
     return torch.cat(outs)
 
 
-IGNORE = -100   # padding in token targets (models.lm.IGNORE): counted as a miss, never an error
+IGNORE = -100  # padding in token targets (models.lm.IGNORE): counted as a miss, never an error
 
 
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
@@ -348,19 +347,35 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     if isinstance(targets, torch.Tensor) and not targets.is_complex() and targets.dtype != torch.bool:
         tgt = targets
         if tgt.is_floating_point():
-            check(bool(torch.isfinite(tgt).all()) and bool((tgt == tgt.round()).all()), "targets",
-                  f"<tensor shape {tuple(tgt.shape)}>", "whole class indices (no NaN, inf or fractions)")
+            check(
+                bool(torch.isfinite(tgt).all()) and bool((tgt == tgt.round()).all()),
+                "targets",
+                f"<tensor shape {tuple(tgt.shape)}>",
+                "whole class indices (no NaN, inf or fractions)",
+            )
     else:
-        check(targets is not None and not isinstance(targets, (str, bytes)), "targets", targets,
-              "class indices (an integer array or tensor)")
+        check(
+            targets is not None and not isinstance(targets, (str, bytes)),
+            "targets",
+            targets,
+            "class indices (an integer array or tensor)",
+        )
         tgt = torch.from_numpy(as_array(targets, "targets", integer=True, allow_empty=True))
-    check(tuple(tgt.shape) == tuple(out.shape[:-1]), "targets", f"<shape {tuple(tgt.shape)}>",
-          f"one class index per row of outputs: shape {tuple(out.shape[:-1])}")
+    check(
+        tuple(tgt.shape) == tuple(out.shape[:-1]),
+        "targets",
+        f"<shape {tuple(tgt.shape)}>",
+        f"one class index per row of outputs: shape {tuple(out.shape[:-1])}",
+    )
     if tgt.numel():
         ok = bool(((tgt == IGNORE) | ((tgt >= 0) & (tgt < n_classes))).all())
         if not ok:
-            check(False, "targets", f"<values in [{tgt.min().item()}, {tgt.max().item()}]>",
-                  f"class indices in 0..{n_classes - 1} (or the padding value {IGNORE})")
+            check(
+                False,
+                "targets",
+                f"<values in [{tgt.min().item()}, {tgt.max().item()}]>",
+                f"class indices in 0..{n_classes - 1} (or the padding value {IGNORE})",
+            )
     return float((out.argmax(-1) == tgt.to(out.device)).float().mean())
 
 
@@ -372,7 +387,7 @@ def _check_numbers(x, name: str, *, bool_ok: bool = True):
     """
     if not isinstance(x, torch.Tensor):
         keep = np.asarray(x).dtype if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" else None
-        arr = as_array(x, name, min_ndim=1, dtype=keep)     # None, strings, complex, NaN/inf, empty, 0-d refused
+        arr = as_array(x, name, min_ndim=1, dtype=keep)  # None, strings, complex, NaN/inf, empty, 0-d refused
         check(bool_ok or arr.dtype.kind != "b", name, f"<{arr.dtype} array>", "numbers (not booleans)")
         return arr
     check(not x.is_complex(), name, f"<{x.dtype} tensor>", "real numbers")
@@ -380,6 +395,5 @@ def _check_numbers(x, name: str, *, bool_ok: bool = True):
     check(x.ndim >= 1, name, "<0-d tensor>", "an array with a batch axis (at least 1-D)")
     check(x.numel() > 0, name, f"<empty tensor shape {tuple(x.shape)}>", "at least one value")
     if x.is_floating_point():
-        check(bool(torch.isfinite(x).all()), name, f"<tensor shape {tuple(x.shape)}>",
-              "finite numbers (no NaN or inf)")
+        check(bool(torch.isfinite(x).all()), name, f"<tensor shape {tuple(x.shape)}>", "finite numbers (no NaN or inf)")
     return x

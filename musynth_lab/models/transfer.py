@@ -37,8 +37,16 @@ from .cnn import librosa_feature
 from .training import single_thread
 
 __all__ = [
-    "pitch_class_features", "few_shot_split", "PitchClassNet", "pretrain", "adapt", "reptile",
-    "train_from_scratch", "evaluate", "TransferResult", "compare_transfer",
+    "pitch_class_features",
+    "few_shot_split",
+    "PitchClassNet",
+    "pretrain",
+    "adapt",
+    "reptile",
+    "train_from_scratch",
+    "evaluate",
+    "TransferResult",
+    "compare_transfer",
 ]
 
 N_BINS = 84
@@ -75,12 +83,14 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
     if a.ndim == 1:
         a = a[None]
     n = int(round(seconds * sr))
-    check(a.ndim == 2 and len(a) > 0 and a.shape[1] >= n > 0, "audio", a,
-          f"a non-empty (n_notes, n_samples >= {n}) array")
+    check(a.ndim == 2 and len(a) > 0 and a.shape[1] >= n > 0, "audio", a, f"a non-empty (n_notes, n_samples >= {n}) array")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)      # librosa: short signals in the lowest octaves
-        C = np.abs(librosa_feature("cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")),
-                         n_bins=N_BINS, bins_per_octave=12)).mean(-1)           # (n_notes, 84)
+        warnings.simplefilter("ignore", UserWarning)  # librosa: short signals in the lowest octaves
+        C = np.abs(
+            librosa_feature(
+                "cqt", a[:, :n], sr=sr, hop_length=512, fmin=float(librosa.note_to_hz("C1")), n_bins=N_BINS, bins_per_octave=12
+            )
+        ).mean(-1)  # (n_notes, 84)
     db = 20 * np.log10(np.maximum(C, 1e-10))
     return (np.maximum(db - db.max(-1, keepdims=True), -80.0) / 80.0 + 1.0).astype(np.float32)
 
@@ -129,8 +139,12 @@ def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> 
     check(len(idx) > 0, "instrument", instrument, "an instrument present in notes")
     pcs = notes.pitch[idx] % 12
     per_class = min(np.bincount(pcs, minlength=12))
-    check(isinstance(shots, (int, np.integer)) and 1 <= shots < per_class, "shots", shots,
-          f"an integer in 1..{per_class - 1} (notes per pitch class minus one, so some remain to test on)")
+    check(
+        isinstance(shots, (int, np.integer)) and 1 <= shots < per_class,
+        "shots",
+        shots,
+        f"an integer in 1..{per_class - 1} (notes per pitch class minus one, so some remain to test on)",
+    )
     rng = np.random.default_rng(seed)
     support = np.concatenate([rng.choice(idx[pcs == c], size=int(shots), replace=False) for c in range(12)])
     query = np.setdiff1d(idx, support)
@@ -157,16 +171,20 @@ class PitchClassNet(nn.Module):
         check(int(n_bins) >= 25, "n_bins", n_bins, "at least 25 semitone bins")
         self.n_bins = int(n_bins)
         self.features = nn.Sequential(
-            nn.Conv1d(1, channels, 25, padding=12), nn.ReLU(),
-            nn.Conv1d(channels, channels, 5, padding=2), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(1, channels, 25, padding=12),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool1d(2),
         )
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(channels * (self.n_bins // 2), hidden), nn.ReLU(),
-                                  nn.Linear(hidden, 12))
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(channels * (self.n_bins // 2), hidden), nn.ReLU(), nn.Linear(hidden, 12)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 2 or x.shape[-1] != self.n_bins:
             raise ParameterError(f"x has shape {tuple(x.shape)}: expected (batch, {self.n_bins})")
-        return self.head(self.features(x.unsqueeze(1)))            # (batch, 12)
+        return self.head(self.features(x.unsqueeze(1)))  # (batch, 12)
 
 
 def _xy(notes, X, idx):
@@ -256,8 +274,7 @@ def _check_holdout(instrument):
         raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
 
 
-def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0, device=None,
-             progress: bool = True):
+def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0, device=None, progress: bool = True):
     """Transfer learning's first half: a :class:`PitchClassNet` trained on every instrument but ``exclude``.
 
     Returns
@@ -281,13 +298,24 @@ def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0,
     Xs, ys = _xy(notes, X, idx)
     torch.manual_seed(seed)
     net = PitchClassNet()
-    hist = fit(net, (Xs, ys), epochs=epochs, lr=lr, batch_size=32, seed=seed, device=device, progress=progress,
-               desc="pretraining")
+    hist = fit(
+        net, (Xs, ys), epochs=epochs, lr=lr, batch_size=32, seed=seed, device=device, progress=progress, desc="pretraining"
+    )
     return net, hist
 
 
-def reptile(exclude: str, *, meta_iterations: int = 400, inner_steps: int = 5, inner_lr: float = 0.05,
-            meta_lr: float = 0.5, task_size: int = 24, seed: int = 0, device=None, progress: bool = True):
+def reptile(
+    exclude: str,
+    *,
+    meta_iterations: int = 400,
+    inner_steps: int = 5,
+    inner_lr: float = 0.05,
+    meta_lr: float = 0.5,
+    task_size: int = 24,
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+):
     """Meta-learning with Reptile (Nichol, Achiam & Schulman 2018) over instruments.
 
     Each meta-iteration draws a task (one instrument other than ``exclude``) and
@@ -315,8 +343,12 @@ def reptile(exclude: str, *, meta_iterations: int = 400, inner_steps: int = 5, i
     from tqdm.auto import tqdm
 
     _check_holdout(exclude)
-    check(isinstance(meta_iterations, (int, np.integer)) and meta_iterations > 0, "meta_iterations",
-          meta_iterations, "a positive integer")
+    check(
+        isinstance(meta_iterations, (int, np.integer)) and meta_iterations > 0,
+        "meta_iterations",
+        meta_iterations,
+        "a positive integer",
+    )
     check(0 < meta_lr <= 1, "meta_lr", meta_lr, "a step in (0, 1]")
     notes, X = _bundle()
     tasks = [i for i in sorted(set(notes.instrument.tolist())) if i != exclude]
@@ -382,9 +414,20 @@ class TransferResult:
     models: dict = field(default_factory=dict, repr=False)
 
 
-def compare_transfer(instrument: str = "clarinet", *, shots: int = 1, adapt_steps: int = 20, adapt_lr: float = 0.02,
-                     pretrain_epochs: int = 30, meta_iterations: int = 400, seed: int = 0, device=None,
-                     progress: bool = True, pretrained=None, meta=None) -> TransferResult:
+def compare_transfer(
+    instrument: str = "clarinet",
+    *,
+    shots: int = 1,
+    adapt_steps: int = 20,
+    adapt_lr: float = 0.02,
+    pretrain_epochs: int = 30,
+    meta_iterations: int = 400,
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+    pretrained=None,
+    meta=None,
+) -> TransferResult:
     """Scratch vs transfer (pretrain + fine-tune) vs meta-learning (Reptile + adapt) on a held-out instrument.
 
     Parameters
@@ -429,6 +472,14 @@ def compare_transfer(instrument: str = "clarinet", *, shots: int = 1, adapt_step
             net = adapt(net, Xs, ys, steps=1, lr=adapt_lr, seed=seed + s, device=device)
             accs.append(evaluate(net, Xq, yq, device=device))
         curves[name] = accs
-    return TransferResult(instrument, int(shots), evaluate(scratch, Xq, yq, device=device), curves["pretrained"][0],
-                          curves["pretrained"][-1], curves["meta"][0], curves["meta"][-1], curves=curves,
-                          models={"pretrained": pretrained, "meta": meta, "scratch": scratch})
+    return TransferResult(
+        instrument,
+        int(shots),
+        evaluate(scratch, Xq, yq, device=device),
+        curves["pretrained"][0],
+        curves["pretrained"][-1],
+        curves["meta"][0],
+        curves["meta"][-1],
+        curves=curves,
+        models={"pretrained": pretrained, "meta": meta, "scratch": scratch},
+    )

@@ -32,9 +32,20 @@ from ..errors import ParameterError, check
 from ..stats.base import Encoder, require_fitted
 
 __all__ = [
-    "TorchEncoder", "gaussian_kl", "FrameVAE", "MelodyVAE", "HierarchicalVAE", "note_frames",
-    "melody_windows", "interpolate", "render_tokens", "elbo_report", "LOG_MEL_FLOOR_DB", "note_spectrograms",
-    "chorale_list", "check_tokens",
+    "TorchEncoder",
+    "gaussian_kl",
+    "FrameVAE",
+    "MelodyVAE",
+    "HierarchicalVAE",
+    "note_frames",
+    "melody_windows",
+    "interpolate",
+    "render_tokens",
+    "elbo_report",
+    "LOG_MEL_FLOOR_DB",
+    "note_spectrograms",
+    "chorale_list",
+    "check_tokens",
 ]
 
 #: Log-mel frames are scaled from [LOG_MEL_FLOOR_DB, 0] dB to [0, 1].
@@ -101,8 +112,19 @@ class TorchEncoder(nn.Module, Encoder):
     def _targets(self, x):
         return x
 
-    def fit(self, train, *, val=None, epochs: int = 20, lr: float = 2e-3, batch_size: int = 64,
-            device=None, seed: int = 0, progress: bool = False, **kw):
+    def fit(
+        self,
+        train,
+        *,
+        val=None,
+        epochs: int = 20,
+        lr: float = 2e-3,
+        batch_size: int = 64,
+        device=None,
+        seed: int = 0,
+        progress: bool = False,
+        **kw,
+    ):
         """Train on ``train`` (and report loss on ``val``) with the shared loop; returns ``self``.
 
         ``self.history_`` keeps the :class:`~musynth_lab.models.History`.
@@ -115,8 +137,19 @@ class TorchEncoder(nn.Module, Encoder):
         if val is not None:
             v = self._prepare(val)
             val_data = (v, self._targets(v))
-        self.history_ = _fit(self, data, loss_fn=self.loss, epochs=epochs, lr=lr, batch_size=batch_size,
-                             val_data=val_data, device=device, seed=seed, progress=progress, **kw)
+        self.history_ = _fit(
+            self,
+            data,
+            loss_fn=self.loss,
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            val_data=val_data,
+            device=device,
+            seed=seed,
+            progress=progress,
+            **kw,
+        )
         self.fitted = True
         return self
 
@@ -127,13 +160,14 @@ class TorchEncoder(nn.Module, Encoder):
         self.eval()
         t = self._prepare(x).to(self._device())
         with torch.no_grad():
-            out = [self._encode_tensor(t[i:i + 512]) for i in range(0, len(t), 512)]
+            out = [self._encode_tensor(t[i : i + 512]) for i in range(0, len(t), 512)]
         return to_numpy(torch.cat(out)).astype(np.float64)
 
 
 # ---------------------------------------------------------------------------------------
 # Data: log-mel frames of notes, melody windows of chorales
 # ---------------------------------------------------------------------------------------
+
 
 def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512) -> np.ndarray:
     """Log-mel spectrograms of bundled notes scaled to [0, 1], ``(n_notes, n_mels, n_frames)`` float32.
@@ -155,8 +189,9 @@ def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, ho
     return np.clip((db + LOG_MEL_FLOOR_DB) / LOG_MEL_FLOOR_DB, 0, 1).astype(np.float32)
 
 
-def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512, every: int = 1,
-                max_seconds: float = 0.8) -> np.ndarray:
+def note_frames(
+    notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int = 512, every: int = 1, max_seconds: float = 0.8
+) -> np.ndarray:
     """Log-mel frames of bundled notes scaled to [0, 1], ``(n_frames_total, n_mels)`` float32.
 
     Frames are taken every ``every`` hops while the note is held (the first
@@ -180,10 +215,11 @@ def note_frames(notes, *, n_mels: int = 48, n_fft: int = 1024, hop_length: int =
     else:
         S, sr = np.asarray(to_numpy(notes), dtype=np.float32), 16000
         if S.ndim != 3 or not np.all(np.isfinite(S)):
-            raise ParameterError(f"notes: array of shape {S.shape}: expected a NoteSet or log-mel spectrograms "
-                                 "(n_notes, n_mels, n_frames)")
+            raise ParameterError(
+                f"notes: array of shape {S.shape}: expected a NoteSet or log-mel spectrograms (n_notes, n_mels, n_frames)"
+            )
     n_keep = max(1, int(max_seconds * sr / hop_length))
-    S = S[..., :n_keep:int(every)]                                    # (n_notes, n_mels, frames)
+    S = S[..., : n_keep : int(every)]  # (n_notes, n_mels, frames)
     return np.ascontiguousarray(S.transpose(0, 2, 1).reshape(-1, S.shape[1])).astype(np.float32)
 
 
@@ -192,8 +228,12 @@ def chorale_list(chorales) -> list:
     if isinstance(chorales, Chorale):
         chorales = [chorales]
     chorales = list(chorales)
-    check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales", chorales,
-          "a non-empty list of Chorale objects")
+    check(
+        len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales),
+        "chorales",
+        chorales,
+        "a non-empty list of Chorale objects",
+    )
     return chorales
 
 
@@ -223,7 +263,7 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
         toks = c.melody_tokens(part=part, step=step)
         start = int(round(c.pickup_q / step))
         for s in range(start, len(toks) - width + 1, per_bar):
-            w = toks[s:s + width].copy()
+            w = toks[s : s + width].copy()
             if w[0] == HOLD:
                 back = s
                 while back > 0 and toks[back] == HOLD:
@@ -250,6 +290,7 @@ def check_tokens(x, n_steps, name="x"):
 # ---------------------------------------------------------------------------------------
 # Frame VAE
 # ---------------------------------------------------------------------------------------
+
 
 class FrameVAE(TorchEncoder):
     """A VAE over log-mel frames ``(batch, n_mels)`` in [0, 1] with a Gaussian likelihood.
@@ -278,8 +319,9 @@ class FrameVAE(TorchEncoder):
     Chapter: notebooks/04_encoding.ipynb
     """
 
-    def __init__(self, *, n_mels: int = 48, latent_dim: int = 8, hidden: int = 128, sigma: float | None = None,
-                 beta: float = 1.0):
+    def __init__(
+        self, *, n_mels: int = 48, latent_dim: int = 8, hidden: int = 128, sigma: float | None = None, beta: float = 1.0
+    ):
         super().__init__()
         check(int(n_mels) > 0, "n_mels", n_mels, "a positive integer")
         check(int(latent_dim) > 0, "latent_dim", latent_dim, "a positive integer")
@@ -290,8 +332,14 @@ class FrameVAE(TorchEncoder):
         self.log_sigma = nn.Parameter(torch.full((int(n_mels),), init), requires_grad=sigma is None)
         self.enc = nn.Sequential(nn.Linear(n_mels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
         self.to_stats = nn.Linear(hidden, 2 * latent_dim)
-        self.dec = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, n_mels), nn.Sigmoid())
+        self.dec = nn.Sequential(
+            nn.Linear(latent_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_mels),
+            nn.Sigmoid(),
+        )
 
     def _prepare(self, x):
         t = to_tensor(x).float()
@@ -329,6 +377,7 @@ class FrameVAE(TorchEncoder):
 # Melody VAE
 # ---------------------------------------------------------------------------------------
 
+
 class MelodyVAE(TorchEncoder):
     """A VAE over melody-token windows ``(batch, n_steps)`` with a categorical likelihood per step.
 
@@ -357,24 +406,27 @@ class MelodyVAE(TorchEncoder):
     Chapter: notebooks/04_encoding.ipynb
     """
 
-    def __init__(self, *, n_steps: int = 16, latent_dim: int = 8, hidden: int = 128, embed: int = 32,
-                 beta: float = 0.5):
+    def __init__(self, *, n_steps: int = 16, latent_dim: int = 8, hidden: int = 128, embed: int = 32, beta: float = 0.5):
         super().__init__()
         check(int(n_steps) > 0, "n_steps", n_steps, "a positive integer")
         check(int(latent_dim) > 0, "latent_dim", latent_dim, "a positive integer")
         self.n_steps, self.latent_dim, self.dim, self.beta = int(n_steps), int(latent_dim), int(latent_dim), float(beta)
         self.embed = nn.Embedding(N_MELODY_TOKENS, embed)
-        self.enc = nn.Sequential(nn.Linear(n_steps * embed, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, hidden),
-                                 nn.ReLU())
+        self.enc = nn.Sequential(nn.Linear(n_steps * embed, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, hidden), nn.ReLU())
         self.to_stats = nn.Linear(hidden, 2 * latent_dim)
-        self.dec = nn.Sequential(nn.Linear(latent_dim, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, 2 * hidden),
-                                 nn.ReLU(), nn.Linear(2 * hidden, n_steps * N_MELODY_TOKENS))
+        self.dec = nn.Sequential(
+            nn.Linear(latent_dim, 2 * hidden),
+            nn.ReLU(),
+            nn.Linear(2 * hidden, 2 * hidden),
+            nn.ReLU(),
+            nn.Linear(2 * hidden, n_steps * N_MELODY_TOKENS),
+        )
 
     def _prepare(self, x):
         return check_tokens(x, self.n_steps)
 
     def encode_stats(self, x):
-        h = self.enc(self.embed(x).flatten(1))                  # (batch, hidden)
+        h = self.enc(self.embed(x).flatten(1))  # (batch, hidden)
         mu, logvar = self.to_stats(h).chunk(2, dim=-1)
         return mu, logvar.clamp(-10, 6)
 
@@ -410,6 +462,7 @@ class MelodyVAE(TorchEncoder):
 # Hierarchical VAE: bar latents condition beat latents
 # ---------------------------------------------------------------------------------------
 
+
 class HierarchicalVAE(TorchEncoder):
     """A two-level VAE over melody windows: a latent per bar conditions a latent per beat.
 
@@ -441,11 +494,26 @@ class HierarchicalVAE(TorchEncoder):
     Chapter: notebooks/04_encoding.ipynb
     """
 
-    def __init__(self, *, n_bars: int = 2, beats_per_bar: int = 4, steps_per_beat: int = 2, bar_dim: int = 6,
-                 beat_dim: int = 3, hidden: int = 96, embed: int = 24, beta: float = 1.0):
+    def __init__(
+        self,
+        *,
+        n_bars: int = 2,
+        beats_per_bar: int = 4,
+        steps_per_beat: int = 2,
+        bar_dim: int = 6,
+        beat_dim: int = 3,
+        hidden: int = 96,
+        embed: int = 24,
+        beta: float = 1.0,
+    ):
         super().__init__()
-        for name, v in (("n_bars", n_bars), ("beats_per_bar", beats_per_bar), ("steps_per_beat", steps_per_beat),
-                        ("bar_dim", bar_dim), ("beat_dim", beat_dim)):
+        for name, v in (
+            ("n_bars", n_bars),
+            ("beats_per_bar", beats_per_bar),
+            ("steps_per_beat", steps_per_beat),
+            ("bar_dim", bar_dim),
+            ("beat_dim", beat_dim),
+        ):
             check(int(v) > 0, name, v, "a positive integer")
         self.n_bars, self.bpb, self.spb = int(n_bars), int(beats_per_bar), int(steps_per_beat)
         self.n_steps = self.n_bars * self.bpb * self.spb
@@ -455,13 +523,15 @@ class HierarchicalVAE(TorchEncoder):
         self.embed = nn.Embedding(N_MELODY_TOKENS, embed)
         self.beat_enc = nn.Sequential(nn.Linear(self.spb * embed, hidden), nn.ReLU())
         self.bar_enc = nn.Sequential(nn.Linear(self.bpb * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 2 * bar_dim))
-        self.beat_post = nn.Sequential(nn.Linear(hidden + bar_dim + self.bpb, hidden), nn.ReLU(),
-                                       nn.Linear(hidden, 2 * beat_dim))
-        self.beat_prior = nn.Sequential(nn.Linear(bar_dim + self.bpb, hidden), nn.ReLU(),
-                                        nn.Linear(hidden, 2 * beat_dim))
-        self.beat_dec = nn.Sequential(nn.Linear(beat_dim + bar_dim + self.bpb, hidden), nn.ReLU(),
-                                      nn.Linear(hidden, hidden), nn.ReLU(),
-                                      nn.Linear(hidden, self.spb * N_MELODY_TOKENS))
+        self.beat_post = nn.Sequential(nn.Linear(hidden + bar_dim + self.bpb, hidden), nn.ReLU(), nn.Linear(hidden, 2 * beat_dim))
+        self.beat_prior = nn.Sequential(nn.Linear(bar_dim + self.bpb, hidden), nn.ReLU(), nn.Linear(hidden, 2 * beat_dim))
+        self.beat_dec = nn.Sequential(
+            nn.Linear(beat_dim + bar_dim + self.bpb, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, self.spb * N_MELODY_TOKENS),
+        )
         self.register_buffer("pos", torch.eye(self.bpb))
 
     def _prepare(self, x):
@@ -470,10 +540,10 @@ class HierarchicalVAE(TorchEncoder):
     def _beats(self, x):
         B = len(x)
         e = self.embed(x).view(B, self.n_bars, self.bpb, self.spb * self.embed.embedding_dim)
-        return self.beat_enc(e)                                        # (B, bars, beats, hidden)
+        return self.beat_enc(e)  # (B, bars, beats, hidden)
 
     def _bar_stats(self, h):
-        mu, lv = self.bar_enc(h.flatten(2)).chunk(2, -1)               # (B, bars, bar_dim)
+        mu, lv = self.bar_enc(h.flatten(2)).chunk(2, -1)  # (B, bars, bar_dim)
         return mu, lv.clamp(-10, 6)
 
     def _pos(self, B):
@@ -535,6 +605,7 @@ class HierarchicalVAE(TorchEncoder):
 # Evaluation, interpolation, rendering
 # ---------------------------------------------------------------------------------------
 
+
 @torch.no_grad()
 def elbo_report(model: TorchEncoder, x, *, n_samples: int = 1, seed: int = 0) -> dict:
     """Held-out reconstruction and ELBO of a fitted VAE, averaged per item.
@@ -562,9 +633,11 @@ def elbo_report(model: TorchEncoder, x, *, n_samples: int = 1, seed: int = 0) ->
         out = model(t)
         model.eval()
         if isinstance(model, HierarchicalVAE):
-            nll.append(model.nll(out[0], t)); kl.append(out[1])
+            nll.append(model.nll(out[0], t))
+            kl.append(out[1])
         else:
-            nll.append(model.nll(out[0], t)); kl.append(gaussian_kl(out[1], out[2]))
+            nll.append(model.nll(out[0], t))
+            kl.append(gaussian_kl(out[1], out[2]))
     nll_m, kl_m = torch.stack(nll).mean(0), torch.stack(kl).mean(0)
     rep = {"elbo": float(-(nll_m + kl_m).mean()), "nll": float(nll_m.mean()), "kl": float(kl_m.mean())}
     model.eval()
@@ -595,8 +668,9 @@ def interpolate(model: TorchEncoder, a, b, *, n_steps: int = 5) -> np.ndarray:
     return (1 - w) * za + w * zb
 
 
-def render_tokens(tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, instrument: str = "sine",
-                  gain: float = 0.3) -> np.ndarray:
+def render_tokens(
+    tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, instrument: str = "sine", gain: float = 0.3
+) -> np.ndarray:
     """Render melody tokens as audio, ``(n_samples,)`` float32.
 
     Parameters
@@ -629,8 +703,8 @@ def render_tokens(tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, ins
     check(int(sr) > 0, "sr", sr, "a positive sample rate in Hz")
     check(bpm > 0 and step > 0, "bpm", bpm, "a positive tempo (and a positive step)")
     toks = np.asarray(to_numpy(tokens)).astype(np.int64).ravel()
-    notes = tokens_to_notes(toks, step=step)                      # rows (onset_q, dur_q, midi)
-    q = 60.0 / float(bpm)                                         # seconds per quarter note
+    notes = tokens_to_notes(toks, step=step)  # rows (onset_q, dur_q, midi)
+    q = 60.0 / float(bpm)  # seconds per quarter note
     n = int(round(len(toks) * step * q * sr))
     if instrument != "sine":
         from ..synth import render_notes
@@ -638,7 +712,7 @@ def render_tokens(tokens, *, sr: int, bpm: float = 120.0, step: float = 0.5, ins
         y = np.zeros(n, dtype=np.float32)
         if len(notes):
             out = to_numpy(render_notes(notes, bpm=float(bpm), sr=int(sr), instrument=instrument, tail_s=0.0))
-            y[:min(n, len(out))] = out[:n]
+            y[: min(n, len(out))] = out[:n]
         return y
     y = np.zeros(n, dtype=np.float64)
     for on, dur, midi in notes:

@@ -15,9 +15,18 @@ from ..errors import check
 from .core import axes_or_new
 
 
-
-def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=None, ax=None,
-                               title: str | None = None, y_axis: str = "mel", cmap_weights: str = "magma"):
+def attention_over_spectrogram(
+    S_db,
+    weights,
+    *,
+    sr: int,
+    hop_length: int,
+    keep=None,
+    ax=None,
+    title: str | None = None,
+    y_axis: str = "mel",
+    cmap_weights: str = "magma",
+):
     """A spectrogram in grey with the attention map over it in colour (and kept cells outlined).
 
     Parameters
@@ -60,8 +69,9 @@ def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=
     extent = [0, S.shape[1] * hop_length / sr, -0.5, S.shape[0] - 0.5]
     ax.imshow(S, origin="lower", aspect="auto", cmap="Greys", extent=extent, interpolation="nearest")
     rel = w / w.max() if w.max() > 0 else w
-    ax.imshow(rel, origin="lower", aspect="auto", cmap=cmap_weights, alpha=0.55, extent=extent,
-              interpolation="nearest", vmin=0, vmax=1)
+    ax.imshow(
+        rel, origin="lower", aspect="auto", cmap=cmap_weights, alpha=0.55, extent=extent, interpolation="nearest", vmin=0, vmax=1
+    )
     if keep is not None:
         k = to_numpy(keep).astype(float)
         check(k.shape == S.shape, "keep", keep, f"a mask of the spectrogram's shape {S.shape}")
@@ -75,8 +85,7 @@ def attention_over_spectrogram(S_db, weights, *, sr: int, hop_length: int, keep=
     return ax
 
 
-def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 21, keep=None, ax=None,
-                         title: str | None = None):
+def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 21, keep=None, ax=None, title: str | None = None):
     """A piano roll whose notes are tinted by the attention each frame received.
 
     Parameters
@@ -119,20 +128,19 @@ def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 2
     check(r.ndim == 2, "roll", roll, "a 2-D array (n_keys, n_frames)")
     check(len(w) == r.shape[1], "frame_weights", frame_weights, f"{r.shape[1]} weights, one per frame")
     rel = w / w.max() if w.max() > 0 else w
-    ax = piano_roll(r, step=step, low=low, ax=axes_or_new(ax, (9, 3)), title=title,
-                    highlight=np.broadcast_to(rel, r.shape))
+    ax = piano_roll(r, step=step, low=low, ax=axes_or_new(ax, (9, 3)), title=title, highlight=np.broadcast_to(rel, r.shape))
     if keep is not None:
         k = to_numpy(keep).astype(bool).ravel()
         check(len(k) == r.shape[1], "keep", keep, f"{r.shape[1]} flags, one per frame")
         top = ax.get_ylim()[1]
         for i in np.flatnonzero(k):
-            ax.plot([i * step, (i + 1) * step], [top - 0.5, top - 0.5], color="tab:blue", lw=4,
-                    solid_capstyle="butt")
+            ax.plot([i * step, (i + 1) * step], [top - 0.5, top - 0.5], color="tab:blue", lw=4, solid_capstyle="butt")
     return ax
 
 
-def alignment(weights, *, ax=None, title: str | None = None, source_label: str = "source position",
-              target_label: str = "target position"):
+def alignment(
+    weights, *, ax=None, title: str | None = None, source_label: str = "source position", target_label: str = "target position"
+):
     """An attention (alignment) matrix ``(n_target, n_source)``, one row per output step.
 
     Examples

@@ -87,8 +87,18 @@ def spectrum(y, *, sr: int, ax=None, title: str | None = None, db_floor: float =
     return ax
 
 
-def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear", db: bool = True,
-                title: str | None = None, fmax: float | None = None, **kw):
+def spectrogram(
+    S,
+    *,
+    sr: int,
+    hop_length: int,
+    ax=None,
+    y_axis: str = "linear",
+    db: bool = True,
+    title: str | None = None,
+    fmax: float | None = None,
+    **kw,
+):
     """Show a (magnitude) time-frequency array ``(n_bins, n_frames)`` with librosa's specshow.
 
     ``db=True`` converts magnitudes to dB first. ``y_axis`` is librosa's: 'linear', 'log',
@@ -114,16 +124,14 @@ def spectrogram(S, *, sr: int, hop_length: int, ax=None, y_axis: str = "linear",
     check(S.ndim == 2, "S", S, "a 2-D array (n_bins, n_frames)")
     ax = axes_or_new(ax, figsize=(7, 3))
     data = amplitude_to_db(S, ref=float(np.max(S)) or 1.0, top_db=80.0) if db else S
-    img = librosa.display.specshow(data, sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis,
-                                   ax=ax, fmax=fmax, **kw)
+    img = librosa.display.specshow(data, sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis, ax=ax, fmax=fmax, **kw)
     ax.figure.colorbar(img, ax=ax, format="%+.0f dB" if db else "%.2f")
     if title:
         ax.set_title(title)
     return ax
 
 
-def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | None = None,
-               highlight=None):
+def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | None = None, highlight=None):
     """Show a piano roll ``(n_keys, n_frames)``; ``highlight`` (same shape, 0..1) tints cells.
 
     Examples
@@ -143,13 +151,23 @@ def piano_roll(roll, *, step: float = 1.0, low: int = 21, ax=None, title: str | 
     lo, hi = max(0, lo - 2), min(roll.shape[0] - 1, hi + 2)
     ax = axes_or_new(ax, figsize=(8, 3))
     extent = [0, roll.shape[1] * step, low + lo - 0.5, low + hi + 0.5]
-    ax.imshow(roll[lo:hi + 1], origin="lower", aspect="auto", cmap="Greys", extent=extent,
-              interpolation="nearest", vmin=0, vmax=1)
+    ax.imshow(
+        roll[lo : hi + 1], origin="lower", aspect="auto", cmap="Greys", extent=extent, interpolation="nearest", vmin=0, vmax=1
+    )
     if highlight is not None:
         h = to_numpy(highlight).astype(float)
         check(h.shape == roll.shape, "highlight", h, f"an array of the roll's shape {roll.shape}")
-        ax.imshow(np.ma.masked_where(roll[lo:hi + 1] == 0, h[lo:hi + 1]), origin="lower", aspect="auto",
-                  cmap="autumn_r", alpha=0.7, extent=extent, interpolation="nearest", vmin=0, vmax=1)
+        ax.imshow(
+            np.ma.masked_where(roll[lo : hi + 1] == 0, h[lo : hi + 1]),
+            origin="lower",
+            aspect="auto",
+            cmap="autumn_r",
+            alpha=0.7,
+            extent=extent,
+            interpolation="nearest",
+            vmin=0,
+            vmax=1,
+        )
     ax.set_xlabel("time (quarter notes)")
     ax.set_ylabel("MIDI pitch")
     if title:

@@ -13,9 +13,7 @@ from ..audio import to_numpy
 from ..errors import check
 from .core import axes_or_new
 
-__all__ = ["cnn_filters", "feature_maps", "confusion", "channel_response", "frame_labels", "melody",
-           "adaptation_curves"]
-
+__all__ = ["cnn_filters", "feature_maps", "confusion", "channel_response", "frame_labels", "melody", "adaptation_curves"]
 
 
 def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (rows: frequency, columns: time)"):
@@ -41,7 +39,8 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
     lim = float(np.abs(k).max()) or 1.0
     for i, (ax, w) in enumerate(zip(axes, k)):
         ax.imshow(w, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim)
-        ax.set_xticks([]); ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_yticks([])
         ax.set_xlabel(f"#{i}", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
@@ -74,7 +73,8 @@ def feature_maps(maps, *, n: int = 8, fig=None, title: str | None = None):
     axes = fig.subplots(1, n, squeeze=False)[0]
     for i, ax in enumerate(axes):
         ax.imshow(m[i], origin="lower", aspect="auto", cmap="magma")
-        ax.set_xticks([]); ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_yticks([])
         ax.set_xlabel(f"ch {i}", fontsize=8)
     axes[0].set_ylabel("freq", fontsize=8)
     if title:
@@ -111,11 +111,13 @@ def confusion(y_true, y_pred, *, names, ax=None, title: str | None = None):
     for i in range(k):
         for j in range(k):
             if M[i, j]:
-                ax.text(j, i, M[i, j], ha="center", va="center", fontsize=7,
-                        color="white" if M[i, j] > M.max() / 2 else "black")
-    ax.set_xticks(range(k)); ax.set_xticklabels(names, rotation=60, fontsize=7)
-    ax.set_yticks(range(k)); ax.set_yticklabels(names, fontsize=7)
-    ax.set_xlabel("predicted"); ax.set_ylabel("true")
+                ax.text(j, i, M[i, j], ha="center", va="center", fontsize=7, color="white" if M[i, j] > M.max() / 2 else "black")
+    ax.set_xticks(range(k))
+    ax.set_xticklabels(names, rotation=60, fontsize=7)
+    ax.set_yticks(range(k))
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
     if title:
         ax.set_title(title)
     return ax
@@ -142,7 +144,8 @@ def channel_response(response, *, names, ax=None, title: str | None = "what each
     check(R.ndim == 2 and R.shape[1] == len(names), "response", R, f"an array (channels, {len(names)})")
     ax = axes_or_new(ax, (5, 3.5))
     img = ax.imshow(R.T, aspect="auto", cmap="viridis", vmin=0, vmax=1)
-    ax.set_yticks(range(len(names))); ax.set_yticklabels(names, fontsize=7)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=7)
     ax.set_xlabel("channel")
     ax.figure.colorbar(img, ax=ax, label="mean activation / channel max")
     if title:
@@ -153,8 +156,7 @@ def channel_response(response, *, names, ax=None, title: str | None = "what each
 _PCS = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 
 
-def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = None, fig=None,
-                 title: str | None = None):
+def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = None, fig=None, title: str | None = None):
     """Pitch classes per frame ``(n_frames, 12)``: the truth and each model's decisions, stacked; returns the axes.
 
     Examples
@@ -170,8 +172,12 @@ def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = N
     as_sequence(labels, "labels", min_len=1)
     hop_s = as_float(hop_s, "hop_s", low=0, low_open=True, allow_none=True)
     rows = [to_numpy(truth)] + [to_numpy(p) for p in predictions]
-    check(all(r.ndim == 2 and r.shape == rows[0].shape and r.shape[1] == 12 for r in rows), "truth", rows[0],
-          "arrays (n_frames, 12) of equal shape")
+    check(
+        all(r.ndim == 2 and r.shape == rows[0].shape and r.shape[1] == 12 for r in rows),
+        "truth",
+        rows[0],
+        "arrays (n_frames, 12) of equal shape",
+    )
     labels = list(labels) + [f"model {i}" for i in range(len(labels), len(rows))]
     if fig is None:
         import matplotlib.pyplot as plt
@@ -182,9 +188,11 @@ def frame_labels(truth, *predictions, labels=("truth",), hop_s: float | None = N
     if hop_s:
         extent = [0, rows[0].shape[0] * hop_s, -0.5, 11.5]
     for ax, r, name in zip(axes, rows, labels):
-        ax.imshow(r.T.astype(float), origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
-                  interpolation="nearest", extent=extent)
-        ax.set_yticks(range(0, 12, 2)); ax.set_yticklabels(_PCS[::2], fontsize=7)
+        ax.imshow(
+            r.T.astype(float), origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest", extent=extent
+        )
+        ax.set_yticks(range(0, 12, 2))
+        ax.set_yticklabels(_PCS[::2], fontsize=7)
         ax.set_ylabel(name, fontsize=8)
     axes[-1].set_xlabel("time (s)" if hop_s else "frame")
     if title:
@@ -246,9 +254,13 @@ def adaptation_curves(result, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    check(all(hasattr(result, a) for a in ("curves", "scratch", "chance", "instrument", "shots"))
-          and isinstance(result.curves, dict), "result", result,
-          "a TransferResult (musynth_lab.models.transfer) with curves, scratch, chance, instrument and shots")
+    check(
+        all(hasattr(result, a) for a in ("curves", "scratch", "chance", "instrument", "shots"))
+        and isinstance(result.curves, dict),
+        "result",
+        result,
+        "a TransferResult (musynth_lab.models.transfer) with curves, scratch, chance, instrument and shots",
+    )
     ax = axes_or_new(ax, (6, 3.2))
     for name, label in (("pretrained", "pretrained + fine-tune (transfer)"), ("meta", "Reptile start + adapt (meta)")):
         c = result.curves.get(name)

@@ -17,7 +17,6 @@ from .core import axes_or_new
 __all__ = ["chord_timeline", "posteriorgram", "transition_matrix", "embedding_map", "latent_path"]
 
 
-
 def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | None = None):
     """Chord labels over time, one step line per track, the truth as a thick grey band.
 
@@ -84,8 +83,16 @@ def posteriorgram(posteriors, *, times=None, ax=None, title: str | None = None):
     check(P.ndim == 2 and P.shape[1] == 25, "posteriors", P, "an array of shape (n_frames, 25)")
     ax = axes_or_new(ax, (9, 3.5))
     t = np.arange(len(P)) if times is None else np.asarray(times, dtype=float)
-    ax.imshow(P.T, origin="lower", aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest",
-              extent=[t[0], t[-1] if len(t) > 1 else t[0] + 1, -0.5, 24.5])
+    ax.imshow(
+        P.T,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        extent=[t[0], t[-1] if len(t) > 1 else t[0] + 1, -0.5, 24.5],
+    )
     ax.set_yticks(range(25))
     ax.set_yticklabels(CHORD_NAMES, fontsize=5)
     ax.set_xlabel("time (s)" if times is not None else "frame")
@@ -141,8 +148,12 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     from ..errors import ParameterError
 
     E = np.asarray(to_numpy(embeddings), dtype=float)
-    check(labels is not None and not isinstance(labels, (str, bytes)), "labels", labels,
-          "one label per embedding (an array or list)")
+    check(
+        labels is not None and not isinstance(labels, (str, bytes)),
+        "labels",
+        labels,
+        "one label per embedding (an array or list)",
+    )
     y = np.asarray(to_numpy(labels))
     check(y.ndim == 1, "labels", labels, f"a 1-D array of labels, got shape {y.shape}")
     check(E.ndim == 2 and len(E) >= 2, "embeddings", E, "an array of shape (n >= 2, dim)")
@@ -195,13 +206,17 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
 
     rows = as_array(token_rows, "token_rows", ndim=2, integer=True)
     check(rows.ndim == 2 and rows.size > 0, "token_rows", rows, "an array of shape (n_points, n_steps)")
-    check(rows.min() >= 0 and rows.max() < N_MELODY_TOKENS, "token_rows", token_rows,
-          f"melody token ids in 0..{N_MELODY_TOKENS - 1}")
+    check(
+        rows.min() >= 0 and rows.max() < N_MELODY_TOKENS,
+        "token_rows",
+        token_rows,
+        f"melody token ids in 0..{N_MELODY_TOKENS - 1}",
+    )
     n_pts, n_steps = rows.shape
     roll = np.zeros((88, n_pts * n_steps), dtype=bool)
     for i, toks in enumerate(rows):
         for on, dur, midi in tokens_to_notes(toks, step=1.0):
-            roll[int(midi) - 21, i * n_steps + int(on): i * n_steps + int(on + dur)] = True
+            roll[int(midi) - 21, i * n_steps + int(on) : i * n_steps + int(on + dur)] = True
     ax = piano_roll(roll, step=step, ax=ax, title=title)
     for i in range(1, n_pts):
         ax.axvline(i * n_steps * step, color="tab:red", lw=0.8, ls="--")

@@ -14,9 +14,17 @@ from .core import axes_or_new
 __all__ = ["feature_curve", "chromagram", "gv_bars", "timing_bars"]
 
 
-
-def feature_curve(values, *, sr: int, hop_length: int, ax=None, label: str | None = None,
-                  title: str | None = None, ylabel: str | None = None, **kw):
+def feature_curve(
+    values,
+    *,
+    sr: int,
+    hop_length: int,
+    ax=None,
+    label: str | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+    **kw,
+):
     """Plot a frame feature ``(n_frames,)`` or ``(1, n_frames)`` against time in seconds.
 
     Examples

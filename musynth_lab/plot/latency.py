@@ -65,8 +65,12 @@ def block_times(timing, *, ax=None, title: str | None = None):
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    check(all(hasattr(timing, a) for a in ("times_ms", "p50_ms", "p99_ms", "block_ms", "block_size", "sr", "rtf")),
-          "timing", timing, "a BlockTiming (from musynth_lab.latency.time_blocks)")
+    check(
+        all(hasattr(timing, a) for a in ("times_ms", "p50_ms", "p99_ms", "block_ms", "block_size", "sr", "rtf")),
+        "timing",
+        timing,
+        "a BlockTiming (from musynth_lab.latency.time_blocks)",
+    )
     ax = axes_or_new(ax, (6, 2.6))
     ax.hist(timing.times_ms, bins=40, color="tab:gray")
     ax.axvline(timing.p50_ms, color="tab:blue", label=f"p50 {timing.p50_ms:.3f} ms")

@@ -15,8 +15,7 @@ from .core import axes_or_new
 __all__ = ["learning_curves", "remedy_bars", "accuracy_curves"]
 
 
-def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None, highlight=None,
-                    title: str | None = None):
+def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None, highlight=None, title: str | None = None):
     """Train (dashed) and test (solid) NLL against ``x``, one colour per value of ``by``.
 
     Parameters
@@ -42,8 +41,12 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
     """
     rows = as_rows(rows, "rows")
     rows = list(rows)
-    check(len(rows) > 0 and all(x in r and "train_nll" in r and "test_nll" in r for r in rows), "rows", rows,
-          f"rows with {x!r}, 'train_nll' and 'test_nll'")
+    check(
+        len(rows) > 0 and all(x in r and "train_nll" in r and "test_nll" in r for r in rows),
+        "rows",
+        rows,
+        f"rows with {x!r}, 'train_nll' and 'test_nll'",
+    )
     ax = axes_or_new(ax, figsize=(6, 3.2))
     groups = sorted({r[by] for r in rows}) if by else [None]
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
@@ -55,8 +58,14 @@ def learning_curves(rows, *, x: str = "size", by: str | None = "hidden", ax=None
         ax.plot(xs, [r["test_nll"] for r in sel], "-o", color=c, label=f"{tag}test")
         ax.plot(xs, [r["train_nll"] for r in sel], "--", marker=".", color=c, label=f"{tag}train")
     if highlight is not None:
-        ax.plot([highlight[x]] * 2, [highlight["train_nll"], highlight["test_nll"]], color="k", lw=2.5, alpha=0.4,
-                label=f"gap {highlight['test_nll'] - highlight['train_nll']:.2f}")
+        ax.plot(
+            [highlight[x]] * 2,
+            [highlight["train_nll"], highlight["test_nll"]],
+            color="k",
+            lw=2.5,
+            alpha=0.4,
+            label=f"gap {highlight['test_nll'] - highlight['train_nll']:.2f}",
+        )
     ax.set_xscale("log")
     ax.set_xlabel({"size": "training chorales", "params": "parameters"}.get(x, x))
     ax.set_ylabel("NLL (nats / token)")
@@ -111,8 +120,10 @@ def accuracy_curves(rows, *, ax=None, title: str | None = None):
     check(len(rows) > 0, "rows", rows, "rows from quality.discriminative_vs_generative")
     ax = axes_or_new(ax, figsize=(6, 3.2))
     xs = [r["size"] for r in rows]
-    for key, c, label in [("discriminative", "tab:blue", "discriminative p(c|x): logistic regression"),
-                          ("generative", "tab:green", "generative p(x|c)p(c): per-class n-gram")]:
+    for key, c, label in [
+        ("discriminative", "tab:blue", "discriminative p(c|x): logistic regression"),
+        ("generative", "tab:green", "generative p(x|c)p(c): per-class n-gram"),
+    ]:
         ys = np.array([r[key] for r in rows])
         ax.plot(xs, ys, "-o", color=c, label=label)
         if f"{key}_sd" in rows[0]:

@@ -52,8 +52,9 @@ def envelope(env, *, sr: int, ax=None, note_off: float | None = None, title: str
     return ax
 
 
-def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_freq: bool = True,
-                    title: str | None = None, db_floor: float = -60.0):
+def filter_response(
+    b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_freq: bool = True, title: str | None = None, db_floor: float = -60.0
+):
     """Plot the magnitude response (dB) of second-order sections ``b, a`` of shape ``(k, 3)``.
 
     ``mark_hz`` draws a vertical line (e.g. at the cutoff) and the -3 dB level.
@@ -80,8 +81,7 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
     mag = 20 * np.log10(np.maximum(np.abs(to_numpy(H)), 1e-12))
     ax = axes_or_new(ax)
     for i, row in enumerate(mag):
-        ax.plot(to_numpy(f), np.maximum(row, db_floor), lw=1.2,
-                label=None if labels is None else labels[i])
+        ax.plot(to_numpy(f), np.maximum(row, db_floor), lw=1.2, label=None if labels is None else labels[i])
     if mark_hz is not None:
         ax.axvline(mark_hz, color="k", ls="--", lw=0.8)
         ax.axhline(-3.01, color="grey", ls=":", lw=0.8)
@@ -96,8 +96,9 @@ def filter_response(b, a, *, sr: int, ax=None, labels=None, mark_hz=None, log_fr
     return ax
 
 
-def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: float, ax=None, k_max: int = 8,
-                title: str | None = None):
+def fm_spectrum(
+    y, *, sr: int, carrier_hz: float, modulator_hz: float, index: float, ax=None, k_max: int = 8, title: str | None = None
+):
     """The measured spectrum of a sine-on-sine FM tone with the Bessel prediction ``|J_k(index)|`` as stems.
 
     Examples
@@ -121,8 +122,11 @@ def fm_spectrum(y, *, sr: int, carrier_hz: float, modulator_hz: float, index: fl
     f, mag = amplitude_spectrum(to_numpy(y), sr=sr)
     ax = axes_or_new(ax)
     ax.plot(f, mag, lw=0.8, label="measured")
-    side = [(fr, abs(amp)) for fr, amp in bessel_sidebands(index, carrier_hz=carrier_hz, modulator_hz=modulator_hz,
-                                                            k_max=k_max) if 0 < fr < sr / 2]
+    side = [
+        (fr, abs(amp))
+        for fr, amp in bessel_sidebands(index, carrier_hz=carrier_hz, modulator_hz=modulator_hz, k_max=k_max)
+        if 0 < fr < sr / 2
+    ]
     if side:
         fr, amp = zip(*side)
         ax.stem(fr, amp, linefmt="C3:", markerfmt="C3o", basefmt=" ", label="|J_k(index)|")
@@ -212,11 +216,16 @@ def note_pattern(notes, *, ax=None, beats_per_bar: float | None = None, title: s
     ax = axes_or_new(ax, figsize=(8, 2.8))
     vel = arr[:, 3] / 127 if arr.shape[1] > 3 else np.ones(len(arr))
     for (on, dur, midi), v in zip(arr[:, :3], vel):
-        ax.add_patch(__import__("matplotlib").patches.Rectangle((on, midi - 0.4), dur * 0.95, 0.8,
-                                                                 color=(0.1, 0.3, 0.7, 0.3 + 0.7 * v)))
+        ax.add_patch(
+            __import__("matplotlib").patches.Rectangle((on, midi - 0.4), dur * 0.95, 0.8, color=(0.1, 0.3, 0.7, 0.3 + 0.7 * v))
+        )
     end = float((arr[:, 0] + arr[:, 1]).max()) if len(arr) else 1.0
-    check(not beats_per_bar or end / beats_per_bar <= 10_000, "notes", notes,
-          f"notes ending within 10000 bars of {beats_per_bar:g} beats (one bar line each)" if beats_per_bar else "")
+    check(
+        not beats_per_bar or end / beats_per_bar <= 10_000,
+        "notes",
+        notes,
+        f"notes ending within 10000 bars of {beats_per_bar:g} beats (one bar line each)" if beats_per_bar else "",
+    )
     ax.set_xlim(0, end)
     ax.set_ylim(arr[:, 2].min() - 2, arr[:, 2].max() + 2)
     if beats_per_bar:

@@ -58,11 +58,9 @@ def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_me
     if BACKEND == "librosa":
         import librosa
 
-        S = librosa.feature.melspectrogram(y=y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length),
-                                           n_mels=int(n_mels))
+        S = librosa.feature.melspectrogram(y=y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels))
     else:
         from .. import features
 
-        S = to_numpy(features.melspectrogram(y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length),
-                                             n_mels=int(n_mels)))
+        S = to_numpy(features.melspectrogram(y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels)))
     return np.asarray(S, dtype=np.float32)

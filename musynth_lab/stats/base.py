@@ -46,7 +46,7 @@ def as_2d_rows(x, name: str = "x", *, dim: int | None = None) -> np.ndarray:
     """
     from ..errors import as_array
 
-    arr = as_array(x, name)          # no None, strings, complex, NaN/inf or empty array
+    arr = as_array(x, name)  # no None, strings, complex, NaN/inf or empty array
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or (dim is not None and arr.shape[1] != dim) or not np.all(np.isfinite(arr)):

@@ -19,9 +19,20 @@ from ..data import CHORD_NAMES
 from ..errors import ParameterError, as_array, as_choice, check
 
 __all__ = [
-    "N_CHORDS", "NO_CHORD", "VOCABULARIES", "chord_templates", "check_chroma", "check_labels",
-    "template_scores", "template_chords", "beat_sync", "frames_to_beats", "beat_accuracy",
-    "frame_accuracy", "transpose_chords", "ChordSequence",
+    "N_CHORDS",
+    "NO_CHORD",
+    "VOCABULARIES",
+    "chord_templates",
+    "check_chroma",
+    "check_labels",
+    "template_scores",
+    "template_chords",
+    "beat_sync",
+    "frames_to_beats",
+    "beat_accuracy",
+    "frame_accuracy",
+    "transpose_chords",
+    "ChordSequence",
 ]
 
 N_CHORDS = 25
@@ -32,8 +43,7 @@ VOCABULARIES = ("majmin",)
 
 def check_vocabulary(vocabulary: str) -> None:
     if vocabulary not in VOCABULARIES:
-        raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} "
-                             "(24 major/minor triads plus 'N')")
+        raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} (24 major/minor triads plus 'N')")
 
 
 def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np.ndarray:
@@ -108,8 +118,9 @@ def check_labels(labels, name: str = "labels") -> np.ndarray:
     Chapter: notebooks/04_encoding.ipynb
     """
     arr = np.asarray(labels)
-    if arr.size and (not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr))
-                     or arr.min() < 0 or arr.max() >= N_CHORDS):
+    if arr.size and (
+        not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= N_CHORDS
+    ):
         raise ParameterError(f"{name}={arr!r}: expected chord indices in 0..24 of the 'majmin' vocabulary")
     return arr.astype(np.int64)
 
@@ -153,8 +164,12 @@ def _beat_masks(beat_samples, end_sample, n_frames, hop_length):
     """One boolean frame mask per beat (from one beat to the next; the nearest frame when a beat is
     shorter than a hop); the last beat ends at ``end_sample`` (default: the last frame)."""
     beat_samples = as_array(beat_samples, "beat_samples", ndim=1, allow_empty=True)
-    check(beat_samples.size >= 1 and np.all(np.diff(beat_samples) > 0), "beat_samples", beat_samples,
-          "at least one beat, strictly increasing sample positions")
+    check(
+        beat_samples.size >= 1 and np.all(np.diff(beat_samples) > 0),
+        "beat_samples",
+        beat_samples,
+        "at least one beat, strictly increasing sample positions",
+    )
     check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
     hop = int(hop_length)
     t = np.arange(n_frames) * hop
@@ -286,8 +301,12 @@ class ChordSequence:
     level: str
 
     def __post_init__(self):
-        check(self.labels is not None and not isinstance(self.labels, (str, bytes)), "labels", self.labels,
-              "chord indices in 0..24 (an array)")
+        check(
+            self.labels is not None and not isinstance(self.labels, (str, bytes)),
+            "labels",
+            self.labels,
+            "chord indices in 0..24 (an array)",
+        )
         labels = check_labels(self.labels, "labels")
         check(labels.ndim == 1, "labels", self.labels, f"a 1-D array of chord indices, got shape {labels.shape}")
         times = as_array(self.times, "times", ndim=1, allow_empty=True)

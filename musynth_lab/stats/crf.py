@@ -25,8 +25,15 @@ from ..errors import ParameterError, as_sequence, check
 from .base import Encoder, require_fitted
 from .chords import beat_accuracy, beat_sync, check_chroma, transpose_chords
 
-__all__ = ["chord_tone_labels", "note_features", "NoteCRF", "beat_chroma_features", "BeatChordCRF",
-           "majority_baseline", "label_scores"]
+__all__ = [
+    "chord_tone_labels",
+    "note_features",
+    "NoteCRF",
+    "beat_chroma_features",
+    "BeatChordCRF",
+    "majority_baseline",
+    "label_scores",
+]
 
 _TRIADS = {"maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8)}
 _PARTS = ("S", "A", "T", "B")
@@ -111,15 +118,22 @@ def note_features(piece: Chorale, *, part: str = "S") -> list:
     pcs = [int(m - tonic) % 12 for m in notes[:, 2]]
     feats = []
     for i, (on, dur, midi) in enumerate(notes):
-        f = {"bias": 1.0, "pc": str(pcs[i]), "mode": piece.key_mode,
-             "dur": str(min(float(dur), 4.0)), "on_beat": bool(abs(on - round(on)) < 1e-6)}
+        f = {
+            "bias": 1.0,
+            "pc": str(pcs[i]),
+            "mode": piece.key_mode,
+            "dur": str(min(float(dur), 4.0)),
+            "on_beat": bool(abs(on - round(on)) < 1e-6),
+        }
         pos = (on - piece.pickup_q) % piece.bar_q if piece.bar_q > 0 else 0.0
         f["beat_pos"] = str(round(float(pos), 2))
         for side, j in (("prev", i - 1), ("next", i + 1)):
-            if 0 <= j < len(notes) and abs((notes[j, 0] + notes[j, 1] if side == "prev" else on + dur)
-                                           - (on if side == "prev" else notes[j, 0])) < 1e-6:
-                step = int(np.clip(notes[j, 2] - midi, -12, 12)) if side == "next" else \
-                    int(np.clip(midi - notes[j, 2], -12, 12))
+            if (
+                0 <= j < len(notes)
+                and abs((notes[j, 0] + notes[j, 1] if side == "prev" else on + dur) - (on if side == "prev" else notes[j, 0]))
+                < 1e-6
+            ):
+                step = int(np.clip(notes[j, 2] - midi, -12, 12)) if side == "next" else int(np.clip(midi - notes[j, 2], -12, 12))
                 f[f"{side}_int"] = str(step)
                 f[f"{side}_step"] = abs(step) in (1, 2)
                 f[f"{side}_pc"] = str(pcs[j])
@@ -171,8 +185,7 @@ def label_scores(truth, predicted, *, positive: str | None = None) -> dict:
     t = [y for seq in truth for y in seq]
     p = [y for seq in predicted for y in seq]
     check(len(t) == len(p) and len(t) > 0, "predicted", len(p), f"as many labels as truth ({len(t)})")
-    out = {"accuracy": float(accuracy_score(t, p)),
-           "macro_f1": float(f1_score(t, p, average="macro", zero_division=0))}
+    out = {"accuracy": float(accuracy_score(t, p)), "macro_f1": float(f1_score(t, p, average="macro", zero_division=0))}
     if positive is not None:
         pr, rc, f1, _ = precision_recall_fscore_support(t, p, labels=[positive], zero_division=0)
         out.update(precision=float(pr[0]), recall=float(rc[0]), f1=float(f1[0]))
@@ -192,8 +205,9 @@ class _CRFEncoder(Encoder):
     def _train(self, X, y):
         import sklearn_crfsuite
 
-        crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
-                                   max_iterations=self.max_iterations, all_possible_transitions=True)
+        crf = sklearn_crfsuite.CRF(
+            algorithm="lbfgs", c1=self.c1, c2=self.c2, max_iterations=self.max_iterations, all_possible_transitions=True
+        )
         crf.fit(X, y)
         self.crf_ = crf
         self.labels_ = list(self.label_set)
@@ -338,8 +352,9 @@ class BeatChordCRF(_CRFEncoder):
 
     label_set = tuple(CHORD_NAMES)
 
-    def __init__(self, *, hop_length: int = 512, c1: float = 0.05, c2: float = 0.01, max_iterations: int = 60,
-                 transpose: bool = True):
+    def __init__(
+        self, *, hop_length: int = 512, c1: float = 0.05, c2: float = 0.01, max_iterations: int = 60, transpose: bool = True
+    ):
         super().__init__(c1=c1, c2=c2, max_iterations=max_iterations)
         check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
         self.hop_length, self.transpose = int(hop_length), bool(transpose)
@@ -350,13 +365,19 @@ class BeatChordCRF(_CRFEncoder):
         if isinstance(excerpts, (str, Excerpt)):
             excerpts = [excerpts]
         exs = [load_excerpt(e) if isinstance(e, str) else e for e in excerpts]
-        check(len(exs) > 0 and all(isinstance(e, Excerpt) for e in exs), "excerpts", excerpts,
-              "a non-empty list of Excerpts or excerpt names")
+        check(
+            len(exs) > 0 and all(isinstance(e, Excerpt) for e in exs),
+            "excerpts",
+            excerpts,
+            "a non-empty list of Excerpts or excerpt names",
+        )
         if chromas is None:
             chromas = [excerpt_chroma(e, hop_length=self.hop_length) for e in exs]
         check(len(chromas) == len(exs), "chromas", chromas, f"one chroma per excerpt ({len(exs)})")
-        B = [beat_sync(c, e.beats[:, 0], hop_length=self.hop_length, end_sample=float(e.notes[:, 1].max()))
-             for e, c in zip(exs, chromas)]
+        B = [
+            beat_sync(c, e.beats[:, 0], hop_length=self.hop_length, end_sample=float(e.notes[:, 1].max()))
+            for e, c in zip(exs, chromas)
+        ]
         return exs, B
 
     def fit(self, excerpts, *, chromas=None):
@@ -365,7 +386,7 @@ class BeatChordCRF(_CRFEncoder):
         X, y = [], []
         for e, b in zip(exs, B):
             lab = e.beats[:, 2].astype(np.int64)
-            for k in (range(12) if self.transpose else [0]):
+            for k in range(12) if self.transpose else [0]:
                 X.append(beat_chroma_features(np.roll(b, k, axis=0)))
                 y.append([CHORD_NAMES[i] for i in transpose_chords(lab, k)])
         return self._train(X, y)

@@ -21,8 +21,17 @@ from ..audio import check_sr
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
-from .chords import (N_CHORDS, NO_CHORD, ChordSequence, check_vocabulary, unit_columns, check_chroma,
-                     chord_templates, frames_to_beats, transpose_chords)
+from .chords import (
+    N_CHORDS,
+    NO_CHORD,
+    ChordSequence,
+    check_vocabulary,
+    unit_columns,
+    check_chroma,
+    chord_templates,
+    frames_to_beats,
+    transpose_chords,
+)
 
 __all__ = ["chord_transitions", "frame_transitions", "ChordHMM", "MelodyHMM", "excerpt_chroma"]
 
@@ -56,13 +65,17 @@ def chord_transitions(chorales=None, *, transpose: bool = True, smoothing: float
     Chapter: notebooks/04_encoding.ipynb
     """
     chorales = load_chorales("train") if chorales is None else list(chorales)
-    check(len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales), "chorales",
-          chorales, "a non-empty list of Chorale objects")
+    check(
+        len(chorales) > 0 and all(isinstance(c, Chorale) for c in chorales),
+        "chorales",
+        chorales,
+        "a non-empty list of Chorale objects",
+    )
     check(smoothing >= 0, "smoothing", smoothing, "a non-negative pseudo-count")
     counts = np.full((N_CHORDS, N_CHORDS), float(smoothing))
     for piece in chorales:
         c = piece.chords
-        for k in (range(12) if transpose else [0]):
+        for k in range(12) if transpose else [0]:
             cc = transpose_chords(c, k)
             np.add.at(counts, (cc[:-1], cc[1:]), 1.0)
     counts += 1e-12
@@ -84,8 +97,7 @@ def frame_transitions(beat_transitions, frames_per_beat: float) -> np.ndarray:
     Chapter: notebooks/04_encoding.ipynb
     """
     A = np.asarray(beat_transitions, dtype=np.float64)
-    check(A.shape == (N_CHORDS, N_CHORDS) and np.allclose(A.sum(1), 1), "beat_transitions", A,
-          "a (25, 25) row-stochastic matrix")
+    check(A.shape == (N_CHORDS, N_CHORDS) and np.allclose(A.sum(1), 1), "beat_transitions", A, "a (25, 25) row-stochastic matrix")
     frames_per_beat = as_float(frames_per_beat, "frames_per_beat", low=1)
     move = 1.0 / float(frames_per_beat)
     return (1 - move) * np.eye(N_CHORDS) + move * A
@@ -147,8 +159,15 @@ class ChordHMM(Encoder):
 
     dim = N_CHORDS
 
-    def __init__(self, *, emissions: str = "gaussian", vocabulary: str = "majmin", hop_length: int = 512,
-                 smoothing: float = 0.5, template_var: float = 0.04):
+    def __init__(
+        self,
+        *,
+        emissions: str = "gaussian",
+        vocabulary: str = "majmin",
+        hop_length: int = 512,
+        smoothing: float = 0.5,
+        template_var: float = 0.04,
+    ):
         if emissions not in ("gaussian", "template"):
             raise ParameterError(f"emissions={emissions!r}: expected 'gaussian' or 'template'")
         check_vocabulary(vocabulary)
@@ -222,8 +241,12 @@ class ChordHMM(Encoder):
             no_chord.append(C[:, lab == NO_CHORD])
         means, var = np.zeros((N_CHORDS, 12)), np.zeros((N_CHORDS, 12))
         for q in (0, 1):
-            check(len(pooled[q]) > 0, "excerpts", [e.name for e in excerpts],
-                  f"training frames of {'major' if q == 0 else 'minor'} chords")
+            check(
+                len(pooled[q]) > 0,
+                "excerpts",
+                [e.name for e in excerpts],
+                f"training frames of {'major' if q == 0 else 'minor'} chords",
+            )
             X = np.concatenate(pooled[q], axis=1)
             for r in range(12):
                 means[12 * q + r] = np.roll(X.mean(axis=1), r)
@@ -258,8 +281,9 @@ class ChordHMM(Encoder):
         C = unit_columns(check_chroma(chroma))
         return self.frame_model(self._frames_per_beat(None, frames_per_beat)).predict_proba(C.T)
 
-    def predict(self, chroma, *, sr: int, level: str = "frame", beat_samples=None, end_sample=None,
-                frames_per_beat: float | None = None) -> ChordSequence:
+    def predict(
+        self, chroma, *, sr: int, level: str = "frame", beat_samples=None, end_sample=None, frames_per_beat: float | None = None
+    ) -> ChordSequence:
         """Viterbi-decode the chords of a chromagram.
 
         Parameters
@@ -310,8 +334,7 @@ class ChordHMM(Encoder):
         ex = load_excerpt(excerpt) if isinstance(excerpt, str) else excerpt
         check(isinstance(ex, Excerpt), "excerpt", excerpt, "an Excerpt or a name from list_excerpts()")
         C = excerpt_chroma(ex, hop_length=self.hop_length) if chroma is None else chroma
-        return self.predict(C, sr=ex.sr, level=level, beat_samples=ex.beats[:, 0],
-                            end_sample=float(ex.notes[:, 1].max()))
+        return self.predict(C, sr=ex.sr, level=level, beat_samples=ex.beats[:, 0], end_sample=float(ex.notes[:, 1].max()))
 
     def _encode(self, chromas) -> np.ndarray:
         if isinstance(chromas, np.ndarray) and chromas.ndim == 2:
@@ -327,12 +350,19 @@ def _as_token_list(sequences, name="sequences"):
     out = []
     for s in as_sequence(sequences, name, what="token sequences or Chorales"):
         if not isinstance(s, Chorale):
-            as_array(s, name, allow_empty=True)          # numbers, finite, real (None/strings/NaN refused)
+            as_array(s, name, allow_empty=True)  # numbers, finite, real (None/strings/NaN refused)
         toks = s.melody_tokens() if isinstance(s, Chorale) else np.asarray(s)
-        if toks.ndim != 1 or toks.size == 0 or not np.issubdtype(toks.dtype, np.integer) \
-                or toks.min() < 0 or toks.max() >= N_MELODY_TOKENS:
-            raise ParameterError(f"{name}: item of shape {toks.shape}: expected a non-empty 1-D sequence of "
-                                 f"melody tokens in 0..{N_MELODY_TOKENS - 1} (or a Chorale)")
+        if (
+            toks.ndim != 1
+            or toks.size == 0
+            or not np.issubdtype(toks.dtype, np.integer)
+            or toks.min() < 0
+            or toks.max() >= N_MELODY_TOKENS
+        ):
+            raise ParameterError(
+                f"{name}: item of shape {toks.shape}: expected a non-empty 1-D sequence of "
+                f"melody tokens in 0..{N_MELODY_TOKENS - 1} (or a Chorale)"
+            )
         out.append(toks.astype(np.int64))
     check(len(out) > 0, name, sequences, "at least one sequence")
     return out
@@ -375,8 +405,9 @@ class MelodyHMM(Encoder):
         from hmmlearn import hmm as hl
 
         seqs = _as_token_list(sequences)
-        model = hl.CategoricalHMM(n_components=self.n_states, n_iter=self.n_iter, random_state=self.seed,
-                                  n_features=N_MELODY_TOKENS, tol=1e-3)
+        model = hl.CategoricalHMM(
+            n_components=self.n_states, n_iter=self.n_iter, random_state=self.seed, n_features=N_MELODY_TOKENS, tol=1e-3
+        )
         model.fit(np.concatenate(seqs)[:, None], [len(s) for s in seqs])
         # unseen tokens keep a small probability, so held-out melodies score finitely
         e = model.emissionprob_ + 1e-4

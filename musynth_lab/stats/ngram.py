@@ -56,15 +56,17 @@ class NGramModel:
             raise ParameterError("sequences is empty: expected at least one non-empty token sequence")
         for s in seqs:
             if len(s) and (s.min() < 0 or s.max() >= self.vocab_size):
-                raise ParameterError(f"sequences contain token {int(s.max() if s.max() >= self.vocab_size else s.min())}: "
-                                     f"expected ids in 0..{self.vocab_size - 1}")
+                raise ParameterError(
+                    f"sequences contain token {int(s.max() if s.max() >= self.vocab_size else s.min())}: "
+                    f"expected ids in 0..{self.vocab_size - 1}"
+                )
         counts = [defaultdict(lambda: np.zeros(self.vocab_size)) for _ in range(self.order)]
         for s in seqs:
             for i, w in enumerate(s):
                 for k in range(self.order):  # k = context length
                     if i - k < 0:
                         break
-                    counts[k][tuple(s[i - k:i].tolist())][w] += 1
+                    counts[k][tuple(s[i - k : i].tolist())][w] += 1
         self._counts = [dict(c) for c in counts]
         self._cache = {}
         return self
@@ -103,7 +105,7 @@ class NGramModel:
         if self._counts is None:
             raise ParameterError("this NGramModel is not fitted: call fit(sequences) first")
         ctx = tuple(int(t) for t in self._tokens(context, "context").tolist())
-        ctx = ctx[len(ctx) - (self.order - 1):] if self.order > 1 else ()
+        ctx = ctx[len(ctx) - (self.order - 1) :] if self.order > 1 else ()
         return np.log(self._prob(ctx))
 
     def __call__(self, prefix) -> torch.Tensor:

@@ -50,13 +50,25 @@ class VBMixture(Encoder):
     Chapter: notebooks/04_encoding.ipynb
     """
 
-    def __init__(self, *, n_components: int = 10, weight_concentration_prior: float = 0.01,
-                 covariance_type: str = "diag", seed: int = 0, max_iter: int = 300):
+    def __init__(
+        self,
+        *,
+        n_components: int = 10,
+        weight_concentration_prior: float = 0.01,
+        covariance_type: str = "diag",
+        seed: int = 0,
+        max_iter: int = 300,
+    ):
         check(int(n_components) >= 1, "n_components", n_components, "a positive integer")
-        check(weight_concentration_prior > 0, "weight_concentration_prior", weight_concentration_prior,
-              "a positive concentration")
-        check(covariance_type in ("full", "diag", "spherical", "tied"), "covariance_type", covariance_type,
-              "one of 'full', 'diag', 'spherical', 'tied'")
+        check(
+            weight_concentration_prior > 0, "weight_concentration_prior", weight_concentration_prior, "a positive concentration"
+        )
+        check(
+            covariance_type in ("full", "diag", "spherical", "tied"),
+            "covariance_type",
+            covariance_type,
+            "one of 'full', 'diag', 'spherical', 'tied'",
+        )
         self.n_components, self.dim = int(n_components), int(n_components)
         self.weight_concentration_prior = float(weight_concentration_prior)
         self.covariance_type, self.seed, self.max_iter = covariance_type, int(seed), int(max_iter)
@@ -69,9 +81,14 @@ class VBMixture(Encoder):
         X = as_2d_rows(X, "X")
         check(len(X) >= 2, "X", X, "at least 2 rows")
         self.model_ = BayesianGaussianMixture(
-            n_components=self.n_components, weight_concentration_prior_type="dirichlet_process",
-            weight_concentration_prior=self.weight_concentration_prior, covariance_type=self.covariance_type,
-            random_state=self.seed, max_iter=self.max_iter, init_params="kmeans")
+            n_components=self.n_components,
+            weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=self.weight_concentration_prior,
+            covariance_type=self.covariance_type,
+            random_state=self.seed,
+            max_iter=self.max_iter,
+            init_params="kmeans",
+        )
         self.model_.fit(X)
         self.n_features_ = X.shape[1]
         self.fitted = True

@@ -35,9 +35,19 @@ def _range_text(lo, hi, lo_open, hi_open) -> str:
     return "a finite number"
 
 
-def param(value, name: str, *, lo=None, hi=None, lo_open: bool = False, hi_open: bool = False,
-          device=None, n_samples: int | None = None, per_sample: bool = False,
-          expected: str | None = None) -> torch.Tensor:
+def param(
+    value,
+    name: str,
+    *,
+    lo=None,
+    hi=None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    device=None,
+    n_samples: int | None = None,
+    per_sample: bool = False,
+    expected: str | None = None,
+) -> torch.Tensor:
     """Validate a parameter and return it as float32 ``(batch or 1, 1 or n_samples)``.
 
     Parameters
@@ -162,9 +172,7 @@ def batch_of(**tensors) -> int:
         if size == 1:
             size, first = b, name
         elif b != size:
-            raise ParameterError(
-                f"{name} has batch size {b}: expected {size} to match {first} (or 1 to share one value)"
-            )
+            raise ParameterError(f"{name} has batch size {b}: expected {size} to match {first} (or 1 to share one value)")
     return size
 
 

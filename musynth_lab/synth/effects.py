@@ -26,8 +26,19 @@ from ..errors import ParameterError
 from ._util import audio_in, audio_out, batch_of, check_sr, param
 from .filters import biquad, one_pole
 
-__all__ = ["gain", "limit", "delay", "overdrive", "DRIVE_SHAPES", "chorus", "flanger", "compressor",
-           "noise_gate", "exciter", "rms_db"]
+__all__ = [
+    "gain",
+    "limit",
+    "delay",
+    "overdrive",
+    "DRIVE_SHAPES",
+    "chorus",
+    "flanger",
+    "compressor",
+    "noise_gate",
+    "exciter",
+    "rms_db",
+]
 
 DRIVE_SHAPES = ("tanh", "atan", "hard", "cubic", "asymmetric")
 
@@ -83,8 +94,18 @@ def gain(x, *, gain_db, limit_output: bool = True):
     return audio_out(y, ref, shape)
 
 
-def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=None, return_state: bool = False,
-          limit_output: bool = True):
+def delay(
+    x,
+    *,
+    delay_s: float,
+    sr: int,
+    feedback=0.3,
+    mix=0.5,
+    dry=1.0,
+    state=None,
+    return_state: bool = False,
+    limit_output: bool = True,
+):
     """Echo: ``y = dry * x + mix * w`` with the feedback delay line ``w[n] = x[n-D] + feedback * w[n-D]``.
 
     Each echo is ``feedback`` times the previous one, ``D = round(delay_s * sr)`` samples
@@ -122,8 +143,12 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
     """
     sr = check_sr(sr)
     xt, ref, shape = audio_in(x)
-    if isinstance(delay_s, torch.Tensor) or not isinstance(delay_s, (int, float)) or not math.isfinite(delay_s) \
-            or round(delay_s * sr) < 1:
+    if (
+        isinstance(delay_s, torch.Tensor)
+        or not isinstance(delay_s, (int, float))
+        or not math.isfinite(delay_s)
+        or round(delay_s * sr) < 1
+    ):
         raise ParameterError(f"delay_s={delay_s!r}: expected a delay of at least one sample (1/sr s), a float")
     D = int(round(delay_s * sr))
     fb = param(feedback, "feedback", lo=0.0, hi=1.0, hi_open=True, device=xt.device, expected="a value in [0, 1)")
@@ -139,16 +164,16 @@ def delay(x, *, delay_s: float, sr: int, feedback=0.3, mix=0.5, dry=1.0, state=N
         if prev.shape != (b, D) and prev.shape != (1, D):
             raise ParameterError(f"state has shape {tuple(prev.shape)}: expected ({b}, {D})")
         prev = prev.expand(b, D)
-    line0 = prev                               # the line input of the D samples before this block
+    line0 = prev  # the line input of the D samples before this block
     k = -(-n // D)
     xp = torch.nn.functional.pad(xt, (0, k * D - n)).reshape(b, k, D)
     blocks = []
     for i in range(k):
-        w = prev                               # w[n] = v[n - D], v = x + fb * w
+        w = prev  # w[n] = v[n - D], v = x + fb * w
         blocks.append(w)
         prev = xp[:, i] + fb * w
     w = torch.cat(blocks, dim=-1)[:, :n]
-    y = soft_limit(dr * xt + wet * w) if limit_output else dr * xt + wet * w   # sample-wise: block-safe
+    y = soft_limit(dr * xt + wet * w) if limit_output else dr * xt + wet * w  # sample-wise: block-safe
     out = audio_out(y, ref, shape)
     if return_state:
         # the line input of the last D samples (a block shorter than D keeps the older part)
@@ -201,7 +226,7 @@ def overdrive(x, *, drive_db=12.0, shape: str = "tanh", mix=1.0):
             return v.clamp(-1.0, 1.0)
         if shape == "cubic":
             c = v.clamp(-1.0, 1.0)
-            return 1.5 * c - 0.5 * c ** 3
+            return 1.5 * c - 0.5 * c**3
         return torch.tanh(v + 0.3) - math.tanh(0.3)
 
     if shape == "asymmetric":
@@ -226,7 +251,7 @@ def _modulated_delay(xt, delay_samples, history):
     t = torch.arange(n, device=xt.device)[None] + h
     i0 = (t - dc.long()).clamp(min=0, max=h + n - 1)
     i1 = (i0 + 1).clamp(max=h + n - 1)
-    if i0.shape[0] == 1 and b > 1:          # one delay curve for the whole batch: index, don't gather
+    if i0.shape[0] == 1 and b > 1:  # one delay curve for the whole batch: index, don't gather
         a, c = full[:, i0[0]], full[:, i1[0]]
     else:
         i0, i1 = i0.expand(b, n), i1.expand(b, n)
@@ -234,8 +259,9 @@ def _modulated_delay(xt, delay_samples, history):
     return a + (c - a) * frac
 
 
-def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voices: int = 2,
-           state=None, return_state: bool = False):
+def chorus(
+    x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voices: int = 2, state=None, return_state: bool = False
+):
     """Chorus: ``voices`` copies read through delays that an LFO sweeps, mixed with the dry signal.
 
     Copy ``v`` is delayed by ``delay_s + depth_s * sin(2 pi rate t + 2 pi v / voices)``, so its
@@ -294,7 +320,7 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
         hist = hist.expand(b, H)
         phase0 = param(state.get("lfo_phase", 0.0), "state['lfo_phase']", device=xt.device)
     t = torch.arange(n, device=xt.device, dtype=xt.dtype)[None] / sr
-    lfo_cycles = phase0 + rate * t                                   # (batch, n)
+    lfo_cycles = phase0 + rate * t  # (batch, n)
     wet = 0
     for v in range(voices):
         d = (base + depth * torch.sin(2 * math.pi * (lfo_cycles + v / voices))) * sr
@@ -308,8 +334,7 @@ def chorus(x, *, sr: int, rate_hz=0.8, depth_s=0.003, delay_s=0.02, mix=0.5, voi
     return out
 
 
-def flanger(x, *, sr: int, rate_hz=0.25, depth_s=0.002, delay_s=0.0025, mix=1.0, state=None,
-            return_state: bool = False):
+def flanger(x, *, sr: int, rate_hz=0.25, depth_s=0.002, delay_s=0.0025, mix=1.0, state=None, return_state: bool = False):
     """Flanger: one copy through a short swept delay (about 0.5-5 ms), mixed 50/50 at ``mix=1``.
 
     The sum of a signal and its copy delayed by ``d`` is a comb filter with notches at
@@ -323,8 +348,9 @@ def flanger(x, *, sr: int, rate_hz=0.25, depth_s=0.002, delay_s=0.0025, mix=1.0,
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    return chorus(x, sr=sr, rate_hz=rate_hz, depth_s=depth_s, delay_s=delay_s, mix=mix, voices=1,
-                  state=state, return_state=return_state)
+    return chorus(
+        x, sr=sr, rate_hz=rate_hz, depth_s=depth_s, delay_s=delay_s, mix=mix, voices=1, state=state, return_state=return_state
+    )
 
 
 def rms_db(x, *, sr: int, time_s=0.01):
@@ -353,13 +379,26 @@ def _gain_reduction_db(over, ratio, knee_db: float):
     slope = 1.0 - 1.0 / ratio
     if knee_db > 0:
         w = knee_db
-        return torch.where(over <= -w / 2, torch.zeros_like(over),
-                           torch.where(over >= w / 2, -slope * over, -slope * (over + w / 2) ** 2 / (2 * w)))
+        return torch.where(
+            over <= -w / 2,
+            torch.zeros_like(over),
+            torch.where(over >= w / 2, -slope * over, -slope * (over + w / 2) ** 2 / (2 * w)),
+        )
     return -slope * over.clamp(min=0.0)
 
 
-def compressor(x, *, sr: int, threshold_db=-20.0, ratio=4.0, attack_s=0.005, release_s=0.05,
-               makeup_db=0.0, knee_db=0.0, limit_output: bool = True):
+def compressor(
+    x,
+    *,
+    sr: int,
+    threshold_db=-20.0,
+    ratio=4.0,
+    attack_s=0.005,
+    release_s=0.05,
+    makeup_db=0.0,
+    knee_db=0.0,
+    limit_output: bool = True,
+):
     """A feed-forward compressor: above ``threshold_db`` the level rises only ``1/ratio`` as fast.
 
     Level detection: RMS in dB, smoothed with the ``attack_s`` time constant. Gain computer:

@@ -47,8 +47,7 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
     Chapter: notebooks/01a_synthesis.ipynb
     """
     tensor_arg(t, "t")
-    for name, v in (("attack", attack), ("decay", decay), ("sustain", sustain), ("release", release),
-                    ("note_off", note_off)):
+    for name, v in (("attack", attack), ("decay", decay), ("sustain", sustain), ("release", release), ("note_off", note_off)):
         tensor_arg(v, name, what="(batch or 1, 1)")
     return _adsr_level(t, attack=attack, decay=decay, sustain=sustain, release=release, note_off=note_off)
 
@@ -64,7 +63,7 @@ def _adsr_level(t, *, attack, decay, sustain, release, note_off):
         # min(attack ramp, decay line clamped to [sustain, 1]): the ramp is below the line
         # before the peak and above it after, so one minimum joins the segments
         dec = 1.0 - (1.0 - sustain) * ((tt - attack) / d_ + (decay <= 0).to(tt.dtype)).clamp(0.0, 1.0)
-        ramp = tt / a_ + (attack <= 0).to(tt.dtype)          # a zero attack starts at the peak
+        ramp = tt / a_ + (attack <= 0).to(tt.dtype)  # a zero attack starts at the peak
         return torch.minimum(ramp, dec).clamp(min=0.0)
 
     held = on_level(t)
@@ -122,8 +121,19 @@ def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, 
     return _adsr_level(t, attack=a, decay=d, sustain=s, release=r, note_off=off)
 
 
-def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, offset=0.0, phase=0.0,
-        seed: int | None = None, device=None, return_phase: bool = False):
+def lfo(
+    rate_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    shape: str = "sine",
+    depth=1.0,
+    offset=0.0,
+    phase=0.0,
+    seed: int | None = None,
+    device=None,
+    return_phase: bool = False,
+):
     """A low-frequency oscillator: ``offset + depth * wave(rate)``, wave in [-1, 1].
 
     Parameters
@@ -156,8 +166,7 @@ def lfo(rate_hz, *, n_samples: int, sr: int, shape: str = "sine", depth=1.0, off
     if shape not in LFO_SHAPES:
         raise ParameterError(f"shape={shape!r}: expected one of {LFO_SHAPES}")
     dev = _device(device, rate_hz, depth, offset, phase)
-    rate = param(rate_hz, "rate_hz", lo=0.0, device=dev, n_samples=n_samples, per_sample=True,
-                 expected="a rate >= 0 Hz")
+    rate = param(rate_hz, "rate_hz", lo=0.0, device=dev, n_samples=n_samples, per_sample=True, expected="a rate >= 0 Hz")
     ramp, end, inc = phase_ramp(rate, n_samples=n_samples, sr=sr, phase=phase, device=dev)
     dep = param(depth, "depth", device=dev, n_samples=n_samples, per_sample=True)
     off = param(offset, "offset", device=dev, n_samples=n_samples, per_sample=True)

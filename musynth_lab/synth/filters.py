@@ -31,9 +31,20 @@ import torch
 from ..errors import ParameterError, as_array, check
 from ._util import audio_in, audio_out, batch_of, check_sr, param, tensor_arg
 
-__all__ = ["BIQUAD_KINDS", "SVF_MODES", "biquad_coefficients", "lfilter2", "biquad", "svf",
-           "one_pole", "linear_recurrence", "frequency_response", "equalizer", "graphic_eq",
-           "GRAPHIC_EQ_CENTRES"]
+__all__ = [
+    "BIQUAD_KINDS",
+    "SVF_MODES",
+    "biquad_coefficients",
+    "lfilter2",
+    "biquad",
+    "svf",
+    "one_pole",
+    "linear_recurrence",
+    "frequency_response",
+    "equalizer",
+    "graphic_eq",
+    "GRAPHIC_EQ_CENTRES",
+]
 
 BIQUAD_KINDS = ("lowpass", "highpass", "bandpass", "notch", "peaking", "lowshelf", "highshelf", "allpass")
 SVF_MODES = ("lowpass", "highpass", "bandpass", "notch", "peak")
@@ -43,6 +54,7 @@ GRAPHIC_EQ_CENTRES = (31.25, 62.5, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 
 # ----------------------------------------------------------------------------------------
 # The scan
 # ----------------------------------------------------------------------------------------
+
 
 def _shift(x, d, fill=0.0):
     """x delayed by d samples along the last axis, the first d filled with ``fill``."""
@@ -100,12 +112,11 @@ def _linear_recurrence(A, u, state=None):
     constant = a11.shape[-1] == 1 and a12.shape[-1] == 1 and a21.shape[-1] == 1 and a22.shape[-1] == 1
     d = 1
     if constant:
-        p11, p12, p21, p22 = a11, a12, a21, a22          # A^d
+        p11, p12, p21, p22 = a11, a12, a21, a22  # A^d
         while d < n:
             v1, v2 = _shift(u1, d), _shift(u2, d)
             u1, u2 = u1 + p11 * v1 + p12 * v2, u2 + p21 * v1 + p22 * v2
-            p11, p12, p21, p22 = (p11 * p11 + p12 * p21, p11 * p12 + p12 * p22,
-                                  p21 * p11 + p22 * p21, p21 * p12 + p22 * p22)
+            p11, p12, p21, p22 = (p11 * p11 + p12 * p21, p11 * p12 + p12 * p22, p21 * p11 + p22 * p21, p21 * p12 + p22 * p22)
             d *= 2
         return u1, u2
     size = u1.shape
@@ -114,8 +125,7 @@ def _linear_recurrence(A, u, state=None):
         v1, v2 = _shift(u1, d), _shift(u2, d)
         b11, b12, b21, b22 = _shift(a11, d, 1.0), _shift(a12, d), _shift(a21, d), _shift(a22, d, 1.0)
         u1, u2 = u1 + a11 * v1 + a12 * v2, u2 + a21 * v1 + a22 * v2
-        a11, a12, a21, a22 = (a11 * b11 + a12 * b21, a11 * b12 + a12 * b22,
-                              a21 * b11 + a22 * b21, a21 * b12 + a22 * b22)
+        a11, a12, a21, a22 = (a11 * b11 + a12 * b21, a11 * b12 + a12 * b22, a21 * b11 + a22 * b21, a21 * b12 + a22 * b22)
         d *= 2
     return u1, u2
 
@@ -124,10 +134,20 @@ def _linear_recurrence(A, u, state=None):
 # Biquads
 # ----------------------------------------------------------------------------------------
 
+
 def _cutoff(cutoff_hz, sr, device, name="cutoff_hz", n_samples=None, per_sample=False):
-    return param(cutoff_hz, name, lo=0.0, hi=sr / 2, lo_open=True, hi_open=True, device=device,
-                 n_samples=n_samples, per_sample=per_sample,
-                 expected=f"a frequency in (0, {sr / 2:g}) Hz, below Nyquist (sr/2)")
+    return param(
+        cutoff_hz,
+        name,
+        lo=0.0,
+        hi=sr / 2,
+        lo_open=True,
+        hi_open=True,
+        device=device,
+        n_samples=n_samples,
+        per_sample=per_sample,
+        expected=f"a frequency in (0, {sr / 2:g}) Hz, below Nyquist (sr/2)",
+    )
 
 
 def biquad_coefficients(kind: str, *, cutoff_hz, sr: int, q=0.7071, gain_db=0.0, device=None):
@@ -252,8 +272,9 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
         if st.shape[-1] != 2 or st.shape[0] not in (1, bsz):
             raise ParameterError(f"state has shape {tuple(st.shape)}: expected ({bsz}, 2)")
         st = st.expand(bsz, 2)
-    need_grad = torch.is_grad_enabled() and (xt.requires_grad or b.requires_grad or a.requires_grad
-                                             or (st is not None and st.requires_grad))
+    need_grad = torch.is_grad_enabled() and (
+        xt.requires_grad or b.requires_grad or a.requires_grad or (st is not None and st.requires_grad)
+    )
     if xt.device.type == "cpu" and not need_grad:
         import scipy.signal as ss
 
@@ -268,7 +289,7 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
         yt = torch.from_numpy(y.astype(np.float32))
         zt = torch.from_numpy(zf.astype(np.float32))
     else:
-        bd, ad = b.double(), a.double()        # float64: b1 - a1 b0 cancels for low cutoffs
+        bd, ad = b.double(), a.double()  # float64: b1 - a1 b0 cancels for low cutoffs
         b0, b1, b2 = bd[:, :1], bd[:, 1:2], bd[:, 2:3]
         a1, a2 = ad[:, 1:2], ad[:, 2:3]
         xd = xt.double()
@@ -282,8 +303,7 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
     return (y_out, zt) if return_state else y_out
 
 
-def biquad(x, *, kind: str, cutoff_hz, sr: int, q=0.7071, gain_db=0.0, state=None,
-           return_state: bool = False):
+def biquad(x, *, kind: str, cutoff_hz, sr: int, q=0.7071, gain_db=0.0, state=None, return_state: bool = False):
     """Filter ``x`` with one RBJ-cookbook biquad (see :func:`biquad_coefficients`).
 
     Parameters
@@ -347,8 +367,10 @@ def frequency_response(b, a, *, sr: int, n_freqs: int = 512, freqs_hz=None):
 # State-variable filter (time-varying)
 # ----------------------------------------------------------------------------------------
 
-def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, return_state: bool = False,
-        precision: str = "double"):
+
+def svf(
+    x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, return_state: bool = False, precision: str = "double"
+):
     """A state-variable filter whose cutoff and Q may change every sample (subtractive synthesis).
 
     The trapezoidal ("zero-delay feedback") SVF of A. Simper (Cytomic, 2013): stable for any
@@ -390,8 +412,17 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
     xt, ref, shape = audio_in(x)
     n = xt.shape[-1]
     fc = _cutoff(cutoff_hz, sr, xt.device, n_samples=n, per_sample=True)
-    qq = param(q, "q", lo=0.0, lo_open=True, hi=1000.0, device=xt.device, n_samples=n, per_sample=True,
-               expected="a quality factor in (0, 1000]")
+    qq = param(
+        q,
+        "q",
+        lo=0.0,
+        lo_open=True,
+        hi=1000.0,
+        device=xt.device,
+        n_samples=n,
+        per_sample=True,
+        expected="a quality factor in (0, 1000]",
+    )
     if precision not in ("double", "single"):
         raise ParameterError(f"precision={precision!r}: expected 'double' or 'single'")
     dt = torch.float64 if precision == "double" else torch.float32
@@ -417,7 +448,7 @@ def svf(x, *, cutoff_hz, sr: int, q=0.7071, mode: str = "lowpass", state=None, r
     u = (2 * a2 * xd, 2 * a3 * xd)
     ic1, ic2 = _linear_recurrence(A, u, st)
     s0 = torch.zeros(bsz, 2, dtype=dt, device=xt.device) if st is None else st
-    p1 = torch.cat([s0[:, :1], ic1[:, :-1]], -1)      # state before each sample
+    p1 = torch.cat([s0[:, :1], ic1[:, :-1]], -1)  # state before each sample
     p2 = torch.cat([s0[:, 1:], ic2[:, :-1]], -1)
     v3 = xd - p2
     v1 = a1 * p1 + a2 * v3
@@ -459,18 +490,18 @@ def _svf_blocked(xd, g, k, a1, a2, a3, st, mode, L):
     """
     b, n = xd.shape
     C = -(-n // L)
-    pad = C * L - n                           # padded at the start with identity steps (state kept)
+    pad = C * L - n  # padded at the start with identity steps (state kept)
 
     def lay(v, fill):
         if v.shape[-1] == 1:
-            return v.reshape(1, -1, 1)        # constant over time: broadcasts against (L, b, C)
+            return v.reshape(1, -1, 1)  # constant over time: broadcasts against (L, b, C)
         v = v.expand(b, n)
         if pad:
             v = torch.nn.functional.pad(v, (pad, 0), value=fill)
-        return v.reshape(-1, C, L).permute(2, 0, 1).contiguous()   # (L, b, C): one position of every block
+        return v.reshape(-1, C, L).permute(2, 0, 1).contiguous()  # (L, b, C): one position of every block
 
     x_, k_ = lay(xd, 0.0), lay(k, 0.0)
-    a1, a2, a3 = lay(a1, 1.0), lay(a2, 0.0), lay(a3, 0.0)    # a1=1, a2=a3=0: the identity step
+    a1, a2, a3 = lay(a1, 1.0), lay(a2, 0.0), lay(a3, 0.0)  # a1=1, a2=a3=0: the identity step
     # output = cx * x + c1 * p1 + c2 * p2, with p the state before the sample
     if mode == "lowpass":
         cx, c1, c2 = a3, a2, 1 - a3
@@ -483,8 +514,7 @@ def _svf_blocked(xd, g, k, a1, a2, a3, st, mode, L):
     else:
         cx, c1, c2 = 2 * a3 - 1 + k_ * a2, 2 * a2 + k_ * a1, 2 * (1 - a3) - k_ * a2
     shape = (L, b, C)
-    A11, A12, A21, A22 = ((2 * a1 - 1).expand(shape), (-2 * a2).expand(shape), (2 * a2).expand(shape),
-                          (1 - 2 * a3).expand(shape))
+    A11, A12, A21, A22 = ((2 * a1 - 1).expand(shape), (-2 * a2).expand(shape), (2 * a2).expand(shape), (1 - 2 * a3).expand(shape))
     U1, U2, CX = 2 * a2 * x_, 2 * a3 * x_, cx * x_
     C1, C2 = c1.expand(shape), c2.expand(shape)
     zero = torch.zeros(b, C, dtype=xd.dtype, device=xd.device)
@@ -498,15 +528,18 @@ def _svf_blocked(xd, g, k, a1, a2, a3, st, mode, L):
         r1s.append(torch.addcmul(e1 * m11, e2, m21))
         r2s.append(torch.addcmul(e1 * m12, e2, m22))
         a11, a12, a21, a22 = A11[t], A12[t], A21[t], A22[t]
-        l1, l2 = (torch.addcmul(torch.addcmul(U1[t], a11, l1), a12, l2),
-                  torch.addcmul(torch.addcmul(U2[t], a21, l1), a22, l2))
-        m11, m12, m21, m22 = (torch.addcmul(a11 * m11, a12, m21), torch.addcmul(a11 * m12, a12, m22),
-                              torch.addcmul(a21 * m11, a22, m21), torch.addcmul(a21 * m12, a22, m22))
-    s1, s2 = _linear_recurrence((m11, m12, m21, m22), (l1, l2), st)     # state at each block's end
+        l1, l2 = (torch.addcmul(torch.addcmul(U1[t], a11, l1), a12, l2), torch.addcmul(torch.addcmul(U2[t], a21, l1), a22, l2))
+        m11, m12, m21, m22 = (
+            torch.addcmul(a11 * m11, a12, m21),
+            torch.addcmul(a11 * m12, a12, m22),
+            torch.addcmul(a21 * m11, a22, m21),
+            torch.addcmul(a21 * m12, a22, m22),
+        )
+    s1, s2 = _linear_recurrence((m11, m12, m21, m22), (l1, l2), st)  # state at each block's end
     s0 = torch.zeros(b, 2, dtype=xd.dtype, device=xd.device) if st is None else st
-    p1 = torch.cat([s0[:, :1], s1[:, :-1]], -1)           # state entering each block (b, C)
+    p1 = torch.cat([s0[:, :1], s1[:, :-1]], -1)  # state entering each block (b, C)
     p2 = torch.cat([s0[:, 1:], s2[:, :-1]], -1)
-    y = torch.stack(ys) + torch.stack(r1s) * p1 + torch.stack(r2s) * p2   # (L, b, C)
+    y = torch.stack(ys) + torch.stack(r1s) * p1 + torch.stack(r2s) * p2  # (L, b, C)
     y = y.permute(1, 2, 0).reshape(b, C * L)[:, pad:]
     return y, torch.stack([s1[:, -1], s2[:, -1]], -1)
 
@@ -514,6 +547,7 @@ def _svf_blocked(xd, g, k, a1, a2, a3, st, mode, L):
 # ----------------------------------------------------------------------------------------
 # One-pole smoothing
 # ----------------------------------------------------------------------------------------
+
 
 def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     """Exponential smoothing ``y[n] = (1 - c) x[n] + c y[n-1]`` with ``c = exp(-1 / (time_s sr))``.
@@ -553,8 +587,9 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     if state is not None:
         s = param(state, "state", device=xt.device).double().expand(bsz, 1)
         st = torch.cat([s, torch.zeros_like(s)], -1)
-    if xt.device.type == "cpu" and not (torch.is_grad_enabled() and (xt.requires_grad or tau.requires_grad or (
-            st is not None and st.requires_grad))):
+    if xt.device.type == "cpu" and not (
+        torch.is_grad_enabled() and (xt.requires_grad or tau.requires_grad or (st is not None and st.requires_grad))
+    ):
         y, last = _one_pole_scipy(xt, c, None if st is None else st[:, 0])
         out = audio_out(y, ref, shape)
         return (out, last) if return_state else out
@@ -591,6 +626,7 @@ def _one_pole_scipy(xt, c, s0):
 # Equalisers
 # ----------------------------------------------------------------------------------------
 
+
 def equalizer(x, *, bands, sr: int):
     """A parametric EQ: a cascade of biquads, one per band.
 
@@ -624,8 +660,14 @@ def equalizer(x, *, bands, sr: int):
         unknown = set(band) - {"kind", "cutoff_hz", "gain_db", "q"}
         if unknown:
             raise ParameterError(f"bands[{i}] has keys {sorted(unknown)}: expected kind, cutoff_hz, gain_db, q")
-        y = biquad(y, kind=band.get("kind", "peaking"), cutoff_hz=band["cutoff_hz"], sr=sr,
-                   q=band.get("q", 0.7071), gain_db=band.get("gain_db", 0.0))
+        y = biquad(
+            y,
+            kind=band.get("kind", "peaking"),
+            cutoff_hz=band["cutoff_hz"],
+            sr=sr,
+            q=band.get("q", 0.7071),
+            gain_db=band.get("gain_db", 0.0),
+        )
     return y
 
 
@@ -652,7 +694,7 @@ def graphic_eq(x, *, gains_db, sr: int, q: float = 1.41):
     Chapter: notebooks/01a_synthesis.ipynb
     """
     sr = check_sr(sr)
-    audio_in(x, "x")                      # validated before the zero-gain fast path returns x itself
+    audio_in(x, "x")  # validated before the zero-gain fast path returns x itself
     g = [float(v) for v in as_array(gains_db, "gains_db").reshape(-1)]
     if len(g) != len(GRAPHIC_EQ_CENTRES) or not all(np.isfinite(g)) or any(abs(v) > 24 for v in g):
         raise ParameterError(f"gains_db={gains_db!r}: expected 10 finite gains in [-24, 24] dB")

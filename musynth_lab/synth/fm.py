@@ -78,8 +78,7 @@ def feedback_sine(theta, *, feedback, previous=None, tol: float = 1e-6, max_iter
     with torch.no_grad():
         check(bool(((feedback >= 0) & (feedback <= 1)).all()), "feedback", feedback, "a self-modulation depth in [0, 1]")
     if previous is not None:
-        tensor_arg(previous, "previous", ndim=previous.ndim if isinstance(previous, torch.Tensor) else 1,
-                   what="(batch,)")
+        tensor_arg(previous, "previous", ndim=previous.ndim if isinstance(previous, torch.Tensor) else 1, what="(batch,)")
     return _feedback_sine(theta, feedback=feedback, previous=previous, tol=tol, max_iter=max_iter)
 
 
@@ -100,8 +99,19 @@ def _feedback_sine(theta, *, feedback, previous=None, tol: float = 1e-6, max_ite
     return y
 
 
-def fm_tone(carrier_hz, *, n_samples: int, sr: int, ratio=1.0, index=1.0, feedback=0.0, amplitude=1.0,
-            phase=None, device=None, return_state: bool = False):
+def fm_tone(
+    carrier_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    ratio=1.0,
+    index=1.0,
+    feedback=0.0,
+    amplitude=1.0,
+    phase=None,
+    device=None,
+    return_state: bool = False,
+):
     """Two-operator FM: a sine carrier phase-modulated by a sine modulator at ``ratio * carrier_hz``.
 
     ``y = amplitude * sin(2 pi phi_c + index * m)``, ``m[n] = sin(2 pi phi_m[n] + feedback * m[n-1])``.
@@ -141,11 +151,28 @@ def fm_tone(carrier_hz, *, n_samples: int, sr: int, ratio=1.0, index=1.0, feedba
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
     dev = _device(device, carrier_hz, ratio, index, feedback, amplitude)
-    fc = param(carrier_hz, "carrier_hz", lo=0.0, hi=sr / 2, hi_open=True, device=dev, n_samples=n_samples,
-               per_sample=True, expected=f"a frequency in [0, {sr / 2:g}) Hz")
+    fc = param(
+        carrier_hz,
+        "carrier_hz",
+        lo=0.0,
+        hi=sr / 2,
+        hi_open=True,
+        device=dev,
+        n_samples=n_samples,
+        per_sample=True,
+        expected=f"a frequency in [0, {sr / 2:g}) Hz",
+    )
     r = param(ratio, "ratio", lo=0.0, hi=64.0, device=dev, expected="a frequency ratio in [0, 64]")
-    idx = param(index, "index", lo=0.0, hi=100.0, device=dev, n_samples=n_samples, per_sample=True,
-                expected="a modulation index in [0, 100] radians")
+    idx = param(
+        index,
+        "index",
+        lo=0.0,
+        hi=100.0,
+        device=dev,
+        n_samples=n_samples,
+        per_sample=True,
+        expected="a modulation index in [0, 100] radians",
+    )
     fb = param(feedback, "feedback", lo=0.0, hi=1.0, device=dev, expected="a feedback amount in [0, 1]")
     amp = param(amplitude, "amplitude", device=dev, n_samples=n_samples, per_sample=True)
     batch_of(carrier_hz=fc, ratio=r, index=idx, feedback=fb, amplitude=amp)
@@ -159,9 +186,20 @@ def fm_tone(carrier_hz, *, n_samples: int, sr: int, ratio=1.0, index=1.0, feedba
     return y
 
 
-def fm4(freq_hz, *, n_samples: int, sr: int, algorithm: int = 1, ratios=(1.0, 1.0, 1.0, 1.0),
-        levels=(1.0, 1.0, 1.0, 1.0), feedback=0.0, envelopes=None, phase=None, device=None,
-        return_state: bool = False):
+def fm4(
+    freq_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    algorithm: int = 1,
+    ratios=(1.0, 1.0, 1.0, 1.0),
+    levels=(1.0, 1.0, 1.0, 1.0),
+    feedback=0.0,
+    envelopes=None,
+    phase=None,
+    device=None,
+    return_state: bool = False,
+):
     """Four-operator FM with a selectable algorithm (:data:`FM4_ALGORITHMS`).
 
     Operator ``i`` runs at ``ratios[i] * freq_hz`` and outputs
@@ -213,8 +251,17 @@ def fm4(freq_hz, *, n_samples: int, sr: int, algorithm: int = 1, ratios=(1.0, 1.
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
     dev = _device(device, freq_hz, ratios, levels, feedback, envelopes)
-    f = param(freq_hz, "freq_hz", lo=0.0, hi=sr / 2, hi_open=True, device=dev, n_samples=n_samples, per_sample=True,
-              expected=f"a frequency in [0, {sr / 2:g}) Hz")
+    f = param(
+        freq_hz,
+        "freq_hz",
+        lo=0.0,
+        hi=sr / 2,
+        hi_open=True,
+        device=dev,
+        n_samples=n_samples,
+        per_sample=True,
+        expected=f"a frequency in [0, {sr / 2:g}) Hz",
+    )
 
     def four(v, name, hi):
         t = v if isinstance(v, torch.Tensor) else torch.as_tensor(v, dtype=torch.float32)
@@ -241,14 +288,15 @@ def fm4(freq_hz, *, n_samples: int, sr: int, algorithm: int = 1, ratios=(1.0, 1.
     algo = FM4_ALGORITHMS[algorithm]
     outs, ends = {}, {}
     prev_out = None
-    for op in (4, 3, 2, 1):                   # modulators have higher numbers in every algorithm
+    for op in (4, 3, 2, 1):  # modulators have higher numbers in every algorithm
         i = op - 1
-        ph, ends[op], _ = phase_ramp(f * r[:, i:i + 1], n_samples=n_samples, sr=sr,
-                                     phase=state.get("phases", {}).get(op, 0.0), device=dev)
+        ph, ends[op], _ = phase_ramp(
+            f * r[:, i : i + 1], n_samples=n_samples, sr=sr, phase=state.get("phases", {}).get(op, 0.0), device=dev
+        )
         theta = TWO_PI * ph
         for mod in algo["modulators"][op]:
             theta = theta + outs[mod]
-        gain = lv[:, i:i + 1] * (env[:, i] if env is not None else 1.0)
+        gain = lv[:, i : i + 1] * (env[:, i] if env is not None else 1.0)
         if op == 4:
             prev = state.get("previous")
             # feedback on the operator's own unit-level wave: w[n] = sin(theta[n] + fb * w[n-1])

@@ -31,8 +31,9 @@ from ._util import check_sr
 __all__ = ["multi_resolution_stft_loss", "match_sound", "MatchResult"]
 
 
-def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps: float = 1e-7,
-                               sc_weight: float = 1.0, log_weight: float = 1.0):
+def multi_resolution_stft_loss(
+    pred, target, *, fft_sizes=(256, 512, 1024), eps: float = 1e-7, sc_weight: float = 1.0, log_weight: float = 1.0
+):
     """Mean over FFT sizes of ``||S_t - S_p||_F / ||S_t||_F + mean |log S_t - log S_p|``.
 
     Parameters
@@ -57,8 +58,9 @@ def multi_resolution_stft_loss(pred, target, *, fft_sizes=(256, 512, 1024), eps:
     """
     # integer PCM is scaled to [-1, 1) floats; float tensors pass through untouched (gradients kept)
     pred = pred if isinstance(pred, torch.Tensor) and pred.is_floating_point() else to_tensor(as_audio(pred, name="pred"))
-    target = (target if isinstance(target, torch.Tensor) and target.is_floating_point()
-              else to_tensor(as_audio(target, name="target")))
+    target = (
+        target if isinstance(target, torch.Tensor) and target.is_floating_point() else to_tensor(as_audio(target, name="target"))
+    )
     if pred.shape != target.shape:
         raise ParameterError(f"pred has shape {tuple(pred.shape)}: expected the target's shape {tuple(target.shape)}")
     total = 0.0
@@ -101,9 +103,21 @@ class MatchResult:
     audio: torch.Tensor | None = None
 
 
-def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: int = 60, lr: float = 0.05,
-                fft_sizes=(256, 512, 1024), sc_weight: float = 1.0, log_weight: float = 1.0,
-                seed: int = 0) -> MatchResult:
+def match_sound(
+    voice,
+    target,
+    *,
+    sr: int,
+    fit,
+    init=None,
+    fixed=None,
+    steps: int = 60,
+    lr: float = 0.05,
+    fft_sizes=(256, 512, 1024),
+    sc_weight: float = 1.0,
+    log_weight: float = 1.0,
+    seed: int = 0,
+) -> MatchResult:
     """Fit some of a voice's parameters to a target sound with Adam on the spectral loss.
 
     Parameters
@@ -156,7 +170,7 @@ def match_sound(voice, target, *, sr: int, fit, init=None, fixed=None, steps: in
         u0 = min(max(float(p.to_unit(v0)), 1e-3), 1 - 1e-3)
         free[name] = torch.tensor([torch.logit(torch.tensor(u0)).item()], device=tgt.device, requires_grad=True)
     torch.manual_seed(seed)
-    opt = torch.optim.Adam(list(free.values()), lr=lr * 4)      # lr is in normalised units; logit slope is 1/4
+    opt = torch.optim.Adam(list(free.values()), lr=lr * 4)  # lr is in normalised units; logit slope is 1/4
     # the step size shrinks to 5 % by the end (cosine), so Adam settles instead of circling the minimum
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=lr * 4 * 0.05)
     losses = []

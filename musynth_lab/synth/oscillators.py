@@ -34,8 +34,19 @@ import torch
 from ..errors import ParameterError
 from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param
 
-__all__ = ["phase_ramp", "sine", "saw", "square", "triangle", "white_noise", "pink_noise",
-           "make_wavetable", "wavetable", "oscillator", "SHAPES"]
+__all__ = [
+    "phase_ramp",
+    "sine",
+    "saw",
+    "square",
+    "triangle",
+    "white_noise",
+    "pink_noise",
+    "make_wavetable",
+    "wavetable",
+    "oscillator",
+    "SHAPES",
+]
 
 SHAPES = ("sine", "saw", "square", "triangle")
 _METHODS = ("auto", "polyblep", "additive", "naive")
@@ -102,22 +113,22 @@ def _ramp_from_inc(inc, n_samples: int, start):
         # constant frequency: phase(c L + j) = p0 + c L inc + j inc; the block starts are
         # reduced modulo 1 in float64, the in-block part j * inc is small, so float32 is exact enough
         incd = inc.double().expand(b, 1)
-        starts = start + torch.arange(C, device=dev, dtype=torch.float64)[None] * (L * incd)   # (b, C)
+        starts = start + torch.arange(C, device=dev, dtype=torch.float64)[None] * (L * incd)  # (b, C)
         starts = (starts - torch.floor(starts)).float()
-        ph = starts[..., None] + j * inc.expand(b, 1)[..., None]                              # (b, C, L)
+        ph = starts[..., None] + j * inc.expand(b, 1)[..., None]  # (b, C, L)
         end = start[:, 0] + n_samples * incd[:, 0]
     else:
         # per-sample frequency: float32 running sums inside blocks of 512 samples (at most
         # 256 cycles, so about 1e-5 cycle of rounding), float64 sums between blocks
         x = torch.nn.functional.pad(inc.expand(b, n_samples), (0, C * L - n_samples)).reshape(b, C, L)
         within = torch.cumsum(x, dim=-1)
-        totals = within[..., -1].double()                                   # (b, C)
-        offsets = start + torch.cumsum(totals, dim=-1) - totals             # phase at each block start
+        totals = within[..., -1].double()  # (b, C)
+        offsets = start + torch.cumsum(totals, dim=-1) - totals  # phase at each block start
         offsets = (offsets - torch.floor(offsets)).float()
         ph = (within - x) + offsets[..., None]
-        end = start[:, 0] + totals.sum(-1)            # the padding adds zero increments
+        end = start[:, 0] + totals.sum(-1)  # the padding adds zero increments
     ramp = torch.remainder(ph, 1.0).reshape(b, C * L)[:, :n_samples]
-    ramp = ramp.clamp(max=1.0 - 2.0 ** -24)          # float32 rounding of 0.99999999 to 1.0
+    ramp = ramp.clamp(max=1.0 - 2.0**-24)  # float32 rounding of 0.99999999 to 1.0
     end = end - torch.floor(end)
     return ramp, end
 
@@ -129,8 +140,7 @@ def _finish(y, end, return_phase):
     return (y, end) if return_phase else y
 
 
-def sine(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, device=None,
-         return_phase: bool = False):
+def sine(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, device=None, return_phase: bool = False):
     """A sine wave ``amplitude * sin(2 pi phase)``.
 
     Parameters
@@ -180,8 +190,8 @@ def _blamp(t, dt):
     dt = dt.clamp(min=1e-9)
     x1 = t / dt - 1.0
     x2 = (t - 1.0) / dt + 1.0
-    before = -(x1 ** 3) / 3.0
-    after = (x2 ** 3) / 3.0
+    before = -(x1**3) / 3.0
+    after = (x2**3) / 3.0
     return torch.where(t < dt, before, torch.where(t > 1.0 - dt, after, torch.zeros_like(t)))
 
 
@@ -198,7 +208,7 @@ def _choose(method, inc, sr, max_additive):
 
 def _additive(shape, ramp, inc, pulse_width=None, max_harmonics: int = 512):
     """Fourier series of a shape, harmonics above Nyquist (per sample) left out."""
-    f_abs = inc.abs().clamp(min=1e-9)                  # cycles per sample
+    f_abs = inc.abs().clamp(min=1e-9)  # cycles per sample
     k_max = int(min(max_harmonics, math.floor(0.5 / float(f_abs.detach().min()))))
     y = torch.zeros_like(ramp)
     for k in range(1, max(k_max, 1) + 1):
@@ -214,14 +224,24 @@ def _additive(shape, ramp, inc, pulse_width=None, max_harmonics: int = 512):
         elif shape == "triangle":
             if k % 2 == 1:
                 # triangle 4|t - 1/2| - 1 = (8/pi^2) sum_{k odd} cos(2 pi k t) / k^2
-                y = y + keep * (8.0 / math.pi ** 2) * torch.cos(TWO_PI * k * ramp) / k ** 2
+                y = y + keep * (8.0 / math.pi**2) * torch.cos(TWO_PI * k * ramp) / k**2
     if shape == "square":
         y = y + (2.0 * pulse_width - 1.0)
     return y
 
 
-def saw(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, method: str = "auto",
-        max_additive: int = 64, device=None, return_phase: bool = False):
+def saw(
+    freq_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    phase=0.0,
+    amplitude=1.0,
+    method: str = "auto",
+    max_additive: int = 64,
+    device=None,
+    return_phase: bool = False,
+):
     """A band-limited sawtooth rising from -1 to 1 once per cycle (all harmonics, ``1/k``).
 
     Parameters
@@ -266,8 +286,19 @@ def saw(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, method: s
     return _finish(amp * y, end, return_phase)
 
 
-def square(freq_hz, *, n_samples: int, sr: int, pulse_width=0.5, phase=0.0, amplitude=1.0,
-           method: str = "auto", max_additive: int = 64, device=None, return_phase: bool = False):
+def square(
+    freq_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    pulse_width=0.5,
+    phase=0.0,
+    amplitude=1.0,
+    method: str = "auto",
+    max_additive: int = 64,
+    device=None,
+    return_phase: bool = False,
+):
     """A band-limited pulse wave: +1 for the first ``pulse_width`` of each cycle, -1 after.
 
     ``pulse_width=0.5`` is the square wave (odd harmonics only). Its mean is
@@ -297,8 +328,17 @@ def square(freq_hz, *, n_samples: int, sr: int, pulse_width=0.5, phase=0.0, ampl
     Chapter: notebooks/01a_synthesis.ipynb
     """
     ramp, end, inc = phase_ramp(freq_hz, n_samples=n_samples, sr=sr, phase=phase, device=device)
-    pw = param(pulse_width, "pulse_width", lo=0.0, hi=1.0, lo_open=True, hi_open=True, device=ramp.device,
-               n_samples=n_samples, per_sample=True)
+    pw = param(
+        pulse_width,
+        "pulse_width",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+        hi_open=True,
+        device=ramp.device,
+        n_samples=n_samples,
+        per_sample=True,
+    )
     amp = param(amplitude, "amplitude", device=ramp.device, n_samples=n_samples, per_sample=True)
     batch_of(freq_hz=ramp, pulse_width=pw, amplitude=amp)
     m = _choose(method, inc, sr, max_additive)
@@ -315,8 +355,18 @@ def square(freq_hz, *, n_samples: int, sr: int, pulse_width=0.5, phase=0.0, ampl
     return _finish(amp * y, end, return_phase)
 
 
-def triangle(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, method: str = "auto",
-             max_additive: int = 64, device=None, return_phase: bool = False):
+def triangle(
+    freq_hz,
+    *,
+    n_samples: int,
+    sr: int,
+    phase=0.0,
+    amplitude=1.0,
+    method: str = "auto",
+    max_additive: int = 64,
+    device=None,
+    return_phase: bool = False,
+):
     """A band-limited triangle ``4|t - 1/2| - 1``: odd harmonics falling as ``1/k^2``.
 
     Parameters and returns as in :func:`saw`; ``'polyblep'`` uses PolyBLAMP corrections at
@@ -477,8 +527,9 @@ def make_wavetable(harmonics, *, size: int = 2048, normalize: bool = True):
     return table
 
 
-def wavetable(table, freq_hz, *, n_samples: int, sr: int, position=0.0, phase=0.0, amplitude=1.0,
-              device=None, return_phase: bool = False):
+def wavetable(
+    table, freq_hz, *, n_samples: int, sr: int, position=0.0, phase=0.0, amplitude=1.0, device=None, return_phase: bool = False
+):
     """Play single-cycle tables at ``freq_hz``, morphing between them by ``position``.
 
     Each sample reads the table at the oscillator phase with linear interpolation; with
@@ -524,7 +575,7 @@ def wavetable(table, freq_hz, *, n_samples: int, sr: int, position=0.0, phase=0.
     i0 = torch.floor(x).long() % size
     frac = x - torch.floor(x)
     i1 = (i0 + 1) % size
-    ext = torch.cat([tab, tab[-1:]], dim=0)                 # guard row for position = 1
+    ext = torch.cat([tab, tab[-1:]], dim=0)  # guard row for position = 1
     row = pos.expand(b, n_samples) * (n_tab - 1)
     r0 = torch.floor(row).long().clamp(max=n_tab - 1)
     rf = row - r0

@@ -61,7 +61,7 @@ class Param:
 
     def __post_init__(self):
         for arg in ("lo", "hi", "default"):
-            as_float(getattr(self, arg), arg)            # finite numbers (checked, not converted)
+            as_float(getattr(self, arg), arg)  # finite numbers (checked, not converted)
         if not self.lo < self.hi:
             raise ParameterError(f"lo={self.lo}, hi={self.hi}: expected lo < hi for parameter {self.name!r}")
         if self.curve not in ("linear", "log"):
@@ -91,8 +91,7 @@ class Param:
         """Raise ParameterError naming this parameter when ``value`` is outside its range or NaN."""
         from ._util import param
 
-        param(value, self.name, lo=self.lo, hi=self.hi,
-              expected=f"a value in [{self.lo}, {self.hi}] {self.unit}".rstrip())
+        param(value, self.name, lo=self.lo, hi=self.hi, expected=f"a value in [{self.lo}, {self.hi}] {self.unit}".rstrip())
 
 
 def param_table(params) -> str:

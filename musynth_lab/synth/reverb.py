@@ -29,9 +29,20 @@ from ._util import audio_in, audio_out, batch_of, check_sr, param
 from .effects import _guard
 from .filters import biquad
 
-__all__ = ["COMB_DELAYS", "ALLPASS_DELAYS", "schroeder_ir", "algorithmic_reverb", "synthetic_ir",
-           "convolve", "convolution_reverb", "measure_rt60", "energy_decay_db", "pan", "spatialize",
-           "woodworth_itd"]
+__all__ = [
+    "COMB_DELAYS",
+    "ALLPASS_DELAYS",
+    "schroeder_ir",
+    "algorithmic_reverb",
+    "synthetic_ir",
+    "convolve",
+    "convolution_reverb",
+    "measure_rt60",
+    "energy_decay_db",
+    "pan",
+    "spatialize",
+    "woodworth_itd",
+]
 
 #: Freeverb's comb and all-pass delays in samples at 44.1 kHz (scaled to other rates).
 COMB_DELAYS = (1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617)
@@ -43,8 +54,9 @@ def _next_pow2(n: int) -> int:
     return 1 << max(0, int(n - 1).bit_length())
 
 
-def schroeder_ir(*, rt60, sr: int, damping=0.0, n_samples: int | None = None, allpass_gain: float = 0.5,
-                 stereo: bool = False, device=None):
+def schroeder_ir(
+    *, rt60, sr: int, damping=0.0, n_samples: int | None = None, allpass_gain: float = 0.5, stereo: bool = False, device=None
+):
     """The impulse response of a Schroeder/Freeverb reverb, from its transfer function.
 
     ``H(z) = mean_i [z^-D_i / (1 - g_i L(z) z^-D_i)] * prod_j (-a + z^-A_j) / (1 - a z^-A_j)``
@@ -95,13 +107,14 @@ def schroeder_ir(*, rt60, sr: int, damping=0.0, n_samples: int | None = None, al
     scale = sr / 44100.0
     M = _next_pow2(int(3 * float(T.detach().max()) * sr) + n + 4096)
     k = torch.arange(M // 2 + 1, device=dev, dtype=torch.float64)
-    zinv = torch.exp(-2j * math.pi * k / M)[None]                         # (1, F)
+    zinv = torch.exp(-2j * math.pi * k / M)[None]  # (1, F)
 
     def zpow(D):
         # z^-D on the grid as exp(-2 pi i (k D mod M) / M): exact integer phase, and ~20x
         # faster than a complex power of zinv
         ph = torch.remainder(k * D, M) * (-2 * math.pi / M)
         return torch.polar(torch.ones_like(ph), ph)[None]
+
     Td, dd = T.double(), d.double()
     lp = (1 - dd) / (1 - dd * zinv)
 
@@ -121,7 +134,7 @@ def schroeder_ir(*, rt60, sr: int, damping=0.0, n_samples: int | None = None, al
         return (h / torch.sqrt((h * h).sum(-1, keepdim=True))).float()
 
     ir = torch.stack([network(0), network(_STEREO_SPREAD)], dim=1) if stereo else network(0)
-    if key is not None:                     # plain-number settings: the IR is a constant, keep it
+    if key is not None:  # plain-number settings: the IR is a constant, keep it
         if len(_IR_CACHE) >= 16:
             _IR_CACHE.pop(next(iter(_IR_CACHE)))
         _IR_CACHE[key] = ir.detach().clone()
@@ -163,8 +176,7 @@ def convolve(x, ir, *, state=None, return_state: bool = False):
         raise ParameterError(f"ir has shape {tuple(h.shape)}: expected a finite (batch, L) or (L,) impulse response")
     b = batch_of(x=xt, ir=h)
     n, L = xt.shape[-1], h.shape[-1]
-    if xt.device.type == "cpu" and not (torch.is_grad_enabled() and (xt.requires_grad or h.requires_grad)) \
-            and n * L > 1 << 22:
+    if xt.device.type == "cpu" and not (torch.is_grad_enabled() and (xt.requires_grad or h.requires_grad)) and n * L > 1 << 22:
         # long signal, no gradient: scipy's FFT convolution (overlap-add for many rows, one
         # FFT for few), in float32, ~1.5x faster than one huge torch FFT
         import scipy.signal as ss
@@ -180,7 +192,7 @@ def convolve(x, ir, *, state=None, return_state: bool = False):
         if st.shape[-1] != L - 1:
             raise ParameterError(f"state has shape {tuple(st.shape)}: expected ({b}, {L - 1})")
         # the previous blocks' tail starts where this block starts
-        full = torch.cat([full[..., : L - 1] + st, full[..., L - 1:]], dim=-1)
+        full = torch.cat([full[..., : L - 1] + st, full[..., L - 1 :]], dim=-1)
     y = full[..., :n]
     out = audio_out(y, ref, shape)
     if return_state:
@@ -188,8 +200,9 @@ def convolve(x, ir, *, state=None, return_state: bool = False):
     return out
 
 
-def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s: float = 0.0,
-                       stereo: bool = False, keep_tail: bool = False):
+def algorithmic_reverb(
+    x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s: float = 0.0, stereo: bool = False, keep_tail: bool = False
+):
     """Schroeder/Freeverb reverb: ``(1 - mix) x + mix * (x * h)`` with ``h`` from :func:`schroeder_ir`.
 
     Parameters
@@ -234,7 +247,7 @@ def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s
     if keep_tail:
         xt = torch.nn.functional.pad(xt, (0, ir.shape[-1]))
     if stereo:
-        batch_of(x=xt, ir=ir, mix=m)          # checks that the batches fit
+        batch_of(x=xt, ir=ir, mix=m)  # checks that the batches fit
         wet = torch.stack([convolve(xt, ir[:, c]) for c in range(2)], dim=1)
         y = _guard((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
@@ -245,8 +258,7 @@ def algorithmic_reverb(x, *, sr: int, rt60=1.5, damping=0.3, mix=0.3, predelay_s
     return audio_out(y, ref, shape) if y.shape[-1] == n else y
 
 
-def synthetic_ir(*, rt60, sr: int, n_samples: int | None = None, predelay_s: float = 0.0, seed: int = 0,
-                 device=None):
+def synthetic_ir(*, rt60, sr: int, n_samples: int | None = None, predelay_s: float = 0.0, seed: int = 0, device=None):
     """A generated room impulse response: Gaussian noise decaying by 60 dB in ``rt60`` seconds.
 
     ``h[n] = w[n] * 10**(-3 n / (rt60 sr))``, unit energy, optional silent pre-delay (the
@@ -325,7 +337,7 @@ def energy_decay_db(ir, *, sr: int):
     """
     sr = check_sr(sr)
     h = to_numpy(audio_in(ir, "ir")[0]).astype(np.float64).reshape(-1)
-    e = np.cumsum((h ** 2)[::-1])[::-1]
+    e = np.cumsum((h**2)[::-1])[::-1]
     edc = 10 * np.log10(np.maximum(e / max(e[0], 1e-300), 1e-30))
     return np.arange(len(h)) / sr, edc
 

@@ -58,31 +58,36 @@ class Sampler:
     Chapter: notebooks/01a_synthesis.ipynb
     """
 
-    def __init__(self, instrument="piano", *, velocity: int = 110, roots=None, loop_s=(0.3, 0.7),
-                 crossfade_s: float = 0.03):
+    def __init__(self, instrument="piano", *, velocity: int = 110, roots=None, loop_s=(0.3, 0.7), crossfade_s: float = 0.03):
         from ..data import NoteSet, load_notes
 
         if isinstance(instrument, NoteSet):
             notes = instrument
             self.name = "custom"
         else:
-            check(isinstance(instrument, str), "instrument", instrument,
-                  "a bundled instrument name (musynth_lab.data.list_instruments()) or a NoteSet")
+            check(
+                isinstance(instrument, str),
+                "instrument",
+                instrument,
+                "a bundled instrument name (musynth_lab.data.list_instruments()) or a NoteSet",
+            )
             notes = load_notes(instrument=instrument, velocity=velocity)
             self.name = str(instrument)
         if roots is not None:
             keep = np.isin(notes.pitch, np.asarray(list(roots), dtype=int))
             if not keep.any():
-                raise ParameterError(f"roots={roots!r}: expected some of the recorded pitches "
-                                     f"{sorted(set(notes.pitch.tolist()))}")
+                raise ParameterError(
+                    f"roots={roots!r}: expected some of the recorded pitches {sorted(set(notes.pitch.tolist()))}"
+                )
             notes = notes.subset(np.flatnonzero(keep))
         self.notes = notes
         self.sr_source = int(notes.sr)
         n = notes.audio.shape[-1]
         lo, hi = loop_s
         if not (0 <= lo < hi <= n / self.sr_source) or hi - lo < 2 * crossfade_s:
-            raise ParameterError(f"loop_s={loop_s!r}: expected (start, end) inside the recording, "
-                                 f"longer than twice crossfade_s={crossfade_s}")
+            raise ParameterError(
+                f"loop_s={loop_s!r}: expected (start, end) inside the recording, longer than twice crossfade_s={crossfade_s}"
+            )
         self.loop_s = (float(lo), float(hi))
         self.crossfade_s = float(crossfade_s)
         self._tables = {}
@@ -107,14 +112,13 @@ class Sampler:
         c = min(int(round(self.crossfade_s * sr)), ls, le - ls - 1)
         y = x.copy()
         if c > 0:
-            w = np.sin(0.5 * np.pi * np.arange(c) / c) ** 2            # equal-gain fade for correlated signals
+            w = np.sin(0.5 * np.pi * np.arange(c) / c) ** 2  # equal-gain fade for correlated signals
             # the samples just before le blend into the ones just before ls, so le -> ls is seamless
-            y[le - c:le] = x[le - c:le] * (1 - w) + x[ls - c:ls] * w
+            y[le - c : le] = x[le - c : le] * (1 - w) + x[ls - c : ls] * w
         self._tables[i] = (y, ls, le)
         return self._tables[i]
 
-    def play(self, midi, *, duration_s, sr: int, attack=0.005, decay=0.0, sustain=1.0, release=0.15,
-             gain=1.0, device=None):
+    def play(self, midi, *, duration_s, sr: int, attack=0.005, decay=0.0, sustain=1.0, release=0.15, gain=1.0, device=None):
         """Render notes: one row per MIDI pitch, ``duration_s`` + ``release`` seconds long.
 
         Parameters
@@ -149,7 +153,7 @@ class Sampler:
         for row, (mi, _di) in enumerate(zip(m, d)):
             i = int(np.argmin(np.abs(roots - mi)))
             table, ls, le = self._table(i)
-            ratio = 2 ** ((mi - roots[i]) / 12) * self.sr_source / sr      # source samples per output sample
+            ratio = 2 ** ((mi - roots[i]) / 12) * self.sr_source / sr  # source samples per output sample
             if ratio > 1:
                 # a source frequency f ends up at f * ratio * sr / sr_source: keep f below
                 # 0.95 * sr_source / (2 ratio) so nothing folds over the output's Nyquist
@@ -167,8 +171,15 @@ class Sampler:
             i1 = np.minimum(i0 + 1, len(table) - 1)
             out[row] = table[i0] * (1 - frac) + table[i1] * frac
         y = torch.from_numpy(out.astype(np.float32)).to(device or "cpu")
-        env = adsr(attack=attack, decay=decay, sustain=sustain, release=rel,
-                   note_off=torch.from_numpy(d.astype(np.float32)).to(y.device), n_samples=n_out, sr=sr)
+        env = adsr(
+            attack=attack,
+            decay=decay,
+            sustain=sustain,
+            release=rel,
+            note_off=torch.from_numpy(d.astype(np.float32)).to(y.device),
+            n_samples=n_out,
+            sr=sr,
+        )
         y = y * env * float(gain)
         peak = y.abs().amax(dim=-1, keepdim=True)
         return torch.where(peak > 1.0, y / peak.clamp(min=1e-12), y)

@@ -25,15 +25,26 @@ import torch
 from ..errors import ParameterError, as_array, check
 from ._util import check_sr
 
-__all__ = ["STYLES", "CHORD_QUALITIES", "parse_chord", "twelve_bar_blues", "accompaniment", "render_notes",
-           "render_chorale"]
+__all__ = ["STYLES", "CHORD_QUALITIES", "parse_chord", "twelve_bar_blues", "accompaniment", "render_notes", "render_chorale"]
 
 _PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 #: Chord suffix -> intervals in semitones above the root.
 CHORD_QUALITIES = {
-    "": (0, 4, 7), "maj": (0, 4, 7), "m": (0, 3, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "m7": (0, 3, 7, 10), "dim7": (0, 3, 6, 9),
-    "m7b5": (0, 3, 6, 10), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "6": (0, 4, 7, 9), "m6": (0, 3, 7, 9),
+    "": (0, 4, 7),
+    "maj": (0, 4, 7),
+    "m": (0, 3, 7),
+    "min": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "dim7": (0, 3, 6, 9),
+    "m7b5": (0, 3, 6, 10),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "6": (0, 4, 7, 9),
+    "m6": (0, 3, 7, 9),
 }
 
 #: Style -> (default metre as (beats, beat unit), what it plays).
@@ -59,8 +70,10 @@ def parse_chord(name: str):
     """
     m = re.fullmatch(r"\s*([A-Ga-g])([#b]?)(.*?)\s*", str(name))
     if not m or m.group(3) not in CHORD_QUALITIES:
-        raise ParameterError(f"name={name!r}: expected a chord symbol such as 'C', 'Am', 'G7', 'F#m7', 'Bbmaj7'"
-                             f" (qualities: {sorted(k for k in CHORD_QUALITIES if k)})")
+        raise ParameterError(
+            f"name={name!r}: expected a chord symbol such as 'C', 'Am', 'G7', 'F#m7', 'Bbmaj7'"
+            f" (qualities: {sorted(k for k in CHORD_QUALITIES if k)})"
+        )
     root = (_PC[m.group(1).upper()] + {"#": 1, "b": -1, "": 0}[m.group(2)]) % 12
     return root, CHORD_QUALITIES[m.group(3)]
 
@@ -91,8 +104,9 @@ def _voicing(root, intervals, low):
     return [base + i for i in intervals]
 
 
-def accompaniment(progression, *, style: str, meter=None, bars_per_chord: int = 1, bass_octave: int = 2,
-                  velocity: int = 90) -> np.ndarray:
+def accompaniment(
+    progression, *, style: str, meter=None, bars_per_chord: int = 1, bass_octave: int = 2, velocity: int = 90
+) -> np.ndarray:
     """An accompaniment pattern for a chord progression in a named style.
 
     Parameters
@@ -181,18 +195,18 @@ def accompaniment(progression, *, style: str, meter=None, bars_per_chord: int = 
                 n8 = int(round(bar_q / 0.5))
                 for k in range(n8):
                     on = t0 + 0.5 * k
-                    if k % 2 == 0:   # thumb: root on the strong beats, fifth in between
+                    if k % 2 == 0:  # thumb: root on the strong beats, fifth in between
                         add(on, 1.0, bass if (k // 2) % 2 == 0 else fifth, velocity)
-                    else:            # fingers: chord tones from the top down (p-i-m-a feel)
+                    else:  # fingers: chord tones from the top down (p-i-m-a feel)
                         add(on, 0.5, tones[-1 - ((k // 2) % len(tones))], soft)
             elif style == "blues":
-                walk = [0, 7, 9, 10, 9, 7, 4, 7]          # boogie bass in swung eighths (root 5 6 b7 6 5 3 5)
+                walk = [0, 7, 9, 10, 9, 7, 4, 7]  # boogie bass in swung eighths (root 5 6 b7 6 5 3 5)
                 n8 = int(round(bar_q / 0.5))
                 for k in range(n8):
-                    on = t0 + 0.5 * (k - k % 2) + (2 / 3 if k % 2 else 0.0)   # long-short shuffle
+                    on = t0 + 0.5 * (k - k % 2) + (2 / 3 if k % 2 else 0.0)  # long-short shuffle
                     dur = 2 / 3 if k % 2 == 0 else 1 / 3
                     add(on, dur, bass + walk[k % len(walk)], velocity if k % 2 == 0 else soft)
-                for k in (1, 3):                            # chord stabs on 2 and 4
+                for k in (1, 3):  # chord stabs on 2 and 4
                     if k < beats:
                         for p in upper:
                             add(t0 + k * beat_q, 0.5, p, soft)
@@ -200,7 +214,7 @@ def accompaniment(progression, *, style: str, meter=None, bars_per_chord: int = 
     return out[np.lexsort((out[:, 2], out[:, 0]))]
 
 
-_MAX_SAMPLES = 1 << 28          # the package's n_samples limit (about 3.4 h at 22050 Hz)
+_MAX_SAMPLES = 1 << 28  # the package's n_samples limit (about 3.4 h at 22050 Hz)
 
 
 def _instrument_fn(instrument):
@@ -209,9 +223,12 @@ def _instrument_fn(instrument):
     from ..data import list_instruments
     from .voices import INSTRUMENTS, instrument as make
 
-    check(isinstance(instrument, str) and (instrument in list_instruments() or instrument in INSTRUMENTS),
-          "instrument", instrument, f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}, "
-          "or a function f(midi, duration_s, sr)")
+    check(
+        isinstance(instrument, str) and (instrument in list_instruments() or instrument in INSTRUMENTS),
+        "instrument",
+        instrument,
+        f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}, or a function f(midi, duration_s, sr)",
+    )
     return make(instrument)
 
 
@@ -258,8 +275,10 @@ def render_notes(notes, *, bpm: float, sr: int, instrument="piano", tail_s: floa
     durs = arr[:, 1] * q
     end_s = float(np.max(arr[:, 0] + arr[:, 1]) * q + tail_s)
     if not end_s * sr <= _MAX_SAMPLES:
-        raise ParameterError(f"notes end after {end_s:.3g} s: expected a piece that fits in {_MAX_SAMPLES} samples "
-                             f"({_MAX_SAMPLES / sr / 3600:.3g} h at sr={sr})")
+        raise ParameterError(
+            f"notes end after {end_s:.3g} s: expected a piece that fits in {_MAX_SAMPLES} samples "
+            f"({_MAX_SAMPLES / sr / 3600:.3g} h at sr={sr})"
+        )
     fn = _instrument_fn(instrument)
     total = int(np.ceil((np.max(arr[:, 0] + arr[:, 1]) * q + tail_s) * sr))
     out = torch.zeros(total, device=device or "cpu")
@@ -272,13 +291,21 @@ def render_notes(notes, *, bpm: float, sr: int, instrument="piano", tail_s: floa
         for row, start in zip(audio, onsets[idx]):
             n = min(row.shape[-1], total - start)
             if n > 0:
-                out[start:start + n] += row[:n]
+                out[start : start + n] += row[:n]
     peak = float(out.abs().max())
     return out * (0.9 / peak) if peak > 1.0 else out
 
 
-def render_chorale(chorale, *, sr: int, bpm: float = 80.0, instrument="choir", parts=("S", "A", "T", "B"),
-                   max_quarters: float | None = None, tail_s: float = 0.8):
+def render_chorale(
+    chorale,
+    *,
+    sr: int,
+    bpm: float = 80.0,
+    instrument="choir",
+    parts=("S", "A", "T", "B"),
+    max_quarters: float | None = None,
+    tail_s: float = 0.8,
+):
     """Play a bundled Bach chorale (``musynth_lab.data.load_chorales``) through an instrument.
 
     Parameters

@@ -43,15 +43,32 @@ import torch
 from ..audio import as_audio, soft_limit
 from ..errors import ParameterError, as_float, check
 from ._util import check_n_samples, check_sr
-from .effects import (_gain_reduction_db, _gate_gain_db, chorus, compressor, delay, flanger, gain, noise_gate,
-                      overdrive)
+from .effects import _gain_reduction_db, _gate_gain_db, chorus, compressor, delay, flanger, gain, noise_gate, overdrive
 from .filters import biquad, one_pole, svf
 from .reverb import algorithmic_reverb, convolution_reverb, convolve, schroeder_ir
 from .voices import FMVoice, SubtractiveVoice
 
-__all__ = ["check_block_size", "VoiceStream", "PolyStream", "play_events", "stream_voice", "Effect", "Biquad",
-           "SVF", "Delay", "Chorus", "Flanger", "Compressor", "NoiseGate", "ConvolutionReverb",
-           "AlgorithmicReverb", "Gain", "Overdrive", "Chain", "stream_effects"]
+__all__ = [
+    "check_block_size",
+    "VoiceStream",
+    "PolyStream",
+    "play_events",
+    "stream_voice",
+    "Effect",
+    "Biquad",
+    "SVF",
+    "Delay",
+    "Chorus",
+    "Flanger",
+    "Compressor",
+    "NoiseGate",
+    "ConvolutionReverb",
+    "AlgorithmicReverb",
+    "Gain",
+    "Overdrive",
+    "Chain",
+    "stream_effects",
+]
 
 _TWO_PI = 2.0 * math.pi
 
@@ -73,13 +90,15 @@ def check_block_size(block_size, name: str = "block_size") -> int:
 # NumPy kernels of the lean path (no validation: the caller checked once)
 # ----------------------------------------------------------------------------------------
 
+
 def _adsr(t, a, d, s, r, off):
     """Closed-form ADSR at times ``t`` (float64 seconds) -- :func:`adsr_level` in NumPy."""
+
     def on(tt):
         dec = 1.0 - (1.0 - s) * np.clip((tt - a) / d, 0.0, 1.0)
         return np.maximum(np.minimum(tt / a, dec), 0.0)
 
-    if t[-1] < off:                       # the whole block before the key release
+    if t[-1] < off:  # the whole block before the key release
         return on(t)
     at_off = float(on(np.array([off]))[0])
     rel = at_off * np.clip(1.0 - (t - off) / r, 0.0, 1.0)
@@ -141,6 +160,7 @@ def _svf_lowpass(x, g, k, state):
 # Voices
 # ----------------------------------------------------------------------------------------
 
+
 class VoiceStream:
     """One note of a voice, rendered block by block.
 
@@ -181,7 +201,7 @@ class VoiceStream:
         self.voice = voice
         self.clip = bool(clip)
         held = "note_off" not in values
-        vals, batch = voice._values(values, "cpu")                     # validation, once
+        vals, batch = voice._values(values, "cpu")  # validation, once
         check(batch == 1, "values", {k: v for k, v in values.items() if np.size(v) > 1}, "one note (plain numbers)")
         self.v = {k: float(t.reshape(-1)[0]) for k, t in vals.items()}
         self.off = math.inf if held else self.v["note_off"]
@@ -194,10 +214,14 @@ class VoiceStream:
         v, sr = self.v, self.sr
         self.f0 = 440.0 * 2.0 ** ((v["midi_f0"] - 69.0) / 12.0)
         if isinstance(self.voice, SubtractiveVoice):
-            check(self.voice.method == "polyblep", "voice.method", self.voice.method,
-                  "'polyblep' (the streaming path implements the voice's default oscillators)")
+            check(
+                self.voice.method == "polyblep",
+                "voice.method",
+                self.voice.method,
+                "'polyblep' (the streaming path implements the voice's default oscillators)",
+            )
             self.kind = "sub"
-            self.ph = np.zeros(3)                                          # osc1, osc2, lfo
+            self.ph = np.zeros(3)  # osc1, osc2, lfo
             self.vib = v["lfo_pitch_semitones"] != 0.0
             self.lfo_needed = self.vib or (self.voice.use_filter and v["lfo_cutoff_octaves"] != 0.0)
             norm = max(1.0, v["osc1_level"] + v["osc2_level"] + v["noise_level"])
@@ -208,7 +232,7 @@ class VoiceStream:
             self.gen = torch.Generator().manual_seed(int(self.voice.noise_seed))
         else:
             self.kind = "fm"
-            self.ph = np.zeros(2)                                          # carrier, modulator
+            self.ph = np.zeros(2)  # carrier, modulator
             self.fc = min(self.f0, 0.49 * sr)
             self.prev = 0.0
 
@@ -232,7 +256,7 @@ class VoiceStream:
 
     def process(self, n: int) -> np.ndarray:
         """The next ``n`` samples, ``(n,)`` float32."""
-        if type(n) is not int:                                             # noqa: E721 (fast path)
+        if type(n) is not int:  # noqa: E721 (fast path)
             n = check_block_size(n, "n")
         elif n < 1:
             check_block_size(n, "n")
@@ -270,7 +294,7 @@ class VoiceStream:
         if self.ln:
             mix = mix + self.ln * (2.0 * torch.rand(1, n, generator=self.gen).numpy()[0] - 1.0)
         else:
-            torch.rand(1, n, generator=self.gen)                           # keep the noise in step
+            torch.rand(1, n, generator=self.gen)  # keep the noise in step
         if self.voice.use_filter:
             env2 = _adsr(t, v["f_attack"], v["f_decay"], v["f_sustain"], v["f_release"], self.off)
             octaves = v["filter_env_octaves"] * env2
@@ -289,7 +313,7 @@ class VoiceStream:
         theta = _TWO_PI * pm
         m = np.sin(theta)
         fb = v["feedback"]
-        if fb:                                  # m[n] = sin(theta[n] + fb m[n-1]): fixed point, as fm_tone
+        if fb:  # m[n] = sin(theta[n] + fb m[n-1]): fixed point, as fm_tone
             for _ in range(256):
                 new = np.sin(theta + fb * np.concatenate(([self.prev], m[:-1])))
                 done = np.abs(new - m).max() < 1e-6
@@ -351,7 +375,7 @@ class PolyStream:
         self.clip = bool(clip)
         self.defaults = dict(defaults)
         self.position = 0
-        self.notes = []                 # [start_sample, midi, VoiceStream, pending_off_sample or None]
+        self.notes = []  # [start_sample, midi, VoiceStream, pending_off_sample or None]
 
     def note_on(self, midi_f0: float, *, at: int | None = None, **values):
         """Start a note at absolute sample ``at`` (default: the next sample)."""
@@ -368,8 +392,7 @@ class PolyStream:
             if note[1] == float(midi_f0) and note[3] is None and note[2].off == math.inf:
                 check(at >= note[0], "at", at, f"a sample after the note-on at {note[0]}")
                 note[3] = at
-                note[2].note_off((at - note[0]) / self.sr if at - note[0] >= note[2].position
-                                 else note[2].position / self.sr)
+                note[2].note_off((at - note[0]) / self.sr if at - note[0] >= note[2].position else note[2].position / self.sr)
                 return
         raise ParameterError(f"midi_f0={midi_f0!r}: expected a sounding note (no note-on without a note-off)")
 
@@ -400,8 +423,7 @@ class PolyStream:
         return out
 
 
-def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip: bool = True,
-                **defaults) -> np.ndarray:
+def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip: bool = True, **defaults) -> np.ndarray:
     """Play a MIDI-like event list block by block, ``(n_samples,)`` float32.
 
     Parameters
@@ -426,8 +448,12 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip
     n_samples, block_size = check_n_samples(n_samples), check_block_size(block_size)
     evs = []
     for e in events:
-        check(isinstance(e, (tuple, list)) and len(e) == 3 and e[1] in ("note_on", "note_off"), "events", e,
-              "(time_s, 'note_on' or 'note_off', midi_f0) tuples")
+        check(
+            isinstance(e, (tuple, list)) and len(e) == 3 and e[1] in ("note_on", "note_off"),
+            "events",
+            e,
+            "(time_s, 'note_on' or 'note_off', midi_f0) tuples",
+        )
         check(float(e[0]) >= 0, "events", e, "event times >= 0 s")
         evs.append((int(round(float(e[0]) * check_sr(sr))), 0 if e[1] == "note_off" else 1, float(e[2])))
     evs.sort()
@@ -446,6 +472,7 @@ def play_events(voice, events, *, sr: int, n_samples: int, block_size: int, clip
 # ----------------------------------------------------------------------------------------
 # Effects
 # ----------------------------------------------------------------------------------------
+
 
 class Effect:
     """A block effect: :meth:`process` carries the state, :meth:`oneshot` is the reference.
@@ -469,7 +496,7 @@ class Effect:
     def __init__(self, fn, *, stateful: bool = True, **kwargs):
         check(callable(fn), "fn", fn, "an effect function such as musynth_lab.synth.biquad")
         self.fn, self.stateful, self.kwargs = fn, stateful, kwargs
-        fn(torch.zeros(1, 1), **kwargs)       # validates the settings now, not at the first process()
+        fn(torch.zeros(1, 1), **kwargs)  # validates the settings now, not at the first process()
         self.state = None
 
     def reset(self):
@@ -617,8 +644,7 @@ def ConvolutionReverb(ir, *, mix: float = 0.3) -> Effect:
     return e
 
 
-def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: float = 0.3,
-                      predelay_s: float = 0.0) -> Effect:
+def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: float = 0.3, predelay_s: float = 0.0) -> Effect:
     """Streaming :func:`musynth_lab.synth.algorithmic_reverb` (mono): its Schroeder response, convolved.
 
     Examples
@@ -630,8 +656,7 @@ def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    check(isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5, "predelay_s", predelay_s,
-          "a time in [0, 0.5] s")
+    check(isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5, "predelay_s", predelay_s, "a time in [0, 0.5] s")
     as_float(mix, "mix", low=0.0, high=1.0)
     ir = schroeder_ir(rt60=rt60, sr=sr, damping=damping)
     pre = int(round(predelay_s * check_sr(sr)))
@@ -642,8 +667,7 @@ def AlgorithmicReverb(*, sr: int, rt60: float = 1.5, damping: float = 0.3, mix: 
     return e
 
 
-def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, knee_db, gate, state=None,
-              return_state=False):
+def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, knee_db, gate, state=None, return_state=False):
     """:func:`compressor` / :func:`noise_gate` (``gate=True``, ``ratio`` = ``range_db``) with carried smoothers."""
     xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
     s1, s2 = (None, None) if state is None else state
@@ -659,8 +683,16 @@ def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, kne
     return (y, (s1, s2)) if return_state else y
 
 
-def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, attack_s: float = 0.005,
-               release_s: float = 0.05, makeup_db: float = 0.0, knee_db: float = 0.0) -> Effect:
+def Compressor(
+    *,
+    sr: int,
+    threshold_db: float = -20.0,
+    ratio: float = 4.0,
+    attack_s: float = 0.005,
+    release_s: float = 0.05,
+    makeup_db: float = 0.0,
+    knee_db: float = 0.0,
+) -> Effect:
     """Streaming :func:`musynth_lab.synth.compressor` (``limit_output=False``): both smoothers carried.
 
     Examples
@@ -672,17 +704,44 @@ def Compressor(*, sr: int, threshold_db: float = -20.0, ratio: float = 4.0, atta
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    compressor(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s,
-               release_s=release_s, makeup_db=makeup_db, knee_db=knee_db)           # validates the settings
-    e = Effect(_compress, sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s, release_s=release_s,
-               makeup_db=makeup_db, knee_db=knee_db, gate=False)
-    e.oneshot = lambda x: compressor(x, sr=sr, threshold_db=threshold_db, ratio=ratio, attack_s=attack_s,
-                                     release_s=release_s, makeup_db=makeup_db, knee_db=knee_db, limit_output=False)
+    compressor(
+        np.zeros((1, 1), np.float32),
+        sr=sr,
+        threshold_db=threshold_db,
+        ratio=ratio,
+        attack_s=attack_s,
+        release_s=release_s,
+        makeup_db=makeup_db,
+        knee_db=knee_db,
+    )  # validates the settings
+    e = Effect(
+        _compress,
+        sr=sr,
+        threshold_db=threshold_db,
+        ratio=ratio,
+        attack_s=attack_s,
+        release_s=release_s,
+        makeup_db=makeup_db,
+        knee_db=knee_db,
+        gate=False,
+    )
+    e.oneshot = lambda x: compressor(
+        x,
+        sr=sr,
+        threshold_db=threshold_db,
+        ratio=ratio,
+        attack_s=attack_s,
+        release_s=release_s,
+        makeup_db=makeup_db,
+        knee_db=knee_db,
+        limit_output=False,
+    )
     return e
 
 
-def NoiseGate(*, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, attack_s: float = 0.002,
-              release_s: float = 0.05) -> Effect:
+def NoiseGate(
+    *, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, attack_s: float = 0.002, release_s: float = 0.05
+) -> Effect:
     """Streaming :func:`musynth_lab.synth.noise_gate`: both smoothers carried.
 
     Examples
@@ -695,12 +754,23 @@ def NoiseGate(*, sr: int, threshold_db: float = -50.0, range_db: float = -80.0, 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    noise_gate(np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, range_db=range_db,
-               attack_s=attack_s, release_s=release_s)                               # validates the settings
-    e = Effect(_compress, sr=sr, threshold_db=threshold_db, ratio=range_db, attack_s=attack_s,
-               release_s=release_s, makeup_db=0.0, knee_db=0.0, gate=True)
-    e.oneshot = lambda x: noise_gate(x, sr=sr, threshold_db=threshold_db, range_db=range_db, attack_s=attack_s,
-                                     release_s=release_s)
+    noise_gate(
+        np.zeros((1, 1), np.float32), sr=sr, threshold_db=threshold_db, range_db=range_db, attack_s=attack_s, release_s=release_s
+    )  # validates the settings
+    e = Effect(
+        _compress,
+        sr=sr,
+        threshold_db=threshold_db,
+        ratio=range_db,
+        attack_s=attack_s,
+        release_s=release_s,
+        makeup_db=0.0,
+        knee_db=0.0,
+        gate=True,
+    )
+    e.oneshot = lambda x: noise_gate(
+        x, sr=sr, threshold_db=threshold_db, range_db=range_db, attack_s=attack_s, release_s=release_s
+    )
     return e
 
 
@@ -750,11 +820,15 @@ def stream_effects(chain: Chain, x, *, block_size: int):
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    check(callable(getattr(chain, "reset", None)) and callable(getattr(chain, "process", None)), "chain", chain,
-          "a Chain of stream effects")
+    check(
+        callable(getattr(chain, "reset", None)) and callable(getattr(chain, "process", None)),
+        "chain",
+        chain,
+        "a Chain of stream effects",
+    )
     as_audio(x, name="x")
     block_size = check_block_size(block_size)
     chain.reset()
     n = x.shape[-1]
-    parts = [chain.process(x[..., i:i + block_size]) for i in range(0, n, block_size)]
+    parts = [chain.process(x[..., i : i + block_size]) for i in range(0, n, block_size)]
     return torch.cat(parts, -1) if isinstance(x, torch.Tensor) else np.concatenate(parts, -1)

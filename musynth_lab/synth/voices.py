@@ -74,8 +74,9 @@ class Voice(torch.nn.Module):
         names = {p.name for p in self.PARAMS}
         unknown = sorted(set(values) - names)
         if unknown:
-            raise ParameterError(f"{unknown[0]}={values[unknown[0]]!r}: not a parameter of {type(self).__name__}; "
-                                 f"expected one of {sorted(names)}")
+            raise ParameterError(
+                f"{unknown[0]}={values[unknown[0]]!r}: not a parameter of {type(self).__name__}; expected one of {sorted(names)}"
+            )
         out, batch, first = {}, 1, None
         for p in self.PARAMS:
             v = values.get(p.name, p.default)
@@ -132,7 +133,7 @@ class Voice(torch.nn.Module):
 
     #: On the CPU, render at most this many samples (batch x time) at once: intermediate
     #: tensors then stay in cache, which is several times faster than one huge batch.
-    cpu_chunk_samples = 2 ** 20
+    cpu_chunk_samples = 2**20
 
     def _run(self, vals, batch, sr, n_samples, dev, normalize=True):
         if n_samples is None:
@@ -212,8 +213,7 @@ class SubtractiveVoice(Voice):
         Param("lfo_cutoff_octaves", 0.0, 4.0, 0.0, "octaves", description="LFO depth on the cutoff"),
     )
 
-    def __init__(self, *, use_filter: bool = True, method: str = "polyblep", noise_seed: int = 13,
-                 filter_chunk: int = 16):
+    def __init__(self, *, use_filter: bool = True, method: str = "polyblep", noise_seed: int = 13, filter_chunk: int = 16):
         super().__init__()
         self.use_filter = bool(use_filter)
         self.method = as_choice(method, "method", _METHODS)
@@ -222,18 +222,19 @@ class SubtractiveVoice(Voice):
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        env1 = _adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
-                          note_off=v["note_off"])
-        vib = lfo(v["lfo_rate_hz"], n_samples=n, sr=sr, device=dev)          # (batch or 1, n)
-        f0 = _midi_hz(v["midi_f0"])                                           # (batch or 1, 1)
+        env1 = _adsr_level(
+            t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"], note_off=v["note_off"]
+        )
+        vib = lfo(v["lfo_rate_hz"], n_samples=n, sr=sr, device=dev)  # (batch or 1, n)
+        f0 = _midi_hz(v["midi_f0"])  # (batch or 1, 1)
         if bool((v["lfo_pitch_semitones"] == 0).all()):
             f1 = f0
-        else:                                                                 # vibrato: f0 * 2**(depth * lfo / 12)
+        else:  # vibrato: f0 * 2**(depth * lfo / 12)
             f1 = f0 * torch.exp2(v["lfo_pitch_semitones"] * (1.0 / 12.0) * vib)
         f2 = (f1 * torch.exp2(v["osc2_detune"] / 12.0)).clamp(max=0.49 * sr)
         f1 = f1.clamp(max=0.49 * sr)
         zero = torch.zeros(batch, 1, dtype=torch.float64, device=dev)
-        ramp1, _ = _ramp_from_inc(f1 / sr, n, zero)                          # validated values: no re-checks
+        ramp1, _ = _ramp_from_inc(f1 / sr, n, zero)  # validated values: no re-checks
         o1 = torch.sin(TWO_PI * ramp1)
         if self.method == "polyblep":
             # saw -> square crossfade from two PolyBLEP saws half a cycle apart:
@@ -246,25 +247,39 @@ class SubtractiveVoice(Voice):
             saw_b = 2.0 * ramp_b - 1.0 - _blep(ramp_b, dt)
             o2 = saw_a - v["osc2_shape"] * saw_b
         else:
-            o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) \
-                + v["osc2_shape"] * square(f2, n_samples=n, sr=sr, method=self.method)
+            o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) + v["osc2_shape"] * square(
+                f2, n_samples=n, sr=sr, method=self.method
+            )
         # one seeded noise row per batch item, so the result does not depend on the chunking
         nz = torch.cat([white_noise(n_samples=n, seed=self.noise_seed + first + i, device=dev) for i in range(batch)])
         norm = (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
         mix = (v["osc1_level"] / norm) * o1 + (v["osc2_level"] / norm) * o2 + (v["noise_level"] / norm) * nz
         if self.use_filter:
-            env2 = _adsr_level(t, attack=v["f_attack"], decay=v["f_decay"], sustain=v["f_sustain"],
-                              release=v["f_release"], note_off=v["note_off"])
+            env2 = _adsr_level(
+                t,
+                attack=v["f_attack"],
+                decay=v["f_decay"],
+                sustain=v["f_sustain"],
+                release=v["f_release"],
+                note_off=v["note_off"],
+            )
             octaves = v["filter_env_octaves"] * env2 + v["lfo_cutoff_octaves"] * vib
             fc = (v["cutoff_hz"] * torch.pow(2.0, octaves)).clamp(min=20.0, max=0.45 * sr)
             fc = fc.expand(mix.shape[0], n)
             q = v["resonance"].expand(mix.shape[0], 1)
             parts = []
-            for s in range(0, mix.shape[0], self.filter_chunk):      # bounded memory for big batches
-                parts.append(svf(mix[s:s + self.filter_chunk], cutoff_hz=fc[s:s + self.filter_chunk], sr=sr,
-                                 q=q[s:s + self.filter_chunk], precision="single"))
+            for s in range(0, mix.shape[0], self.filter_chunk):  # bounded memory for big batches
+                parts.append(
+                    svf(
+                        mix[s : s + self.filter_chunk],
+                        cutoff_hz=fc[s : s + self.filter_chunk],
+                        sr=sr,
+                        q=q[s : s + self.filter_chunk],
+                        precision="single",
+                    )
+                )
             mix = torch.cat(parts, 0)
-        return env1 * mix                   # the peak limiter is applied in _run
+        return env1 * mix  # the peak limiter is applied in _run
 
 
 def _limit(y):
@@ -278,7 +293,7 @@ def _limit(y):
     if float(peak.max()) <= 1.0:
         return y
     over = peak > 1.0
-    live = y.abs().amax(dim=-1, keepdim=True)           # differentiable (autograd: the argmax sample)
+    live = y.abs().amax(dim=-1, keepdim=True)  # differentiable (autograd: the argmax sample)
     return y / torch.where(over, live, torch.ones_like(live))
 
 
@@ -316,15 +331,24 @@ class FMVoice(Voice):
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        amp = _adsr_level(t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"],
-                         note_off=v["note_off"])
-        ienv = _adsr_level(t, attack=v["i_attack"], decay=v["i_decay"], sustain=v["i_sustain"],
-                          release=v["release"], note_off=v["note_off"])
+        amp = _adsr_level(
+            t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"], note_off=v["note_off"]
+        )
+        ienv = _adsr_level(
+            t, attack=v["i_attack"], decay=v["i_decay"], sustain=v["i_sustain"], release=v["release"], note_off=v["note_off"]
+        )
         fc = _midi_hz(v["midi_f0"]).clamp(max=0.49 * sr)
-        y = fm_tone(fc.expand(batch, 1)[:, 0] if batch > 1 else fc[0, 0], n_samples=n, sr=sr,
-                    ratio=v["ratio"][:, 0], index=v["index"] * ienv, feedback=v["feedback"][:, 0],
-                    amplitude=amp, device=dev)
-        return y                            # the peak limiter is applied in _run
+        y = fm_tone(
+            fc.expand(batch, 1)[:, 0] if batch > 1 else fc[0, 0],
+            n_samples=n,
+            sr=sr,
+            ratio=v["ratio"][:, 0],
+            index=v["index"] * ienv,
+            feedback=v["feedback"][:, 0],
+            amplitude=amp,
+            device=dev,
+        )
+        return y  # the peak limiter is applied in _run
 
 
 _FM_PRESETS = {
@@ -353,8 +377,12 @@ def instrument(name: str):
     """
     from ..data import list_instruments
 
-    check(isinstance(name, str) and (name in list_instruments() or name in INSTRUMENTS), "name", name,
-          f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}")
+    check(
+        isinstance(name, str) and (name in list_instruments() or name in INSTRUMENTS),
+        "name",
+        name,
+        f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}",
+    )
     if name in list_instruments():
         from .sampler import Sampler
 
@@ -362,14 +390,39 @@ def instrument(name: str):
         return lambda midi, dur, sr: s.play(np.asarray(midi, dtype=float), duration_s=float(dur), sr=sr, release=0.15)
     if name in _FM_PRESETS:
         v, preset = FMVoice(), _FM_PRESETS[name]
-        return lambda midi, dur, sr: v.render(sr=sr, midi_f0=torch.as_tensor(np.asarray(midi, dtype=np.float32)),
-                                              note_off=max(float(dur), 0.01), **preset)
+        return lambda midi, dur, sr: v.render(
+            sr=sr, midi_f0=torch.as_tensor(np.asarray(midi, dtype=np.float32)), note_off=max(float(dur), 0.01), **preset
+        )
     if name in ("subtractive", "pluck"):
         v = SubtractiveVoice()
-        preset = (dict(attack=0.08, decay=0.5, sustain=0.7, release=0.4, cutoff_hz=900.0, resonance=1.5,
-                       filter_env_octaves=1.0, lfo_pitch_semitones=0.1) if name == "subtractive" else
-                  dict(attack=0.002, decay=0.25, sustain=0.0, release=0.1, cutoff_hz=500.0, resonance=3.0,
-                       filter_env_octaves=3.0, f_decay=0.15, f_sustain=0.0))
-        return lambda midi, dur, sr: v.render(sr=sr, midi_f0=torch.as_tensor(np.asarray(midi, dtype=np.float32)).clamp(24, 96),
-                                              note_off=min(max(float(dur), 0.01), 4.0), **preset)
+        preset = (
+            dict(
+                attack=0.08,
+                decay=0.5,
+                sustain=0.7,
+                release=0.4,
+                cutoff_hz=900.0,
+                resonance=1.5,
+                filter_env_octaves=1.0,
+                lfo_pitch_semitones=0.1,
+            )
+            if name == "subtractive"
+            else dict(
+                attack=0.002,
+                decay=0.25,
+                sustain=0.0,
+                release=0.1,
+                cutoff_hz=500.0,
+                resonance=3.0,
+                filter_env_octaves=3.0,
+                f_decay=0.15,
+                f_sustain=0.0,
+            )
+        )
+        return lambda midi, dur, sr: v.render(
+            sr=sr,
+            midi_f0=torch.as_tensor(np.asarray(midi, dtype=np.float32)).clamp(24, 96),
+            note_off=min(max(float(dur), 0.01), 4.0),
+            **preset,
+        )
     raise ParameterError(f"instrument={name!r}: expected a bundled instrument {list_instruments()} or one of {INSTRUMENTS}")

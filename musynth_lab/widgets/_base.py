@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 
-def slider(description: str, *, min: float, max: float, value: float, step: float | None = None,
-           integer: bool = False, log: bool = False, unit: str = ""):
+def slider(
+    description: str,
+    *,
+    min: float,
+    max: float,
+    value: float,
+    step: float | None = None,
+    integer: bool = False,
+    log: bool = False,
+    unit: str = "",
+):
     """A slider with ``continuous_update=False`` that works on ipywidgets 7.7 and 8.
 
     Examples
@@ -31,17 +40,41 @@ def slider(description: str, *, min: float, max: float, value: float, step: floa
     style = {"description_width": "initial"}
     layout = W.Layout(width="360px")
     if integer:
-        return W.IntSlider(value=int(value), min=int(min), max=int(max), step=int(step or 1),
-                           description=label, continuous_update=False, style=style, layout=layout)
+        return W.IntSlider(
+            value=int(value),
+            min=int(min),
+            max=int(max),
+            step=int(step or 1),
+            description=label,
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        )
     if log:
         import math
 
-        return W.FloatLogSlider(value=value, base=10, min=math.log10(min), max=math.log10(max),
-                                step=step or 0.01, description=label, continuous_update=False,
-                                style=style, layout=layout)
-    return W.FloatSlider(value=value, min=min, max=max, step=step or (max - min) / 100,
-                         description=label, continuous_update=False, style=style, layout=layout,
-                         readout_format=".3g")
+        return W.FloatLogSlider(
+            value=value,
+            base=10,
+            min=math.log10(min),
+            max=math.log10(max),
+            step=step or 0.01,
+            description=label,
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        )
+    return W.FloatSlider(
+        value=value,
+        min=min,
+        max=max,
+        step=step or (max - min) / 100,
+        description=label,
+        continuous_update=False,
+        style=style,
+        layout=layout,
+        readout_format=".3g",
+    )
 
 
 def dropdown(description: str, options, value=None):
@@ -56,8 +89,12 @@ def dropdown(description: str, options, value=None):
     import ipywidgets as W
 
     options = list(options)
-    return W.Dropdown(options=options, value=value if value is not None else options[0],
-                      description=description, style={"description_width": "initial"})
+    return W.Dropdown(
+        options=options,
+        value=value if value is not None else options[0],
+        description=description,
+        style={"description_width": "initial"},
+    )
 
 
 @dataclass
@@ -121,7 +158,7 @@ def wav_bytes(y, *, sr: int, normalize_peak: bool = True) -> bytes:
 
     from ..audio import play
 
-    with warnings.catch_warnings():          # IPython warns when it scales an all-zero signal
+    with warnings.catch_warnings():  # IPython warns when it scales an all-zero signal
         warnings.simplefilter("ignore", RuntimeWarning)
         return play(y, sr=sr, normalize_peak=normalize_peak).data
 
@@ -140,7 +177,7 @@ class _MainThreadOnly:
             return self.fn(*args, **kwargs)
         return None
 
-    def __eq__(self, other):                 # so the inline backend can still unregister its flush
+    def __eq__(self, other):  # so the inline backend can still unregister its flush
         return other is self.fn or (isinstance(other, _MainThreadOnly) and other.fn is self.fn)
 
     def __hash__(self):
@@ -189,8 +226,13 @@ def guard_inline_flush(shell=None) -> bool:
 
 
 #: CSS classes on a panel's widgets, for browser tests (Playwright) and styling.
-CSS = {"panel": "musynth-panel", "figure": "musynth-figure", "audio": "musynth-audio",
-       "status": "musynth-status", "text": "musynth-text"}
+CSS = {
+    "panel": "musynth-panel",
+    "figure": "musynth-figure",
+    "audio": "musynth-audio",
+    "status": "musynth-status",
+    "text": "musynth-text",
+}
 
 
 class Panel:
@@ -241,9 +283,16 @@ class Panel:
     (9, 2, True)
     """
 
-    def __init__(self, controls: dict[str, Any], render: Callable[..., Any],
-                 draw: Callable[[Any, Any], Frame | None], title: str = "", figsize=(9.0, 2.8),
-                 dpi: int = 100, relevant: dict[str, Callable[[dict], bool]] | None = None):
+    def __init__(
+        self,
+        controls: dict[str, Any],
+        render: Callable[..., Any],
+        draw: Callable[[Any, Any], Frame | None],
+        title: str = "",
+        figsize=(9.0, 2.8),
+        dpi: int = 100,
+        relevant: dict[str, Callable[[dict], bool]] | None = None,
+    ):
         import threading
 
         import ipywidgets as W
@@ -251,7 +300,7 @@ class Panel:
         from matplotlib.figure import Figure
 
         self.controls = controls
-        self.relevant = dict(relevant or {})      # control -> values -> whether it changes anything now
+        self.relevant = dict(relevant or {})  # control -> values -> whether it changes anything now
         self._render = render
         self._draw = draw
         self.figsize = tuple(figsize)
@@ -270,7 +319,7 @@ class Panel:
         self.png = b""
         self.wav = b""
         self.error = None
-        self._lock = threading.RLock()       # re-entrant: a render may set a control
+        self._lock = threading.RLock()  # re-entrant: a render may set a control
         self._count_lock = threading.Lock()
         self._requested = 0
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
@@ -297,19 +346,18 @@ class Panel:
             self._requested += 1
             mine = self._requested
         with self._lock:
-            if mine != self._requested:           # a newer change is queued behind us: let it render
+            if mine != self._requested:  # a newer change is queued behind us: let it render
                 return self.result
             try:
                 values = self.values()
-                for name, fn in self.relevant.items():   # a control that does nothing now is greyed out
+                for name, fn in self.relevant.items():  # a control that does nothing now is greyed out
                     self.controls[name].disabled = not fn(values)
                 result = self._render(**values)
                 if mine != self._requested:
                     return self.result
                 png, frame = self._frame(result)
-                wav = (wav_bytes(frame.audio, sr=frame.sr, normalize_peak=frame.normalize_peak)
-                       if frame.audio is not None else b"")
-            except Exception as e:                # shown in the panel: never a traceback, never a dead panel
+                wav = wav_bytes(frame.audio, sr=frame.sr, normalize_peak=frame.normalize_peak) if frame.audio is not None else b""
+            except Exception as e:  # shown in the panel: never a traceback, never a dead panel
                 self.error = e
                 if raise_errors:
                     raise
@@ -337,7 +385,7 @@ class Panel:
         fig.set_size_inches(*self.figsize)
         frame = self._draw(result, fig) or Frame()
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)      # tight_layout on odd layouts: harmless
+            warnings.simplefilter("ignore", UserWarning)  # tight_layout on odd layouts: harmless
             fig.tight_layout()
         return figure_png(fig), frame
 

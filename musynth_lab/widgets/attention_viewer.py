@@ -23,8 +23,7 @@ NORMALISE_OPTIONS = ("max", "minmax", "none")
 LISTEN_OPTIONS = ("kept", "dropped", "all")
 
 
-def render_attention(example: AttentionExample, threshold: float = 0.5, normalise: str = "max",
-                     listen: str = "kept") -> dict:
+def render_attention(example: AttentionExample, threshold: float = 0.5, normalise: str = "max", listen: str = "kept") -> dict:
     """Pure render: normalise, select with the threshold, and make the audio to hear.
 
     Returns
@@ -50,38 +49,54 @@ def render_attention(example: AttentionExample, threshold: float = 0.5, normalis
         raise ParameterError(f"normalise={normalise!r}: expected one of {NORMALISE_OPTIONS}")
     if listen not in LISTEN_OPTIONS:
         raise ParameterError(f"listen={listen!r}: expected one of {LISTEN_OPTIONS}")
-    w = normalise_scores(np.asarray(example.weights, dtype=np.float32), normalise, dim=-1) \
-        if example.kind == "score" else _normalise_map(example.weights, normalise)
+    w = (
+        normalise_scores(np.asarray(example.weights, dtype=np.float32), normalise, dim=-1)
+        if example.kind == "score"
+        else _normalise_map(example.weights, normalise)
+    )
     keep = hard_select(w, float(threshold))
     if example.kind == "spectrogram":
         whole = np.asarray(example.audio, dtype=np.float32)
         if listen == "all":
             audio = whole
         else:
-            audio = listen_to_kept(whole, keep, sr=example.sr, n_fft=example.n_fft,
-                                   hop_length=example.hop_length, grid="mel", fmax=example.fmax,
-                                   invert=(listen == "dropped"))
+            audio = listen_to_kept(
+                whole,
+                keep,
+                sr=example.sr,
+                n_fft=example.n_fft,
+                hop_length=example.hop_length,
+                grid="mel",
+                fmax=example.fmax,
+                invert=(listen == "dropped"),
+            )
         peak = float(np.abs(whole).max()) or 1.0
     elif example.kind == "score":
         sel = kept_notes(example.notes, keep, step=example.step)
         chosen = {"kept": sel, "dropped": ~sel, "all": np.ones_like(sel)}[listen]
         whole = render_notes(example.notes, sr=example.sr, bpm=example.bpm)
-        audio = render_notes(example.notes[chosen], sr=example.sr, bpm=example.bpm) if chosen.any() \
-            else np.zeros(1, np.float32)
+        audio = render_notes(example.notes[chosen], sr=example.sr, bpm=example.bpm) if chosen.any() else np.zeros(1, np.float32)
         audio = np.pad(audio, (0, max(0, len(whole) - len(audio))))[: len(whole)]
         peak = float(np.abs(whole).max()) or 1.0
     else:
         raise ParameterError(f"example.kind={example.kind!r}: expected 'spectrogram' or 'score'")
-    audio = (audio * (0.89 / peak)).astype(np.float32)     # the whole at -1 dBFS; parts at their own level
-    return {"weights": w, "keep": keep, "fraction_kept": float(np.mean(keep)), "audio": audio,
-            "sr": example.sr, "example": example, "threshold": float(threshold)}
+    audio = (audio * (0.89 / peak)).astype(np.float32)  # the whole at -1 dBFS; parts at their own level
+    return {
+        "weights": w,
+        "keep": keep,
+        "fraction_kept": float(np.mean(keep)),
+        "audio": audio,
+        "sr": example.sr,
+        "example": example,
+        "threshold": float(threshold),
+    }
 
 
 def _normalise_map(weights, method):
     from ..attention import normalise_scores
 
     w = np.asarray(weights, dtype=np.float32)
-    return normalise_scores(w.reshape(1, -1), method).reshape(w.shape)   # over all cells of the map
+    return normalise_scores(w.reshape(1, -1), method).reshape(w.shape)  # over all cells of the map
 
 
 class AttentionViewer(Panel):
@@ -134,8 +149,9 @@ class AttentionViewer(Panel):
         ax = fig.add_subplot()
         title = f"{ex.name}: weight >= {result['threshold']:.2f} kept ({100 * result['fraction_kept']:.0f}% of cells)"
         if ex.kind == "spectrogram":
-            attention_over_spectrogram(ex.S_db, result["weights"], sr=ex.sr, hop_length=ex.hop_length,
-                                       keep=result["keep"], title=title, ax=ax)
+            attention_over_spectrogram(
+                ex.S_db, result["weights"], sr=ex.sr, hop_length=ex.hop_length, keep=result["keep"], title=title, ax=ax
+            )
         else:
             # above the score: each frame's weight against the threshold line, so every move shows
             ax.remove()
@@ -147,8 +163,7 @@ class AttentionViewer(Panel):
             top.set_ylim(0, max(1.05, float(w.max()) * 1.05) if len(w) else 1.05)
             top.set_ylabel("weight", fontsize=8)
             top.set_title(title)
-            attention_over_score(ex.roll, result["weights"], step=ex.step, low=ex.low, keep=result["keep"],
-                                 title="", ax=ax)
+            attention_over_score(ex.roll, result["weights"], step=ex.step, low=ex.low, keep=result["keep"], title="", ax=ax)
         return Frame(result["audio"], result["sr"], normalize_peak=False)
 
     # ------------------------------------------------------------------ builders

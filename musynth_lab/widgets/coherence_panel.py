@@ -11,9 +11,21 @@ import numpy as np
 from ._base import Frame, Panel, dropdown, slider
 
 
-def render_coherence(samples: dict, reference, *, model: str, sample: int = 0, bars: int = 4, voices: dict | None = None,
-                     step: float = 0.5, frames_per_bar: int = 8, sr: int = 16000, bpm: float = 90.0,
-                     instrument: str = "choir", _audio_cache: dict | None = None) -> dict:
+def render_coherence(
+    samples: dict,
+    reference,
+    *,
+    model: str,
+    sample: int = 0,
+    bars: int = 4,
+    voices: dict | None = None,
+    step: float = 0.5,
+    frames_per_bar: int = 8,
+    sr: int = 16000,
+    bpm: float = 90.0,
+    instrument: str = "choir",
+    _audio_cache: dict | None = None,
+) -> dict:
     """The pure function behind :class:`CoherencePanel`: measure and render one precomputed sample.
 
     Parameters
@@ -67,12 +79,21 @@ def render_coherence(samples: dict, reference, *, model: str, sample: int = 0, b
         audio = _audio_cache[key]
     else:
         notes = roll_to_notes(roll, step=step)
-        audio = (render_notes(notes, bpm=bpm, sr=sr, instrument=instrument).cpu().numpy() if len(notes)
-                 else np.zeros(sr, np.float32))
+        audio = (
+            render_notes(notes, bpm=bpm, sr=sr, instrument=instrument).cpu().numpy() if len(notes) else np.zeros(sr, np.float32)
+        )
         if _audio_cache is not None:
             _audio_cache[key] = audio
-    return {"roll": roll, "similarity": self_similarity(roll), "measures": row, "audio": audio, "sr": sr,
-            "step": step, "model": model, "index": index}
+    return {
+        "roll": roll,
+        "similarity": self_similarity(roll),
+        "measures": row,
+        "audio": audio,
+        "sr": sr,
+        "step": step,
+        "model": model,
+        "index": index,
+    }
 
 
 class CoherencePanel(Panel):
@@ -112,8 +133,9 @@ class CoherencePanel(Panel):
         super().__init__(controls, self._render, self._draw, title="Coherence", figsize=(10, 2.8))
 
     def _render(self, **values):
-        return render_coherence(self.samples, self.reference, voices=self.voices, _audio_cache=self._cache,
-                                **values, **self.fixed)
+        return render_coherence(
+            self.samples, self.reference, voices=self.voices, _audio_cache=self._cache, **values, **self.fixed
+        )
 
     @staticmethod
     def _draw(result, fig):
@@ -121,9 +143,13 @@ class CoherencePanel(Panel):
 
         a, b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, 1]})
         m = result["measures"]
-        piano_roll(result["roll"], step=result["step"], ax=a,
-                   title=f"{result['model']} #{result['index']}: pc distance {m['pc_distance']:.3f}, "
-                         f"structure distance {m['structure_distance']:.3f}, "
-                         f"{m['vl_per_100']:.1f} violations / 100 steps")
+        piano_roll(
+            result["roll"],
+            step=result["step"],
+            ax=a,
+            title=f"{result['model']} #{result['index']}: pc distance {m['pc_distance']:.3f}, "
+            f"structure distance {m['structure_distance']:.3f}, "
+            f"{m['vl_per_100']:.1f} violations / 100 steps",
+        )
         similarity_matrix(result["roll"], step=result["step"], ax=b, title="self-similarity")
         return Frame(result["audio"], result["sr"])

@@ -100,8 +100,15 @@ def render_feature(recording: str, feature: str, n_fft: int = 2048, hop_length: 
     kind = FEATURES[feature][1]
     if kind == "curve":
         v = v.reshape(-1)
-    return {"audio": y, "sr": sr, "feature": feature, "family": FEATURES[feature][0], "kind": kind,
-            "values": v, "hop_length": int(hop_length)}
+    return {
+        "audio": y,
+        "sr": sr,
+        "feature": feature,
+        "family": FEATURES[feature][0],
+        "kind": kind,
+        "values": v,
+        "hop_length": int(hop_length),
+    }
 
 
 class FeatureExplorer(Panel):
@@ -124,10 +131,11 @@ class FeatureExplorer(Panel):
             "hop_length": dropdown("hop_length", [128, 256, 300, 512, 1000], 512),
             "n_bins": slider("n_mels / n_mfcc", min=13, max=128, value=64, integer=True),
         }
-        relevant = {"n_bins": lambda v: v["feature"] in ("melspectrogram", "mfcc", "gfcc"),
-                    "n_fft": lambda v: v["feature"] not in ("cqt", "chroma_cqt")}
-        super().__init__(controls, render_feature, self._draw, title="Feature explorer", figsize=(8, 4.6),
-                         relevant=relevant)
+        relevant = {
+            "n_bins": lambda v: v["feature"] in ("melspectrogram", "mfcc", "gfcc"),
+            "n_fft": lambda v: v["feature"] not in ("cqt", "chroma_cqt"),
+        }
+        super().__init__(controls, render_feature, self._draw, title="Feature explorer", figsize=(8, 4.6), relevant=relevant)
 
     @staticmethod
     def _draw(result, fig):
@@ -144,12 +152,10 @@ class FeatureExplorer(Panel):
         elif result["feature"].startswith("chroma"):
             chromagram(v, sr=sr, hop_length=hop, ax=b)
         elif result["feature"] in ("mfcc", "gfcc", "spectral_contrast"):
-            img = b.imshow(v, aspect="auto", origin="lower", cmap="coolwarm",
-                           extent=(0, v.shape[1] * hop / sr, 0, v.shape[0]))
+            img = b.imshow(v, aspect="auto", origin="lower", cmap="coolwarm", extent=(0, v.shape[1] * hop / sr, 0, v.shape[0]))
             b.set_xlabel("time (s)")
             fig.colorbar(img, ax=b)
         else:
             y_axis = {"melspectrogram": "mel", "cqt": "cqt_note"}.get(result["feature"], "linear")
-            spectrogram(np.sqrt(v) if result["feature"] == "melspectrogram" else v, sr=sr, hop_length=hop,
-                        ax=b, y_axis=y_axis)
+            spectrogram(np.sqrt(v) if result["feature"] == "melspectrogram" else v, sr=sr, hop_length=hop, ax=b, y_axis=y_axis)
         return Frame(result["audio"], sr)

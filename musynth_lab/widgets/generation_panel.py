@@ -12,11 +12,26 @@ from ._base import Frame, Panel, dropdown, slider
 STRATEGIES = ("greedy", "sample", "top-k", "top-p", "annealed", "beam")
 
 
-def render_generation(models: dict, prompt, *, model: str, strategy: str, temperature: float = 1.0,
-                      top_k: int = 5, top_p: float = 0.9, beam_width: int = 4, steps: int = 32, seed: int = 0,
-                      schedule: str = "geometric",
-                      step_q: float = 0.5, key_tonic_pc: int | None = None, key_mode: str = "major",
-                      sr: int = 16000, bpm: float = 96.0, instrument: str = "piano"):
+def render_generation(
+    models: dict,
+    prompt,
+    *,
+    model: str,
+    strategy: str,
+    temperature: float = 1.0,
+    top_k: int = 5,
+    top_p: float = 0.9,
+    beam_width: int = 4,
+    steps: int = 32,
+    seed: int = 0,
+    schedule: str = "geometric",
+    step_q: float = 0.5,
+    key_tonic_pc: int | None = None,
+    key_mode: str = "major",
+    sr: int = 16000,
+    bpm: float = 96.0,
+    instrument: str = "piano",
+):
     """Generate a melody continuation and render it: the pure function behind the panel.
 
     Parameters
@@ -77,8 +92,7 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     else:
         final = None
         if key_tonic_pc is not None:
-            final = [2 + p - MELODY_LOW for p in range(MELODY_LOW, MELODY_LOW + N_MELODY_TOKENS - 2)
-                     if p % 12 == key_tonic_pc]
+            final = [2 + p - MELODY_LOW for p in range(MELODY_LOW, MELODY_LOW + N_MELODY_TOKENS - 2) if p % 12 == key_tonic_pc]
         seq = beam_search(m, prompt, steps=steps, beam_width=beam_width, final_allowed=final).best
     tokens = seq.cpu().numpy()
     log_prob = float(sequence_log_prob(m, tokens[None], prompt_len=len(prompt)))
@@ -88,8 +102,17 @@ def render_generation(models: dict, prompt, *, model: str, strategy: str, temper
     violations = rules.violations(pitches) if len(pitches) else {}
     audio = render_notes(notes, bpm=bpm, sr=sr, instrument=instrument).cpu().numpy() if len(notes) else np.zeros(sr, np.float32)
     roll = notes_to_roll(notes, step=step_q, n_frames=max(1, len(tokens)))
-    return {"tokens": tokens, "notes": notes, "roll": roll, "audio": audio, "sr": sr,
-            "log_prob": log_prob, "violations": violations, "prompt_len": len(prompt), "step_q": step_q}
+    return {
+        "tokens": tokens,
+        "notes": notes,
+        "roll": roll,
+        "audio": audio,
+        "sr": sr,
+        "log_prob": log_prob,
+        "violations": violations,
+        "prompt_len": len(prompt),
+        "step_q": step_q,
+    }
 
 
 class GenerationPanel(Panel):
@@ -131,13 +154,14 @@ class GenerationPanel(Panel):
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.models, self.prompt, self.fixed = models, prompt, fixed
-        relevant = {"temperature": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed"),
-                    "top_p": lambda v: v["strategy"] == "top-p",
-                    "beam_width": lambda v: v["strategy"] == "beam",
-                    "schedule": lambda v: v["strategy"] == "annealed",
-                    "seed": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed")}
-        super().__init__(controls, self._render, self._draw, title="Generation", figsize=(8, 2.6),
-                         relevant=relevant)
+        relevant = {
+            "temperature": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed"),
+            "top_p": lambda v: v["strategy"] == "top-p",
+            "beam_width": lambda v: v["strategy"] == "beam",
+            "schedule": lambda v: v["strategy"] == "annealed",
+            "seed": lambda v: v["strategy"] in ("sample", "top-k", "top-p", "annealed"),
+        }
+        super().__init__(controls, self._render, self._draw, title="Generation", figsize=(8, 2.6), relevant=relevant)
 
     def _render(self, **values):
         return render_generation(self.models, self.prompt, **values, **self.fixed)
@@ -146,7 +170,11 @@ class GenerationPanel(Panel):
     def _draw(result, fig):
         from ..plot import piano_roll
 
-        ax = piano_roll(result["roll"], step=result["step_q"], ax=fig.add_subplot(), title=(
-            f"log p = {result['log_prob']:.1f} nats, rule violations = {sum(result['violations'].values())}"))
+        ax = piano_roll(
+            result["roll"],
+            step=result["step_q"],
+            ax=fig.add_subplot(),
+            title=(f"log p = {result['log_prob']:.1f} nats, rule violations = {sum(result['violations'].values())}"),
+        )
         ax.axvline(result["prompt_len"] * result["step_q"], color="tab:blue", ls="--", lw=1)
         return Frame(result["audio"], result["sr"])

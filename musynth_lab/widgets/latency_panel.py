@@ -12,8 +12,15 @@ SR_CHOICES = (8000, 16000, 22050, 44100, 48000)
 VOICES = ("subtractive", "fm")
 
 
-def render_latency(*, block_size: int = 256, sr: int = 44100, voice: str = "subtractive", midi_f0: float = 57.0,
-                   seconds: float = 0.6, lookahead_ms: float = 0.0):
+def render_latency(
+    *,
+    block_size: int = 256,
+    sr: int = 44100,
+    voice: str = "subtractive",
+    midi_f0: float = 57.0,
+    seconds: float = 0.6,
+    lookahead_ms: float = 0.0,
+):
     """Stream one note block by block and measure it: the pure function behind the panel.
 
     Parameters
@@ -53,11 +60,11 @@ def render_latency(*, block_size: int = 256, sr: int = 44100, voice: str = "subt
     check(isinstance(seconds, (int, float)) and 0 < seconds <= 10, "seconds", seconds, "a duration in (0, 10] s")
     v = SubtractiveVoice() if voice == "subtractive" else FMVoice()
     n_blocks = max(4, math.ceil(seconds * sr / block_size))
-    s = VoiceStream(v, sr=sr, midi_f0=float(midi_f0), note_off=round(0.6 * seconds, 3),
-                    **({"release": 0.2} if voice == "subtractive" else {}))
+    s = VoiceStream(
+        v, sr=sr, midi_f0=float(midi_f0), note_off=round(0.6 * seconds, 3), **({"release": 0.2} if voice == "subtractive" else {})
+    )
     out = []
-    timing = time_blocks(lambda n: out.append(s.process(n)), block_size=block_size, sr=sr, n_blocks=n_blocks,
-                         warmup=0)
+    timing = time_blocks(lambda n: out.append(s.process(n)), block_size=block_size, sr=sr, n_blocks=n_blocks, warmup=0)
     import numpy as np
 
     budget = latency_budget(block_size, sr=sr, compute_ms=timing.p99_ms, lookahead_ms=lookahead_ms)
@@ -110,6 +117,8 @@ class LatencyPanel(Panel):
         a2.set_ylabel("ms")
         a2.set_title(f"budget {b.total_ms:.2f} ms" + (" (noticeable)" if b.noticeable else ""))
         a2.legend(fontsize=7)
-        return Frame(result["audio"], result["sr"],
-                     text=f"p50 {t.p50_ms:.3f} ms, p99 {t.p99_ms:.3f} ms per block of {t.block_ms:.2f} ms; "
-                          f"RTF {t.rtf:.4f}")
+        return Frame(
+            result["audio"],
+            result["sr"],
+            text=f"p50 {t.p50_ms:.3f} ms, p99 {t.p99_ms:.3f} ms per block of {t.block_ms:.2f} ms; RTF {t.rtf:.4f}",
+        )

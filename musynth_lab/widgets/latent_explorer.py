@@ -30,12 +30,11 @@ def latent_dims(model, reference, n: int = 4) -> tuple:
     """
     Z = model.encode(reference)
     std = Z.std(axis=0)
-    dims = np.argsort(-std)[:int(n)]
+    dims = np.argsort(-std)[: int(n)]
     return tuple(int(d) for d in dims), tuple(float(max(std[d], 1e-3)) for d in dims)
 
 
-def render_latent(model, base_z, dims, *, sr: int = 16000, bpm: float = 120.0, instrument: str = "sine",
-                  **values) -> dict:
+def render_latent(model, base_z, dims, *, sr: int = 16000, bpm: float = 120.0, instrument: str = "sine", **values) -> dict:
     """Decode ``base_z`` with ``values['z<d>']`` replacing latent dimension ``d``; render the melody.
 
     Returns a dict with ``z`` (the code), ``tokens`` ``(n_steps,)``, ``audio``, ``sr``.
@@ -101,9 +100,16 @@ class LatentExplorer(Panel):
         base = model.encode(ref[:1])[0]
         dims, spread = latent_dims(model, ref, min(int(n_sliders), len(base)))
         self.model, self.base_z, self.dims = model, base, dims
-        controls = {f"z{d}": slider(f"z[{d}]", min=round(base[d] - 3 * s, 2), max=round(base[d] + 3 * s, 2),
-                                    value=round(float(base[d]), 2), step=round(s / 10, 3) or 0.01)
-                    for d, s in zip(dims, spread)}
+        controls = {
+            f"z{d}": slider(
+                f"z[{d}]",
+                min=round(base[d] - 3 * s, 2),
+                max=round(base[d] + 3 * s, 2),
+                value=round(float(base[d]), 2),
+                step=round(s / 10, 3) or 0.01,
+            )
+            for d, s in zip(dims, spread)
+        }
         controls["instrument"] = dropdown("voice", ["sine", "piano", "choir", "flute", "organ"], instrument)
 
         def render(instrument, **values):

@@ -36,9 +36,21 @@ def _find(rows, size, remedy):
     return None
 
 
-def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temperature: float = 1.0,
-                   steps: int = 48, prompt=None, data_seed: int = 0, copy_n: int = 8, sr: int = 16000,
-                   bpm: float = 100.0, instrument: str = "piano"):
+def render_quality(
+    rows,
+    *,
+    size: int,
+    remedy: str = "none",
+    seed: int = 0,
+    temperature: float = 1.0,
+    steps: int = 48,
+    prompt=None,
+    data_seed: int = 0,
+    copy_n: int = 8,
+    sr: int = 16000,
+    bpm: float = 100.0,
+    instrument: str = "piano",
+):
     """Look up a trained model by (training size, remedy), sample from it, and render: the panel's pure function.
 
     Nothing is trained here: ``rows`` are results computed once (the rows of
@@ -96,14 +108,24 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
         raise ParameterError(f"remedy={remedy!r}: expected one of {remedies}")
     curve = sorted((r for r in rows if r.get("remedy", "none") == "none"), key=lambda r: r["size"])
     row = _find(rows, size, remedy)
-    out = {"row": row, "curve": curve, "tokens": None, "notes": np.zeros((0, 3)), "audio": None, "sr": sr,
-           "copied": None, "size": size, "remedy": remedy}
+    out = {
+        "row": row,
+        "curve": curve,
+        "tokens": None,
+        "notes": np.zeros((0, 3)),
+        "audio": None,
+        "sr": sr,
+        "copied": None,
+        "size": size,
+        "remedy": remedy,
+    }
     if row is None:
         out["message"] = f"'{remedy}' was not measured with {size} training chorales: pick another size."
         return out
     gap = row["test_nll"] - row["train_nll"]
-    out["message"] = (f"{size} chorales, {remedy}: train {row['train_nll']:.2f}, test {row['test_nll']:.2f}, "
-                      f"gap {gap:.2f} nats/token")
+    out["message"] = (
+        f"{size} chorales, {remedy}: train {row['train_nll']:.2f}, test {row['test_nll']:.2f}, gap {gap:.2f} nats/token"
+    )
     if row.get("model") is None:
         return out
     prompt = np.asarray([2 + 72 - MELODY_LOW] if prompt is None else prompt, dtype=np.int64)
@@ -112,8 +134,10 @@ def render_quality(rows, *, size: int, remedy: str = "none", seed: int = 0, temp
     notes = tokens_to_notes(tokens)
     train, real = _training_melodies_and_real_copying(int(size), int(data_seed), int(copy_n))
     out.update(tokens=tokens, notes=notes, copied=copied_fraction(tokens, train, n=copy_n), copied_real=real)
-    out["message"] += (f"\n{100 * out['copied']:.0f}% of the sample's {copy_n}-grams occur in its training melodies "
-                       f"(unseen real chorales: {100 * real:.0f}%)")
+    out["message"] += (
+        f"\n{100 * out['copied']:.0f}% of the sample's {copy_n}-grams occur in its training melodies "
+        f"(unseen real chorales: {100 * real:.0f}%)"
+    )
     if len(notes):
         out["audio"] = render_notes(notes, bpm=bpm, sr=sr, instrument=instrument).cpu().numpy()
     return out
@@ -152,8 +176,7 @@ class QualityPanel(Panel):
             "seed": slider("seed", min=0, max=20, value=0, integer=True),
         }
         self.rows, self.fixed = rows, fixed
-        super().__init__(controls, self._render, self._draw, title="Quality: data size, remedies, samples",
-                         figsize=(11, 3))
+        super().__init__(controls, self._render, self._draw, title="Quality: data size, remedies, samples", figsize=(11, 3))
 
     def _render(self, **values):
         return render_quality(self.rows, **values, **self.fixed)

@@ -9,8 +9,18 @@ from ._base import Frame, Panel, slider
 
 #: Parameters shown by default, per voice.
 DEFAULT_CONTROLS = {
-    "subtractive": ("midi_f0", "osc2_shape", "attack", "decay", "sustain", "release", "cutoff_hz", "resonance",
-                    "filter_env_octaves", "lfo_pitch_semitones"),
+    "subtractive": (
+        "midi_f0",
+        "osc2_shape",
+        "attack",
+        "decay",
+        "sustain",
+        "release",
+        "cutoff_hz",
+        "resonance",
+        "filter_env_octaves",
+        "lfo_pitch_semitones",
+    ),
     "fm": ("midi_f0", "ratio", "index", "feedback", "attack", "decay", "i_decay"),
 }
 
@@ -29,8 +39,10 @@ def _voice(name: str):
 def _effect_params():
     from ..synth import Param
 
-    return (Param("reverb_mix", 0.0, 1.0, 0.0, "", description="reverb wet level"),
-            Param("rt60", 0.1, 5.0, 1.2, "s", "log", "reverb decay time"))
+    return (
+        Param("reverb_mix", 0.0, 1.0, 0.0, "", description="reverb wet level"),
+        Param("rt60", 0.1, 5.0, 1.2, "s", "log", "reverb decay time"),
+    )
 
 
 def render_patch(voice: str = "subtractive", *, sr: int = 16000, duration_s: float = 1.2, **values):
@@ -68,12 +80,18 @@ def render_patch(voice: str = "subtractive", *, sr: int = 16000, duration_s: flo
     with torch.no_grad():
         y = v.render(sr=sr, n_samples=n, **values)[0]
         full = {**v.defaults(), **values}
-        env = adsr(attack=full["attack"], decay=full["decay"], sustain=full["sustain"], release=full["release"],
-                   note_off=full["note_off"], n_samples=n, sr=sr)[0]
+        env = adsr(
+            attack=full["attack"],
+            decay=full["decay"],
+            sustain=full["sustain"],
+            release=full["release"],
+            note_off=full["note_off"],
+            n_samples=n,
+            sr=sr,
+        )[0]
         if fx["reverb_mix"] > 0:
             y = algorithmic_reverb(y, sr=sr, rt60=fx["rt60"], mix=fx["reverb_mix"])
-    return {"audio": y.numpy(), "envelope": env.numpy(), "sr": sr, "note_off": float(full["note_off"]),
-            "values": {**full, **fx}}
+    return {"audio": y.numpy(), "envelope": env.numpy(), "sr": sr, "note_off": float(full["note_off"]), "values": {**full, **fx}}
 
 
 class SynthPanel(Panel):
@@ -100,8 +118,7 @@ class SynthPanel(Panel):
     Chapter: notebooks/01a_synthesis.ipynb
     """
 
-    def __init__(self, voice: str = "subtractive", *, controls=None, sr: int = 16000, duration_s: float = 1.2,
-                 **values):
+    def __init__(self, voice: str = "subtractive", *, controls=None, sr: int = 16000, duration_s: float = 1.2, **values):
         from ..errors import ParameterError
 
         v = _voice(voice)
@@ -116,8 +133,7 @@ class SynthPanel(Panel):
             if p.integer or p.unit == "MIDI":
                 widgets[p.name] = slider(p.name, min=p.lo, max=p.hi, value=start, integer=True, unit=p.unit)
             else:
-                widgets[p.name] = slider(p.name, min=p.lo, max=p.hi, value=start, log=p.curve == "log",
-                                         unit=p.unit)
+                widgets[p.name] = slider(p.name, min=p.lo, max=p.hi, value=start, log=p.curve == "log", unit=p.unit)
         self.voice_name = voice
         self.fixed = {k: val for k, val in values.items() if k not in widgets}
         self.sr = sr

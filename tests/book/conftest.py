@@ -7,7 +7,7 @@ def pytest_collection_modifyitems(config, items):
     import re
 
     expr = config.getoption("-m") or ""
-    if re.search(r"\bbook\b", expr) and not re.search(r"\bnot\s+book\b", expr):   # "notebook" is not "book"
+    if re.search(r"\bbook\b", expr) and not re.search(r"\bnot\s+book\b", expr):  # "notebook" is not "book"
         return
     skip = pytest.mark.skip(reason="builds the whole book: run `make test-book`")
     for item in items:

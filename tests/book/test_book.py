@@ -19,10 +19,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "build" / "book" / "html"
 pytestmark = pytest.mark.book
-PANELS = ("NoteBrowser", "FeatureExplorer", "SynthPanel", "AttentionViewer", "LatentExplorer", "MelodyAgentPanel",
-          "GenerationPanel", "LatencyPanel", "QualityPanel", "CoherencePanel")
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PANELS = (
+    "NoteBrowser",
+    "FeatureExplorer",
+    "SynthPanel",
+    "AttentionViewer",
+    "LatentExplorer",
+    "MelodyAgentPanel",
+    "GenerationPanel",
+    "LatencyPanel",
+    "QualityPanel",
+    "CoherencePanel",
+)
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium() -> str:
@@ -47,8 +65,9 @@ def book():
 def browser(tmp_path_factory):
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(tmp_path_factory.mktemp("chromium-profile")),
-                                                   executable_path=_chromium(), args=CHROME_ARGS, headless=True)
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=_chromium(), args=CHROME_ARGS, headless=True
+        )
         yield ctx
         ctx.close()
 
@@ -69,8 +88,7 @@ def _open(browser, path: Path):
 
 def _local_targets(page, base: Path):
     """Every href/src on the page that points at a local file."""
-    urls = page.eval_on_selector_all("a[href], img[src], link[href], script[src]",
-                                     "els => els.map(e => e.href || e.src)")
+    urls = page.eval_on_selector_all("a[href], img[src], link[href], script[src]", "els => els.map(e => e.href || e.src)")
     for url in urls:
         u = urlparse(url)
         if u.scheme == "file":
@@ -83,12 +101,12 @@ def test_every_chapter_page(book, browser):
     totals = {"pages": 0, "figures": 0, "audio": 0, "states": 0}
     for path in chapters:
         page, errors, outside = _open(browser, path)
-        page.wait_for_function("() => !document.querySelector('.math') || document.querySelector('mjx-container')",
-                               timeout=30000)
+        page.wait_for_function("() => !document.querySelector('.math') || document.querySelector('mjx-container')", timeout=30000)
         missing = [url for url, f in _local_targets(page, path) if not f.exists()]
         assert not missing, f"{path.name}: broken local links/images {missing[:5]}"
-        broken_img = page.eval_on_selector_all("img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0))"
-                                                      ".map(e => (e.src || '').slice(0, 80))")
+        broken_img = page.eval_on_selector_all(
+            "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => (e.src || '').slice(0, 80))"
+        )
         assert not broken_img, f"{path.name}: images that did not load {broken_img[:5]}"
         n_math = page.eval_on_selector_all(".math", "els => els.length")
         n_mjx = page.eval_on_selector_all("mjx-container", "els => els.length")
@@ -118,8 +136,10 @@ def test_every_chapter_page(book, browser):
         totals["audio"] += len(durations)
         totals["states"] += states
         page.close()
-    print(f"\nchecked {totals['pages']} chapter pages: {totals['figures']} images, {totals['audio']} audio players, "
-          f"{totals['states']} pre-rendered panel states")
+    print(
+        f"\nchecked {totals['pages']} chapter pages: {totals['figures']} images, {totals['audio']} audio players, "
+        f"{totals['states']} pre-rendered panel states"
+    )
 
 
 def test_glossary_api_and_search(book, browser):

@@ -28,8 +28,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "build" / "browser"
 RUN_TIMEOUT_S = 400
 REDRAW_TIMEOUT_S = 90
-WHITE_LEVEL = 245          # a pixel whose every channel is >= this counts as near-white
-MAX_WHITE = 0.97           # a figure with more near-white pixels than this is blank
+WHITE_LEVEL = 245  # a pixel whose every channel is >= this counts as near-white
+MAX_WHITE = 0.97  # a figure with more near-white pixels than this is blank
 # Console messages that are not the kit's: none so far. (Each entry: substring, why.)
 # External requests (the Colab/Binder badge images) are answered with an empty SVG by the
 # test itself, so they log nothing.
@@ -110,8 +110,7 @@ def _expected_panels(path: Path) -> int:
     from musynth_lab.widgets import _PANELS
 
     names = "|".join(_PANELS)
-    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-                     if c["cell_type"] == "code")
+    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
     code = "\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("from ", "import ", "#")))
     return len(re.findall(rf"\b(?:{names})(?:\.\w+)?\(", code))
 
@@ -159,7 +158,7 @@ def _controls(panel):
     return out
 
 
-SLIDER_MOVE = 0.3          # a slider is moved by about this fraction of its range, as a hand would
+SLIDER_MOVE = 0.3  # a slider is moved by about this fraction of its range, as a hand would
 
 
 def _move(kind, control) -> str:
@@ -183,7 +182,7 @@ def _move(kind, control) -> str:
             handle.press("End")
             time.sleep(0.3)
             after = control.locator(".widget-readout").first.inner_text() if control.locator(".widget-readout").count() else ""
-            if after == before:                       # it already sat at its maximum
+            if after == before:  # it already sat at its maximum
                 handle.press("Home")
         label = control.locator(".widget-label").first.inner_text() if control.locator(".widget-label").count() else "slider"
         return f"slider '{label}'"
@@ -224,8 +223,13 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
         if not what:
             problems.append(f"panel {i}: control {k} could not be moved")
             continue
-        state, ok = _wait(page, JS_PANEL_STATE, panel.element_handle(),
-                          lambda s, s0=state0: s["fig"] != s0["fig"] and s["ready"], timeout=REDRAW_TIMEOUT_S)
+        state, ok = _wait(
+            page,
+            JS_PANEL_STATE,
+            panel.element_handle(),
+            lambda s, s0=state0: s["fig"] != s0["fig"] and s["ready"],
+            timeout=REDRAW_TIMEOUT_S,
+        )
         _wait(page, JS_STATE, nb_path, predicate=lambda s: s and s["status"] == "idle", timeout=REDRAW_TIMEOUT_S)
         time.sleep(0.5)
         state = page.evaluate(JS_PANEL_STATE, panel.element_handle())
@@ -282,7 +286,7 @@ def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_e
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     stubbed: list[str] = []
 
-    def offline(route):                 # the badges in the markdown point off this machine
+    def offline(route):  # the badges in the markdown point off this machine
         stubbed.append(route.request.url)
         route.fulfill(status=200, content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>")
 
@@ -292,17 +296,27 @@ def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_e
     t0 = time.monotonic()
     try:
         page.goto(lab_server.url(url_path, *flags), wait_until="domcontentloaded")
-        state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle",
-                          timeout=120)
+        state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle", timeout=120)
         assert ok, f"{nb}: the notebook's kernel did not become idle: {state}"
         assert state["dialog"] == 0, f"{nb}: a dialog opened (kernel selection?)"
         assert state["kernel"] == "python3", f"{nb}: kernel {state['kernel']!r}, expected python3"
-        page.evaluate("""(path) => { const app = window.jupyterapp;
+        page.evaluate(
+            """(path) => { const app = window.jupyterapp;
             for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) app.shell.activateById(w.id);
-            app.commands.execute('notebook:run-all-cells'); }""", nb)
+            app.commands.execute('notebook:run-all-cells'); }""",
+            nb,
+        )
         time.sleep(2)
-        state, ok = _wait(page, JS_STATE, nb, timeout=RUN_TIMEOUT_S, step=1.0, predicate=lambda s: s and (
-            s["errors"] or (s["status"] == "idle" and all(c["count"] is not None for c in s["cells"]))))
+        state, ok = _wait(
+            page,
+            JS_STATE,
+            nb,
+            timeout=RUN_TIMEOUT_S,
+            step=1.0,
+            predicate=lambda s: (
+                s and (s["errors"] or (s["status"] == "idle" and all(c["count"] is not None for c in s["cells"])))
+            ),
+        )
         t_run = time.monotonic() - t0
         assert ok, f"{nb}: Run All did not finish in {RUN_TIMEOUT_S} s: {state}"
         problems += [f"error output: {e}" for e in state["errors"]]
@@ -327,8 +341,10 @@ def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_e
         benign = BENIGN_CONSOLE + (BENIGN_NOTEBOOK7 if front_end == "notebook7" else [])
         bad = [c for c in console if not any(s in c for s, _ in benign)]
         problems += bad
-        TIMES.append(f"{nb} [{front_end}]: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
-                     f"{time.monotonic() - t0:.0f} s{'' if not problems else ' (FAILED)'}")
+        TIMES.append(
+            f"{nb} [{front_end}]: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
+            f"{time.monotonic() - t0:.0f} s{'' if not problems else ' (FAILED)'}"
+        )
     except Exception:
         TIMES.append(f"{nb} [{front_end}]: FAILED after {time.monotonic() - t0:.0f} s")
         try:
