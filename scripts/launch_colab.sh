@@ -46,7 +46,7 @@ mkdir -p "$REPO/build/launch"
 "$RUNNER" "$REPO/scripts/launch_run.py" --python "$P" --dir "$WORK/run" --colab "$REPO" \
     --report "$REPO/build/launch/colab.json"
 if [ "${WIDGETS7:-1}" != 0 ]; then
-  "$P" -m pip install -q "notebook<7"
+  "$P" -m pip install -q "notebook>=6.5.7,<7"   # 6.5.4 fails to start with traitlets 5.16
   "$RUNNER" "$REPO/scripts/launch_widgets7.py" --python "$P" --dir "$WORK/run" \
       --report "$REPO/build/launch/colab-widgets7.json"
 fi
