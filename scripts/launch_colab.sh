@@ -5,8 +5,8 @@
 # outside the repository and executed with a stand-in google.colab module, so each set-up
 # cell pip-installs the kit from this repository; torch/numpy/librosa must stay as they were.
 #
-# COLAB_PYTHON picks the interpreter. Default: Python 3.13, as on Colab, built once by
-# scripts/python313.sh (Debian's source tarball; this machine's Debian has 3.11 only); with
+# COLAB_PYTHON picks the interpreter. Default: Python 3.13, as on Colab, found (pyenv's) or
+# built once by scripts/python313.sh (Debian's source tarball: bookworm has only 3.11); with
 # it TORCH_SPEC defaults to PyPI's torch 2.13.0, the CUDA build that Colab also preinstalls
 # (about 4 GB of downloads into the temporary venv). If no 3.13 can be had, it falls back to
 # Python 3.11 and this machine's CPU wheel, and says so.

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# A CPython 3.13 for the Colab-like launch simulation (scripts/launch_colab.sh): Colab runs
-# Python 3.13, this machine's Debian (bookworm) has 3.11 only, and python.org / GitHub builds
-# are not reachable here. So: Debian trixie's source tarball of python3.13 (the upstream
-# release, from the Debian mirror apt already uses), checked against the sha256 that trixie's
-# Sources index gives, built once into build/python3.13 and reused. Prints the interpreter's path.
+# A CPython 3.13 for the Colab-like launch simulation (scripts/launch_colab.sh), which runs
+# Python 3.13 as Colab does. Prints the interpreter's path. In order: python3.13 on PATH, a
+# pyenv 3.13 (this machine's image has 3.13.0 under ~/.pyenv/versions), an earlier build in
+# build/python3.13; else (Debian bookworm has only 3.11, python.org and GitHub builds are not
+# reachable here) Debian trixie's source tarball of python3.13 (the upstream release, from
+# the Debian mirror apt already uses), checked against the sha256 of trixie's Sources index,
+# built once into build/python3.13.
 # Needs gcc and the -dev packages below (installed with apt-get when missing and run as root).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${PY313_PREFIX:-$REPO/build/python3.13}
-if [ -x "$DEST/bin/python3.13" ]; then echo "$DEST/bin/python3.13"; exit 0; fi
-command -v python3.13 >/dev/null 2>&1 && { command -v python3.13; exit 0; }
+for cand in "$(command -v python3.13 2>/dev/null || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13.*/bin/python3.13 \
+            "$DEST/bin/python3.13"; do
+  if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -c "import ssl, venv, ensurepip" 2>/dev/null; then echo "$cand"; exit 0; fi
+done
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 VER=3.13.5
 SHA256=93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640   # trixie's python3.13_3.13.5.orig.tar.xz
