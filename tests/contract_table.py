@@ -1027,13 +1027,26 @@ TABLE: dict[str, E] = {
         lambda n: None, block_size=64, sr=16000, n_blocks=5, warmup=0, k={"process": "obj", "warmup": "count0", "clock": "obj"}
     ),
     "musynth_lab.latency.LatencyBudget": E(skip="a record returned by latency_budget"),
-    "musynth_lab.latency.latency_budget": E(256, sr=48000, compute_ms=0.5),
+    "musynth_lab.latency.latency_budget": E(
+        256, sr=48000, compute_ms=0.5, k={"n_buffers": "count", "converter_ms": "nonneg", "sample_accurate": None}
+    ),
+    "musynth_lab.latency.event_latency_ms": E(
+        [0.0, 2.0], block_size=256, sr=48000, k={"event_ms": "numarr", "n_buffers": "count", "sample_accurate": None}
+    ),
+    "musynth_lab.latency.callback_schedule": E(
+        [1.0, 6.0], block_size=256, sr=48000, k={"compute_ms": "arr", "n_buffers": "count"}
+    ),
     "musynth_lab.latency.measure_voice": E(block_size=64, sr=16000, n_blocks=3, warmup=0, k={"voice": "obj", "warmup": "count0"}),
     "musynth_lab.latency.latency_table": E(
-        block_sizes=(64,), sample_rates=(16000,), n_blocks=2, k={"block_sizes": "seq", "sample_rates": "seq", "voice": "obj"}
+        block_sizes=(64,),
+        sample_rates=(16000,),
+        n_blocks=2,
+        k={"block_sizes": "seq", "sample_rates": "seq", "voice": "obj", "n_buffers": "count", "converter_ms": "nonneg"},
     ),
     "musynth_lab.latency.largest_block_under": E(
-        [{"sr": 44100, "block_size": b, "total_ms": 1000 * b / 44100 + 0.3} for b in (64, 128, 256)], sr=44100, k={"rows": "seq"}
+        [{"sr": 44100, "block_size": b, "max_ms": 2000 * b / 44100, "keeps_up": True} for b in (64, 128, 256)],
+        sr=44100,
+        k={"rows": "seq"},
     ),
     "musynth_lab.latency.snr_db": E(Y, L(lambda: 1.01 * Y())),
     "musynth_lab.latency.log_spectral_distance": E(Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256),
@@ -1172,7 +1185,7 @@ TABLE.update(
         _X + "check_hidden_states": E(3, 6, k={"n_hidden": "count"}),
         _X + "check_kept_count": E(6, k={"scores": "arr", "threshold": "real"}),
         _X + "check_largest_block": E(
-            [{"sr": 48000, "block_size": b, "total_ms": 1000 * b / 48000 + 0.5} for b in (64, 128, 256)],
+            [{"sr": 48000, "block_size": b, "max_ms": 2000 * b / 48000, "keeps_up": True} for b in (64, 128, 256)],
             48000,
             256,
             limit_ms=5,

@@ -47,24 +47,28 @@ def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
 
 @exercise(
     "6a.2",
-    hint="Each row of `rows` is one (sample rate, block size) pair with its measured total_ms; "
-    "keep the rows at 44.1 kHz that stay below the limit.",
-    solution="Filter the rows to sr = 44100 and total_ms < 10 ms and take the largest block_size among "
-    "them (None if no block size fits). The buffer dominates the total, so the answer is "
-    "usually the largest block whose buffer alone is below 10 ms.",
-    code='answer_2 = max((r["block_size"] for r in rows if r["sr"] == 44100 and r["total_ms"] < 10.0), default=None)',
+    hint="Each row of `rows` is one (sample rate, block size) pair: `max_ms` is the worst-case delay "
+    "(compute is not in it) and `keeps_up` says whether every timed block met its deadline; "
+    "keep the rows at 44.1 kHz that keep up and stay below the limit.",
+    solution="Filter the rows to sr = 44100, keeps_up true and max_ms < 10 ms, and take the largest "
+    "block_size among them (None if none fits). With double buffering the worst case is two "
+    "periods, 2 * block_size / sr (plus look-ahead and converter), so a block whose single buffer "
+    "is under 10 ms can still be too long. The compute time does not move max_ms; it only rules "
+    "a block size out when it misses the deadline.",
+    code='answer_2 = max((r["block_size"] for r in rows if r["sr"] == 44100 and r["keeps_up"] and r["max_ms"] < 10.0), '
+    "default=None)",
 )
 def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckResult:
-    """Exercise 6a.2: the largest block size whose measured budget stays under ``limit_ms`` at ``sr``.
+    """Exercise 6a.2: the largest block size that keeps up and whose worst-case delay stays under ``limit_ms`` at ``sr``.
 
     ``rows`` are the notebook's :func:`musynth_lab.latency.latency_table` rows.
 
     Examples
     --------
-    >>> rows = [{"sr": 48000, "block_size": b, "total_ms": 1000 * b / 48000 + 0.5} for b in (64, 128, 256)]
-    >>> bool(check_largest_block(rows, 48000, 128, limit_ms=5)), bool(check_largest_block(rows, 48000, 256, limit_ms=5))
+    >>> rows = [{"sr": 48000, "block_size": b, "max_ms": 2000 * b / 48000, "keeps_up": True} for b in (64, 128, 256)]
+    >>> bool(check_largest_block(rows, 48000, 64, limit_ms=5)), bool(check_largest_block(rows, 48000, 128, limit_ms=5))
     (True, False)
-    >>> bool(check_largest_block(rows, 48000, np.int64(128), limit_ms=5))
+    >>> bool(check_largest_block(rows, 48000, np.int64(64), limit_ms=5))
     True
     """
     from ..latency import largest_block_under
@@ -73,9 +77,9 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
     ok = (answer is None and truth is None) or (truth is not None and is_int(answer, truth))
     return verdict(
         ok,
-        f"Right: {truth} samples keep the measured total under {limit_ms:g} ms at {sr} Hz.",
-        "Not that one: read total_ms in the rows at that sample rate; which block sizes stay under "
-        "the limit, and which of them is the largest?",
+        f"Right: {truth} samples keep up and keep the worst-case delay under {limit_ms:g} ms at {sr} Hz.",
+        "Not that one: read max_ms and keeps_up in the rows at that sample rate; which block sizes "
+        "meet the deadline and stay under the limit, and which of them is the largest?",
     )
 
 
