@@ -1049,7 +1049,9 @@ TABLE: dict[str, E] = {
         k={"rows": "seq"},
     ),
     "musynth_lab.latency.snr_db": E(Y, L(lambda: 1.01 * Y())),
-    "musynth_lab.latency.log_spectral_distance": E(Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256),
+    "musynth_lab.latency.log_spectral_distance": E(
+        Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256, timeout=10
+    ),  # the first call imports librosa (15 s on a loaded 2-core machine when this entry runs alone)
     "musynth_lab.latency.sample_rate_tradeoff": E(
         rates=(8000,),
         reference_sr=16000,
@@ -1134,7 +1136,28 @@ TABLE.update(
         _P + "note_pattern": E(NOTES, beats_per_bar=3, k={"notes": "mat", "beats_per_bar": "pos"}),
         _P + "pan_law": E(),
         _P + "latency_budget_bars": E(
-            [{"sr": 48000, "block_size": 64, "buffer_ms": 1.33, "p99_ms": 0.2, "total_ms": 1.53}], sr=48000, k={"rows": "seq"}
+            [
+                {
+                    "sr": 48000,
+                    "block_size": 64,
+                    "period_ms": 1.33,
+                    "queue_ms": 1.33,
+                    "lookahead_ms": 0.0,
+                    "converter_ms": 0.0,
+                    "mean_ms": 2.0,
+                    "p99_ms": 0.2,
+                    "keeps_up": True,
+                }
+            ],
+            sr=48000,
+            k={"rows": "seq"},
+        ),
+        _P + "double_buffering": E(
+            [0.4, 7.0, 0.5],
+            block_size=256,
+            sr=48000,
+            event_ms=2.5,
+            k={"compute_ms": "arr", "n_buffers": "count", "event_ms": "nonneg?"},
         ),
         _P + "block_times": E(L(_timing), k={"timing": "obj"}),
         _P + "sample_rate_tradeoff_plot": E([{"sr": 8000, "speedup": 4.0, "snr_db": 12.0}], k={"rows": "seq"}),
@@ -1172,6 +1195,7 @@ TABLE.update(
             [{"remedy": "none", "test_nll": 2.2}, {"remedy": "transpose", "test_nll": 1.4}], "none", k={"rows": "seq"}
         ),
         _X + "check_buffer_latency": E(256, 48000, 5.33, k={"answer_ms": "answer", "block_size": "count"}),
+        _X + "check_compute_delay": E("the same", k={"factor": "pos"}),
         _X + "check_closest_pitch_classes": E(
             [{"set": "lstm", "pc_distance": 0.08}, {"set": "random", "pc_distance": 0.41}], "random", k={"rows": "seq"}
         ),

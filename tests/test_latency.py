@@ -23,7 +23,16 @@ from musynth_lab.latency import (
     time_blocks,
 )
 from musynth_lab.models.ddsp import DDSPDecoder
-from musynth_lab.models.streaming import DDSPStream, SampleGRU, accelerate, neural_latency, time_autoregressive, time_ddsp_stream
+from musynth_lab.models.streaming import (
+    DDSPStream,
+    SampleGRU,
+    accelerate,
+    neural_latency,
+    neural_summary,
+    speedup_phrase,
+    time_autoregressive,
+    time_ddsp_stream,
+)
 
 
 @pytest.mark.parametrize("block", [64, 128, 256, 512, 1024])
@@ -292,6 +301,37 @@ def test_neural_latency_rows():
     assert rows[2]["rel_error"] > 0 and rows[0]["rel_error"] is None
 
 
+@pytest.mark.parametrize(
+    "speedup,words",
+    [
+        (2.2, "2.2x faster"),
+        (1 / 2.2, "2.2x slower"),
+        (1.05, "about as fast (1.05x)"),
+        (0.95, "about as fast (0.95x)"),
+        (None, "not measured"),
+    ],
+)
+def test_speedup_phrase_says_slower_when_slower(speedup, words):
+    assert speedup_phrase(speedup) == words
+
+
+def test_neural_summary_is_formatted_from_the_rows():
+    def row(model, variant, rtf, speedup, err=None):
+        return {"model": model, "variant": variant, "rtf": rtf, "speedup": speedup, "rel_error": err, "note": ""}
+
+    ar, par = "autoregressive (SampleGRU)", "parallel (DDSP stream)"
+    rows = [row(ar, "eager", 1.3, 1.0), row(par, "eager", 0.01, 1.0), row(ar, "int8", 2.86, 1 / 2.2, 0.012)]
+    s = neural_summary(rows)
+    assert "RTF 1.30" in s and "1.3x slower than real time" in s and "misses its deadline" in s
+    assert "keeps up with 99 %" in s
+    assert "130.0x faster" in s
+    assert "2.2x slower for the autoregressive model" in s and "1.20 % of the peak" in s
+    rows[2] = row(ar, "int8", 0.65, 2.0, 0.012)
+    assert "2.0x faster for the autoregressive model" in neural_summary(rows)
+    with pytest.raises(ParameterError, match="rows"):
+        neural_summary([{"model": ar}])
+
+
 # -- panel and checks ----------------------------------------------------------------
 
 
@@ -340,6 +380,17 @@ def test_chapter_6a_checks():
     assert not check_rtf(0.29, 256, 44100, 0.29)
     assert check_lower_rate_buffer(True)
     assert not check_lower_rate_buffer(False)
+
+
+def test_check_compute_delay():
+    from musynth_lab.exercises import check_compute_delay
+
+    assert check_compute_delay("the same") and check_compute_delay(" Same ")
+    assert not check_compute_delay("higher") and not check_compute_delay("lower")
+    assert not check_compute_delay(2.0) and check_compute_delay(...).answered is False
+    assert check_compute_delay("the same", compute_ms=0.2, factor=10.0, block_size=512, sr=48000)
+    with pytest.raises(ParameterError, match="factor"):
+        check_compute_delay("the same", compute_ms=3.0, factor=2.0)  # 6 ms: over the 5.8 ms deadline
 
 
 def _near_white(fig):

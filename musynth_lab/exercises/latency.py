@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import CheckResult, exercise, is_int, number, run_student, verdict
+from ._core import CheckResult, exercise, is_int, number, prediction, run_student, verdict
 
 __all__ = [
     "check_buffer_latency",
@@ -13,6 +13,7 @@ __all__ = [
     "check_lower_rate_buffer",
     "check_count_dropouts",
     "check_pitch_compute",
+    "check_compute_delay",
 ]
 
 
@@ -265,4 +266,53 @@ def check_pitch_compute(answer, *, low: float = 36.0, high: float = 96.0, block_
         "sample whatever the pitch: its cost is set by the samples, not by the cycles.",
         "Not what the measurement shows. Time a block at each pitch (latency.measure_voice with "
         "midi_f0=...) and think about what the voice computes per sample.",
+    )
+
+
+@exercise(
+    "6a.7",
+    kind="predict",
+    hint="Follow one key press through the timeline of section 3: when is the block that carries it "
+    "read, and when does that block start to play? Does either moment depend on how long the "
+    "callback computes, as long as it finishes before its deadline?",
+    solution="The same. The converter takes the next buffer at a fixed moment, every block_size / sr; a "
+    "block computed in 1 ms or in 2 ms of a 5.8 ms period is ready either way and starts playing "
+    "at the same moment. The delay is the wait for the callback plus the buffers ahead (plus "
+    "look-ahead and converter); compute time is a deadline, not added delay. Only when a block "
+    "takes a whole period or more does anything change, and then it is not a longer delay but a "
+    "dropout (latency.latency_budget(...).underrun).",
+    code='prediction_7 = "the same"  # the block starts playing on the clock, not when it is done',
+)
+def check_compute_delay(answer, *, compute_ms: float = 1.0, factor: float = 2.0, block_size: int = 256, sr: int = 44100):
+    """Exercise 6a.7 (predict): a patch ``factor`` times as costly per block (still within the deadline):
+    does a key's worst-case delay go higher, lower or stay the same?
+
+    The check compares :func:`musynth_lab.latency.latency_budget` at ``compute_ms`` and
+    ``factor * compute_ms`` (double buffering, ``block_size`` at ``sr``).
+
+    Examples
+    --------
+    >>> bool(check_compute_delay("higher")), bool(check_compute_delay("the same"))
+    (False, True)
+    """
+    from ..errors import as_float, check
+    from ..latency import latency_budget
+
+    compute_ms = as_float(compute_ms, "compute_ms", low=0)
+    factor = as_float(factor, "factor", low=0, low_open=True)
+    before = latency_budget(block_size, sr=sr, compute_ms=compute_ms)
+    after = latency_budget(block_size, sr=sr, compute_ms=factor * compute_ms)
+    check(after.keeps_up, "factor", factor, f"a factor that keeps {factor:g} x {compute_ms:g} ms below the deadline")
+    said = prediction(answer, _CHOICES, {"same": "the same"})
+    if said is None:
+        return CheckResult(False, 'Answer "higher", "lower" or "the same" (a string), then explain it in a comment.')
+    d = after.max_ms - before.max_ms
+    truth = "higher" if d > 1e-9 else "lower" if d < -1e-9 else "the same"
+    return verdict(
+        said == truth,
+        f"Right: {before.max_ms:.2f} ms at worst either way ({compute_ms:g} ms or {factor * compute_ms:g} ms of a "
+        f"{before.period_ms:.2f} ms deadline). The block starts playing when its turn comes, not when it is "
+        f"done; the compute only has to finish in time (RTF {before.rtf:.2f} -> {after.rtf:.2f}).",
+        "Not what the driver does. Look at the timeline of section 3: does the moment a block starts "
+        "to play depend on when its callback finished, if it finished in time?",
     )

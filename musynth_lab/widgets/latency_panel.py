@@ -136,7 +136,8 @@ class LatencyPanel(Panel):
         ]
         bottom = 0.0
         for h, label, colour, hatch in parts:
-            a2.bar([0], [h], bottom=[bottom], color=colour, hatch=hatch, edgecolor="white" if hatch else None, label=label)
+            shown = label if h > 0 else None  # a zero part (no look-ahead, say) stays out of the legend
+            a2.bar([0], [h], bottom=[bottom], color=colour, hatch=hatch, edgecolor="white" if hatch else None, label=shown)
             bottom += h
         a2.scatter([0], [b.mean_ms], marker="_", s=400, color="k", zorder=3, label="mean")
         a2.bar([0.7], [b.compute_ms], 0.3, color="tab:red" if b.underrun else "tab:orange", label="compute p99")
@@ -146,7 +147,8 @@ class LatencyPanel(Panel):
         a2.set_xticklabels(["delay", "compute"], fontsize=7)
         a2.set_ylabel("ms")
         a2.set_title(f"delay {b.min_ms:.1f}-{b.max_ms:.1f} ms" + (" (noticeable)" if b.noticeable else ""), fontsize=9)
-        a2.legend(fontsize=6)
+        a2.set_ylim(0, 1.8 * max(b.max_ms, b.compute_ms, NOTICEABLE_MS))  # room for the legend above the bars
+        a2.legend(fontsize=6, ncol=2, loc="upper center")
         late = result["late"]
         return Frame(
             result["audio"],
