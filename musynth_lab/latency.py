@@ -61,6 +61,7 @@ __all__ = [
     "measure_voice",
     "latency_table",
     "largest_block_under",
+    "table_summary",
     "snr_db",
     "log_spectral_distance",
     "sample_rate_tradeoff",
@@ -552,6 +553,73 @@ def largest_block_under(rows, *, sr: int, limit_ms: float = NOTICEABLE_MS):
     )
     fits = [r["block_size"] for r in rows if r["sr"] == sr and r["keeps_up"] and r["max_ms"] < limit_ms]
     return max(fits) if fits else None
+
+
+def table_summary(rows, *, limit_ms: float = NOTICEABLE_MS) -> str:
+    """What :func:`latency_table`'s rows show, as Markdown sentences formatted from the measured values.
+
+    For each sample rate in the rows: the largest block size that keeps up and stays under
+    ``limit_ms`` at worst (:func:`largest_block_under`); the RTF of the smallest block over the
+    RTF of the largest (a per-block overhead shows as a ratio above 1); how many settings had a
+    late block, and whether those are stalls of the machine (the median block takes well under
+    its period) or the voice's own work.
+
+    Examples
+    --------
+    >>> rows = [{"sr": 44100, "block_size": b, "period_ms": 1000 * b / 44100, "max_ms": 2000 * b / 44100,
+    ...          "keeps_up": b > 64, "late": int(b == 64), "rtf": 0.2 if b == 64 else 0.05, "p50_ms": 0.1}
+    ...         for b in (64, 128, 256)]
+    >>> print(table_summary(rows))  # doctest: +NORMALIZE_WHITESPACE
+    The largest block that keeps up and stays under 10 ms at worst is 128 samples at 44100 Hz. The RTF of
+    the 64-sample block is 4.0 times that of the 256-sample block (a fixed cost per block, paid more often
+    when blocks are small). 1 of 3 settings had at least one block miss its deadline; the median block took
+    at most 7 % of its period, so those were stalls of the machine (another process holding the CPU), not
+    the voice's own work.
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
+    from .errors import as_rows
+
+    rows = as_rows(rows, "rows")
+    limit_ms = as_float(limit_ms, "limit_ms", low=0, low_open=True)
+    need = {"sr", "block_size", "period_ms", "max_ms", "keeps_up", "late", "rtf", "p50_ms"}
+    check(bool(rows) and all(need <= set(r) for r in rows), "rows", rows, f"latency_table rows with {sorted(need)}")
+    rates = sorted({r["sr"] for r in rows}, reverse=True)
+    fits = []
+    for sr in rates:
+        b = largest_block_under(rows, sr=sr, limit_ms=limit_ms)
+        fits.append(f"{b} samples at {sr} Hz" if b else f"no block size at {sr} Hz")
+    out = [f"The largest block that keeps up and stays under {limit_ms:g} ms at worst is " + ", ".join(fits) + "."]
+    at = [r for r in rows if r["sr"] == rates[0]]
+    lo, hi = min(at, key=lambda r: r["block_size"]), max(at, key=lambda r: r["block_size"])
+    if lo is not hi and hi["rtf"] > 0:
+        ratio = lo["rtf"] / hi["rtf"]
+        why = (
+            "(a fixed cost per block, paid more often when blocks are small)"
+            if ratio > 1.1
+            else "(no per-block overhead to speak of)"
+            if ratio > 1 / 1.1
+            else "(the small blocks were cheaper per second of audio here)"
+        )
+        out.append(
+            f"The RTF of the {lo['block_size']}-sample block is {ratio:.1f} times that of the "
+            f"{hi['block_size']}-sample block {why}."
+        )
+    n_late = sum(r["late"] > 0 for r in rows)
+    worst_p50 = max(r["p50_ms"] / r["period_ms"] for r in rows)
+    if n_late:
+        cause = (
+            "so those were stalls of the machine (another process holding the CPU), not the voice's own work"
+            if worst_p50 < 0.5
+            else "so the voice itself comes close to its deadline"
+        )
+        out.append(
+            f"{n_late} of {len(rows)} settings had at least one block miss its deadline; the median block took at "
+            f"most {100 * worst_p50:.0f} % of its period, {cause}."
+        )
+    else:
+        out.append(f"No timed block missed its deadline; the median block took at most {100 * worst_p50:.0f} % of its period.")
+    return " ".join(out)
 
 
 # ----------------------------------------------------------------------------------------

@@ -1048,6 +1048,14 @@ TABLE: dict[str, E] = {
         sr=44100,
         k={"rows": "seq"},
     ),
+    "musynth_lab.latency.table_summary": E(
+        [
+            {"sr": 44100, "block_size": b, "period_ms": 1000 * b / 44100, "max_ms": 2000 * b / 44100}
+            | {"keeps_up": True, "late": 0, "rtf": 0.1, "p50_ms": 0.1}
+            for b in (64, 128)
+        ],
+        k={"rows": "seq"},
+    ),
     "musynth_lab.latency.snr_db": E(Y, L(lambda: 1.01 * Y())),
     "musynth_lab.latency.log_spectral_distance": E(
         Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256, timeout=10

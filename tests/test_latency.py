@@ -20,6 +20,7 @@ from musynth_lab.latency import (
     measure_voice,
     sample_rate_tradeoff,
     snr_db,
+    table_summary,
     time_blocks,
 )
 from musynth_lab.models.ddsp import DDSPDecoder
@@ -176,6 +177,30 @@ def test_latency_table_and_largest_block():
     assert largest_block_under([{**rows[0], "keeps_up": False}] + rows[1:], sr=44100) is None
 
 
+def _row(sr, b, *, rtf=0.05, p50=0.1, late=0):
+    period = 1000 * b / sr
+    return {"sr": sr, "block_size": b, "period_ms": period, "max_ms": 2 * period} | {
+        "keeps_up": late == 0,
+        "late": late,
+        "rtf": rtf,
+        "p50_ms": p50,
+    }
+
+
+def test_table_summary_is_formatted_from_the_rows():
+    rows = [_row(44100, 64, rtf=0.3, late=1), _row(44100, 128, rtf=0.1), _row(44100, 1024, rtf=0.05), _row(16000, 64)]
+    s = table_summary(rows)
+    assert "is 128 samples at 44100 Hz, 64 samples at 16000 Hz" in s
+    assert "6.0 times that of the 1024-sample block (a fixed cost per block" in s
+    assert "1 of 4 settings" in s and "stalls of the machine" in s
+    rows = [_row(44100, 64, rtf=0.05, p50=1.2, late=2), _row(44100, 1024, rtf=0.05)]
+    s = table_summary(rows)
+    assert "no block size at 44100 Hz" in s and "no per-block overhead" in s and "close to its deadline" in s
+    assert "No timed block missed" in table_summary([_row(48000, 128)])
+    with pytest.raises(ParameterError, match="rows"):
+        table_summary([{"sr": 44100}])
+
+
 def test_snr_and_lsd():
     x = np.sin(np.arange(4096) / 7.0)
     assert snr_db(x, 0.9 * x) == pytest.approx(20.0)
@@ -328,6 +353,8 @@ def test_neural_summary_is_formatted_from_the_rows():
     assert "2.2x slower for the autoregressive model" in s and "1.20 % of the peak" in s
     rows[2] = row(ar, "int8", 0.65, 2.0, 0.012)
     assert "2.0x faster for the autoregressive model" in neural_summary(rows)
+    rows.append(row(par, "int8", None, None))  # a variant that did not run (int8 on a GPU)
+    assert "not measured for the parallel model" in neural_summary(rows)
     with pytest.raises(ParameterError, match="rows"):
         neural_summary([{"model": ar}])
 
