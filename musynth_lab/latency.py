@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import as_array, as_float, as_int, as_sequence, check
+from .errors import as_array, as_float, as_int, as_rows, as_sequence, check
 from .audio import check_sr
 from .synth.stream import check_block_size
 
@@ -578,8 +578,6 @@ def table_summary(rows, *, limit_ms: float = NOTICEABLE_MS) -> str:
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .errors import as_rows
-
     rows = as_rows(rows, "rows")
     limit_ms = as_float(limit_ms, "limit_ms", low=0, low_open=True)
     need = {"sr", "block_size", "period_ms", "max_ms", "keeps_up", "late", "rtf", "p50_ms"}

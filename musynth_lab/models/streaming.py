@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_rows, check
 
 __all__ = [
     "SampleGRU",
@@ -486,8 +486,6 @@ def neural_summary(rows) -> str:
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from ..errors import as_rows
-
     rows = as_rows(rows, "rows")
     need = {"model", "variant", "rtf", "speedup", "rel_error"}
     check(all(need <= set(r) for r in rows), "rows", rows, f"neural_latency rows with {sorted(need)}")
