@@ -1027,16 +1027,39 @@ TABLE: dict[str, E] = {
         lambda n: None, block_size=64, sr=16000, n_blocks=5, warmup=0, k={"process": "obj", "warmup": "count0", "clock": "obj"}
     ),
     "musynth_lab.latency.LatencyBudget": E(skip="a record returned by latency_budget"),
-    "musynth_lab.latency.latency_budget": E(256, sr=48000, compute_ms=0.5),
+    "musynth_lab.latency.latency_budget": E(
+        256, sr=48000, compute_ms=0.5, k={"n_buffers": "count", "converter_ms": "nonneg", "sample_accurate": None}
+    ),
+    "musynth_lab.latency.event_latency_ms": E(
+        [0.0, 2.0], block_size=256, sr=48000, k={"event_ms": "numarr", "n_buffers": "count", "sample_accurate": None}
+    ),
+    "musynth_lab.latency.callback_schedule": E(
+        [1.0, 6.0], block_size=256, sr=48000, k={"compute_ms": "arr", "n_buffers": "count"}
+    ),
     "musynth_lab.latency.measure_voice": E(block_size=64, sr=16000, n_blocks=3, warmup=0, k={"voice": "obj", "warmup": "count0"}),
     "musynth_lab.latency.latency_table": E(
-        block_sizes=(64,), sample_rates=(16000,), n_blocks=2, k={"block_sizes": "seq", "sample_rates": "seq", "voice": "obj"}
+        block_sizes=(64,),
+        sample_rates=(16000,),
+        n_blocks=2,
+        k={"block_sizes": "seq", "sample_rates": "seq", "voice": "obj", "n_buffers": "count", "converter_ms": "nonneg"},
     ),
     "musynth_lab.latency.largest_block_under": E(
-        [{"sr": 44100, "block_size": b, "total_ms": 1000 * b / 44100 + 0.3} for b in (64, 128, 256)], sr=44100, k={"rows": "seq"}
+        [{"sr": 44100, "block_size": b, "max_ms": 2000 * b / 44100, "keeps_up": True} for b in (64, 128, 256)],
+        sr=44100,
+        k={"rows": "seq"},
+    ),
+    "musynth_lab.latency.table_summary": E(
+        [
+            {"sr": 44100, "block_size": b, "period_ms": 1000 * b / 44100, "max_ms": 2000 * b / 44100}
+            | {"keeps_up": True, "late": 0, "rtf": 0.1, "p50_ms": 0.1}
+            for b in (64, 128)
+        ],
+        k={"rows": "seq"},
     ),
     "musynth_lab.latency.snr_db": E(Y, L(lambda: 1.01 * Y())),
-    "musynth_lab.latency.log_spectral_distance": E(Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256),
+    "musynth_lab.latency.log_spectral_distance": E(
+        Y, L(lambda: 0.5 * Y()), n_fft=1024, hop_length=256, timeout=10
+    ),  # the first call imports librosa (15 s on a loaded 2-core machine when this entry runs alone)
     "musynth_lab.latency.sample_rate_tradeoff": E(
         rates=(8000,),
         reference_sr=16000,
@@ -1121,7 +1144,28 @@ TABLE.update(
         _P + "note_pattern": E(NOTES, beats_per_bar=3, k={"notes": "mat", "beats_per_bar": "pos"}),
         _P + "pan_law": E(),
         _P + "latency_budget_bars": E(
-            [{"sr": 48000, "block_size": 64, "buffer_ms": 1.33, "p99_ms": 0.2, "total_ms": 1.53}], sr=48000, k={"rows": "seq"}
+            [
+                {
+                    "sr": 48000,
+                    "block_size": 64,
+                    "period_ms": 1.33,
+                    "queue_ms": 1.33,
+                    "lookahead_ms": 0.0,
+                    "converter_ms": 0.0,
+                    "mean_ms": 2.0,
+                    "p99_ms": 0.2,
+                    "keeps_up": True,
+                }
+            ],
+            sr=48000,
+            k={"rows": "seq"},
+        ),
+        _P + "double_buffering": E(
+            [0.4, 7.0, 0.5],
+            block_size=256,
+            sr=48000,
+            event_ms=2.5,
+            k={"compute_ms": "arr", "n_buffers": "count", "event_ms": "nonneg?"},
         ),
         _P + "block_times": E(L(_timing), k={"timing": "obj"}),
         _P + "sample_rate_tradeoff_plot": E([{"sr": 8000, "speedup": 4.0, "snr_db": 12.0}], k={"rows": "seq"}),
@@ -1159,6 +1203,7 @@ TABLE.update(
             [{"remedy": "none", "test_nll": 2.2}, {"remedy": "transpose", "test_nll": 1.4}], "none", k={"rows": "seq"}
         ),
         _X + "check_buffer_latency": E(256, 48000, 5.33, k={"answer_ms": "answer", "block_size": "count"}),
+        _X + "check_compute_delay": E("the same", k={"factor": "pos"}),
         _X + "check_closest_pitch_classes": E(
             [{"set": "lstm", "pc_distance": 0.08}, {"set": "random", "pc_distance": 0.41}], "random", k={"rows": "seq"}
         ),
@@ -1172,7 +1217,7 @@ TABLE.update(
         _X + "check_hidden_states": E(3, 6, k={"n_hidden": "count"}),
         _X + "check_kept_count": E(6, k={"scores": "arr", "threshold": "real"}),
         _X + "check_largest_block": E(
-            [{"sr": 48000, "block_size": b, "total_ms": 1000 * b / 48000 + 0.5} for b in (64, 128, 256)],
+            [{"sr": 48000, "block_size": b, "max_ms": 2000 * b / 48000, "keeps_up": True} for b in (64, 128, 256)],
             48000,
             256,
             limit_ms=5,

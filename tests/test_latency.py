@@ -11,6 +11,8 @@ from musynth_lab import ParameterError
 from musynth_lab.latency import (
     NOTICEABLE_MS,
     buffer_latency_ms,
+    callback_schedule,
+    event_latency_ms,
     largest_block_under,
     latency_budget,
     latency_table,
@@ -18,10 +20,20 @@ from musynth_lab.latency import (
     measure_voice,
     sample_rate_tradeoff,
     snr_db,
+    table_summary,
     time_blocks,
 )
 from musynth_lab.models.ddsp import DDSPDecoder
-from musynth_lab.models.streaming import DDSPStream, SampleGRU, accelerate, neural_latency, time_autoregressive, time_ddsp_stream
+from musynth_lab.models.streaming import (
+    DDSPStream,
+    SampleGRU,
+    accelerate,
+    neural_latency,
+    neural_summary,
+    speedup_phrase,
+    time_autoregressive,
+    time_ddsp_stream,
+)
 
 
 @pytest.mark.parametrize("block", [64, 128, 256, 512, 1024])
@@ -60,25 +72,133 @@ def test_real_timing_is_consistent():
     assert t.rtf == pytest.approx(t.times_ms.sum() / (20 * 8.0))
 
 
-def test_latency_budget_adds_up_and_flags_10_ms():
-    b = latency_budget(512, sr=44100, compute_ms=0.4, lookahead_ms=2.0)
-    assert b.total_ms == pytest.approx(1000 * 512 / 44100 + 2.4)
-    assert b.noticeable and b.keeps_up
-    small = latency_budget(128, sr=48000, compute_ms=0.3)
-    assert not small.noticeable
-    assert not latency_budget(64, sr=48000, compute_ms=5.0).keeps_up
-    assert NOTICEABLE_MS == 10.0
+def test_compute_below_the_deadline_adds_no_delay():
+    # the old model (buffer + look-ahead + compute) made a slower voice a later one
+    fast = latency_budget(256, sr=48000, compute_ms=0.1)
+    slow = latency_budget(256, sr=48000, compute_ms=5.0)  # still under the 5.33 ms period
+    for a in ("min_ms", "mean_ms", "max_ms", "jitter_ms"):
+        assert getattr(fast, a) == getattr(slow, a), a
+    assert fast.keeps_up and slow.keeps_up
+    assert slow.rtf == pytest.approx(5.0 / (1000 * 256 / 48000))
+
+
+def test_compute_over_the_deadline_is_an_underrun_not_latency():
+    ok = latency_budget(256, sr=48000, compute_ms=1.0)
+    late = latency_budget(256, sr=48000, compute_ms=30.0)
+    assert late.underrun and not late.keeps_up and late.rtf > 1
+    assert not ok.underrun
+    assert late.max_ms == ok.max_ms  # not 30 ms later: the block is simply missing (a dropout)
+    assert latency_budget(480, sr=48000, compute_ms=10.0).underrun  # exactly the period: too late
+
+
+@pytest.mark.parametrize("block,sr", [(64, 48000), (256, 44100), (1024, 16000)])
+def test_buffer_term_counts_buffers_in_flight(block, sr):
+    p = 1000.0 * block / sr
+    two = latency_budget(block, sr=sr, compute_ms=0.0, n_buffers=2)
+    four = latency_budget(block, sr=sr, compute_ms=0.0, n_buffers=4)
+    assert two.buffers_ms == pytest.approx(2 * p)  # double buffering: two periods, not one
+    assert four.buffers_ms == pytest.approx(2 * two.buffers_ms)
+    assert two.max_ms == pytest.approx(2 * p)  # worst case: n_buffers * B / sr
+    assert four.max_ms - two.max_ms == pytest.approx(2 * p)
+    assert two.min_ms == pytest.approx(p) and two.queue_ms == pytest.approx(p)
+
+
+def test_quantisation_term_is_half_a_block_on_average_up_to_one():
+    b = latency_budget(512, sr=44100, compute_ms=0.4, lookahead_ms=2.0, converter_ms=1.5)
+    p = 1000 * 512 / 44100
+    assert b.wait_ms == pytest.approx(p / 2)
+    assert b.jitter_ms == pytest.approx(p)
+    assert b.min_ms == pytest.approx(p + 3.5)
+    assert b.mean_ms == pytest.approx(1.5 * p + 3.5)
+    assert b.max_ms == pytest.approx(2 * p + 3.5)
+    # time-stamped events: no jitter, always the worst case
+    s = latency_budget(512, sr=44100, compute_ms=0.4, lookahead_ms=2.0, converter_ms=1.5, sample_accurate=True)
+    assert s.jitter_ms == 0.0 and s.wait_ms == 0.0
+    assert s.min_ms == s.mean_ms == s.max_ms == pytest.approx(b.max_ms)
+
+
+def test_budget_mean_and_range_agree_with_simulated_events():
+    block, sr = 256, 48000
+    p = 1000 * block / sr
+    events = np.linspace(0.0, 10 * p, 10_000, endpoint=False) + 1e-6
+    _, delay = event_latency_ms(events, block_size=block, sr=sr)
+    b = latency_budget(block, sr=sr, compute_ms=0.0)
+    assert delay.min() >= b.min_ms - 1e-6 and delay.max() <= b.max_ms + 1e-9
+    assert delay.mean() == pytest.approx(b.mean_ms, rel=1e-3)
+    _, exact = event_latency_ms(events, block_size=block, sr=sr, sample_accurate=True)
+    assert np.allclose(exact, b.max_ms)
+    # an event exactly at a callback is read by it: the shortest delay, (n_buffers - 1) periods
+    assert event_latency_ms([3 * p], block_size=block, sr=sr, n_buffers=3)[1][0] == pytest.approx(2 * p)
+
+
+def test_callback_schedule_flags_late_blocks():
+    s = callback_schedule([1.0, 5.4, 0.2, 5.3], block_size=256, sr=48000)
+    assert s["late"].tolist() == [False, True, False, False]
+    p = 1000 * 256 / 48000
+    assert np.allclose(s["play_ms"], (np.arange(4) + 1) * p)  # due one period after its callback was due
+    assert s["start_ms"][2] == pytest.approx(p + 5.4)  # one audio thread: the late block delays the next callback
+    # three buffers: one slow block can borrow the next period, as long as the average keeps up
+    assert not callback_schedule([1.0, 5.4, 0.2, 5.3], block_size=256, sr=48000, n_buffers=3)["late"].any()
+    s3 = callback_schedule([1.0], block_size=256, sr=48000, n_buffers=3)
+    assert s3["play_ms"][0] == pytest.approx(2 * 1000 * 256 / 48000)
+
+
+@pytest.mark.parametrize(
+    "kw,name",
+    [
+        ({"compute_ms": -1.0}, "compute_ms"),
+        ({"compute_ms": float("nan")}, "compute_ms"),
+        ({"compute_ms": 1.0, "n_buffers": 1}, "n_buffers"),
+        ({"compute_ms": 1.0, "n_buffers": 2.5}, "n_buffers"),
+        ({"compute_ms": 1.0, "converter_ms": -0.1}, "converter_ms"),
+        ({"compute_ms": 1.0, "lookahead_ms": "2"}, "lookahead_ms"),
+        ({"compute_ms": 1.0, "sample_accurate": "yes"}, "sample_accurate"),
+    ],
+)
+def test_latency_budget_rejects_bad_arguments(kw, name):
+    with pytest.raises(ParameterError, match=name):
+        latency_budget(256, sr=48000, **kw)
 
 
 def test_latency_table_and_largest_block():
     rows = latency_table(block_sizes=(64, 256, 1024), sample_rates=(44100,), n_blocks=4)
     assert [r["block_size"] for r in rows] == [64, 256, 1024]
     for r in rows:
-        assert r["total_ms"] >= r["buffer_ms"] + r["p99_ms"] - 1e-9
-        assert r["noticeable"] == (r["total_ms"] >= 10.0)
-    # 1024 samples at 44.1 kHz is 23 ms of buffer alone: never under 10 ms
-    assert largest_block_under(rows, sr=44100) in (64, 256)
+        assert r["max_ms"] == pytest.approx(2 * r["period_ms"])  # no look-ahead, no converter, compute excluded
+        assert r["mean_ms"] == pytest.approx(1.5 * r["period_ms"])
+        assert r["noticeable"] == (r["max_ms"] >= NOTICEABLE_MS)
+        # a shared machine can stall a block past its deadline: that is a dropout, never extra delay
+        assert r["keeps_up"] == (r["late"] == 0 and r["p99_ms"] < r["period_ms"])
+        assert r["rtf_p99"] == pytest.approx(r["p99_ms"] / r["period_ms"])
+    # 256 samples double-buffered at 44.1 kHz is 11.6 ms at worst: only 64 can fit under 10 ms here
+    assert largest_block_under(rows, sr=44100) == (64 if rows[0]["keeps_up"] else None)
     assert largest_block_under(rows, sr=16000) is None
+    # a block size whose compute misses the deadline does not fit, however short its delay
+    assert largest_block_under([{**rows[0], "keeps_up": False}] + rows[1:], sr=44100) is None
+
+
+def _row(sr, b, *, rtf=0.05, p50=0.1, late=0):
+    period = 1000 * b / sr
+    return {"sr": sr, "block_size": b, "period_ms": period, "max_ms": 2 * period} | {
+        "keeps_up": late == 0,
+        "late": late,
+        "rtf": rtf,
+        "p50_ms": p50,
+    }
+
+
+def test_table_summary_is_formatted_from_the_rows():
+    rows = [_row(44100, 64, rtf=0.3, late=1), _row(44100, 128, rtf=0.1), _row(44100, 1024, rtf=0.05), _row(16000, 64)]
+    s = table_summary(rows)
+    assert "is 128 samples at 44100 Hz, 64 samples at 16000 Hz" in s
+    assert "6.0 times that of the 1024-sample block (a fixed cost per block" in s
+    assert "1 of 4 settings" in s and "stalls of the machine" in s
+    rows = [_row(44100, 64, rtf=0.05, p50=1.2, late=2), _row(44100, 1024, rtf=0.05)]
+    s = table_summary(rows)
+    assert "no block size at 44100 Hz" in s and "no per-block overhead" in s and "close to its deadline" in s
+    assert "No timed block missed" in table_summary([_row(48000, 128)])
+    with pytest.raises(ParameterError, match="rows"):
+        table_summary([{"sr": 44100}])
 
 
 def test_snr_and_lsd():
@@ -206,6 +326,39 @@ def test_neural_latency_rows():
     assert rows[2]["rel_error"] > 0 and rows[0]["rel_error"] is None
 
 
+@pytest.mark.parametrize(
+    "speedup,words",
+    [
+        (2.2, "2.2x faster"),
+        (1 / 2.2, "2.2x slower"),
+        (1.05, "about as fast (1.05x)"),
+        (0.95, "about as fast (0.95x)"),
+        (None, "not measured"),
+    ],
+)
+def test_speedup_phrase_says_slower_when_slower(speedup, words):
+    assert speedup_phrase(speedup) == words
+
+
+def test_neural_summary_is_formatted_from_the_rows():
+    def row(model, variant, rtf, speedup, err=None):
+        return {"model": model, "variant": variant, "rtf": rtf, "speedup": speedup, "rel_error": err, "note": ""}
+
+    ar, par = "autoregressive (SampleGRU)", "parallel (DDSP stream)"
+    rows = [row(ar, "eager", 1.3, 1.0), row(par, "eager", 0.01, 1.0), row(ar, "int8", 2.86, 1 / 2.2, 0.012)]
+    s = neural_summary(rows)
+    assert "RTF 1.30" in s and "1.3x slower than real time" in s and "misses its deadline" in s
+    assert "keeps up with 99 %" in s
+    assert "130.0x faster" in s
+    assert "2.2x slower for the autoregressive model" in s and "1.20 % of the peak" in s
+    rows[2] = row(ar, "int8", 0.65, 2.0, 0.012)
+    assert "2.0x faster for the autoregressive model" in neural_summary(rows)
+    rows.append(row(par, "int8", None, None))  # a variant that did not run (int8 on a GPU)
+    assert "not measured for the parallel model" in neural_summary(rows)
+    with pytest.raises(ParameterError, match="rows"):
+        neural_summary([{"model": ar}])
+
+
 # -- panel and checks ----------------------------------------------------------------
 
 
@@ -214,15 +367,19 @@ def test_latency_panel_rerenders():
 
     p = LatencyPanel(seconds=0.1)
     r0 = p.result
-    assert r0["budget"].buffer_ms == pytest.approx(1000 * 256 / 44100)
+    assert r0["budget"].period_ms == pytest.approx(1000 * 256 / 44100)
+    assert r0["budget"].max_ms == pytest.approx(2 * 1000 * 256 / 44100)  # double buffering
     p.controls["block_size"].value = 1024
-    assert p.result["budget"].buffer_ms == pytest.approx(1000 * 1024 / 44100)
-    assert p.result["budget"].noticeable  # 23 ms of buffer
+    assert p.result["budget"].max_ms == pytest.approx(2 * 1000 * 1024 / 44100)
+    assert p.result["budget"].noticeable  # 46 ms at worst
+    p.controls["n_buffers"].value = 3
+    assert p.result["budget"].max_ms == pytest.approx(3 * 1000 * 1024 / 44100)
     p.controls["sr"].value = 16000
-    assert p.result["sr"] == 16000 and p.result["budget"].buffer_ms == 64.0
+    assert p.result["sr"] == 16000 and p.result["budget"].period_ms == 64.0
     p.controls["voice"].value = "fm"
-    assert p.renders == 4
+    assert p.renders == 5
     assert not np.array_equal(p.result["audio"][:1000], r0["audio"][:1000])
+    assert "late" in p.result and "deadline" in p.text.value
 
 
 def test_render_latency_bad_voice():
@@ -240,24 +397,85 @@ def test_chapter_6a_checks():
     assert check_buffer_latency(256, 48000, 5.3333333)
     assert not check_buffer_latency(256, 48000, 5.0)
     assert not check_buffer_latency(256, 48000, "five")
-    rows = [{"sr": 44100, "block_size": b, "total_ms": 1000 * b / 44100 + 0.5} for b in (64, 128, 256, 512)]
-    assert check_largest_block(rows, 44100, 256)
-    assert not check_largest_block(rows, 44100, 512)
+    rows = [{"sr": 44100, "block_size": b, "max_ms": 2000 * b / 44100, "keeps_up": True} for b in (64, 128, 256, 512)]
+    assert check_largest_block(rows, 44100, 128)
+    assert not check_largest_block(rows, 44100, 256)  # one buffer of 256 is under 10 ms, two are not
     assert not check_largest_block(rows, 44100, None)
+    rows[1]["keeps_up"] = False
+    assert check_largest_block(rows, 44100, 64)
     assert check_rtf(0.29, 256, 44100, 0.29 / (1000 * 256 / 44100))
     assert not check_rtf(0.29, 256, 44100, 0.29)
     assert check_lower_rate_buffer(True)
     assert not check_lower_rate_buffer(False)
 
 
+def test_check_compute_delay():
+    from musynth_lab.exercises import check_compute_delay
+
+    assert check_compute_delay("the same") and check_compute_delay(" Same ")
+    assert not check_compute_delay("higher") and not check_compute_delay("lower")
+    assert not check_compute_delay(2.0) and check_compute_delay(...).answered is False
+    assert check_compute_delay("the same", compute_ms=0.2, factor=10.0, block_size=512, sr=48000)
+    with pytest.raises(ParameterError, match="factor"):
+        check_compute_delay("the same", compute_ms=3.0, factor=2.0)  # 6 ms: over the 5.8 ms deadline
+
+
+def _near_white(fig):
+    import io
+
+    import matplotlib.image as mpimg
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=60)
+    img = mpimg.imread(io.BytesIO(buf.getvalue()), format="png")
+    return float(np.mean(np.all(img[..., :3] > 0.97, axis=-1)))
+
+
 def test_plots_draw():
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     from musynth_lab import plot
 
     rows = latency_table(block_sizes=(64, 128), sample_rates=(16000,), n_blocks=3)
     ax = plot.latency_budget_bars(rows, sr=16000)
-    assert len(ax.patches) == 6  # 2 blocks x (buffer, look-ahead, compute)
+    assert len(ax.patches) == 10  # 2 blocks x (queue, wait, look-ahead, converter, compute)
+    heights = [round(p.get_height(), 6) for p in ax.patches[:2]]
+    assert heights == [4.0, 8.0]  # the queued buffer: one period each
     t, _ = measure_voice(block_size=64, sr=16000, n_blocks=10)
     assert plot.block_times(t).get_xlabel().startswith("compute")
+    plt.close("all")
+
+
+def test_double_buffering_timeline_shows_blocks_event_and_dropout():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    from musynth_lab import plot
+
+    fig = Figure(figsize=(9, 2.8))
+    ax = plot.double_buffering([0.4, 0.5, 7.0, 0.4, 0.5], block_size=256, sr=48000, event_ms=2.5, ax=fig.add_subplot())
+    assert _near_white(fig) < 0.97
+    rects = [p for p in ax.patches if isinstance(p, Rectangle)]
+    # 5 period frames + 5 compute bars + 5 played (or dropped) blocks + the primed silence
+    assert len(rects) == 16
+    texts = [t.get_text() for t in ax.texts]
+    assert sum("dropout" in x for x in texts) == 1
+    assert sum(x.startswith("play ") for x in texts) == 4
+    assert any("late" in x for x in texts)
+    # the key at 2.5 ms is read by the callback at 5.33 ms, whose block plays at 10.67 ms
+    heard = [x for x in texts if x.startswith("heard")]
+    assert heard == [f"heard {2 * 1000 * 256 / 48000 - 2.5:.2f} ms later"]
+    red = [p for p in rects if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("tab:red")]
+    assert len(red) == 1 and red[0].get_width() == pytest.approx(7.0)  # the late compute bar
+    # no event, no underrun: no dropout, no "heard"
+    ax2 = plot.double_buffering([0.4] * 4, block_size=64, sr=16000, n_buffers=3, ax=Figure().add_subplot())
+    texts2 = [t.get_text() for t in ax2.texts]
+    assert not any("dropout" in x or "heard" in x for x in texts2)
+    with pytest.raises(ParameterError, match="event_ms"):
+        plot.double_buffering([0.4] * 4, block_size=64, sr=16000, event_ms=100.0)

@@ -30,9 +30,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check
+from ..errors import ParameterError, as_rows, check
 
-__all__ = ["SampleGRU", "DDSPStream", "accelerate", "time_autoregressive", "time_ddsp_stream", "neural_latency", "VARIANTS"]
+__all__ = [
+    "SampleGRU",
+    "DDSPStream",
+    "accelerate",
+    "time_autoregressive",
+    "time_ddsp_stream",
+    "neural_latency",
+    "speedup_phrase",
+    "neural_summary",
+    "VARIANTS",
+]
 
 VARIANTS = ("eager", "script", "compile", "int8")
 
@@ -425,3 +435,88 @@ def neural_latency(
                 }
             )
     return rows
+
+
+def speedup_phrase(speedup, *, tol: float = 0.1) -> str:
+    """A measured speed-up (time of the reference / time of the variant) in words.
+
+    Within ``tol`` of 1 it is "about as fast"; below, the slow-down is given as its inverse
+    (a speed-up of 0.45 is "2.2x slower"); ``None`` (a variant that did not run) is "not measured".
+
+    Examples
+    --------
+    >>> speedup_phrase(3.0), speedup_phrase(0.45), speedup_phrase(1.04), speedup_phrase(None)
+    ('3.0x faster', '2.2x slower', 'about as fast (1.04x)', 'not measured')
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
+    if speedup is None:
+        return "not measured"
+    check(
+        isinstance(speedup, (int, float, np.floating)) and math.isfinite(speedup) and speedup > 0,
+        "speedup",
+        speedup,
+        "a positive finite ratio",
+    )
+    check(isinstance(tol, (int, float)) and 0 <= tol < 1, "tol", tol, "a tolerance in [0, 1)")
+    if speedup >= 1 + tol:
+        return f"{speedup:.1f}x faster"
+    if speedup <= 1 / (1 + tol):
+        return f"{1 / speedup:.1f}x slower"
+    return f"about as fast ({speedup:.2f}x)"
+
+
+def neural_summary(rows) -> str:
+    """What :func:`neural_latency`'s rows show, as Markdown sentences formatted from the measured values.
+
+    Says the real-time factor of each model (and whether it keeps up, with what margin), how many
+    times the parallel decoder beats the autoregressive one, and what each accelerated variant
+    bought (:func:`speedup_phrase`) and, for int8, changed.
+
+    Examples
+    --------
+    >>> rows = [
+    ...     {"model": "autoregressive (SampleGRU)", "variant": "eager", "rtf": 0.8, "speedup": 1.0, "rel_error": None},
+    ...     {"model": "parallel (DDSP stream)", "variant": "eager", "rtf": 0.004, "speedup": 1.0, "rel_error": None},
+    ...     {"model": "autoregressive (SampleGRU)", "variant": "int8", "rtf": 1.76, "speedup": 0.45, "rel_error": 0.01},
+    ... ]
+    >>> s = neural_summary(rows)
+    >>> "RTF 0.80" in s, "200.0x faster" in s, "2.2x slower" in s
+    (True, True, True)
+
+    Chapter: notebooks/06a_latency.ipynb
+    """
+    rows = as_rows(rows, "rows")
+    need = {"model", "variant", "rtf", "speedup", "rel_error"}
+    check(all(need <= set(r) for r in rows), "rows", rows, f"neural_latency rows with {sorted(need)}")
+    by = {(r["model"].split()[0], r["variant"]): r for r in rows}
+    out = []
+    for model, name in (("autoregressive", "The sample-level GRU"), ("parallel", "The DDSP stream")):
+        r = by.get((model, "eager"))
+        if r is None or r["rtf"] is None:
+            continue
+        rtf = r["rtf"]
+        verdict = (
+            f"keeps up with {100 * (1 - rtf):.0f} % of each period to spare"
+            if rtf < 1
+            else f"is {rtf:.1f}x slower than real time: every block misses its deadline, whatever the block size"
+        )
+        out.append(f"{name} runs at RTF {rtf:.2f}" + ("" if rtf >= 0.01 else f" ({rtf:.4f})") + f": it {verdict}.")
+    a, p = by.get(("autoregressive", "eager")), by.get(("parallel", "eager"))
+    if a and p and a["rtf"] and p["rtf"]:
+        out.append(f"Against the autoregressive model, the parallel decoder was {speedup_phrase(a['rtf'] / p['rtf'])}.")
+    for variant, what in (("script", "TorchScript"), ("compile", "torch.compile"), ("int8", "Dynamic int8 quantisation")):
+        parts = []
+        for model in ("autoregressive", "parallel"):
+            r = by.get((model, variant))
+            if r is None:
+                continue
+            err = (
+                f", changing its output by up to {100 * r['rel_error']:.2f} % of the peak"
+                if r.get("rel_error") is not None
+                else ""
+            )
+            parts.append(f"{speedup_phrase(r['speedup'])} for the {model} model{err}")
+        if parts:
+            out.append(f"{what} was " + "; ".join(parts) + ".")
+    return " ".join(out)
