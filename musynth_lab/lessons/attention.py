@@ -9,9 +9,14 @@
    as pitch-class frames on a quarter-note grid, pooled with token attention (the source's
    通道注意力, :class:`musynth_lab.attention.TokenAttention`); the weights are drawn over
    the score. Trained on the "train" pieces, measured on the "val" and "test" pieces.
-3. :func:`train_soprano_to_bass`: a small encoder-decoder (GRU) with additive attention that
-   writes a bass line under a soprano line, eighth-note tokens, 4-bar windows; its
-   alignment matrix and the result can be seen and heard.
+3. :func:`train_soprano_to_bass`: a small encoder-decoder (GRU) with attention (a scaled dot
+   product of learned projections by default) that writes a bass line under a soprano line,
+   eighth-note tokens, 4-bar windows; its alignment matrix and the result can be seen and heard.
+
+:func:`compare_with_baseline` trains a demo and its attention-free baseline over several
+seeds and computes the verdict from the paired differences (:class:`SeedComparison`);
+:func:`release_probe` measures where the instrument model attends around the key-up and,
+by silencing parts of the input, what it needs there (:class:`ReleaseProbe`).
 
 Every trainer uses the shared loop :func:`musynth_lab.models.fit`, is seeded and small, and
 returns a :class:`DemoResult` with held-out figures measured on the spot. A ``attention=False``
@@ -53,6 +58,12 @@ __all__ = [
     "AttentionExample",
     "instrument_examples",
     "mode_examples",
+    "demo_metric",
+    "SeedComparison",
+    "compare_with_baseline",
+    "ReleaseProbe",
+    "SILENT_INPUT",
+    "release_probe",
 ]
 
 #: The mel front end of the instrument demo (16 kHz notes).
@@ -541,9 +552,20 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
 
 
 def train_soprano_to_bass(
-    *, attention: bool = True, epochs: int = 14, seed: int = 0, device=None, progress: bool = False, data: BassData | None = None
+    *,
+    attention: bool = True,
+    epochs: int = 14,
+    seed: int = 0,
+    device=None,
+    progress: bool = False,
+    data: BassData | None = None,
+    score: str = "dot",
 ) -> DemoResult:
     """Train the soprano -> bass model and measure it on the test chorales.
+
+    ``score`` is the attention score of :class:`musynth_lab.models.seq2seq.Seq2SeqAttention`
+    (``'dot'``, ``'general'`` or ``'additive'``); ``attention=False`` is the fixed-vector
+    baseline.
 
     Returns
     -------
@@ -567,7 +589,7 @@ def train_soprano_to_bass(
     data = data or bass_data()
     device = get_device(device)
     seed_everything(seed)
-    model = Seq2SeqAttention(data.vocab, attention=attention)
+    model = Seq2SeqAttention(data.vocab, attention=attention, score=score)
     with single_thread(device):
         hist = fit(
             model,
@@ -724,3 +746,335 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
             )
         )
     return out
+
+
+# ---------------------------------------------------------------------------- several seeds
+
+
+def demo_metric(result: DemoResult, name: str) -> float:
+    """One held-out figure of a demo: ``'test_accuracy'`` or a key of ``result.extra``.
+
+    Examples
+    --------
+    >>> r = DemoResult(torch.nn.Linear(2, 2), None, 0.75, 0.5, None, {"onset_accuracy": 0.4})
+    >>> demo_metric(r, "test_accuracy"), demo_metric(r, "onset_accuracy")
+    (0.75, 0.4)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    if name == "test_accuracy":
+        return float(result.test_accuracy)
+    check(
+        name in result.extra and np.ndim(result.extra[name]) == 0,
+        "name",
+        name,
+        f"'test_accuracy' or one of {sorted(result.extra)}",
+    )
+    return float(result.extra[name])
+
+
+@dataclass
+class SeedComparison:
+    """A model and its baseline, each trained once per seed, measured on the same held-out data.
+
+    Attributes
+    ----------
+    name, baseline_name : str
+    seeds : tuple of int
+    metrics : dict
+        ``{metric: (model values (n_seeds,), baseline values (n_seeds,))}``.
+    runs : list of (DemoResult, DemoResult)
+        ``(model, baseline)`` per seed, in the order of ``seeds``.
+
+    Examples
+    --------
+    >>> c = SeedComparison("attention", "mean", (0, 1, 2), {"acc": (np.array([0.8, 0.7, 0.9]), np.array([0.6, 0.7, 0.5]))})
+    >>> c.summary("acc")["difference"], c.summary("acc")["better_on"]
+    ((0.2, 0.0, 0.4), 2)
+    >>> c.verdict("acc")
+    'no consistent difference: attention is ahead on 2 of 3 seeds and level on 1 (paired difference +0.200, +0.000 to +0.400)'
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+
+    name: str
+    baseline_name: str
+    seeds: tuple
+    metrics: dict
+    runs: list = field(default_factory=list, repr=False)
+
+    def summary(self, metric: str) -> dict:
+        """Mean, min and max of the model, the baseline and their paired (same-seed) difference."""
+        check(metric in self.metrics, "metric", metric, f"one of {sorted(self.metrics)}")
+        a, b = (np.asarray(v, dtype=float) for v in self.metrics[metric])
+        d = a - b
+
+        def mmm(v):
+            return (round(float(v.mean()), 6), round(float(v.min()), 6), round(float(v.max()), 6))
+
+        return {
+            "model": mmm(a),
+            "baseline": mmm(b),
+            "difference": mmm(d),
+            "better_on": int(np.sum(d > 0)),
+            "worse_on": int(np.sum(d < 0)),
+            "n": len(d),
+        }
+
+    def verdict(self, metric: str) -> str:
+        """A sentence computed from the paired differences: better or worse on every seed, or no consistent difference."""
+        s = self.summary(metric)
+        mean, lo, hi = s["difference"]
+        spread = f"paired difference {mean:+.3f}, {lo:+.3f} to {hi:+.3f}"
+        if s["better_on"] == s["n"]:
+            return f"{self.name} is better than {self.baseline_name} on every seed ({spread})"
+        if s["worse_on"] == s["n"]:
+            return f"{self.name} is worse than {self.baseline_name} on every seed ({spread})"
+        level = s["n"] - s["better_on"] - s["worse_on"]
+        rest = f" and level on {level}" if level else ""
+        return f"no consistent difference: {self.name} is ahead on {s['better_on']} of {s['n']} seeds{rest} ({spread})"
+
+    def table(self, labels: dict | None = None) -> str:
+        """A Markdown table: per metric, mean (min-max) of the model, the baseline and their difference, and the verdict."""
+        labels = labels or {}
+        n = len(self.seeds)
+        rows = [
+            f"| held-out figure ({n} seeds: {', '.join(map(str, self.seeds))}) | {self.name} | {self.baseline_name} "
+            "| difference (same seed) | verdict |",
+            "|---|---|---|---|---|",
+        ]
+        for metric in self.metrics:
+            s = self.summary(metric)
+            cell = [f"{m:.3f} ({lo:.3f}-{hi:.3f})" for m, lo, hi in (s["model"], s["baseline"])]
+            dm, dlo, dhi = s["difference"]
+            v = self.verdict(metric).split(" (")[0]
+            rows.append(f"| {labels.get(metric, metric)} | {cell[0]} | {cell[1]} | {dm:+.3f} ({dlo:+.3f} to {dhi:+.3f}) | {v} |")
+        return "\n".join(rows)
+
+
+def compare_with_baseline(
+    train,
+    *,
+    seeds=(0, 1, 2),
+    metrics=("test_accuracy",),
+    name: str = "attention",
+    baseline_name: str = "no attention",
+    data=None,
+    device=None,
+    **kwargs,
+) -> SeedComparison:
+    """Train a demo with and without attention once per seed on the same data; measure both.
+
+    Parameters
+    ----------
+    train : callable
+        One of the ``train_*`` functions of this module (it takes ``attention``, ``seed``,
+        ``data``, ``device``).
+    seeds : sequence of int
+        At least 2 (3 or more for a spread worth reading).
+    metrics : sequence of str
+        ``'test_accuracy'`` or keys of the results' ``extra`` (see :func:`demo_metric`).
+    data : optional
+        Prepared data, shared by every run (prepared once from ``train``'s default otherwise).
+    **kwargs
+        Passed to ``train`` (``epochs``, ...).
+
+    Returns
+    -------
+    SeedComparison
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)                   # a tiny stand-in for mode_data()
+    >>> x = rng.random((8, 6, 24)).astype(np.float32); mask = np.ones((8, 6), bool); y = np.array([0, 1] * 4)
+    >>> c = compare_with_baseline(train_mode_classifier, seeds=(0, 1), epochs=1, device="cpu",
+    ...                           data=ModeData(x, mask, y, x, mask, y, pieces_test=[]))
+    >>> c.metrics["test_accuracy"][0].shape, len(c.runs), c.verdict("test_accuracy")[:2] in ("at", "no")
+    ((2,), 2, True)
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    seeds = tuple(int(s) for s in seeds)
+    check(len(seeds) >= 2 and len(set(seeds)) == len(seeds), "seeds", seeds, "at least two distinct seeds")
+    check(len(metrics) >= 1, "metrics", metrics, "at least one metric name")
+    runs = []
+    for s in seeds:
+        model = train(attention=True, seed=s, data=data, device=device, **kwargs)
+        data = model.data
+        runs.append((model, train(attention=False, seed=s, data=data, device=device, **kwargs)))
+    values = {
+        m: (np.array([demo_metric(a, m) for a, _ in runs]), np.array([demo_metric(b, m) for _, b in runs])) for m in metrics
+    }
+    return SeedComparison(name, baseline_name, seeds, values, runs)
+
+
+# ---------------------------------------------------------------------------- what the instrument model used
+
+
+@dataclass
+class ReleaseProbe:
+    """Where the instrument model's attention sits, and what it needs, around the key-up.
+
+    The bundled notes are 1 s long with the key released at ``key_up`` = 0.8 s. For each
+    instrument (rows in ``names`` order), on its held-out notes:
+
+    Attributes
+    ----------
+    names : list of str
+    attention_on_release : np.ndarray [shape=(n_instruments,)]
+        Mean share of the attention map on frames centred at or after the key-up.
+    accuracy : np.ndarray
+        Accuracy on the notes as they are.
+    accuracy_without_release : np.ndarray
+        Accuracy with the release frames set to silence (the model still sees the tone).
+    accuracy_release_only : np.ndarray
+        Accuracy with every frame before the key-up set to silence (only the release is left).
+    release_drop_db, release_drop_sd_db : np.ndarray
+        Level of the release (0.85-1 s) below the sustain (0.4-0.75 s) in dB, mean and
+        standard deviation over the instrument's notes (all pitches, both velocities): a
+        small spread means the same release on every sample.
+    release_frames : np.ndarray [shape=(n_frames,)] bool
+    called_without_release : list of str
+        The instrument most often predicted for its notes once their release is silenced.
+    key_up : float
+
+    Examples
+    --------
+    >>> p = ReleaseProbe(["a", "b"], *np.array([[0.2, 0.6], [1.0, 0.9], [1.0, 0.3], [0.1, 0.8], [20.0, 25.0], [4.0, 0.3]]),
+    ...                  release_frames=np.arange(32) >= 25, called_without_release=["a", "a"])
+    >>> p.row("b")["accuracy_without_release"], int(p.release_frames.sum())
+    (0.3, 7)
+    >>> print(p.verdict("b"))         # doctest: +NORMALIZE_WHITESPACE
+    b: 60% of the attention lies on the release. Silencing the release takes the accuracy from 0.90
+    to 0.30 (its notes are then called a); silencing the rest (40% of the weight) takes it to 0.80.
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+
+    names: list
+    attention_on_release: np.ndarray
+    accuracy: np.ndarray
+    accuracy_without_release: np.ndarray
+    accuracy_release_only: np.ndarray
+    release_drop_db: np.ndarray
+    release_drop_sd_db: np.ndarray
+    release_frames: np.ndarray
+    called_without_release: list = field(default_factory=list)
+    key_up: float = 0.8
+
+    def row(self, name: str) -> dict:
+        """The figures of one instrument."""
+        check(name in self.names, "name", name, f"one of {self.names}")
+        i = self.names.index(name)
+        keys = (
+            "attention_on_release",
+            "accuracy",
+            "accuracy_without_release",
+            "accuracy_release_only",
+            "release_drop_db",
+            "release_drop_sd_db",
+        )
+        return {k: float(getattr(self, k)[i]) for k in keys}
+
+    def verdict(self, name: str) -> str:
+        """What the weights say and what the interventions measured for one instrument, from the numbers."""
+        r = self.row(name)
+        called = self.called_without_release[self.names.index(name)] if self.called_without_release else "?"
+        return (
+            f"{name}: {r['attention_on_release']:.0%} of the attention lies on the release. Silencing the release takes the "
+            f"accuracy from {r['accuracy']:.2f} to {r['accuracy_without_release']:.2f} (its notes are then called {called}); "
+            f"silencing the rest ({1 - r['attention_on_release']:.0%} of the weight) takes it to "
+            f"{r['accuracy_release_only']:.2f}."
+        )
+
+    def table(self) -> str:
+        """A Markdown table, one row per instrument."""
+        rows = [
+            "| instrument | attention on the release | accuracy | release silenced (mostly called) | release only "
+            "| release below sustain (dB, mean ± sd over its notes) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for i, n in enumerate(self.names):
+            called = f" ({self.called_without_release[i]})" if self.called_without_release else ""
+            rows.append(
+                f"| {n} | {self.attention_on_release[i]:.2f} | {self.accuracy[i]:.2f} "
+                f"| {self.accuracy_without_release[i]:.2f}{called} | {self.accuracy_release_only[i]:.2f} "
+                f"| {self.release_drop_db[i]:.1f} ± {self.release_drop_sd_db[i]:.1f} |"
+            )
+        return "\n".join(rows)
+
+
+#: The silent level of :func:`instrument_data`'s scaled log-mel input (-100 dB).
+SILENT_INPUT = (-100.0 + 50.0) / 25.0
+
+
+def release_probe(result: DemoResult, *, key_up: float = 0.8) -> ReleaseProbe:
+    """Measure where the instrument model attends around the key-up and what it needs there.
+
+    Attention weights say where the pooling put its weight, not what the decision depended
+    on (Jain & Wallace 2019; Wiegreffe & Pinter 2019). The probe therefore also *intervenes*:
+    it silences the release frames (or everything before them) in the input and measures the
+    accuracy again, and it measures how much each instrument's samples differ in their
+    release, which is what a model can key on.
+
+    Parameters
+    ----------
+    result : DemoResult
+        From :func:`train_instrument_classifier` (with attention).
+    key_up : float
+        The note-off time of the bundled notes in seconds.
+
+    Returns
+    -------
+    ReleaseProbe
+
+    Examples
+    --------
+    >>> r = train_instrument_classifier(epochs=1, device="cpu")     # doctest: +SKIP
+    >>> release_probe(r).row("trumpet")["accuracy"]                  # doctest: +SKIP
+    1.0
+
+    Chapter: notebooks/02_attention.ipynb
+    """
+    from ..data import load_notes
+
+    d = result.data
+    check(isinstance(d, NoteData), "result", result, "a DemoResult of train_instrument_classifier")
+    n_frames = d.x_test.shape[-1]
+    centres = np.arange(n_frames) * MEL["hop_length"] / d.sr
+    release = centres >= key_up
+    check(0 < release.sum() < n_frames, "key_up", key_up, f"a time inside the notes (0..{centres[-1]:.2f} s)")
+    maps = result.model.attention_map(d.x_test)  # (n, n_mels, n_frames), each summing to one
+    on_release = maps[..., release].sum(axis=(-2, -1))
+
+    def pred(x):
+        return predict(result.model, x, device=next(result.model.parameters()).device).argmax(-1).numpy()
+
+    x_norel, x_relonly = d.x_test.copy(), d.x_test.copy()
+    x_norel[..., release] = SILENT_INPUT
+    x_relonly[..., ~release] = SILENT_INPUT
+    pred_norel = pred(x_norel)
+    right, right_norel, right_relonly = pred(d.x_test) == d.y_test, pred_norel == d.y_test, pred(x_relonly) == d.y_test
+
+    notes = load_notes()
+    a = np.asarray(notes.audio, dtype=np.float64)
+    sr = notes.sr
+
+    def level(seg):
+        return 10 * np.log10(np.mean(seg**2, axis=-1) + 1e-12)
+
+    drop = level(a[:, int(0.4 * sr) : int(0.75 * sr)]) - level(a[:, int((key_up + 0.05) * sr) :])
+    per = {k: [] for k in range(6)}
+    called = []
+    for k in range(len(d.names)):
+        sel = d.y_test == k
+        called.append(d.names[int(np.bincount(pred_norel[sel], minlength=len(d.names)).argmax())])
+        per[0].append(on_release[sel].mean())
+        per[1].append(right[sel].mean())
+        per[2].append(right_norel[sel].mean())
+        per[3].append(right_relonly[sel].mean())
+        own = notes.instrument == d.names[k]
+        per[4].append(drop[own].mean())
+        per[5].append(drop[own].std())
+    arrays = [np.array(per[i], dtype=float) for i in range(6)]
+    return ReleaseProbe(list(d.names), *arrays, release_frames=release, called_without_release=called, key_up=float(key_up))

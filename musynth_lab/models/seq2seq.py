@@ -23,14 +23,16 @@ class PositionalAttention:
     """Luong-style attention of decoder states over encoder states, both with sinusoidal position codes.
 
     Shared by :class:`Seq2SeqAttention` and :class:`musynth_lab.models.harmony.Harmonizer`
-    (an ``nn.Module`` mixin; the host sets ``attention`` and ``kind``, encoder states are
-    ``2 d`` wide, decoder states ``d``).
+    (an ``nn.Module`` mixin; the host sets ``attention`` and ``kind``, one of ``'dot'``,
+    ``'general'``, ``'additive'``; encoder states are ``2 d`` wide, decoder states ``d``).
     """
 
     def _init_attention(self, d: int, d_pos: int, max_len: int):
         self.register_buffer("pe", sinusoidal_encoding(max_len, d_pos), persistent=False)
         if self.attention and self.kind == "dot":
             self.q_proj, self.k_proj = nn.Linear(d + d_pos, d), nn.Linear(2 * d + d_pos, d)
+        elif self.attention and self.kind == "general":
+            self.w_general = nn.Linear(2 * d + d_pos, d + d_pos, bias=False)  # Luong's W_a
         elif self.attention:
             self.score = AdditiveScore(d + d_pos, 2 * d + d_pos, d)
 
@@ -39,7 +41,11 @@ class PositionalAttention:
         if not self.attention:
             return None
         k_in = torch.cat([enc, self.pe[: enc.shape[1]].expand(enc.shape[0], -1, -1)], -1)
-        return self.k_proj(k_in) if self.kind == "dot" else self.score.project_keys(k_in)
+        if self.kind == "dot":
+            return self.k_proj(k_in)
+        if self.kind == "general":
+            return self.w_general(k_in)  # W_a h_s, so that q . (W_a h_s) = q^T W_a h_s
+        return self.score.project_keys(k_in)
 
     def _context(self, enc, final, keys, dec_states, start: int = 0):
         """Context (B, m, 2d) and weights (B, m, n) for decoder states (B, m, d) at steps start..start+m-1.
@@ -54,6 +60,8 @@ class PositionalAttention:
         if self.kind == "dot":
             q = self.q_proj(q_in)
             e = q @ keys.transpose(1, 2) / q.shape[-1] ** 0.5
+        elif self.kind == "general":
+            e = q_in @ keys.transpose(1, 2)  # Luong's "general" score h_t^T W_a h_s: no 1/sqrt(d)
         else:
             e = self.score(q_in, None, keys_projected=keys)
         w = masked_softmax(e)  # (B, m, n)
@@ -67,12 +75,20 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
     the bass so far (teacher forcing in training, one step at a time in
     :func:`greedy_bass`); at each step its state, with a sinusoidal encoding of the step,
     queries the encoder states, each with an encoding of its position, and
-    ``[state; context]`` predicts the next token. ``score='dot'`` (default) is Luong's
-    "general" score, a scaled dot product of learned projections; ``score='additive'`` is
-    Bahdanau's (:class:`musynth_lab.attention.AdditiveScore`). The positional encodings let
-    the score compare *where* the two steps are, which the alignment needs. With
-    ``attention=False`` the context is the encoder's final state at every step (the classic
-    fixed-vector seq2seq, the baseline).
+    ``[state; context]`` predicts the next token. Scores of a query ``q`` (the decoder state
+    with its position code) and a key ``k`` (an encoder state with its position code):
+
+    * ``score='dot'`` (default): a scaled dot product of learned projections,
+      ``(W_q q + b_q) . (W_k k + b_k) / sqrt(d)``, as in Vaswani et al. (2017);
+    * ``score='general'``: Luong et al.'s (2015) "general" score ``q^T W_a k``, one learned
+      matrix and *no* ``1 / sqrt(d)`` (the 'dot' score is a rank-``d`` factorisation of it,
+      ``W_a = W_q^T W_k``, plus biases, then scaled);
+    * ``score='additive'``: Bahdanau's ``v^T tanh(W_q q + W_k k)``
+      (:class:`musynth_lab.attention.AdditiveScore`).
+
+    The positional encodings let the score compare *where* the two steps are, which the
+    alignment needs. With ``attention=False`` the context is the encoder's final state at
+    every step (the classic fixed-vector seq2seq, the baseline).
 
     Forward
     -------
@@ -83,6 +99,8 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
     >>> net = Seq2SeqAttention(51)
     >>> net(torch.zeros(2, 8, dtype=torch.long), torch.zeros(2, 8, dtype=torch.long)).shape
     torch.Size([2, 8, 51])
+    >>> tuple(Seq2SeqAttention(51, d=32, d_pos=16, score="general").w_general.weight.shape)   # W_a: (d + d_pos, 2 d + d_pos)
+    (48, 80)
 
     Chapter: notebooks/02_attention.ipynb
     """
@@ -91,8 +109,8 @@ class Seq2SeqAttention(PositionalAttention, nn.Module):
         self, vocab: int, *, d: int = 32, attention: bool = True, score: str = "dot", d_pos: int = 16, max_len: int = 512
     ):
         super().__init__()
-        if score not in ("dot", "additive"):
-            raise ParameterError(f"score={score!r}: expected 'dot' or 'additive'")
+        if score not in ("dot", "general", "additive"):
+            raise ParameterError(f"score={score!r}: expected 'dot', 'general' or 'additive'")
         self.vocab, self.kind = vocab, score
         self.src_embed = nn.Embedding(vocab, d)
         self.tgt_embed = nn.Embedding(vocab + 1, d)  # + start token
