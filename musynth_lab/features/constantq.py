@@ -28,6 +28,9 @@ import torch.nn.functional as F
 from ..errors import ParameterError, check
 from . import filterbanks as fb
 from ._util import audio_in, check_int, check_sr, map_blocks, out, spec_in
+from .pitch import estimate_tuning
+from .spectral import normalize_tensor
+from .transforms import center_pad
 
 __all__ = ["cqt", "vqt", "chroma_cqt", "cqt_frequencies", "halve_rate"]
 
@@ -374,9 +377,6 @@ def _vqt(
 ):
     import librosa
 
-    from .pitch import estimate_tuning
-    from .transforms import _pad_center
-
     sr = check_sr(sr)
     hop_length = check_int(hop_length, "hop_length")
     n_bins = check_int(n_bins, "n_bins")
@@ -487,7 +487,7 @@ def _vqt(
         )
         lvl = min(i, n_halve)
         my_y = levels[lvl] * float(np.sqrt(2.0) ** lvl)
-        padded = _pad_center(my_y, n_fft // 2, pad_mode)
+        padded = center_pad(my_y, n_fft // 2, pad_mode)
         if padded.shape[-1] < n_fft:
             padded = F.pad(padded, (0, n_fft - padded.shape[-1]))
         frames = padded.unfold(-1, n_fft, my_hop)  # (B, T, n_fft)
@@ -554,8 +554,6 @@ def chroma_cqt(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import _normalize
-
     sr = check_sr(sr)
     check(cqt_mode == "full", "cqt_mode", cqt_mode, "'full' (the hybrid CQT is not implemented)")
     check(window is None, "window", window, "None (a chroma window is not implemented)")
@@ -587,4 +585,4 @@ def chroma_cqt(
     chroma = torch.matmul(W, Ct)
     if threshold is not None:
         chroma = torch.where(chroma < threshold, torch.zeros_like(chroma), chroma)
-    return out(ref, _normalize(chroma, norm=norm, axis=-2))
+    return out(ref, normalize_tensor(chroma, norm=norm, axis=-2))

@@ -11,6 +11,8 @@ import torch
 
 from ..errors import as_array, as_float, check
 from ._util import audio_in, check_int, check_sr, out, spec_in
+from .spectral import melspectrogram
+from .transforms import power_to_db_tensor
 
 __all__ = ["onset_strength", "tempo", "beat_track"]
 
@@ -46,16 +48,13 @@ def onset_strength(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import melspectrogram
-    from .transforms import _power_to_db
-
     sr = check_sr(sr)
     lag = check_int(lag, "lag")
     if S is None:
         M = melspectrogram(
             audio_in(y), sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmax=0.5 * sr if fmax is None else fmax
         )
-        St, ref = _power_to_db(M), y
+        St, ref = power_to_db_tensor(M), y
     else:
         St, ref = spec_in(S).float(), S
     env = (St[..., lag:] - St[..., :-lag]).clamp_min(0).mean(-2)
