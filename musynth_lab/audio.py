@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import ParameterError, as_array, as_float, as_int, check, check_finite_result
+from .errors import ParameterError, as_array, as_float, as_int, check, check_finite_result, short_repr
 
 __all__ = [
     "as_audio",
@@ -860,6 +860,4 @@ def db_to_power(db, *, ref: float = 1.0):
 
 
 def _brief(x) -> str:
-    from .errors import short_repr
-
     return short_repr(x)

@@ -325,22 +325,32 @@ def as_mapping(value, name: str, *, numbers: bool = False, allow_empty: bool = F
 # --------------------------------------------------------------------------------------
 # Rules by argument name: a package's conventional names checked once, at its boundary
 # --------------------------------------------------------------------------------------
-def rule(kind: str, **bounds):
+def rule(kind, **bounds):
     """A checker ``f(value, name)`` for :func:`validated`: kind 'int', 'float', 'choice' or 'seq'.
 
-    ``none=True`` lets ``None`` through (a documented default computed from other arguments).
+    ``kind`` may also be a converter of a higher module, called as ``kind(value, name=name,
+    **bounds)`` (e.g. :func:`musynth_lab.audio.as_audio`): this module imports none of the
+    kit's modules. ``none=True`` lets ``None`` through (a documented default computed from
+    other arguments).
 
     Examples
     --------
     >>> rule("float", low=0, low_open=True)(2.0, "amin")
     >>> rule("int", none=True)(None, "hop_length")
+    >>> from musynth_lab.audio import as_audio
+    >>> rule(as_audio)("loud", "pred")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: pred: expected a NumPy array or torch tensor of audio samples, got str
     """
     none = bounds.pop("none", False)
 
     def checker(value, name):
         if value is None and none:
             return
-        if kind == "int":
+        if callable(kind):
+            kind(value, name=name, **bounds)
+        elif kind == "int":
             as_int(value, name, **bounds)
         elif kind == "float":
             as_float(value, name, **bounds)
@@ -353,10 +363,6 @@ def rule(kind: str, **bounds):
             as_sequence(value, name, **bounds)
         elif kind == "callable":
             check(callable(value), name, value, "a callable (a model or function)")
-        elif kind == "audio":
-            from .audio import as_audio
-
-            as_audio(value, name=name)
         elif kind == "window":
             check(
                 isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value) or hasattr(value, "shape"),

@@ -16,22 +16,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import N_MELODY_TOKENS, Chorale, Excerpt, load_chorales, load_excerpt, list_excerpts
+from ..data import (
+    N_CHORDS,
+    N_MELODY_TOKENS,
+    NO_CHORD,
+    Chorale,
+    Excerpt,
+    check_vocabulary,
+    chord_templates,
+    list_excerpts,
+    load_chorales,
+    load_excerpt,
+    unit_columns,
+)
 from ..audio import check_sr
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
-from .chords import (
-    N_CHORDS,
-    NO_CHORD,
-    ChordSequence,
-    check_vocabulary,
-    unit_columns,
-    check_chroma,
-    chord_templates,
-    frames_to_beats,
-    transpose_chords,
-)
+from .chords import ChordSequence, check_chroma, frames_to_beats, transpose_chords
 
 __all__ = ["chord_transitions", "frame_transitions", "ChordHMM", "MelodyHMM", "excerpt_chroma"]
 
