@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -446,6 +447,7 @@ def resample(y, *, orig_sr: int, target_sr: int):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    # librosa, soundfile and IPython are imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     y = as_audio(y)
@@ -776,8 +778,6 @@ def note_to_midi(note: str) -> int:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    import re
-
     m = re.fullmatch(r"\s*([A-Ga-g])([#b♯♭]*)(-?\d+)\s*", str(note))
     if not m:
         raise ParameterError(f"note={note!r}: expected a name like 'C4', 'F#3' or 'Bb5'")

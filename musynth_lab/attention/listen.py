@@ -83,6 +83,7 @@ def mel_mask_to_stft(keep_mel, *, sr: int, n_fft: int, fmin: float = 0.0, fmax: 
 
     Chapter: notebooks/02_attention.ipynb
     """
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     k = as_array(keep_mel, "keep_mel", ndim=2, dtype=np.float32)

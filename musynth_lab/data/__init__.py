@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import load as _load_audio  # private alias: the name `load` is not data's API
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = [
@@ -607,6 +608,7 @@ class NoteSet:
 
 @functools.lru_cache(maxsize=1)
 def _all_notes() -> NoteSet:
+    # soundfile is imported where used: importing this module (and `import musynth_lab`) stays light
     import soundfile as sf
 
     with open(_file("notes", "notes.csv"), newline="") as fh:
@@ -830,13 +832,11 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    from ..audio import load
-
     names = list_excerpts()
     if name not in names:
         raise ParameterError(f"name={name!r}: expected one of the bundled excerpts, e.g. {names[:3]}")
     meta = json.loads(_file("excerpts", f"{name}.json").read_text())
-    audio, file_sr = load(_file("excerpts", f"{name}.flac"), sr=sr)
+    audio, file_sr = _load_audio(_file("excerpts", f"{name}.flac"), sr=sr)
     scale = file_sr / meta["sr"]
     notes = np.array(meta["notes"], dtype=np.float64).reshape(-1, 4)
     notes[:, :2] = np.round(notes[:, :2] * scale)

@@ -500,6 +500,7 @@ def save_midi(
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    # mido and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
     import mido
 
     path = check_target(path, overwrite)

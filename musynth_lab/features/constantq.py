@@ -59,6 +59,7 @@ def _lowpass_fir() -> np.ndarray:
     (51 taps) or a half-band filter (27 taps) moved the CQT 2-5e-3 of its peak away from
     librosa's, because the sparsified kernels of the lower octaves still see that band.
     """
+    # scipy, soxr and librosa are imported where used: importing this module (and `import musynth_lab`) stays light
     from scipy.signal import firwin, kaiserord
 
     numtaps, beta = kaiserord(100.0, 0.09 / 2)

@@ -61,6 +61,7 @@ def onset_strength(
     pad = lag + (n_fft // (2 * hop_length) if center else 0)
     env = torch.nn.functional.pad(env, (pad, 0))
     if detrend:
+        # scipy is imported where used: importing this module (and `import musynth_lab`) stays light
         from scipy.signal import lfilter
 
         env = torch.as_tensor(lfilter([1.0, -1.0], [1.0, -0.99], env.cpu().numpy(), axis=-1), dtype=env.dtype, device=env.device)

@@ -53,6 +53,7 @@ _TORCH_PAD = {
 
 @functools.lru_cache(maxsize=64)
 def _window_np(window, win_length: int, n_fft: int) -> np.ndarray:
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     w = librosa.filters.get_window(window, win_length, fftbins=True)

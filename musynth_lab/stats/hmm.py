@@ -14,8 +14,11 @@ Chapter: notebooks/04_encoding.ipynb
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
+from ..audio import check_sr
 from ..data import (
     N_CHORDS,
     N_MELODY_TOKENS,
@@ -29,7 +32,6 @@ from ..data import (
     load_excerpt,
     unit_columns,
 )
-from ..audio import check_sr
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
@@ -197,6 +199,7 @@ class ChordHMM(Encoder):
         -------
         self
         """
+        # hmmlearn is imported where used: importing this module (and `import musynth_lab`) stays light
         from hmmlearn import hmm as hl
 
         self.beat_transmat_ = chord_transitions(chorales, smoothing=self.smoothing)
@@ -262,8 +265,6 @@ class ChordHMM(Encoder):
     # -- decoding ----------------------------------------------------------------------
     def frame_model(self, frames_per_beat: float):
         """The hmmlearn ``GaussianHMM`` at frame rate (``transmat_`` from :func:`frame_transitions`)."""
-        import copy
-
         require_fitted(self, self.fitted)
 
         m = copy.deepcopy(self.hmm_)

@@ -19,6 +19,8 @@ source term            modules
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
+from ..audio import as_audio as _as_audio
+from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API
 from .params import Param, param_table
 from .oscillators import (
     SHAPES,
@@ -188,8 +190,7 @@ __all__ += [
 
 def _validate_package():
     """The synth's conventional scalar argument names, each rule written once, checked at the boundary."""
-    from ..audio import as_audio
-    from ..errors import rule as r, validate_names
+    r = _rule
 
     pos, nonneg = r("float", low=0, low_open=True), r("float", low=0)
     rules = {
@@ -221,10 +222,10 @@ def _validate_package():
         "allpass_gain": r("float", low=0, high=1, high_open=True),
         "predelay_s": nonneg,
         "batch": r("int", high=1 << 16),
-        "pred": r(as_audio),
-        "target": r(as_audio),
+        "pred": r(_as_audio),
+        "target": r(_as_audio),
         "fft_sizes": r("seq", ndim=1),
-        "ir": r(as_audio),
+        "ir": r(_as_audio),
         "n_samples": r("int", high=1 << 28, none=True),
         "q": r("float", low=0, low_open=True),
         "threshold": r("float", low=0, low_open=True),
@@ -237,13 +238,13 @@ def _validate_package():
         "ratios": r("seq", ndim=1),
         "levels": r("seq", ndim=1),
         "harmonics": r("seq"),
-        "table": r(as_audio),
+        "table": r(_as_audio),
         "voice": r("callable"),
         "b": r("seq"),
         "a": r("seq"),
         "max_quarters": r("float", low=0, low_open=True, none=True),
     }
-    validate_names(globals(), __all__, rules)
+    _validate_names(globals(), __all__, rules)
 
 
 _validate_package()

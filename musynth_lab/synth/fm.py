@@ -324,6 +324,7 @@ def bessel_sidebands(index: float, *, carrier_hz: float, modulator_hz: float, k_
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    # scipy is imported where used: importing this module (and `import musynth_lab`) stays light
     from scipy.special import jv
 
     index = as_float(index, "index", low=0)

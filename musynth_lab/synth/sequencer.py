@@ -29,6 +29,8 @@ from ..data import Chorale, list_instruments
 from ..data.midi import DEFAULT_VELOCITY, gm_instrument, load_midi
 from ..errors import ParameterError, as_array, as_float, check
 from ._util import check_sr
+from .voices import INSTRUMENTS
+from .voices import instrument as make
 
 __all__ = [
     "STYLES",
@@ -234,8 +236,6 @@ _MAX_SAMPLES = 1 << 28  # the package's n_samples limit (about 3.4 h at 22050 Hz
 def _instrument_fn(instrument):
     if callable(instrument) and not isinstance(instrument, str):
         return instrument
-    from .voices import INSTRUMENTS, instrument as make
-
     check(
         isinstance(instrument, str) and (instrument in list_instruments() or instrument in INSTRUMENTS),
         "instrument",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..data import list_instruments
 from ..errors import ParameterError, as_choice, check
 from ._util import TWO_PI, check_n_samples, check_sr
 from .envelopes import adsr_level_unchecked, lfo
@@ -31,6 +32,7 @@ from .filters import svf
 from .fm import fm_tone
 from .oscillators import METHODS, blep_residual, ramp_from_increment, saw, square, white_noise
 from .params import Param
+from .sampler import Sampler
 
 __all__ = ["Voice", "SubtractiveVoice", "FMVoice", "instrument", "INSTRUMENTS"]
 
@@ -375,8 +377,6 @@ def instrument(name: str):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    from ..data import list_instruments
-
     check(
         isinstance(name, str) and (name in list_instruments() or name in INSTRUMENTS),
         "name",
@@ -384,8 +384,6 @@ def instrument(name: str):
         f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}",
     )
     if name in list_instruments():
-        from .sampler import Sampler
-
         s = Sampler(name)
         return lambda midi, dur, sr: s.play(np.asarray(midi, dtype=float), duration_s=float(dur), sr=sr, release=0.15)
     if name in _FM_PRESETS:

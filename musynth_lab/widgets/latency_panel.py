@@ -5,6 +5,15 @@ Chapter: notebooks/06a_latency.ipynb
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from ..audio import check_sr
+from ..errors import check
+from ..latency import NOTICEABLE_MS, latency_budget, time_blocks
+from ..plot import block_times
+from ..synth import FMVoice, SubtractiveVoice, VoiceStream, check_block_size
 from ._base import Frame, Panel, dropdown
 
 BLOCK_CHOICES = (64, 128, 256, 512, 1024)
@@ -46,15 +55,6 @@ def render_latency(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    import math
-
-    from ..errors import check
-    from ..latency import latency_budget, time_blocks
-    from ..synth import FMVoice, SubtractiveVoice, VoiceStream
-
-    from ..synth import check_block_size
-    from ..audio import check_sr
-
     block_size, sr = check_block_size(block_size), check_sr(sr)
     check(voice in VOICES, "voice", voice, f"one of {VOICES}")
     check(isinstance(seconds, (int, float)) and 0 < seconds <= 10, "seconds", seconds, "a duration in (0, 10] s")
@@ -65,8 +65,6 @@ def render_latency(
     )
     out = []
     timing = time_blocks(lambda n: out.append(s.process(n)), block_size=block_size, sr=sr, n_blocks=n_blocks, warmup=0)
-    import numpy as np
-
     budget = latency_budget(block_size, sr=sr, compute_ms=timing.p99_ms, lookahead_ms=lookahead_ms)
     return {"timing": timing, "budget": budget, "audio": np.concatenate(out), "sr": sr}
 
@@ -103,9 +101,6 @@ class LatencyPanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..latency import NOTICEABLE_MS
-        from ..plot import block_times
-
         t, b = result["timing"], result["budget"]
         a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
         block_times(t, ax=a1)
