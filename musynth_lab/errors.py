@@ -1,3 +1,5 @@
+"""The one error class of the kit."""
+
 import functools
 import inspect
 import math
@@ -5,8 +7,6 @@ import numbers
 from collections.abc import Iterable
 
 import numpy as np
-
-"""The one error class of the kit."""
 
 
 class ParameterError(ValueError):
