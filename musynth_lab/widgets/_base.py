@@ -8,8 +8,8 @@ One drawing path for every panel (:class:`Panel`): a pure ``render(**values)``, 
 from __future__ import annotations
 
 import html
-import math
 import io
+import math
 import threading
 import warnings
 from collections.abc import Callable
