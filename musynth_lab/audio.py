@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from .errors import ParameterError, as_array, as_float, as_int, check, check_finite_result
+from .errors import ParameterError, as_array, as_float, as_int, check, check_finite_result, short_repr
 
 __all__ = [
     "as_audio",
@@ -446,6 +447,7 @@ def resample(y, *, orig_sr: int, target_sr: int):
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    # librosa, soundfile and IPython are imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     y = as_audio(y)
@@ -776,8 +778,6 @@ def note_to_midi(note: str) -> int:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    import re
-
     m = re.fullmatch(r"\s*([A-Ga-g])([#b♯♭]*)(-?\d+)\s*", str(note))
     if not m:
         raise ParameterError(f"note={note!r}: expected a name like 'C4', 'F#3' or 'Bb5'")
@@ -860,6 +860,4 @@ def db_to_power(db, *, ref: float = 1.0):
 
 
 def _brief(x) -> str:
-    from .errors import short_repr
-
     return short_repr(x)

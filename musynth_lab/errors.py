@@ -1,5 +1,13 @@
 """The one error class of the kit."""
 
+import functools
+import inspect
+import math
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
 
 class ParameterError(ValueError):
     """Bad input to a musynth_lab function.
@@ -63,10 +71,6 @@ def short_repr(value, limit: int = 80) -> str:
 # The converters: each rule of the contract written once
 # --------------------------------------------------------------------------------------
 def _is_real_number(value) -> bool:
-    import numbers
-
-    import numpy as np
-
     return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -87,8 +91,6 @@ def as_int(value, name: str, *, low: int | None = 1, high: int | None = None, al
     """
     if value is None and allow_none:
         return None
-    import math
-
     high = 10**9 if high is None else high
     words = f"an integer >= {low}" if low is not None else "an integer"
     if high != 10**9:
@@ -125,8 +127,6 @@ def as_float(
     """
     if value is None and allow_none:
         return None
-    import math
-
     if low is None and high is None:
         words = "a finite number"
     elif high is None:
@@ -173,8 +173,6 @@ def as_sequence(value, name: str, *, min_len: int = 0, what: str = "a sequence")
         ...
     musynth_lab.errors.ParameterError: sequences=None: expected a sequence
     """
-    from collections.abc import Iterable
-
     ok = (
         value is not None
         and not isinstance(value, (str, bytes))
@@ -217,14 +215,13 @@ def as_array(
         ...
     musynth_lab.errors.ParameterError: weights=[1.0, nan]: expected finite numbers (no NaN or inf)
     """
-    import numpy as np
-
     raw = value
     if value is None:
         raise ParameterError(f"{name}=None: expected an array of numbers")
     if isinstance(value, (str, bytes)):
         raise ParameterError(f"{name}={short_repr(value)}: expected an array of numbers, got a string")
     try:
+        # torch is imported where a tensor may arrive: this bottom module needs only numpy
         import torch
 
         if isinstance(value, torch.Tensor):
@@ -264,8 +261,6 @@ def check_finite_result(value, name: str, what: str = "the result"):
     >>> check_finite_result(np.ones(2), "y") is not None
     True
     """
-    import numpy as np
-
     try:
         import torch
 
@@ -325,22 +320,32 @@ def as_mapping(value, name: str, *, numbers: bool = False, allow_empty: bool = F
 # --------------------------------------------------------------------------------------
 # Rules by argument name: a package's conventional names checked once, at its boundary
 # --------------------------------------------------------------------------------------
-def rule(kind: str, **bounds):
+def rule(kind, **bounds):
     """A checker ``f(value, name)`` for :func:`validated`: kind 'int', 'float', 'choice' or 'seq'.
 
-    ``none=True`` lets ``None`` through (a documented default computed from other arguments).
+    ``kind`` may also be a converter of a higher module, called as ``kind(value, name=name,
+    **bounds)`` (e.g. :func:`musynth_lab.audio.as_audio`): this module imports none of the
+    kit's modules. ``none=True`` lets ``None`` through (a documented default computed from
+    other arguments).
 
     Examples
     --------
     >>> rule("float", low=0, low_open=True)(2.0, "amin")
     >>> rule("int", none=True)(None, "hop_length")
+    >>> from musynth_lab.audio import as_audio
+    >>> rule(as_audio)("loud", "pred")
+    Traceback (most recent call last):
+        ...
+    musynth_lab.errors.ParameterError: pred: expected a NumPy array or torch tensor of audio samples, got str
     """
     none = bounds.pop("none", False)
 
     def checker(value, name):
         if value is None and none:
             return
-        if kind == "int":
+        if callable(kind):
+            kind(value, name=name, **bounds)
+        elif kind == "int":
             as_int(value, name, **bounds)
         elif kind == "float":
             as_float(value, name, **bounds)
@@ -353,10 +358,6 @@ def rule(kind: str, **bounds):
             as_sequence(value, name, **bounds)
         elif kind == "callable":
             check(callable(value), name, value, "a callable (a model or function)")
-        elif kind == "audio":
-            from .audio import as_audio
-
-            as_audio(value, name=name)
         elif kind == "window":
             check(
                 isinstance(value, (str, tuple)) or callable(value) or _is_real_number(value) or hasattr(value, "shape"),
@@ -388,9 +389,6 @@ def validated(fn, rules: dict):
         ...
     musynth_lab.errors.ParameterError: amin=-1: expected a finite number > 0
     """
-    import functools
-    import inspect
-
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # pragma: no cover

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._voice_rules import frame_faults, transition_faults
+from .data import tokens_to_notes
 from .errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = ["distinct_ngrams", "melody_pitches"]
@@ -55,8 +56,6 @@ def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from .data import tokens_to_notes
-
     return tokens_to_notes(tokens, step=step)[:, 2].astype(np.int64)
 
 

@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .errors import ParameterError, as_array, as_float, as_int, check
+from .errors import ParameterError, as_array, as_float, as_int, check, short_repr
 
 __all__ = ["greedy", "sample", "beam_search", "sequence_log_prob", "anneal", "temperature_schedule", "BeamResult", "AnnealResult"]
 
@@ -78,8 +78,6 @@ def _log_probs(model, prefix: torch.Tensor, name: str = "prompt") -> torch.Tenso
 
 
 def _short_tokens(t) -> str:
-    from .errors import short_repr
-
     return short_repr(t.tolist() if isinstance(t, torch.Tensor) else t)
 
 

@@ -43,8 +43,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import as_array, as_float, as_int, as_rows, as_sequence, check
-from .audio import check_sr
+from .audio import check_sr, resample
+from .errors import as_array, as_float, as_int, as_sequence, check
+from .synth import SubtractiveVoice, VoiceStream, play_events
+from .errors import as_rows
 from .synth.stream import check_block_size
 
 __all__ = [
@@ -447,8 +449,6 @@ def measure_voice(voice=None, *, block_size: int, sr: int, n_blocks: int = 100, 
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .synth import SubtractiveVoice, VoiceStream
-
     voice = SubtractiveVoice() if voice is None else voice
     block_size, sr = check_block_size(block_size), check_sr(sr)
     n_blocks, warmup = as_int(n_blocks, "n_blocks"), as_int(warmup, "warmup", low=0)
@@ -657,6 +657,7 @@ def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length:
 
     Chapter: notebooks/06a_latency.ipynb
     """
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     n_fft, hop_length = as_int(n_fft, "n_fft"), as_int(hop_length, "hop_length")
@@ -671,8 +672,6 @@ def log_spectral_distance(reference, estimate, *, n_fft: int = 2048, hop_length:
 
 
 def _render_phrase(voice, sr, block_size, phrase, values):
-    from .synth import play_events
-
     events = [e for start, end, m in phrase for e in ((start, "note_on", m), (end, "note_off", m))]
     dur = max(end for _, end, _ in phrase) + values.get("release", 0.25) + 0.05
     return play_events(voice, events, sr=sr, n_samples=int(round(dur * sr)), block_size=block_size, **values)
@@ -726,9 +725,6 @@ def sample_rate_tradeoff(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from .audio import resample
-    from .synth import SubtractiveVoice
-
     if voice is None:
         voice = SubtractiveVoice()
         values = {"noise_level": 0.0, "cutoff_hz": 2500.0, "filter_env_octaves": 1.5, "resonance": 1.0, "release": 0.15, **values}

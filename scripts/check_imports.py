@@ -9,7 +9,10 @@ It reads the package with :mod:`ast` only (nothing is imported) and reports
 (a) cross-module private imports: ``from .x import _y`` / ``from ..x import _y`` /
     ``from musynth_lab.x import _y`` where ``_y`` is a private name defined in another
     module of the package, and ``x._y`` attribute access on a package module bound by an
-    import (``from . import transforms; transforms._power_to_db``);
+    import (``from . import transforms; transforms._power_to_db``); a private *module*
+    (``stats/_features.py``) counts when it is imported from outside its own package
+    (``from ..stats import _features`` in ``models/vae.py``): inside its package (and the
+    package's subpackages) it is that package's shared code;
 (b) import cycles between the package's modules (strongly connected components of the
     module import graph), once for module-level imports alone and once with the
     function-local imports included;
@@ -99,12 +102,20 @@ class _Visitor(ast.NodeVisitor):
             return
         (self.edges_local if self.depth else self.edges_module).add(target)
 
+    def _inside(self, package: str) -> bool:
+        """Whether this module belongs to ``package`` (or one of its subpackages)."""
+        own = self.module if self.is_pkg else self.module.rpartition(".")[0]
+        return own == package or own.startswith(package + ".")
+
     def visit_Import(self, node: ast.Import):
         if self.depth:
             self.local.append(f"{self.module}:{node.lineno} import {', '.join(a.name for a in node.names)}")
         for alias in node.names:
             if alias.name in self.modules or alias.name.split(".")[0] in {m.split(".")[0] for m in self.modules}:
                 self._edge(alias.name, node.lineno, alias.name)
+                package, _, last = alias.name.rpartition(".")
+                if alias.name in self.modules and _is_private(last) and not self._inside(package):
+                    self.private.append(f"{self.module}:{node.lineno} import {alias.name} (a private module)")
                 if alias.asname and alias.name in self.modules:
                     self.bound[alias.asname] = alias.name
 
@@ -123,6 +134,8 @@ class _Visitor(ast.NodeVisitor):
             if sub in self.modules:  # importing a module
                 self._edge(sub, node.lineno, sub)
                 self.bound[alias.asname or alias.name] = sub
+                if _is_private(alias.name) and not self._inside(src):
+                    self.private.append(f"{self.module}:{node.lineno} from {src} import {alias.name} (a private module)")
             else:
                 self._edge(src, node.lineno, src)
                 if _is_private(alias.name) and src != self.module:
@@ -131,7 +144,8 @@ class _Visitor(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute):
         if isinstance(node.value, ast.Name) and node.value.id in self.bound and _is_private(node.attr):
             target = self.bound[node.value.id]
-            if f"{target}.{node.attr}" not in self.modules and target != self.module:
+            sub = f"{target}.{node.attr}"
+            if (sub not in self.modules and target != self.module) or (sub in self.modules and not self._inside(target)):
                 self.private.append(f"{self.module}:{node.lineno} {node.value.id}.{node.attr} ({target})")
         self.generic_visit(node)
 
@@ -175,10 +189,11 @@ def _sccs(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def _package_edges(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Drop edges into a package's own ``__init__`` from its submodules (``from . import x``
-    inside ``pkg/y.py`` binds a sibling, not the package body) and edges from a package
-    ``__init__`` into its own submodules, which are the package's re-exports, not a
-    dependency the submodule could see. Cycles are then between real modules."""
+    """Drop the edges from a submodule into its enclosing package's ``__init__``: importing
+    ``pkg.y`` always runs ``pkg/__init__`` first, and ``from . import x`` inside ``pkg/y.py``
+    either binds a sibling module (an edge to ``pkg.x``, kept) or a name the ``__init__``
+    defines before it imports ``y``. Edges from a package ``__init__`` into its submodules
+    (its re-exports) are kept. Cycles are then between real modules."""
     out = {}
     for m, targets in graph.items():
         keep = set()

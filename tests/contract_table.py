@@ -469,7 +469,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.data.load_audio_folder": E(
         L(lambda: audio_folder()), sr=8000, progress=False, k={"folder": "path", "max_duration": "pos"}
     ),
-    "musynth_lab.data.render_midi": E(L(lambda: midi_path()), sr=8000, k={"x": "path", "instrument": None}),
+    "musynth_lab.synth.render_midi": E(L(lambda: midi_path()), sr=8000, k={"x": "path", "instrument": None}),
     # ---------------------------------------------------------------- synth
     "musynth_lab.synth.Param": E(
         "cutoff_hz", 20.0, 20000.0, 1000.0, "Hz", "log", k={"lo": "real", "hi": "real", "default": "real", "name": None}

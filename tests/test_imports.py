@@ -1,10 +1,9 @@
 """The package's import hygiene, counted by ``scripts/check_imports.py`` (issue 14)."""
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,8 +30,65 @@ def test_checker_finds_what_it_counts(tmp_path):
     assert len(rep.local) == 2
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14 in progress")
-def test_no_private_imports_or_cycles():
+def test_checker_counts_a_private_module_only_outside_its_package(tmp_path):
+    pkg = tmp_path / "toy"
+    (pkg / "sub").mkdir(parents=True)
+    for f in ("__init__.py", "sub/__init__.py", "sub/_shared.py", "sub/x.py", "other.py"):
+        (pkg / f).write_text("")
+    (pkg / "sub" / "_shared.py").write_text("def helper():\n    pass\n")
+    (pkg / "sub" / "x.py").write_text("from . import _shared\n")  # its own package: fine
+    (pkg / "other.py").write_text("from .sub import _shared\n")  # from outside: counted
+    rep = _checker().scan(pkg)
+    assert [f.split(":")[0] for f in rep.private] == ["toy.other"], rep.private
+
+
+# The cross-module private imports still left, each with the branch that removes it. The test
+# asserts this exact list, so a new one fails here and so does the removal of one of these
+# (then delete its line): issue 14 ends at none.
+LEFT = {
+    # synth/effects.py's helpers, made public on the perf branch (it optimises these files)
+    "musynth_lab.synth.reverb from musynth_lab.synth.effects import _guard",
+    "musynth_lab.synth.stream from musynth_lab.synth.effects import _gain_reduction_db",
+    "musynth_lab.synth.stream from musynth_lab.synth.effects import _gate_gain_db",
+    # exercises.quality._rows, on the ch06 branch
+    "musynth_lab.exercises.coherence from musynth_lab.exercises.quality import _rows",
+    # chapter 4's private feature front end used by a model: goes with the one log-mel front end
+    "musynth_lab.models.vae from musynth_lab.stats import _features (a private module)",
+}
+
+
+def _without_line(finding: str) -> str:
+    module, _, rest = finding.partition(":")
+    return f"{module} {rest.partition(' ')[2]}"
+
+
+def test_no_private_imports_but_the_listed_ones():
     rep = _checker().scan(ROOT / "musynth_lab")
-    assert rep.private == [], "\n".join(rep.private)
+    assert {_without_line(f) for f in rep.private} == LEFT, "\n".join(rep.private)
+    assert len(rep.private) == len(LEFT) == 5
+
+
+def test_no_import_cycles():
+    rep = _checker().scan(ROOT / "musynth_lab")
+    assert rep.cycles_module == [], rep.cycles_module
     assert rep.cycles_all == [], rep.cycles_all
+
+
+def test_function_local_imports_are_third_party_or_listed():
+    # Imports of the package's own modules sit at module level; what stays inside functions is
+    # a heavy optional library (librosa, matplotlib, ...) kept out of `import musynth_lab`.
+    rep = _checker().scan(ROOT / "musynth_lab")
+    own = [_without_line(x) for x in rep.local if " from ." in x or " from musynth_lab" in x or " import musynth_lab" in x]
+    assert own == ["musynth_lab.exercises.coherence from .quality import _rows"], own  # ch06's, with its _rows
+
+
+def test_import_musynth_lab_loads_only_the_root_modules():
+    # `import musynth_lab` stays light: the package root, errors and audio; subpackages on first use.
+    code = "import sys, musynth_lab; print(sorted(m for m in sys.modules if m.startswith('musynth_lab')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "['musynth_lab', 'musynth_lab.audio', 'musynth_lab.errors']", out.stdout + out.stderr
+    code = (
+        "import sys, musynth_lab; print(sorted({'librosa', 'matplotlib', 'sklearn', 'music21', 'ipywidgets'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -10,6 +10,7 @@
 Chapter: notebooks/02_attention.ipynb
 """
 
+from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API
 from .channel import CBAM, SqueezeExcitation, TokenAttention
 from .listen import kept_notes, listen_to_kept, mel_mask_to_stft, render_notes, resize_map
 from .location import LocationAttention, VideoLocationAttention, video_location_scores
@@ -72,7 +73,7 @@ __all__ = [
 
 def _validate_package():
     """This package's conventional argument names, each rule written once, checked at its boundary."""
-    from ..errors import rule as r, validate_names
+    r = _rule
 
     size = r("int", high=1 << 20)
     rules = {
@@ -105,7 +106,7 @@ def _validate_package():
             "threshold": r("float", none=True),
         }
     )
-    validate_names(globals(), __all__, rules)
+    _validate_names(globals(), __all__, rules)
 
 
 _validate_package()

@@ -1,7 +1,8 @@
 """Listening to attention: hear only what a model kept.
 
 For audio, the kept cells of a time-frequency map become a mask on the STFT, which is then
-inverted (``librosa.istft``): you hear only the attended time-frequency regions. A map on
+inverted (:func:`musynth_lab.features.istft`, librosa's ``istft`` to float32 rounding): you
+hear only the attended time-frequency regions. A map on
 mel bands is spread back onto the STFT bins through the mel filterbank. For a score, only
 the notes that overlap a kept frame are rendered, with a small additive (sine-harmonic)
 voice.
@@ -16,6 +17,7 @@ import torch
 
 from ..audio import as_audio, check_sr, midi_to_hz, to_numpy
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
+from ..features.transforms import istft, stft
 
 __all__ = ["resize_map", "mel_mask_to_stft", "listen_to_kept", "kept_notes", "render_notes"]
 
@@ -81,6 +83,7 @@ def mel_mask_to_stft(keep_mel, *, sr: int, n_fft: int, fmin: float = 0.0, fmax: 
 
     Chapter: notebooks/02_attention.ipynb
     """
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     k = as_array(keep_mel, "keep_mel", ndim=2, dtype=np.float32)
@@ -146,8 +149,6 @@ def listen_to_kept(
 
     Chapter: notebooks/02_attention.ipynb
     """
-    import librosa
-
     y = to_numpy(as_audio(y, mono=True))
     sr, n_fft = check_sr(sr), as_int(n_fft, "n_fft")
     fmin = as_float(fmin, "fmin", low=0)
@@ -170,9 +171,11 @@ def listen_to_kept(
     check(bool(((k >= 0) & (k <= 1)).all()), "keep", keep, "a mask with values in [0, 1]")
     if invert:
         k = 1.0 - k
-    D = librosa.stft(y, n_fft=int(n_fft), hop_length=int(hop_length))
-    out = librosa.istft(D * k, hop_length=int(hop_length), n_fft=int(n_fft), length=len(y))
-    return out.astype(np.float32)
+    # the kit's STFT (librosa's to float32 rounding), with torch's periodic Hann window: no librosa import
+    hann = torch.hann_window(int(n_fft), dtype=torch.float64)
+    D = stft(y, n_fft=int(n_fft), hop_length=int(hop_length), window=hann)
+    out = istft(D * k, hop_length=int(hop_length), n_fft=int(n_fft), window=hann, length=len(y))
+    return np.asarray(out, dtype=np.float32)
 
 
 def kept_notes(notes, keep, *, step: float) -> np.ndarray:

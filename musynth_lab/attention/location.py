@@ -26,7 +26,7 @@ from torch import nn
 from ..errors import ParameterError, check
 from ._util import as_float, as_mask, back, check_dim, check_tensor
 from .positional import grid_encoding
-from .scores import ACTIVATIONS, _activation
+from .scores import ACTIVATIONS, activation_fn
 from .selection import masked_softmax
 
 __all__ = ["video_location_scores", "VideoLocationAttention", "LocationAttention"]
@@ -70,7 +70,7 @@ def video_location_scores(X, v_dec, *, alpha, beta, activation: str = "relu"):
 
     Chapter: notebooks/02_attention.ipynb
     """
-    f = _activation(activation)
+    f = activation_fn(activation)
     x = as_float(X, "X", min_ndim=4)
     v = as_float(v_dec, "v_dec", min_ndim=2).to(x.device)
     a = as_float(alpha, "alpha").to(x.device)
@@ -117,7 +117,7 @@ class VideoLocationAttention(nn.Module):
 
     def __init__(self, channels: int, d_dec: int, *, activation: str = "relu"):
         super().__init__()
-        _activation(activation)
+        activation_fn(activation)
         self.activation = activation
         self.alpha = nn.Parameter(torch.randn(channels) / math.sqrt(channels))
         self.beta = nn.Parameter(torch.randn(d_dec) / math.sqrt(d_dec))

@@ -13,6 +13,9 @@ interact. Dot-product attention (Luong 2015; Vaswani 2017) scores ``q . k / sqrt
 Shapes: queries ``(..., m, d_q)``, keys ``(..., n, d_k)``, values ``(..., n, d_v)``;
 scores and weights ``(..., m, n)`` (one row per query, summing to one over the keys).
 
+:func:`activation_fn` (public, not in ``__all__``) looks up an ``activation=`` name in
+:data:`ACTIVATIONS`; the location scores use it too.
+
 Chapter: notebooks/02_attention.ipynb
 """
 
@@ -44,7 +47,8 @@ __all__ = [
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda x: x}
 
 
-def _activation(name: str):
+def activation_fn(name: str):
+    """The non-linearity named ``name`` in :data:`ACTIVATIONS`; :class:`ParameterError` for another name."""
     if name not in ACTIVATIONS:
         raise ParameterError(f"activation={name!r}: expected one of {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[name]
@@ -87,7 +91,7 @@ def source_scores(x_enc, v_dec, *, alpha, beta, activation: str = "relu"):
 
     Chapter: notebooks/02_attention.ipynb
     """
-    f = _activation(activation)
+    f = activation_fn(activation)
     x = as_float(x_enc, "x_enc", min_ndim=2)
     v = as_float(v_dec, "v_dec", min_ndim=2).to(x.device)
     a = as_float(alpha, "alpha").to(x.device)
@@ -267,7 +271,7 @@ class SourceScore(nn.Module):
 
     def __init__(self, d_enc: int, d_dec: int, *, activation: str = "relu"):
         super().__init__()
-        _activation(activation)
+        activation_fn(activation)
         self.activation = activation
         self.alpha = nn.Parameter(torch.randn(d_enc) / math.sqrt(d_enc))
         self.beta = nn.Parameter(torch.randn(d_dec) / math.sqrt(d_dec))

@@ -10,6 +10,11 @@ Three sets ship with the kit (provenance and licences in ``data/README.md``):
 * **excerpts**: chorale openings rendered to audio with six ensembles, 22.05 kHz, with
   sample-aligned note and beat-chord annotations (:func:`load_excerpt`).
 
+The 25-class chord vocabulary (:data:`CHORD_NAMES`, :func:`chord_index`, :func:`chord_name`)
+and its triad templates (:func:`chord_templates`, :func:`unit_columns`, :data:`N_CHORDS`,
+:data:`NO_CHORD`, :data:`VOCABULARIES`; public, not in ``__all__``) live here, below
+:mod:`musynth_lab.stats.chords`, which matches chroma against them.
+
 Everything is read through :mod:`importlib.resources`, so it works from a source checkout,
 an editable install, an installed wheel and on Colab, with no network.
 
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import load as _load_audio  # private alias: the name `load` is not data's API
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 
 __all__ = [
@@ -146,6 +152,64 @@ def chord_name(index: int) -> str:
     """
     index = as_int(index, "index", low=0, high=len(CHORD_NAMES) - 1)
     return CHORD_NAMES[index]
+
+
+N_CHORDS = 25
+NO_CHORD = 24
+#: Chord vocabularies the kit knows; only the 25-class major/minor one is implemented.
+VOCABULARIES = ("majmin",)
+
+
+def check_vocabulary(vocabulary: str) -> None:
+    """Refuse a chord vocabulary other than those in :data:`VOCABULARIES` (a :class:`ParameterError`)."""
+    if vocabulary not in VOCABULARIES:
+        raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} (24 major/minor triads plus 'N')")
+
+
+def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np.ndarray:
+    """Binary triad templates over the 12 pitch classes, ``(25, 12)``.
+
+    Row ``r`` (0-11) has the major triad on root ``r`` (root, major third, fifth), row
+    ``12 + r`` the minor triad, row 24 ("N") is flat.
+
+    Parameters
+    ----------
+    vocabulary : {'majmin'}
+        The 25-class major/minor vocabulary of :data:`musynth_lab.data.CHORD_NAMES`.
+    normalize : bool
+        Scale each row to unit Euclidean norm (for cosine similarity).
+
+    Returns
+    -------
+    np.ndarray [shape=(25, 12)]
+
+    Raises
+    ------
+    ParameterError
+        An unknown vocabulary.
+
+    Examples
+    --------
+    >>> T = chord_templates(normalize=False)
+    >>> np.flatnonzero(T[0]).tolist(), np.flatnonzero(T[12 + 9]).tolist()   # C major, A minor
+    ([0, 4, 7], [0, 4, 9])
+
+    Chapter: notebooks/04_encoding.ipynb
+    """
+    check_vocabulary(vocabulary)
+    T = np.zeros((N_CHORDS, 12))
+    for r in range(12):
+        T[r, [r, (r + 4) % 12, (r + 7) % 12]] = 1.0
+        T[12 + r, [r, (r + 3) % 12, (r + 7) % 12]] = 1.0
+    T[NO_CHORD] = 1.0
+    if normalize:
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+    return T
+
+
+def unit_columns(chroma: np.ndarray) -> np.ndarray:
+    """The columns of ``chroma (12, n)`` scaled to unit Euclidean norm (an all-zero column stays zero)."""
+    return chroma / np.maximum(np.linalg.norm(chroma, axis=0, keepdims=True), 1e-9)
 
 
 # ----------------------------------------------------------------------------------------
@@ -544,6 +608,7 @@ class NoteSet:
 
 @functools.lru_cache(maxsize=1)
 def _all_notes() -> NoteSet:
+    # soundfile is imported where used: importing this module (and `import musynth_lab`) stays light
     import soundfile as sf
 
     with open(_file("notes", "notes.csv"), newline="") as fh:
@@ -767,13 +832,11 @@ def load_excerpt(name: str, *, sr: int | None = None) -> Excerpt:
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    from ..audio import load
-
     names = list_excerpts()
     if name not in names:
         raise ParameterError(f"name={name!r}: expected one of the bundled excerpts, e.g. {names[:3]}")
     meta = json.loads(_file("excerpts", f"{name}.json").read_text())
-    audio, file_sr = load(_file("excerpts", f"{name}.flac"), sr=sr)
+    audio, file_sr = _load_audio(_file("excerpts", f"{name}.flac"), sr=sr)
     scale = file_sr / meta["sr"]
     notes = np.array(meta["notes"], dtype=np.float64).reshape(-1, 4)
     notes[:, :2] = np.round(notes[:, :2] * scale)
@@ -808,7 +871,6 @@ from .midi import (
     save_midi,
     load_midi,
     load_midi_folder,
-    render_midi,
     gm_instrument,  # noqa: E402
     as_parts,
     voices_to_parts,
@@ -822,7 +884,6 @@ __all__ += [
     "save_midi",
     "load_midi",
     "load_midi_folder",
-    "render_midi",
     "gm_instrument",
     "as_parts",
     "voices_to_parts",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..audio import load
 from ..errors import ParameterError, as_float, check
 from .midi import FolderReport, music_files
 
@@ -105,9 +106,8 @@ def load_audio_folder(
 
     Chapter: notebooks/03_features.ipynb
     """
+    # tqdm is imported where used: importing this module (and `import musynth_lab`) stays light
     from tqdm.auto import tqdm
-
-    from ..audio import load
 
     check(isinstance(sr, (int, np.integer)) and 1000 <= sr <= 384000, "sr", sr, "a sample rate in Hz, 1000..384000")
     max_duration = as_float(max_duration, "max_duration", low=0, low_open=True, allow_none=True)

@@ -8,7 +8,8 @@
   takes a chorale (piano rolls, melody tokens, n-gram/LSTM/Transformer training, the
   harmonizer, the coherence measures) takes a student's file too;
 * :func:`load_midi_folder` reads a folder of them, with a report of the files it skipped;
-* :func:`render_midi` plays a file or a piece through the bundled sampler instruments.
+* :func:`gm_instrument` maps a General MIDI program to a bundled instrument, so that
+  :func:`musynth_lab.synth.render_midi` plays a file or a piece through the sampler.
 
 Times inside the kit are quarter notes; MIDI ticks are quarter notes too (``ticks_per_beat``),
 so notes round-trip exactly and tempo changes only matter for playback.
@@ -33,7 +34,10 @@ from . import (
     PART_NAMES,
     Chorale,
     CHORD_NAMES,  # noqa: F401
+    chord_index,
+    chord_templates,
     tokens_to_notes,
+    unit_columns,
 )
 
 __all__ = [
@@ -41,7 +45,6 @@ __all__ = [
     "save_midi",
     "load_midi",
     "load_midi_folder",
-    "render_midi",
     "gm_instrument",
     "as_parts",
     "voices_to_parts",
@@ -497,6 +500,7 @@ def save_midi(
 
     Chapter: notebooks/00_start_here.ipynb
     """
+    # mido and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
     import mido
 
     path = check_target(path, overwrite)
@@ -576,8 +580,6 @@ def _estimate_key(parts) -> tuple:
 
 def _beat_chords(parts, length_q: float):
     """Chord label per quarter-note beat by template matching of the sounding pitch classes."""
-    from ..stats.chords import template_chords
-
     n = max(1, int(math.ceil(length_q - 1e-9)))
     chroma = np.zeros((12, n))
     for v in parts.values():
@@ -586,7 +588,7 @@ def _beat_chords(parts, length_q: float):
                 overlap = min(on + dur, b + 1) - max(on, b)
                 if overlap > 0:
                     chroma[int(midi) % 12, b] += overlap
-    idx = template_chords(chroma) if chroma.any() else np.full(n, 24)
+    idx = (chord_templates() @ unit_columns(chroma)).argmax(axis=0) if chroma.any() else np.full(n, 24)  # template matching
     idx = np.where(chroma.sum(axis=0) > 0, idx, 24)
     roots = [int(i) % 12 if i < 24 else -1 for i in idx]
     quals = ["maj" if i < 12 else "min" if i < 24 else "N" for i in idx]
@@ -707,7 +709,6 @@ def build_piece(voices, *, path, title, sigs, keys, tempos, extra, tracks, polyp
     else:
         roots, quals = _beat_chords(parts, length_q)
         onsets = list(range(len(roots)))
-    from . import chord_index
 
     beats = np.array(
         [[on, r, chord_index(r, q), (on - pickup) % bar_q] for on, r, q in zip(onsets, roots, quals)], dtype=np.float64
@@ -1018,98 +1019,3 @@ def gm_instrument(program: int) -> str:
     if 52 <= program <= 54:
         return "choir"
     return GM_FAMILY_INSTRUMENT[int(program) // 8]
-
-
-def _seconds(q, tempos):
-    """Quarter-note times -> seconds through a tempo map [(onset_q, bpm)]."""
-    q = np.asarray(q, dtype=np.float64)
-    starts = np.array([t[0] for t in tempos])
-    bpms = np.array([t[1] for t in tempos])
-    sec_at = np.concatenate([[0.0], np.cumsum(np.diff(starts) * 60.0 / bpms[:-1])]) + starts[0] * 60.0 / bpms[0]
-    i = np.clip(np.searchsorted(starts, q, side="right") - 1, 0, None)
-    return np.where(q < starts[0], q * 60.0 / bpms[0], sec_at[i] + (q - starts[i]) * 60.0 / bpms[i])
-
-
-def render_midi(x, *, sr: int = 16000, bpm: float | None = None, instrument=None, tail_s: float = 0.5):
-    """Play a MIDI file or a piece with the kit's sampler on the bundled instruments.
-
-    Parameters
-    ----------
-    x : str, Path, Chorale or Piece
-        A MIDI file (read with :func:`load_midi`, ``polyphony='keep'``) or a piece.
-    sr : int
-        Output sample rate in Hz.
-    bpm : float, optional
-        Tempo; default the file's own tempo map (tempo changes included), or 100 for a
-        chorale.
-    instrument : str or dict of str -> str, optional
-        A bundled instrument (``musynth_lab.data.list_instruments()``) for every part, or
-        per part. By default each part's General MIDI program is mapped to the nearest
-        bundled instrument with :func:`gm_instrument` (pianos -> piano, organs -> organ,
-        choir 52-54 -> choir, strings -> violin, brass -> trumpet, reeds -> clarinet,
-        pipes -> flute, ...); a chorale without programs plays on the choir.
-    tail_s : float
-        Time after the last note-off, for the release.
-
-    Returns
-    -------
-    Tensor [shape=(n_samples,)], peak at most 1
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a4.mid"
-    >>> save_midi([[1, 2, 69]], path, bpm=120, program=73)
-    >>> y = render_midi(path, sr=8000)
-    >>> y.shape[0] == int((1.5 + 0.5) * 8000), float(y[:3000].abs().max()) == 0.0
-    (True, True)
-
-    Chapter: notebooks/00_start_here.ipynb
-    """
-    import torch
-
-    from ..synth.sequencer import render_notes
-
-    if isinstance(x, (str, os.PathLike)):
-        piece = load_midi(x, polyphony="keep")
-    elif isinstance(x, Chorale):
-        piece = x
-    else:
-        raise ParameterError(f"x={x!r:.80}: expected a MIDI file path, a Chorale or a Piece")
-    tail_s = as_float(tail_s, "tail_s", low=0, high=60)
-    if bpm is not None:
-        bpm = as_float(bpm, "bpm", low=0, high=400, low_open=True)
-        tempos = ((0.0, bpm),)
-    else:
-        tempos = getattr(piece, "tempos", ()) or ((0.0, 100.0),)
-    programs = getattr(piece, "programs", {}) or {}
-    parts = {k: v for k, v in piece.parts.items() if len(v)}
-    if not parts:
-        raise ParameterError(f"x={getattr(piece, 'id', x)!r} has no notes to play")
-    from . import list_instruments
-
-    total_s = float(max(_seconds((v[:, 0] + v[:, 1]).max(), tempos) for v in parts.values())) + tail_s
-    out = None
-    for name, notes in parts.items():
-        if isinstance(instrument, dict):
-            inst = instrument.get(name, gm_instrument(programs.get(name, 52)))
-        elif instrument is not None:
-            inst = instrument
-        else:
-            inst = gm_instrument(programs[name]) if name in programs else "choir"
-        if inst not in list_instruments():
-            raise ParameterError(f"instrument={inst!r}: expected one of {list_instruments()}")
-        on = _seconds(notes[:, 0], tempos)
-        off = _seconds(notes[:, 0] + notes[:, 1], tempos)
-        vel = getattr(piece, "velocities", {}).get(name)
-        if vel is None or len(vel) != len(notes):
-            vel = np.full(len(notes), float(DEFAULT_VELOCITY))
-        rows = np.stack([on, off - on, notes[:, 2], vel], axis=1)
-        y = render_notes(rows, bpm=60.0, sr=sr, instrument=inst, tail_s=total_s - float(off.max()))
-        if out is None:
-            out = y
-        else:
-            n = max(len(out), len(y))
-            out = torch.nn.functional.pad(out, (0, n - len(out))) + torch.nn.functional.pad(y, (0, n - len(y)))
-    peak = float(out.abs().max())
-    return out * (0.9 / peak) if peak > 1.0 else out

@@ -8,6 +8,8 @@ Chapter: notebooks/00_start_here.ipynb
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..errors import ParameterError, check
@@ -18,6 +20,7 @@ from .midi import (
     TICKS_PER_BEAT,
     FolderReport,
     Piece,
+    as_parts,
     atomic_write,
     build_piece,
     check_source,
@@ -27,7 +30,6 @@ from .midi import (
     piece_info,
     programs_for,
     time_signatures,
-    as_parts,
 )
 
 __all__ = ["save_musicxml", "load_musicxml", "load_musicxml_folder"]
@@ -37,6 +39,7 @@ _SUFFIXES = (".musicxml", ".xml", ".mxl")
 
 def _music21():
     try:
+        # music21 and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
         import music21
     except ImportError:
         raise ImportError(
@@ -109,7 +112,9 @@ def save_musicxml(
     Chapter: notebooks/00_start_here.ipynb
     """
     m21 = _music21()
-    from music21 import expressions, instrument, key as m21key, meter as m21meter, metadata, note, stream, tempo
+    from music21 import expressions, instrument, metadata, note, stream, tempo
+    from music21 import key as m21key
+    from music21 import meter as m21meter
 
     path = check_target(path, overwrite, _SUFFIXES)
     bpm = default_bpm(x, bpm)
@@ -196,7 +201,9 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
     Chapter: notebooks/00_start_here.ipynb
     """
     m21 = _music21()
-    from music21 import expressions, key as m21key, meter as m21meter, tempo
+    from music21 import expressions, tempo
+    from music21 import key as m21key
+    from music21 import meter as m21meter
 
     check(polyphony in ("error", "top", "keep"), "polyphony", polyphony, "'error', 'top' or 'keep'")
     path = check_source(path, _SUFFIXES)
@@ -277,8 +284,6 @@ def load_musicxml(path, *, tracks=None, polyphony: str = "error") -> Piece:
         else None
     )
     ferm = np.array(sorted({on for pi, on in fermatas if pi == top_index}), dtype=np.float64)
-    import dataclasses
-
     return dataclasses.replace(piece, fermatas=ferm, id=path.stem)
 
 

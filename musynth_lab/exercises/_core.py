@@ -7,6 +7,10 @@ import inspect
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from ..errors import ParameterError
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -53,8 +57,6 @@ def prediction(answer, choices: tuple, aliases: dict | None = None):
     >>> prediction(3, ("higher", "lower")) is None
     True
     """
-    import numpy as np
-
     if isinstance(answer, (bool, np.bool_)) and "yes" in choices:
         return "yes" if answer else "no"
     if not isinstance(answer, str):
@@ -100,8 +102,6 @@ def floats(x):
     >>> floats([1, 2]).tolist(), floats("abc")
     ([1.0, 2.0], None)
     """
-    import numpy as np
-
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     try:
@@ -263,8 +263,6 @@ def run_student(fn, args, *, exercise_id: str, where: str = ""):
     >>> run_student(lambda x: None, (1,), exercise_id="0.4")[1].answered
     False
     """
-    import numpy as np
-
     try:
         with np.errstate(all="ignore"):
             got = fn(*args)
@@ -276,8 +274,6 @@ def run_student(fn, args, *, exercise_id: str, where: str = ""):
 
 
 def _lookup(id) -> Exercise:
-    from ..errors import ParameterError
-
     # a string only: as a float, 3.10 would be 3.1
     key = id.strip() if isinstance(id, str) else None
     if key not in REGISTRY:

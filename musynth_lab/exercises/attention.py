@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attention import attend, dot_product_scores, scaled_dot_product_attention
+from ..errors import as_array, as_float, as_int, check
 from ._core import CheckResult, exercise, floats, run_student, verdict
 
 __all__ = [
@@ -70,8 +72,6 @@ def check_softmax_weights(answer, scores=(1.0, 2.0, 3.0, 0.5), mask=(True, True,
     >>> bool(check_softmax_weights([0.25, 0.25, 0.25, 0.25]))   # the masked position must get 0
     False
     """
-    from ..errors import as_array, check
-
     s = as_array(scores, "scores", ndim=1)
     m = as_array(mask, "mask", ndim=1).astype(bool)
     check(m.shape == s.shape and m.any(), "mask", mask, f"{len(s)} booleans, at least one True")
@@ -130,8 +130,6 @@ def check_kept_count(answer, scores=(0.2, 1.4, 3.0, 0.9, 2.2, 0.1), threshold: f
     >>> bool(check_kept_count(6))           # not every position survives
     False
     """
-    from ..errors import as_array, as_float, check
-
     s = as_array(scores, "scores", ndim=1)
     check(s.max() > 0, "scores", scores, "at least one positive score")
     truth = int(np.sum(s / s.max() > as_float(threshold, "threshold")))
@@ -162,8 +160,6 @@ def check_se_gate_count(answer, channels: int = 32) -> CheckResult:
     >>> bool(check_se_gate_count(1))
     False
     """
-    from ..errors import as_int
-
     channels = as_int(channels, "channels")
     a = floats(answer)
     ok = a is not None and a.size == 1 and float(a.ravel()[0]) == channels
@@ -225,8 +221,6 @@ def check_attention_weights(answer) -> CheckResult:
     >>> bool(check_attention_weights(unscaled))
     False
     """
-    from ..attention import scaled_dot_product_attention
-
     if not callable(answer):
         return verdict(
             False, "", "Not quite: the answer is a function attention_weights(q, k); define it and pass the function itself."
@@ -279,8 +273,6 @@ UNSCALED_EXERCISE = {"n_queries": 8, "n_keys": 32, "d": 64, "seed": 0}
 
 
 def _peaks():
-    from ..attention import attend, dot_product_scores
-
     p = UNSCALED_EXERCISE
     rng = np.random.default_rng(p["seed"])
     q, k = rng.normal(size=(p["n_queries"], p["d"])), rng.normal(size=(p["n_keys"], p["d"]))

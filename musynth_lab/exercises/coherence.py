@@ -6,6 +6,9 @@ import functools
 
 import numpy as np
 
+from ..data import load_chorales
+from ..errors import as_int
+from ..evaluate import pitch_class_distance, voice_leading
 from ._core import CheckResult, exercise, is_int, run_student, verdict
 
 __all__ = [
@@ -47,8 +50,6 @@ def check_parallel_fifths(voices, answer) -> CheckResult:
     >>> bool(check_parallel_fifths(voices, np.int64(1)))
     True
     """
-    from ..evaluate import voice_leading
-
     truth = voice_leading(voices)["parallel_fifths"]
     ok = is_int(answer, truth)
     return verdict(
@@ -135,8 +136,6 @@ def check_hidden_states(n_hidden, answer) -> CheckResult:
     >>> bool(check_hidden_states(3, np.int64(8)))
     True
     """
-    from ..errors import as_int
-
     n_hidden = as_int(n_hidden, "n_hidden", high=64)
     try:
         ok = int(answer) == 2**n_hidden and float(answer) == int(answer)
@@ -241,8 +240,6 @@ def check_fifths_detector(answer) -> CheckResult:
     >>> bool(check_fifths_detector(adjacent_only))
     False
     """
-    from ..evaluate import voice_leading
-
     if not callable(answer):
         return verdict(
             False,
@@ -277,9 +274,6 @@ TRANSPOSE_EXERCISE = {"semitones": 1, "n_test": 24}
 
 @functools.lru_cache(maxsize=1)
 def _transposed_distances() -> tuple:
-    from ..data import load_chorales
-    from ..evaluate import pitch_class_distance
-
     train = [p.piano_roll(step=0.5) for p in load_chorales("train")]
     test = [p.piano_roll(step=0.5) for p in load_chorales("test")[: TRANSPOSE_EXERCISE["n_test"]]]
     k = TRANSPOSE_EXERCISE["semitones"]

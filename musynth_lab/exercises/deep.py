@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.cnn import InstrumentCNN
+from ..models.crnn import CRNN
+from ..models.rl import MelodyRules
 from ._core import CheckResult, exercise, is_int, prediction, run_student, verdict
 
 __all__ = [
@@ -36,8 +39,6 @@ def check_first_layer_parameters(answer) -> CheckResult:
     >>> bool(check_first_layer_parameters(8))   # the biases alone
     False
     """
-    from ..models.cnn import InstrumentCNN
-
     conv = InstrumentCNN(10).blocks[0][0]
     right = sum(p.numel() for p in conv.parameters())
     ok = is_int(answer, right)
@@ -121,8 +122,6 @@ def check_melody_violations(answer) -> CheckResult:
     >>> bool(check_melody_violations(0))
     False
     """
-    from ..models.rl import MelodyRules
-
     right = sum(MelodyRules().violations(list(EXERCISE_MELODY)).values())
     ok = is_int(answer, right)
     return verdict(
@@ -200,6 +199,7 @@ def check_reinforce_loss(reinforce_loss) -> CheckResult:
     >>> bool(check_reinforce_loss(lambda lp, g, v: -(lp * (g - v).detach()).mean()))
     True
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
 
     if not callable(reinforce_loss):
@@ -262,8 +262,6 @@ def _first_frame_moves(*, recurrent: bool, time_kernel: int, frames: int = 10) -
     (True, False)
     """
     import torch
-
-    from ..models.crnn import CRNN
 
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(0)

@@ -6,6 +6,9 @@ import functools
 
 import numpy as np
 
+from ..data import CHORD_NAMES, load_notes
+from ..models.vae import FrameVAE, elbo_report, gaussian_kl, note_frames, note_spectrograms
+from ..stats.hmm import chord_transitions
 from ._core import CheckResult, exercise, floats, is_int, is_near, run_student, verdict
 
 __all__ = [
@@ -185,9 +188,6 @@ def check_chord_after_dominant(answer) -> CheckResult:
     >>> bool(check_chord_after_dominant("G:maj"))   # staying on G major is left out
     False
     """
-    from ..data import CHORD_NAMES
-    from ..stats.hmm import chord_transitions
-
     row = chord_transitions().copy()[7]
     row[7] = -1
     best = CHORD_NAMES[int(np.argmax(row))]
@@ -243,9 +243,8 @@ def check_gaussian_kl(answer) -> CheckResult:
     >>> bool(check_gaussian_kl(lambda mu, log_var: 0.5 * np.sum(mu ** 2 + np.exp(log_var) - 1 - log_var, axis=-1)))
     True
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..models.vae import gaussian_kl
 
     if not callable(answer):
         return verdict(
@@ -294,9 +293,6 @@ BETA_EXERCISE = {"betas": (1.0, 4.0), "epochs": 10, "batch_size": 128, "seed": 0
 @functools.lru_cache(maxsize=1)
 def _beta_reports() -> dict:
     import torch
-
-    from ..data import load_notes
-    from ..models.vae import FrameVAE, elbo_report, note_frames, note_spectrograms
 
     p = BETA_EXERCISE
     notes = load_notes()

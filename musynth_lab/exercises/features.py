@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import note_to_midi
+from ..data import list_excerpts, load_excerpt, load_notes
+from ..features import chroma_cqt, crest_factor, gv_ratio, mfcc, smooth_trajectory, stft
 from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
 
 __all__ = [
@@ -99,10 +102,6 @@ def check_flute_pitch_class(answer) -> CheckResult:
     >>> bool(check_flute_pitch_class("C"))
     False
     """
-    from ..audio import note_to_midi
-    from ..data import load_notes
-    from ..features import chroma_cqt
-
     notes = load_notes(instrument="flute", velocity=110)
     y = notes.audio[int(np.argmin(np.abs(notes.pitch - note_to_midi("A4"))))]
     best = int(np.argmax(np.asarray(chroma_cqt(y, sr=notes.sr)).mean(axis=1)))
@@ -144,9 +143,6 @@ def check_smoothing_gv(answer) -> CheckResult:
     >>> bool(check_smoothing_gv(5.0))       # smoothing removes variance: the ratio is at most 1
     False
     """
-    from ..data import list_excerpts, load_excerpt
-    from ..features import gv_ratio, mfcc, smooth_trajectory
-
     ex = load_excerpt(list_excerpts()[0])
     m = mfcc(ex.audio, sr=ex.sr, n_mfcc=13)[1:]
     ref = float(gv_ratio(smooth_trajectory(m, width=9), m))
@@ -207,8 +203,6 @@ def check_frame_count(answer) -> CheckResult:
     >>> bool(check_frame_count(lambda n, n_fft, hop, center: math.ceil(n / hop)))
     False
     """
-    from ..features import stft
-
     if not callable(answer):
         return verdict(
             False,
@@ -242,8 +236,6 @@ TWO_PARTIALS_EXERCISE = {"sr": 22050, "f1": 440.0, "f2": 660.0}
 
 
 def _two_partial_crests():
-    from ..features import crest_factor
-
     p = TWO_PARTIALS_EXERCISE
     t = np.arange(p["sr"]) / p["sr"]
     one = np.sin(2 * np.pi * p["f1"] * t)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import as_float, as_int, check
+from ..latency import buffer_latency_ms, largest_block_under, latency_budget, measure_voice
+from ..synth.stream import check_block_size
 from ._core import CheckResult, exercise, is_int, number, prediction, run_student, verdict
 
 __all__ = [
@@ -34,9 +38,6 @@ def check_buffer_latency(block_size, sr, answer_ms) -> CheckResult:
     True
     """
     v = number(answer_ms)
-    from ..audio import check_sr
-    from ..errors import as_int
-
     block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
     ok = v is not None and abs(v - 1000.0 * float(block_size) / float(sr)) < 1e-3
     return verdict(
@@ -72,8 +73,6 @@ def check_largest_block(rows, sr, answer, *, limit_ms: float = 10.0) -> CheckRes
     >>> bool(check_largest_block(rows, 48000, np.int64(64), limit_ms=5))
     True
     """
-    from ..latency import largest_block_under
-
     truth = largest_block_under(rows, sr=sr, limit_ms=limit_ms)
     ok = (answer is None and truth is None) or (truth is not None and is_int(answer, truth))
     return verdict(
@@ -103,9 +102,6 @@ def check_rtf(compute_ms, block_size, sr, answer) -> CheckResult:
     True
     """
     v = number(answer)
-    from ..audio import check_sr
-    from ..errors import as_float, as_int
-
     compute_ms = as_float(compute_ms, "compute_ms", low=0, low_open=True)
     block_size, sr = as_int(block_size, "block_size"), check_sr(sr)
     truth = compute_ms / (1000.0 * block_size / sr)
@@ -185,8 +181,6 @@ def check_count_dropouts(count_dropouts) -> CheckResult:
     >>> bool(check_count_dropouts(count_dropouts))
     True
     """
-    from ..latency import buffer_latency_ms
-
     if not callable(count_dropouts):
         return CheckResult(False, "Pass your function itself: check_count_dropouts(count_dropouts).")
     for times, block_size, sr in _DROPOUT_CASES:
@@ -242,11 +236,6 @@ def check_pitch_compute(answer, *, low: float = 36.0, high: float = 96.0, block_
     >>> bool(check_pitch_compute("higher"))
     False
     """
-    from ..audio import check_sr
-    from ..errors import as_float
-    from ..latency import measure_voice
-    from ..synth.stream import check_block_size
-
     block_size, sr = check_block_size(block_size), check_sr(sr)
     low, high = as_float(low, "low", low=0, high=127), as_float(high, "high", low=0, high=127)
     said = answer.strip().lower() if isinstance(answer, str) else None
@@ -298,9 +287,6 @@ def check_compute_delay(answer, *, compute_ms: float = 1.0, factor: float = 2.0,
     >>> bool(check_compute_delay("higher")), bool(check_compute_delay("the same"))
     (False, True)
     """
-    from ..errors import as_float, check
-    from ..latency import latency_budget
-
     compute_ms = as_float(compute_ms, "compute_ms", low=0)
     factor = as_float(factor, "factor", low=0, low_open=True)
     before = latency_budget(block_size, sr=sr, compute_ms=compute_ms)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import load_chorales
 from ..errors import as_float, as_int, as_sequence, check
+from ..evaluate import copied_fraction
+from ..lessons.quality import choose_pieces, melodies
 from ._core import CheckResult, exercise, is_int, is_near, run_student, verdict
 
 __all__ = [
@@ -163,8 +166,6 @@ def check_copied_fraction(copied) -> CheckResult:
     >>> bool(check_copied_fraction(lambda sample, train_seqs, n: copied_fraction(sample, train_seqs, n=n)))
     True
     """
-    from ..evaluate import copied_fraction
-
     if not callable(copied):
         return CheckResult(False, "Pass your function itself: check_copied_fraction(copied).")
     for sample, train, n, why in _copy_cases():
@@ -206,10 +207,6 @@ def check_reference_copying(answer, *, small: int = 8, large: int = 299, n: int 
     >>> bool(check_reference_copying("lower"))
     False
     """
-    from ..data import load_chorales
-    from ..evaluate import copied_fraction
-    from ..lessons.quality import choose_pieces, melodies
-
     small, large, n = as_int(small, "small", low=1), as_int(large, "large", low=1), as_int(n, "n", low=1)
     said = answer.strip().lower() if isinstance(answer, str) else None
     if said == "same":

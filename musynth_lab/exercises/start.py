@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import wave
+
 import numpy as np
 
+from ..audio import hz_to_midi as truth_of
+from ..audio import play
+from ..data import list_instruments, load_notes
+from ..errors import as_choice, as_int
 from ._core import CheckResult, exercise, is_int, is_near, prediction, run_student, verdict
 
 __all__ = ["check_midi_of_a4", "check_loudest_instrument", "check_db_of_half", "check_hz_to_midi", "check_play_level"]
@@ -71,8 +78,6 @@ def check_loudest_instrument(answer) -> CheckResult:
     >>> bool(check_loudest_instrument("kazoo"))   # not a bundled instrument
     False
     """
-    from ..data import list_instruments, load_notes
-
     rms = {}
     for name in list_instruments():
         a = load_notes(instrument=name, velocity=110).audio
@@ -113,8 +118,6 @@ def check_hz_to_midi(hz_to_midi) -> CheckResult:
     >>> check_hz_to_midi(lambda f: None).answered                            # the body is still `...`
     False
     """
-    from ..audio import hz_to_midi as truth_of
-
     if not callable(hz_to_midi):
         return CheckResult(False, "Pass your function itself: check_hz_to_midi(hz_to_midi).")
     for f in _HZ_CASES:
@@ -139,11 +142,6 @@ _LEVELS = ("higher", "lower", "the same")
 
 def _played_rms_db(y, sr, **kw) -> float:
     """The RMS level (dBFS) of what ``ml.play`` hands the browser: the samples of its WAV data."""
-    import io
-    import wave
-
-    from ..audio import play
-
     with wave.open(io.BytesIO(play(y, sr=sr, **kw).data)) as w:
         a = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768
     return float(20 * np.log10(np.sqrt(np.mean(a**2)) + 1e-12))
@@ -172,9 +170,6 @@ def check_play_level(answer, *, instrument: str = "flute", pitch: int = 67) -> C
     >>> bool(check_play_level("the same"))
     True
     """
-    from ..data import list_instruments, load_notes
-    from ..errors import as_choice, as_int
-
     instrument = as_choice(instrument, "instrument", list_instruments())
     pitch = as_int(pitch, "pitch", low=0, high=127)
     said = prediction(answer, _LEVELS, {"same": "the same"})

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
+from ..audio import check_sr
+from ..errors import ParameterError, as_float, as_int
+from ..synth import adsr, biquad_coefficients, fm_tone, frequency_response, pan
 from ._core import CheckResult, exercise, number, prediction, run_student, verdict
 
 __all__ = [
@@ -39,9 +43,6 @@ def check_adsr_level(params) -> CheckResult:
     >>> check_adsr_level({"attack": 0.01})       # every key is needed
     ✗ Give a dict with exactly the keys ('attack', 'decay', 'sustain', 'release', 'note_off').
     """
-    from ..errors import ParameterError
-    from ..synth import adsr
-
     keys = ("attack", "decay", "sustain", "release", "note_off")
     if not isinstance(params, dict) or set(params) != set(keys):
         return CheckResult(False, f"Give a dict with exactly the keys {keys}.")
@@ -90,8 +91,6 @@ def check_bell_ratio(ratio) -> CheckResult:
     >>> bool(check_bell_ratio(2 ** 0.5)), bool(check_bell_ratio(np.float64(1.61803)))
     (True, True)
     """
-    from fractions import Fraction
-
     r = number(ratio)
     if r is None or not 0.25 <= r <= 12:
         return CheckResult(False, "Give a ratio between 0.25 and 12.")
@@ -126,14 +125,10 @@ def check_lowpass_cutoff(cutoff_hz, *, sr: int = 16000) -> CheckResult:
     >>> bool(check_lowpass_cutoff(500.0))
     False
     """
-    from ..audio import check_sr
-
     sr = check_sr(sr)
     c = number(cutoff_hz)
     if c is None or not 0 < c < sr / 2:
         return CheckResult(False, f"Give a frequency between 0 and {sr // 2} Hz.")
-    from ..synth import biquad_coefficients, frequency_response
-
     b, a = biquad_coefficients("lowpass", cutoff_hz=c, sr=sr)
     _, H = frequency_response(b, a, sr=sr, freqs_hz=[2000.0])
     g = 20 * math.log10(float(abs(H[0, 0])))
@@ -161,9 +156,6 @@ def check_rt60_feedback(gain, *, delay_samples: int = 1557, sr: int = 44100, rt6
     >>> bool(check_rt60_feedback(0.5))
     False
     """
-    from ..audio import check_sr
-    from ..errors import as_float, as_int
-
     delay_samples, sr = as_int(delay_samples, "delay_samples"), check_sr(sr)
     rt60 = as_float(rt60, "rt60", low=0, low_open=True)
     g = number(gain)
@@ -243,9 +235,8 @@ def check_pan_gains(pan_gains) -> CheckResult:
     >>> bool(check_pan_gains(lambda p: (np.cos((p + 1) * np.pi / 4), np.sin((p + 1) * np.pi / 4))))
     True
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..synth import pan
 
     if not callable(pan_gains):
         return CheckResult(False, "Pass your function itself: check_pan_gains(pan_gains).")
@@ -291,8 +282,6 @@ def _fm_bandwidth_hz(index: float, *, carrier_hz: float = 1000.0, ratio: float =
     >>> _fm_bandwidth_hz(1.0) < _fm_bandwidth_hz(5.0)
     True
     """
-    from ..synth import fm_tone
-
     y = fm_tone(float(carrier_hz), ratio=float(ratio), index=float(index), n_samples=sr, sr=sr)[0]
     y = y.detach().cpu().numpy().astype(np.float64)
     power = np.abs(np.fft.rfft(y)) ** 2
@@ -326,8 +315,6 @@ def check_fm_index_bandwidth(answer, *, low: float = 1.0, high: float = 5.0) -> 
     >>> bool(check_fm_index_bandwidth("higher"))
     True
     """
-    from ..errors import as_float
-
     low, high = as_float(low, "low", low=0, high=50), as_float(high, "high", low=0, high=50)
     said = prediction(answer, _WIDTHS, {"same": "the same", "wider": "higher", "narrower": "lower"})
     if said is None:

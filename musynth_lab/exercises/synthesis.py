@@ -7,6 +7,12 @@ import math
 
 import numpy as np
 
+from ..data import N_MELODY_TOKENS, load_chorales, load_midi
+from ..data.midi import PC_NAMES, check_source, parse_key
+from ..errors import ParameterError, as_float
+from ..evaluate import distinct_ngrams
+from ..generate import beam_search
+from ..stats.ngram import NGramModel
 from ._core import CheckResult, exercise, run_student, verdict
 
 __all__ = [
@@ -35,8 +41,6 @@ def check_nats_to_bits(nats_per_frame, answer) -> CheckResult:
     >>> bool(check_nats_to_bits(np.float64(2.0), np.float64(2.0 / np.log(2))))
     True
     """
-    from ..errors import as_float
-
     nats_per_frame = as_float(nats_per_frame, "nats_per_frame")
     try:
         ok = abs(float(answer) - nats_per_frame / math.log(2)) < 1e-3
@@ -74,8 +78,6 @@ def check_distinct_bigrams(sequences, answer) -> CheckResult:
     >>> bool(check_distinct_bigrams(seqs, 2 / 3)), bool(check_distinct_bigrams(seqs, 1.0))
     (True, False)
     """
-    from ..evaluate import distinct_ngrams
-
     expected = distinct_ngrams(sequences, n=2)  # bad sequences are the caller's error, not a wrong answer
     try:
         ok = abs(float(answer) - expected) < 1e-9
@@ -176,8 +178,6 @@ def check_beam_vs_greedy(log_prob_beam, log_prob_greedy, answer) -> CheckResult:
     >>> bool(check_beam_vs_greedy(np.float64(-10.0), np.float64(-12.0), np.True_))
     True
     """
-    from ..errors import as_float
-
     truth = as_float(log_prob_beam, "log_prob_beam") >= as_float(log_prob_greedy, "log_prob_greedy") - 1e-6
     ok = isinstance(answer, (bool, np.bool_)) and bool(answer) == truth
     p_greedy, p_beam = _trap_probabilities()
@@ -279,9 +279,8 @@ def check_beam_step(answer) -> CheckResult:
     >>> bool(check_beam_step(ignores_beam_scores))
     False
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..generate import beam_search
 
     if not callable(answer):
         return verdict(
@@ -358,9 +357,6 @@ NGRAM_EXERCISE = {"orders": (2, 5), "n_train": 10}
 
 @functools.lru_cache(maxsize=1)
 def _ngram_nlls() -> dict:
-    from ..data import N_MELODY_TOKENS, load_chorales
-    from ..stats.ngram import NGramModel
-
     train = [p.melody_tokens() for p in load_chorales("train")]
     test = [p.melody_tokens() for p in load_chorales("test")]
     out = {}
@@ -479,10 +475,6 @@ def check_midi_cadence(path, *, key=None) -> CheckResult:
     >>> bool(check_midi_cadence(d / "plagal.mid"))
     False
     """
-    from ..data import load_midi
-    from ..errors import ParameterError
-    from ..data.midi import PC_NAMES, check_source, parse_key
-
     check_source(path, (".mid", ".midi"))  # no file is the caller's error, not a wrong answer
     try:
         piece = load_midi(path, polyphony="keep")

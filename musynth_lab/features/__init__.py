@@ -74,6 +74,8 @@ from .sequence import to_sequence
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations",)]
 
+import inspect as _inspect  # noqa: E402
+
 from ..errors import rule as _r, validated as _validated  # noqa: E402
 from ._util import translate_librosa_errors as _translate  # noqa: E402
 
@@ -136,10 +138,8 @@ _STRICT = {"fmin": _r("float", low=0), "threshold": _r("float", low=0)}
 
 
 def _rules_for(fn):
-    import inspect
-
     try:
-        params = inspect.signature(fn).parameters
+        params = _inspect.signature(fn).parameters
     except (TypeError, ValueError):  # pragma: no cover
         return _RULES
     strict = {n: r for n, r in _STRICT.items() if n in params and params[n].default is not None}

@@ -7,6 +7,7 @@ torch tensor; :func:`audio_in` validates and converts, :func:`out` converts back
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -212,7 +213,6 @@ def translate_librosa_errors(fn):
     ...     print(type(err).__name__)
     ParameterError
     """
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

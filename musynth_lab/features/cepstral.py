@@ -14,7 +14,11 @@ import torch.nn.functional as F
 from ..errors import check
 from . import filterbanks as fb
 from ._util import audio_in, check_int, check_sr, out, spec_in
-from .transforms import _power_to_db, get_window
+from .spectral import melspectrogram
+from .transforms import get_window
+from .transforms import power_spectrogram as _spectrogram_ft  # local names as before: the bodies are unchanged
+from .transforms import power_to_db_tensor as _power_to_db
+from .transforms import stft_setup as _stft_args
 
 __all__ = ["mfcc", "gfcc", "real_cepstrum", "delta"]
 
@@ -77,8 +81,6 @@ def mfcc(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import melspectrogram
-
     sr = check_sr(sr)
     n_mfcc = check_int(n_mfcc, "n_mfcc")
     check(dct_type in (1, 2, 3), "dct_type", dct_type, "1, 2 or 3")
@@ -137,9 +139,6 @@ def gfcc(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import _spectrogram_ft
-    from .transforms import _stft_args
-
     sr = check_sr(sr)
     n_gfcc = check_int(n_gfcc, "n_gfcc")
     check(n_gfcc <= n_bands, "n_gfcc", n_gfcc, f"at most n_bands={n_bands}")

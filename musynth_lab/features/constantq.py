@@ -28,6 +28,9 @@ import torch.nn.functional as F
 from ..errors import ParameterError, check
 from . import filterbanks as fb
 from ._util import audio_in, check_int, check_sr, map_blocks, out, spec_in
+from .pitch import estimate_tuning
+from .spectral import normalize_tensor
+from .transforms import center_pad
 
 __all__ = ["cqt", "vqt", "chroma_cqt", "cqt_frequencies", "halve_rate"]
 
@@ -56,6 +59,7 @@ def _lowpass_fir() -> np.ndarray:
     (51 taps) or a half-band filter (27 taps) moved the CQT 2-5e-3 of its peak away from
     librosa's, because the sparsified kernels of the lower octaves still see that band.
     """
+    # scipy, soxr and librosa are imported where used: importing this module (and `import musynth_lab`) stays light
     from scipy.signal import firwin, kaiserord
 
     numtaps, beta = kaiserord(100.0, 0.09 / 2)
@@ -374,9 +378,6 @@ def _vqt(
 ):
     import librosa
 
-    from .pitch import estimate_tuning
-    from .transforms import _pad_center
-
     sr = check_sr(sr)
     hop_length = check_int(hop_length, "hop_length")
     n_bins = check_int(n_bins, "n_bins")
@@ -487,7 +488,7 @@ def _vqt(
         )
         lvl = min(i, n_halve)
         my_y = levels[lvl] * float(np.sqrt(2.0) ** lvl)
-        padded = _pad_center(my_y, n_fft // 2, pad_mode)
+        padded = center_pad(my_y, n_fft // 2, pad_mode)
         if padded.shape[-1] < n_fft:
             padded = F.pad(padded, (0, n_fft - padded.shape[-1]))
         frames = padded.unfold(-1, n_fft, my_hop)  # (B, T, n_fft)
@@ -554,8 +555,6 @@ def chroma_cqt(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import _normalize
-
     sr = check_sr(sr)
     check(cqt_mode == "full", "cqt_mode", cqt_mode, "'full' (the hybrid CQT is not implemented)")
     check(window is None, "window", window, "None (a chroma window is not implemented)")
@@ -587,4 +586,4 @@ def chroma_cqt(
     chroma = torch.matmul(W, Ct)
     if threshold is not None:
         chroma = torch.where(chroma < threshold, torch.zeros_like(chroma), chroma)
-    return out(ref, _normalize(chroma, norm=norm, axis=-2))
+    return out(ref, normalize_tensor(chroma, norm=norm, axis=-2))

@@ -12,6 +12,7 @@ Chapter: notebooks/03_features.ipynb
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import torch
@@ -43,6 +44,7 @@ def hz_to_mel(frequencies, *, htk: bool = False):
 
     Chapter: notebooks/03_features.ipynb
     """
+    # librosa and scipy are imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     return librosa.hz_to_mel(frequencies, htk=htk)
@@ -80,8 +82,6 @@ def mel_frequencies(n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025
 
 @functools.lru_cache(maxsize=64)
 def _mel_np(sr, n_fft, n_mels, fmin, fmax, htk, norm):
-    import warnings
-
     import librosa
 
     with warnings.catch_warnings():

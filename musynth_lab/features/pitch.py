@@ -6,6 +6,9 @@ that estimate the tuning agree with librosa's. ``yin`` is the YIN estimator (de 
 Kawahara 2002) as in ``librosa.yin``, batched on any device; the notebook compares it with
 librosa's probabilistic pYIN.
 
+:func:`estimate_tuning_tensor` (public, not in ``__all__``) estimates the tuning of one
+checked spectrogram tensor; :func:`~musynth_lab.features.spectral.chroma_stft` uses it.
+
 Chapter: notebooks/03_features.ipynb
 """
 
@@ -17,6 +20,7 @@ import torch.nn.functional as F
 
 from ..errors import as_array, as_float, check
 from ._util import audio_in, check_int, check_sr, out
+from .transforms import center_pad, resolve_spectrogram
 
 __all__ = ["piptrack", "estimate_tuning", "pitch_tuning", "yin"]
 
@@ -85,11 +89,9 @@ def piptrack(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import _spectrogram
-
     sr = check_sr(sr)
     threshold = as_float(threshold, "threshold", low=0, high=1)  # a fraction of each frame's peak
-    St, n_fft, ref = _spectrogram(
+    St, n_fft, ref = resolve_spectrogram(
         y,
         S,
         n_fft=n_fft,
@@ -132,7 +134,9 @@ def _pitch_tuning(frequencies, *, resolution: float = 0.01, bins_per_octave: int
     return float(edges[np.argmax(counts)])
 
 
-def _estimate_tuning_t(S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octave: int = 12, resolution: float = 0.01) -> float:
+def estimate_tuning_tensor(
+    S: torch.Tensor, *, sr: float, n_fft: int, bins_per_octave: int = 12, resolution: float = 0.01
+) -> float:
     """Tuning of one spectrogram ``(n_bins, n_frames)`` (magnitude or power, as librosa is given).
 
     The same peaks and values as :func:`_piptrack_t`, computed only where they are needed:
@@ -194,15 +198,13 @@ def estimate_tuning(y=None, *, sr: float, S=None, n_fft: int = 2048, resolution:
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import _spectrogram
-
     sr = check_sr(sr)
-    St, n_fft, ref = _spectrogram(
+    St, n_fft, ref = resolve_spectrogram(
         y, S, n_fft=n_fft, hop_length=None, win_length=None, window="hann", center=True, pad_mode="constant", power=1.0
     )
     flat = St.reshape((-1,) + St.shape[-2:])
     est = [
-        _estimate_tuning_t(flat[i], sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave, resolution=resolution)
+        estimate_tuning_tensor(flat[i], sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave, resolution=resolution)
         for i in range(len(flat))
     ]
     if St.ndim == 2:
@@ -250,8 +252,6 @@ def yin(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .transforms import _pad_center
-
     sr = check_sr(sr)
     frame_length = check_int(frame_length, "frame_length")
     hop_length = frame_length // 4 if hop_length is None else check_int(hop_length, "hop_length")
@@ -267,7 +267,7 @@ def yin(
     )
     x = audio_in(y)
     if center:
-        x = _pad_center(x, frame_length // 2, pad_mode)
+        x = center_pad(x, frame_length // 2, pad_mode)
     check(x.shape[-1] >= frame_length, "frame_length", frame_length, f"at most the signal length {x.shape[-1]}")
     frames = x.unfold(-1, frame_length, hop_length).double()  # (..., T, L)
     # librosa's difference function: d(k) = 2 (r(0) - r(k)) - sum_{j<k} y_j^2 (r: frame autocorrelation)

@@ -11,6 +11,8 @@ import torch
 
 from ..errors import as_array, as_float, check
 from ._util import audio_in, check_int, check_sr, out, spec_in
+from .spectral import melspectrogram
+from .transforms import power_to_db_tensor
 
 __all__ = ["onset_strength", "tempo", "beat_track"]
 
@@ -46,22 +48,20 @@ def onset_strength(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .spectral import melspectrogram
-    from .transforms import _power_to_db
-
     sr = check_sr(sr)
     lag = check_int(lag, "lag")
     if S is None:
         M = melspectrogram(
             audio_in(y), sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmax=0.5 * sr if fmax is None else fmax
         )
-        St, ref = _power_to_db(M), y
+        St, ref = power_to_db_tensor(M), y
     else:
         St, ref = spec_in(S).float(), S
     env = (St[..., lag:] - St[..., :-lag]).clamp_min(0).mean(-2)
     pad = lag + (n_fft // (2 * hop_length) if center else 0)
     env = torch.nn.functional.pad(env, (pad, 0))
     if detrend:
+        # scipy is imported where used: importing this module (and `import musynth_lab`) stays light
         from scipy.signal import lfilter
 
         env = torch.as_tensor(lfilter([1.0, -1.0], [1.0, -0.99], env.cpu().numpy(), axis=-1), dtype=env.dtype, device=env.device)

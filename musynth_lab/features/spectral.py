@@ -10,6 +10,9 @@ stay in cache), the power spectrum is written bins-major, and mel filters are ap
 banded blocks (:class:`~musynth_lab.features.filterbanks.BandedFilterbank`), never as a
 dense ``(n_mels, 1 + n_fft // 2)`` product.
 
+:func:`normalize_tensor` (public, not in ``__all__``) is :func:`normalize` for a checked
+tensor; the chroma of :mod:`~musynth_lab.features.constantq` uses it too.
+
 Chapter: notebooks/03_features.ipynb
 """
 
@@ -22,8 +25,9 @@ import torch
 
 from ..errors import ParameterError, as_float, check
 from . import filterbanks as fb
-from ._util import audio_in, check_fmax, check_int, check_sr, map_blocks, out, spec_in
-from .transforms import _power_to_db, _stft_args, _stft_frames
+from ._util import check_fmax, check_int, check_sr, map_blocks, out, spec_in
+from .pitch import estimate_tuning_tensor
+from .transforms import power_to_db_tensor, resolve_spectrogram
 
 __all__ = [
     "melspectrogram",
@@ -39,59 +43,6 @@ __all__ = [
     "snr_estimate",
     "normalize",
 ]
-
-_CHUNK_ELEMENTS = 1 << 21  # frames x n_fft per block on the CPU (~8 MB of float32)
-
-
-def _spectrogram_ft(
-    x: torch.Tensor, *, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str, power: float, reduce=None
-) -> torch.Tensor:
-    """``|STFT(x)| ** power`` bins-major ``(..., 1 + n_fft // 2, n_frames)``, optionally reduced.
-
-    ``reduce`` maps a block ``(b, n_bins, n_frames)`` to ``(b, k, n_frames)`` (e.g. a mel
-    filterbank); it is applied block by block so the full spectrogram is never stored.
-    """
-    lead = x.shape[:-1]
-    frames = _stft_frames(x.reshape(-1, x.shape[-1]), n_fft, hop_length, center, pad_mode)  # (B, T, n_fft) view
-    T = frames.shape[1]
-
-    def block(fr):
-        Z = torch.fft.rfft(fr * window, dim=-1)  # (b, T, F)
-        if power == 2.0:
-            R = torch.view_as_real(Z)
-            P = R[..., 0].square().addcmul_(R[..., 1], R[..., 1])
-        elif power == 1.0:
-            P = Z.abs()
-        else:
-            P = Z.abs().pow(power)
-        P = P.transpose(-1, -2).contiguous()  # (b, F, T): bins-major for the filterbanks
-        return P if reduce is None else reduce(P)
-
-    if x.device.type != "cpu" or x.requires_grad:
-        parts = [block(frames)]
-    else:
-        step = max(1, _CHUNK_ELEMENTS // max(1, T * n_fft))
-        parts = map_blocks(block, frames, step)
-    S = parts[0] if len(parts) == 1 else torch.cat(parts, dim=0)
-    return S.reshape(lead + S.shape[-2:])
-
-
-def _spectrogram(y, S, *, n_fft, hop_length, win_length, window, center, pad_mode, power, reduce=None):
-    """librosa's ``_spectrogram``: use ``S`` if given, else ``|stft(y)| ** power``; returns (tensor, n_fft, ref)."""
-    if S is not None:
-        St = spec_in(S)
-        if St.is_complex():
-            St = St.abs()
-        St = St.float()
-        n_fft = 2 * (St.shape[-2] - 1)
-        return (St if reduce is None else reduce(St)), n_fft, S
-    x = audio_in(y)
-    n_fft, hop_length, w = _stft_args(n_fft, hop_length, win_length, window, x.device)
-    check(power > 0, "power", power, "a positive exponent (1 for magnitude, 2 for power)")
-    St = _spectrogram_ft(
-        x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode, power=float(power), reduce=reduce
-    )
-    return St, n_fft, y
 
 
 def normalize(S, *, norm=np.inf, axis: int = -2, threshold=None):
@@ -114,10 +65,10 @@ def normalize(S, *, norm=np.inf, axis: int = -2, threshold=None):
     Chapter: notebooks/03_features.ipynb
     """
     t = spec_in(S, name="S", min_ndim=1) if not isinstance(S, torch.Tensor) else S
-    return out(S, _normalize(t, norm=norm, axis=axis, threshold=threshold))
+    return out(S, normalize_tensor(t, norm=norm, axis=axis, threshold=threshold))
 
 
-def _normalize(S: torch.Tensor, *, norm=np.inf, axis=-2, threshold=None) -> torch.Tensor:
+def normalize_tensor(S: torch.Tensor, *, norm=np.inf, axis=-2, threshold=None) -> torch.Tensor:
     if norm is None:
         return S
     mag = S.abs().float() if S.is_complex() else S.abs()
@@ -206,7 +157,7 @@ def melspectrogram(
         bool(htk),
         norm,
     )
-    M, _, ref = _spectrogram(
+    M, _, ref = resolve_spectrogram(
         y,
         S,
         n_fft=n_fft,
@@ -276,11 +227,9 @@ def chroma_stft(
 
     Chapter: notebooks/03_features.ipynb
     """
-    from .pitch import _estimate_tuning_t
-
     sr = check_sr(sr)
     tuning = as_float(tuning, "tuning", low=-0.5, high=0.5, allow_none=True)
-    P, n_fft, ref = _spectrogram(
+    P, n_fft, ref = resolve_spectrogram(
         y,
         S,
         n_fft=n_fft,
@@ -293,7 +242,7 @@ def chroma_stft(
     )
     flat = P.reshape((-1,) + P.shape[-2:])
     if tuning is None:
-        tunings = map_blocks(lambda f: _estimate_tuning_t(f[0], sr=sr, n_fft=n_fft, bins_per_octave=n_chroma), flat, 1)
+        tunings = map_blocks(lambda f: estimate_tuning_tensor(f[0], sr=sr, n_fft=n_fft, bins_per_octave=n_chroma), flat, 1)
     else:
         tunings = [float(tuning)] * len(flat)
     outs = []
@@ -304,7 +253,7 @@ def chroma_stft(
             cache[tun] = torch.as_tensor(W, device=P.device)
         outs.append(cache[tun] @ flat[i])
     C = torch.stack(outs).reshape(P.shape[:-2] + (n_chroma, P.shape[-1]))
-    return out(ref, _normalize(C, norm=norm, axis=-2))
+    return out(ref, normalize_tensor(C, norm=norm, axis=-2))
 
 
 def _freqs(sr, n_fft, n_bins, freq, device):
@@ -317,7 +266,7 @@ def _freqs(sr, n_fft, n_bins, freq, device):
 
 
 def _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=1.0):
-    return _spectrogram(
+    return resolve_spectrogram(
         y,
         S,
         n_fft=n_fft,
@@ -369,7 +318,7 @@ def spectral_centroid(
     sr = check_sr(sr)
     M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     f = _freqs(sr, n_fft, M.shape[-2], freq, M.device)
-    return out(ref, (f * _normalize(M, norm=1, axis=-2)).sum(-2, keepdim=True))
+    return out(ref, (f * normalize_tensor(M, norm=1, axis=-2)).sum(-2, keepdim=True))
 
 
 def spectral_bandwidth(
@@ -417,7 +366,7 @@ def spectral_bandwidth(
     check(p > 0, "p", p, "a positive order")
     M, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode)
     f = _freqs(sr, n_fft, M.shape[-2], freq, M.device)
-    Mn = _normalize(M, norm=1, axis=-2) if norm or centroid is None else None
+    Mn = normalize_tensor(M, norm=1, axis=-2) if norm or centroid is None else None
     if centroid is None:
         c = (f * Mn).sum(-2, keepdim=True)
     else:
@@ -585,7 +534,7 @@ def spectral_contrast(
     if linear:
         C = peak - valley
     else:
-        C = _power_to_db(peak) - _power_to_db(valley)
+        C = power_to_db_tensor(peak) - power_to_db_tensor(valley)
     return out(ref, C.float())
 
 
@@ -622,7 +571,7 @@ def spectral_entropy(
     """
     check_sr(sr)
     P, n_fft, ref = _mag(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power=2.0)
-    p = _normalize(P, norm=1, axis=-2)
+    p = normalize_tensor(P, norm=1, axis=-2)
     h = -(p * torch.log2(torch.where(p > 0, p, torch.ones_like(p)))).sum(-2, keepdim=True)
     if normalized:
         h = h / math.log2(P.shape[-2])

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import check
 from ._util import audio_in, check_int, out, spec_in
-from .transforms import _pad_center
+from .transforms import center_pad
 
 __all__ = [
     "rms",
@@ -35,7 +35,7 @@ def _frames(y, frame_length, hop_length, center, pad_mode="constant"):
     frame_length = check_int(frame_length, "frame_length")
     hop_length = check_int(hop_length, "hop_length")
     if center:
-        x = _pad_center(x, frame_length // 2, pad_mode)
+        x = center_pad(x, frame_length // 2, pad_mode)
     check(x.shape[-1] >= frame_length, "frame_length", frame_length, f"at most the signal length {x.shape[-1]} (or center=True)")
     return x.unfold(-1, frame_length, hop_length)  # (..., n_frames, frame_length)
 

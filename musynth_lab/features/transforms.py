@@ -6,6 +6,11 @@ The STFT follows librosa's conventions exactly (periodic window of ``win_length`
 frequencies are kept), so ``stft(y)`` matches ``librosa.stft(y)`` to float32 rounding. It is
 computed with a real FFT in torch, batched over leading dimensions, on the tensor's device.
 
+Helpers the other feature modules share (public, not in ``__all__``; they take checked
+tensors): :func:`center_pad`, :func:`stft_frames`, :func:`stft_setup`,
+:func:`power_spectrogram` (the blocked ``|STFT| ** power`` kernel), :func:`resolve_spectrogram`
+(the ``y`` or ``S`` pair) and :func:`power_to_db_tensor`.
+
 Chapter: notebooks/03_features.ipynb
 """
 
@@ -19,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ParameterError, check, check_finite_result
-from ._util import audio_in, check_hop, check_int, check_sr, out, spec_in
+from ._util import audio_in, check_hop, check_int, check_sr, map_blocks, out, spec_in
 
 __all__ = [
     "get_window",
@@ -48,6 +53,7 @@ _TORCH_PAD = {
 
 @functools.lru_cache(maxsize=64)
 def _window_np(window, win_length: int, n_fft: int) -> np.ndarray:
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     w = librosa.filters.get_window(window, win_length, fftbins=True)
@@ -105,7 +111,8 @@ def get_window(
     return w
 
 
-def _pad_center(x: torch.Tensor, pad: int, pad_mode: str) -> torch.Tensor:
+def center_pad(x: torch.Tensor, pad: int, pad_mode: str) -> torch.Tensor:
+    """``x (..., n)`` padded by ``pad`` samples on each side with numpy's ``pad_mode`` (the STFT's centring)."""
     mode = _TORCH_PAD.get(pad_mode)
     if mode is None:
         raise ParameterError(f"pad_mode={pad_mode!r}: expected one of {sorted(_TORCH_PAD)}")
@@ -152,7 +159,7 @@ def frame(y, *, frame_length: int, hop_length: int):
 
 def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str) -> torch.Tensor:
     """STFT of a validated tensor, frames-major: (..., n_frames, 1 + n_fft // 2) complex."""
-    frames = _stft_frames(x, n_fft, hop_length, center, pad_mode)  # (..., T, n_fft), a strided view
+    frames = stft_frames(x, n_fft, hop_length, center, pad_mode)  # (..., T, n_fft), a strided view
     if x.device.type != "cpu" or frames.ndim < 3 or (torch.is_grad_enabled() and x.requires_grad):
         return torch.fft.rfft(frames * window, dim=-1)
     # CPU, batch: window and transform a few recordings at a time straight into the output,
@@ -167,10 +174,10 @@ def _stft_tf(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor,
     return D.reshape(lead + D.shape[1:])
 
 
-def _stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> torch.Tensor:
+def stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> torch.Tensor:
     """The STFT's frames of ``x (..., n)`` as a view ``(..., T, n_fft)`` (centred: padded by n_fft // 2)."""
     if center:
-        x = _pad_center(x, n_fft // 2, pad_mode)
+        x = center_pad(x, n_fft // 2, pad_mode)
     if x.shape[-1] < n_fft:
         raise ParameterError(
             f"n_fft={n_fft}: expected at most the signal length {x.shape[-1]} (or center=True, which pads the signal)"
@@ -178,13 +185,71 @@ def _stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad
     return x.unfold(-1, n_fft, hop_length)
 
 
-def _stft_args(n_fft, hop_length, win_length, window, device):
+def stft_setup(n_fft, hop_length, win_length, window, device):
+    """Check the STFT arguments; returns ``(n_fft, hop_length, window)``, the window a tensor on ``device``."""
     n_fft = check_int(n_fft, "n_fft")
     hop_length = check_hop(hop_length, n_fft // 4)
     win_length = n_fft if win_length is None else check_int(win_length, "win_length")
     check(win_length <= n_fft, "win_length", win_length, f"at most n_fft={n_fft}")
     w = get_window(window, win_length, n_fft=n_fft, device=device)
     return n_fft, hop_length, w
+
+
+_CHUNK_ELEMENTS = 1 << 21  # frames x n_fft per block on the CPU (~8 MB of float32)
+
+
+def power_spectrogram(
+    x: torch.Tensor, *, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str, power: float, reduce=None
+) -> torch.Tensor:
+    """``|STFT(x)| ** power`` bins-major ``(..., 1 + n_fft // 2, n_frames)``, optionally reduced.
+
+    ``reduce`` maps a block ``(b, n_bins, n_frames)`` to ``(b, k, n_frames)`` (e.g. a mel
+    filterbank); it is applied block by block so the full spectrogram is never stored.
+    """
+    lead = x.shape[:-1]
+    frames = stft_frames(x.reshape(-1, x.shape[-1]), n_fft, hop_length, center, pad_mode)  # (B, T, n_fft) view
+    T = frames.shape[1]
+
+    def block(fr):
+        Z = torch.fft.rfft(fr * window, dim=-1)  # (b, T, F)
+        if power == 2.0:
+            R = torch.view_as_real(Z)
+            P = R[..., 0].square().addcmul_(R[..., 1], R[..., 1])
+        elif power == 1.0:
+            P = Z.abs()
+        else:
+            P = Z.abs().pow(power)
+        P = P.transpose(-1, -2).contiguous()  # (b, F, T): bins-major for the filterbanks
+        return P if reduce is None else reduce(P)
+
+    if x.device.type != "cpu" or x.requires_grad:
+        parts = [block(frames)]
+    else:
+        step = max(1, _CHUNK_ELEMENTS // max(1, T * n_fft))
+        parts = map_blocks(block, frames, step)
+    S = parts[0] if len(parts) == 1 else torch.cat(parts, dim=0)
+    return S.reshape(lead + S.shape[-2:])
+
+
+def resolve_spectrogram(y, S, *, n_fft, hop_length, win_length, window, center, pad_mode, power, reduce=None):
+    """The ``y`` or ``S`` pair of the spectral features (librosa's ``_spectrogram``).
+
+    Uses ``S`` if given, else ``|stft(y)| ** power``; returns ``(tensor, n_fft, ref)``.
+    """
+    if S is not None:
+        St = spec_in(S)
+        if St.is_complex():
+            St = St.abs()
+        St = St.float()
+        n_fft = 2 * (St.shape[-2] - 1)
+        return (St if reduce is None else reduce(St)), n_fft, S
+    x = audio_in(y)
+    n_fft, hop_length, w = stft_setup(n_fft, hop_length, win_length, window, x.device)
+    check(power > 0, "power", power, "a positive exponent (1 for magnitude, 2 for power)")
+    St = power_spectrogram(
+        x, n_fft=n_fft, hop_length=hop_length, window=w, center=center, pad_mode=pad_mode, power=float(power), reduce=reduce
+    )
+    return St, n_fft, y
 
 
 def stft(
@@ -241,7 +306,7 @@ def stft(
     Chapter: notebooks/03_features.ipynb
     """
     x = audio_in(y)
-    n_fft, hop_length, w = _stft_args(n_fft, hop_length, win_length, window, x.device)
+    n_fft, hop_length, w = stft_setup(n_fft, hop_length, win_length, window, x.device)
     D = _stft_tf(x, n_fft, hop_length, w, center, pad_mode).transpose(-1, -2)
     return out(y, D)
 
@@ -284,7 +349,7 @@ def istft(
     n_bins, n_frames = S.shape[-2], S.shape[-1]
     n_fft = 2 * (n_bins - 1) if n_fft is None else check_int(n_fft, "n_fft")
     check(n_fft // 2 + 1 == n_bins, "n_fft", n_fft, f"2 * (n_bins - 1) = {2 * (n_bins - 1)} for {n_bins} bins")
-    n_fft, hop_length, w = _stft_args(n_fft, hop_length, win_length, window, S.device)
+    n_fft, hop_length, w = stft_setup(n_fft, hop_length, win_length, window, S.device)
     lead = S.shape[:-2]
     frames = torch.fft.irfft(S.reshape((-1, n_bins, n_frames)).transpose(1, 2), n=n_fft, dim=-1) * w
     total = n_fft + hop_length * (n_frames - 1)
@@ -443,10 +508,11 @@ def power_to_db(S, *, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0)
     P = spec_in(S, name="S", min_ndim=0)
     if P.is_complex():
         P = _power(P)
-    return out(S, _power_to_db(P, ref=ref, amin=amin, top_db=top_db))
+    return out(S, power_to_db_tensor(P, ref=ref, amin=amin, top_db=top_db))
 
 
-def _power_to_db(P: torch.Tensor, *, ref=1.0, amin=1e-10, top_db=80.0) -> torch.Tensor:
+def power_to_db_tensor(P: torch.Tensor, *, ref=1.0, amin=1e-10, top_db=80.0) -> torch.Tensor:
+    """:func:`power_to_db` of a real power tensor, without the checks (its callers pass checked values)."""
     db = 10.0 * torch.log10(torch.clamp(P, min=amin))
     if callable(ref) or isinstance(ref, str):
         if _is_max(ref):
@@ -481,8 +547,8 @@ def amplitude_to_db(S, *, ref=1.0, amin: float = 1e-5, top_db: float | None = 80
         ref_p = float(ref) ** 2
     P = A.square()
     if not bool(torch.isfinite(P).all()):  # |S| near float32's limit: square in float64, same dB
-        return out(S, _power_to_db(A.double().square(), ref=ref_p, amin=amin * amin, top_db=top_db).float())
-    return out(S, _power_to_db(P, ref=ref_p, amin=amin * amin, top_db=top_db))
+        return out(S, power_to_db_tensor(A.double().square(), ref=ref_p, amin=amin * amin, top_db=top_db).float())
+    return out(S, power_to_db_tensor(P, ref=ref_p, amin=amin * amin, top_db=top_db))
 
 
 def db_to_power(S_db, *, ref: float = 1.0):

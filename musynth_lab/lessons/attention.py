@@ -33,9 +33,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..attention import LocationAttention, TokenAttention
+from ..attention import LocationAttention, TokenAttention, resize_map
 from ..audio import get_device, power_to_db, seed_everything
-from ..errors import check
+from ..data import MELODY_LOW, N_MELODY_TOKENS, load_chorales, load_notes, piano_roll
+from ..errors import ParameterError, check
 from ..features import melspectrogram
 from ..models.lm import token_loss
 from ..models.seq2seq import Seq2SeqAttention, greedy_bass, shift_right
@@ -163,8 +164,6 @@ def instrument_data(*, test_every: int = 4) -> NoteData:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import load_notes
-
     check(isinstance(test_every, int) and test_every >= 2, "test_every", test_every, "an integer >= 2")
     notes = load_notes()
     y, names = notes.labels("instrument")
@@ -231,8 +230,6 @@ class InstrumentNet(nn.Module):
     @torch.no_grad()
     def attention_map(self, x) -> np.ndarray:
         """Attention weights resized to the input grid: ``(B, n_mels, n_frames)``, each map summing to one."""
-        from ..attention import resize_map
-
         self.eval()
         dev = next(self.parameters()).device
         x = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
@@ -375,8 +372,6 @@ def mode_data(*, step: float = 1.0, max_len: int = 96, n_transposes: int = 6, se
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import load_chorales
-
     train, test = load_chorales("train"), load_chorales("val") + load_chorales("test")
     check(isinstance(n_transposes, int) and 1 <= n_transposes <= 12, "n_transposes", n_transposes, "an integer in 1..12")
     rng = np.random.default_rng(seed)
@@ -509,8 +504,6 @@ class BassData:
 
 
 def _windows(pieces, window, hop, transposes):
-    from ..errors import ParameterError
-
     src, tgt, where = [], [], []
     for pi, p in enumerate(pieces):
         for tr in transposes:
@@ -543,8 +536,6 @@ def bass_data(*, window: int = 32, transposes=(0,)) -> BassData:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import N_MELODY_TOKENS, load_chorales
-
     train, test = load_chorales("train"), load_chorales("test")
     s_tr, t_tr, _ = _windows(train, window, window // 2, transposes)
     s_te, t_te, where = _windows(test, window, window, (0,))
@@ -584,8 +575,6 @@ def train_soprano_to_bass(
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import MELODY_LOW
-
     data = data or bass_data()
     device = get_device(device)
     seed_everything(seed)
@@ -729,8 +718,6 @@ def mode_examples(result, *, n: int = 4, max_frames: int = 32, sr: int = 8000) -
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import piano_roll
-
     d = result.data
     w = np.asarray(result.extra["test_weights"])  # computed when the demo was measured
     out = []
@@ -1036,7 +1023,6 @@ def release_probe(result: DemoResult, *, key_up: float = 0.8) -> ReleaseProbe:
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..data import load_notes
 
     d = result.data
     check(isinstance(d, NoteData), "result", result, "a DemoResult of train_instrument_classifier")

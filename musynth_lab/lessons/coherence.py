@@ -25,7 +25,8 @@ from ..audio import get_device, seed_everything
 from ..data import HOLD, N_MELODY_TOKENS, Chorale, load_chorales  # noqa: F401  (HOLD: doctest)
 from ..errors import ParameterError, check
 from ..models.harmony import BOS, LOWER_VOICES, VAE_CHUNK, Harmonizer, bar_offset, harmony_loss
-from ..models.training import accuracy, evaluate_loss, fit, single_thread
+from ..models.training import accuracy, evaluate_loss, fit, predict, single_thread
+from ..models.vae import MelodyVAE, melody_windows
 
 __all__ = ["HarmonyData", "harmony_data", "unigram_nll", "pretrain_melody_encoder", "HarmonizerResult", "train_harmonizer"]
 
@@ -225,8 +226,6 @@ def pretrain_melody_encoder(
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..models.vae import MelodyVAE, melody_windows
-
     device = get_device(device)
     seed_everything(seed)
     parts = tuple(parts)  # "SATB" or ("S", "A", ...)
@@ -337,8 +336,6 @@ def train_harmonizer(
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..models.vae import MelodyVAE
-
     train_pieces = load_chorales("train")
     if n_train is not None:
         check(
@@ -386,8 +383,6 @@ def train_harmonizer(
             model, (te.src, te.tgt_in, te.tgt), loss_fn=harmony_loss, metric=accuracy, device=device
         )
         val_nll, _ = evaluate_loss(model, (va.src, va.tgt_in, va.tgt), loss_fn=harmony_loss, device=device)
-        from ..models.training import predict
-
         pred = predict(model, (te.src, te.tgt_in), device=device).argmax(-1).numpy()
     onset = te.tgt >= 2
     extra = {

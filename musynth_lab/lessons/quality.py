@@ -25,8 +25,10 @@ import torch
 
 from ..data import MELODY_HIGH, MELODY_LOW, N_MELODY_TOKENS, load_chorales, melody_notes, melody_tokens
 from ..errors import ParameterError, check
+from ..generate import sample
 from ..models import lm
 from ..models.training import fit
+from ..stats.ngram import NGramModel
 
 __all__ = [
     "AUGMENT_SHIFTS",
@@ -334,8 +336,6 @@ def ngram_curve(sizes=(8, 32, 128, 299), orders=(1, 2, 3, 5), *, seed: int = 0) 
 
     Chapter: notebooks/06b_quality.ipynb
     """
-    from ..stats.ngram import NGramModel
-
     sizes, orders = _as_list(sizes, "sizes"), _as_list(orders, "orders")
     pieces = choose_pieces(max(sizes), seed=seed)
     test_seqs = melodies(load_chorales("test"))
@@ -497,8 +497,6 @@ class ClassConditionalNGram:
         self.models, self.log_prior = {}, {}
 
     def fit(self, seqs, labels) -> "ClassConditionalNGram":
-        from ..stats.ngram import NGramModel
-
         labels = np.asarray(labels).ravel()
         check(len(seqs) == len(labels) and len(labels) > 0, "labels", labels, "one label per sequence")
         classes = np.unique(labels)
@@ -523,8 +521,6 @@ class ClassConditionalNGram:
 
     def sample(self, label: int, *, steps: int = 48, prompt=None, temperature: float = 1.0, seed: int = 0):
         """A new melody ``(len(prompt) + steps,)`` from ``p(x | label)`` (the generative model's extra power)."""
-        from ..generate import sample
-
         check(int(label) in self.models, "label", label, f"one of {sorted(self.models)}")
         prompt = [2 + 72 - MELODY_LOW] if prompt is None else prompt  # start on the tonic C5
         return sample(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
@@ -545,6 +541,7 @@ def fit_discriminative(seqs, labels, *, order: int = 2, C: float = 1000.0):
 
     Chapter: notebooks/06b_quality.ipynb
     """
+    # sklearn is imported where used: importing this module (and `import musynth_lab`) stays light
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer

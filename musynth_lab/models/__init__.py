@@ -3,6 +3,7 @@
 Chapter: notebooks/01b_deep_learning.ipynb (the loop); each model names its own chapter.
 """
 
+from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API
 from .training import History, accuracy, evaluate_loss, fit, make_loader, predict
 from .vae import FrameVAE, HierarchicalVAE, MelodyVAE  # chapter 4
 from .encoders import CNNEncoder, RNNEncoder  # chapter 4
@@ -13,7 +14,7 @@ __all__ += ["FrameVAE", "HierarchicalVAE", "MelodyVAE", "CNNEncoder", "RNNEncode
 
 def _validate_package():
     """This package's conventional argument names, each rule written once, checked at its boundary."""
-    from ..errors import rule as r, validate_names
+    r = _rule
 
     size = r("int", high=1 << 20)
     rules = {
@@ -48,7 +49,7 @@ def _validate_package():
             "model": r("callable"),
         }
     )
-    validate_names(globals(), __all__, rules)
+    _validate_names(globals(), __all__, rules)
 
 
 _validate_package()

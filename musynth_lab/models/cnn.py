@@ -25,7 +25,9 @@ import torch
 from torch import nn
 
 from ..audio import get_device, to_numpy
+from ..data import NoteSet, load_notes
 from ..errors import ParameterError, check
+from .training import fit, predict, single_thread
 
 __all__ = [
     "FEATURE_BACKEND",
@@ -62,6 +64,7 @@ def librosa_feature(name: str, y: np.ndarray, **kw) -> np.ndarray:
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    # librosa and sklearn are imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa  # function-local: keeps ``import musynth_lab`` light
 
     fn = getattr(librosa, name) if name in ("cqt", "stft") else getattr(librosa.feature, name)
@@ -161,8 +164,6 @@ def split_notes(notes, *, every: int = 3, offset: int = 2) -> tuple[np.ndarray, 
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import NoteSet
-
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
     check(len(notes) > 0, "notes", notes, "at least one note")
     check(int(every) >= 2 and 0 <= int(offset) < int(every), "every", every, "an integer >= 2 with 0 <= offset < every")
@@ -326,9 +327,6 @@ def train_instrument_cnn(
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import load_notes
-    from .training import fit, predict
-
     notes = load_notes() if notes is None else notes
     y, names = _labels(notes, label)
     check(len(names) >= 2, "notes", notes, "notes of at least two classes")
@@ -338,8 +336,6 @@ def train_instrument_cnn(
     device = get_device(device)
     torch.manual_seed(seed)
     model = InstrumentCNN(len(names), channels=channels)
-    from .training import single_thread
-
     with single_thread():  # small convolutions: one CPU thread avoids synchronisation overhead
         hist = fit(
             model,
@@ -422,8 +418,6 @@ def train_feature_baseline(notes=None, *, label: str = "family", n_mfcc: int = 2
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from ..data import load_notes
 
     notes = load_notes() if notes is None else notes
     y, names = _labels(notes, label)

@@ -21,9 +21,10 @@ import torch
 from torch import nn
 
 from ..audio import get_device, to_numpy
+from ..data import Excerpt, list_excerpts, load_excerpt
 from ..errors import ParameterError, check
 from .cnn import librosa_feature
-from .training import single_thread
+from .training import fit, predict, single_thread
 
 __all__ = [
     "TARGETS",
@@ -77,8 +78,6 @@ def excerpt_frames(excerpt, *, target: str = "pitch_class", hop_length: int = HO
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import Excerpt, load_excerpt
-
     _check_target(target)
     check(int(hop_length) > 0, "hop_length", hop_length, "a positive number of samples")
     ex = excerpt if isinstance(excerpt, Excerpt) else load_excerpt(excerpt)
@@ -91,13 +90,12 @@ def excerpt_frames(excerpt, *, target: str = "pitch_class", hop_length: int = HO
 
 @functools.lru_cache(maxsize=64)
 def _excerpt_frames(name, target, hop_length):
-    from ..data import load_excerpt
-
     X, Y = _compute_frames(load_excerpt(name), target, hop_length)
     return X, Y
 
 
 def _compute_frames(ex, target, hop_length):
+    # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     C = np.abs(
@@ -133,8 +131,6 @@ def load_frames(split: str, *, target: str = "pitch_class", hop_length: int = HO
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import list_excerpts
-
     _check_target(target)
     return [(name, *excerpt_frames(name, target=target, hop_length=hop_length)) for name in list_excerpts(split)]
 
@@ -273,8 +269,6 @@ def predict_frames(model: CRNN, X, *, device=None) -> np.ndarray:
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from .training import predict
-
     X = np.asarray(to_numpy(X), dtype=np.float32)
     check(X.ndim == 2 and X.shape[0] > 0, "X", X, "a non-empty (n_frames, n_bins) array")
     out = predict(model, X[None], device=device)[0].numpy()  # (n_frames, n_out)
@@ -400,8 +394,6 @@ def train_crnn(
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from .training import fit
-
     _check_target(target)
     train = load_frames("train", target=target) if train is None else train
     val = load_frames("val", target=target) if val is None else val

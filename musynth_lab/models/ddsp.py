@@ -21,7 +21,10 @@ import numpy as np  # noqa: F401  (the doctests use it)
 import torch
 from torch import nn
 
+from .. import features
+from ..audio import amplitude_to_db, as_audio, get_device, to_tensor
 from ..errors import ParameterError, check
+from ..synth import convolution_reverb, multi_resolution_stft_loss, phase_ramp, synthetic_ir, white_noise
 
 __all__ = [
     "exp_sigmoid",
@@ -77,8 +80,6 @@ def harmonic_synth(f0_hz: torch.Tensor, amplitudes: torch.Tensor, *, sr: int) ->
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..synth import phase_ramp
-
     check(f0_hz.ndim == 2, "f0_hz", f0_hz, "a (batch, n_samples) tensor")
     check(
         amplitudes.ndim == 3 and amplitudes.shape[0] == f0_hz.shape[0] and amplitudes.shape[2] == f0_hz.shape[1],
@@ -119,8 +120,6 @@ def filtered_noise(magnitudes: torch.Tensor, *, n_samples: int, n_fft: int = 256
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..synth import white_noise
-
     check(magnitudes.ndim == 3, "magnitudes", magnitudes, "a (batch, n_bands, n_frames) tensor")
     b = magnitudes.shape[0]
     dev = magnitudes.device
@@ -173,8 +172,6 @@ class DDSPDecoder(nn.Module):
         seed: int = 0,
     ):
         super().__init__()
-        from ..synth import synthetic_ir
-
         check(isinstance(sr, int) and sr > 0, "sr", sr, "a positive integer sample rate")
         check(isinstance(hop_length, int) and hop_length > 0, "hop_length", hop_length, "a positive integer")
         self.sr, self.hop_length = sr, hop_length
@@ -230,8 +227,6 @@ class DDSPDecoder(nn.Module):
         }
 
     def forward(self, f0_hz: torch.Tensor, loudness_db: torch.Tensor) -> torch.Tensor:
-        from ..synth import convolution_reverb
-
         c = self.controls(f0_hz, loudness_db)
         n = (f0_hz.shape[1] - 1) * self.hop_length
         harm_amp = (c["amplitude"][..., None] * c["harmonic_distribution"]).transpose(1, 2)  # (B, K, F)
@@ -265,9 +260,6 @@ def ddsp_controls(audio, *, sr: int, hop_length: int = 64, fmin: float = 40.0, f
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from .. import features
-    from ..audio import amplitude_to_db, as_audio, to_tensor
-
     y = to_tensor(as_audio(audio, name="audio"))
     if y.ndim == 1:
         y = y[None]
@@ -316,8 +308,6 @@ def ddsp_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..synth import multi_resolution_stft_loss
-
     return multi_resolution_stft_loss(pred, target, fft_sizes=(256, 512, 1024))
 
 
@@ -359,8 +349,6 @@ def timbre_transfer(
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..audio import get_device
-
     check(sr == decoder.sr, "sr", sr, f"the decoder's sample rate {decoder.sr} Hz")
     device = get_device(device)
     f0, loud = ddsp_controls(audio, sr=sr, hop_length=decoder.hop_length, fmin=fmin, fmax=fmax)

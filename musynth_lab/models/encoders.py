@@ -17,6 +17,9 @@ from torch import nn
 from ..audio import to_numpy, to_tensor
 from ..data import N_MELODY_TOKENS
 from ..errors import ParameterError, check
+from ..stats.base import require_fitted
+from .training import accuracy
+from .training import fit as _fit
 from .vae import TorchEncoder, check_tokens, chorale_list
 
 __all__ = ["CNNEncoder", "RNNEncoder", "key_windows", "KEY_NAMES"]
@@ -76,9 +79,6 @@ class _Classifier(TorchEncoder):
         **kw,
     ):
         """Train on inputs ``x`` and integer labels ``y`` (``val=(x_val, y_val)``); returns ``self``."""
-        from .training import accuracy
-        from .training import fit as _fit
-
         xt = self._prepare(x)
         yt = to_tensor(np.asarray(to_numpy(y))).long()
         check(yt.ndim == 1 and len(yt) == len(xt), "y", y, f"one integer label per input ({len(xt)})")
@@ -106,8 +106,6 @@ class _Classifier(TorchEncoder):
     @torch.no_grad()
     def classify(self, x) -> np.ndarray:
         """Predicted class per input, ``(n,)``."""
-        from ..stats.base import require_fitted
-
         require_fitted(self, self.fitted)
         self.eval()
         t = self._prepare(x).to(self._device())

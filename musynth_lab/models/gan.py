@@ -27,6 +27,7 @@ from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits as bce
 
 from ..audio import get_device, seed_everything
+from ..data import piano_roll
 from ..errors import check
 from .rbm import LOW, N_KEYS, pad_roll
 
@@ -69,8 +70,6 @@ def chorale_bars(pieces, *, step: float = 0.5, low: int = LOW, n_keys: int = N_K
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..data import piano_roll
-
     check(step > 0, "step", step, "a positive frame length in quarter notes")
     fpb = int(round(4 / step))
     out = []
@@ -166,6 +165,7 @@ class GANResult:
 
     def plot(self, ax=None, *, smooth: int = 25):
         """The two losses (a running mean over ``smooth`` steps); returns the axes."""
+        # matplotlib is imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         if ax is None:

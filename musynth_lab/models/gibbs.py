@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check
+from ..generate import temperature_schedule
 
 __all__ = ["LOW", "N_PITCH", "voices_grid", "VoiceInfiller", "infill_examples", "pseudo_nll", "annealed_gibbs"]
 
@@ -195,8 +196,6 @@ def annealed_gibbs(
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..generate import temperature_schedule
-
     g = np.array(grid, dtype=np.int64, copy=True)
     check(g.ndim == 2 and g.shape[0] == 4, "grid", grid, "a (4, n_steps) array of MIDI pitches")
     resample = [int(v) for v in resample]

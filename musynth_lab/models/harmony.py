@@ -38,12 +38,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..evaluate import step_violations
 from ..audio import to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales  # noqa: F401  (doctest)
 from ..errors import ParameterError, check
+from ..evaluate import step_violations
 from .lm import token_loss
 from .seq2seq import PositionalAttention
+from .vae import MelodyVAE, render_tokens
 
 __all__ = [
     "Harmonizer",
@@ -231,8 +232,6 @@ class Harmonizer(PositionalAttention, nn.Module):
         max_len: int = 512,
     ):
         super().__init__()
-        from .vae import MelodyVAE
-
         check(score in ("dot", "additive"), "score", score, "'dot' or 'additive'")
         check(int(d) > 0, "d", d, "a positive size")
         if melody_encoder is not None:
@@ -500,8 +499,6 @@ def render_harmony(
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from .vae import render_tokens
-
     v = np.asarray(to_numpy(voices))
     check(v.ndim == 2 and v.shape[0] > 0, "voices", getattr(v, "shape", v), "an array (n_steps, n_voices) of MIDI pitches")
     check(

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..attention import MultiHeadAttention, sinusoidal_encoding
+from ..audio import get_device
 from ..errors import ParameterError, check
 
 __all__ = [
@@ -181,8 +183,6 @@ class TokenLSTM(nn.Module):
 class _CausalBlock(nn.Module):
     def __init__(self, d_model, n_heads, dropout):
         super().__init__()
-        from ..attention import MultiHeadAttention
-
         self.attn = MultiHeadAttention(d_model, n_heads, dropout=dropout)
         self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
@@ -200,8 +200,6 @@ class _CausalBlock(nn.Module):
 class _CausalTransformer(nn.Module):
     def __init__(self, d_model, n_heads, layers, max_len, dropout):
         super().__init__()
-        from ..attention import sinusoidal_encoding
-
         self.max_len = _pos_int(max_len, "max_len")
         self.register_buffer("pos", sinusoidal_encoding(self.max_len, d_model), persistent=False)
         self.blocks = nn.ModuleList(_CausalBlock(d_model, n_heads, dropout) for _ in range(_pos_int(layers, "layers")))
@@ -337,8 +335,6 @@ def token_nll(model: nn.Module, sequences, *, device=None) -> float:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..audio import get_device
-
     device = get_device(device)
     model.eval().to(device)
     total, n = 0.0, 0
@@ -371,8 +367,6 @@ def frame_nll(model: nn.Module | None, rolls, *, device=None, marginals: np.ndar
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..audio import get_device
-
     device = get_device(device)
     total, n = 0.0, 0
     for r in rolls:
@@ -403,8 +397,6 @@ def next_step(model: nn.Module, *, device=None):
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..audio import get_device
-
     device = get_device(device)
     model.eval().to(device)
 

@@ -36,6 +36,8 @@ from torch.nn.functional import softplus
 
 from ..audio import get_device, seed_everything
 from ..errors import check
+from ..evaluate import as_roll_set
+from .training import fit
 
 __all__ = [
     "LOW",
@@ -76,8 +78,6 @@ def crop_rolls(rolls, *, low: int = LOW, n_keys: int = N_KEYS, roll_low: int = 2
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..evaluate import as_roll_set
-
     rs = as_roll_set(rolls, n_keys=None)
     a = low - roll_low
     check(a >= 0 and all(a + n_keys <= r.shape[0] for r in rs), "low", low, "a range inside the rolls' keys")
@@ -278,6 +278,7 @@ class RBMHistory:
     seconds: float = 0.0
 
     def plot(self, ax=None):
+        # matplotlib is imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -573,8 +574,6 @@ def train_rnnrbm(
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from .training import fit
-
     check(isinstance(length, (int, np.integer)) and length >= 2, "length", length, "an integer >= 2")
     wins = []
     for r in rolls:

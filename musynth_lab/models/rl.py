@@ -22,7 +22,9 @@ import torch
 from torch import nn
 
 from ..audio import get_device, seed_everything, to_numpy
+from ..data import Chorale, load_chorales
 from ..errors import ParameterError, check
+from ..synth import render_notes
 from .training import single_thread
 
 __all__ = [
@@ -158,8 +160,6 @@ class NoteModel:
     def fit(
         cls, chorales=None, *, tonic_pc: int = 0, mode: str = "major", low: int = 60, high: int = 84, alpha: float = 0.5
     ) -> "NoteModel":
-        from ..data import Chorale, load_chorales
-
         check(int(high) > int(low), "high", high, f"a MIDI pitch above low={low}")
         check(alpha > 0, "alpha", alpha, "a positive smoothing count")
         pieces = load_chorales("train") if chorales is None else list(chorales)
@@ -325,6 +325,7 @@ class AgentHistory:
 
     def plot(self, ax=None, *, title: str | None = "REINFORCE with baseline"):
         """Draw the reward (return) curve and the violations on a twin axis; returns the axes."""
+        # matplotlib and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -554,8 +555,6 @@ def render_melody(melody, *, sr: int, bpm: float = 120.0, instrument: str = "pia
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..synth import render_notes
-
     m = np.asarray(to_numpy(melody), dtype=np.float64).ravel()
     check(m.size > 0 and np.all(np.isfinite(m)), "melody", melody, "a non-empty sequence of MIDI pitches")
     check(note_q > 0, "note_q", note_q, "a positive note length in quarter notes")

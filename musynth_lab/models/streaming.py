@@ -25,12 +25,18 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ParameterError, as_rows, check
+from ..audio import get_device
+from ..errors import ParameterError, check
+from ..synth import convolve
+from ..synth.stream import check_block_size
+from .ddsp import DDSPDecoder
+from ..errors import as_rows
 
 __all__ = [
     "SampleGRU",
@@ -119,8 +125,6 @@ class DDSPStream:
     """
 
     def __init__(self, decoder, *, sr: int):
-        from .ddsp import DDSPDecoder
-
         check(isinstance(decoder, DDSPDecoder), "decoder", decoder, "a DDSPDecoder")
         check(sr == decoder.sr, "sr", sr, f"the decoder's sample rate {decoder.sr} Hz (it was built for it)")
         self.decoder, self.sr, self.hop = decoder, sr, decoder.hop_length
@@ -164,8 +168,6 @@ class DDSPStream:
         Sample ``j`` of frame ``i`` interpolates linearly from frame ``i - 1`` to frame ``i``
         (causal: no frame of the future is needed).
         """
-        from ..synth import convolve
-
         c = self.controls(f0_hz, loudness_db)
         d, hop = self.decoder, self.hop
         harm = c["amplitude"][..., None] * c["harmonic_distribution"]  # (B, F, K)
@@ -219,10 +221,9 @@ def accelerate(model: nn.Module, how: str):
             return torch.jit.script(model), ""
         if how == "compile":
             return torch.compile(model, dynamic=False), ""
-        import warnings
-
         with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
             warnings.simplefilter("ignore")
+            # torch.ao.quantization is imported where used: only the quantised variant needs it, and it warns on import
             from torch.ao.quantization import quantize_dynamic
 
             return quantize_dynamic(model, {nn.Linear, nn.GRUCell}, dtype=torch.qint8), ""
@@ -286,8 +287,6 @@ def time_ddsp_stream(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from ..synth.stream import check_block_size
-
     block_size = check_block_size(block_size)
     hop = decoder.hop_length
     check(block_size % hop == 0, "block_size", block_size, f"a multiple of the decoder's hop {hop}")
@@ -345,9 +344,6 @@ def neural_latency(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from ..audio import get_device
-    from .ddsp import DDSPDecoder
-
     device = torch.device(device) if device is not None else get_device()
     rows = []
     ar = SampleGRU(hidden=ar_hidden, sr=sr).eval().to(device)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -56,6 +57,7 @@ class History:
 
     def plot(self, ax=None, *, title: str | None = None):
         """Draw the loss curves with matplotlib; returns the axes."""
+        # matplotlib and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -200,8 +202,6 @@ def fit(
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    import time
-
     from tqdm.auto import tqdm
 
     check(isinstance(model, torch.nn.Module), "model", model, "a torch.nn.Module")

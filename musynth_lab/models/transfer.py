@@ -32,9 +32,10 @@ import torch
 from torch import nn
 
 from ..audio import get_device, seed_everything, to_numpy
+from ..data import INSTRUMENT_FAMILIES, load_notes
 from ..errors import ParameterError, check
 from .cnn import librosa_feature
-from .training import single_thread
+from .training import fit, predict, single_thread
 
 __all__ = [
     "pitch_class_features",
@@ -77,6 +78,7 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
+    # librosa and tqdm are imported where used: importing this module (and `import musynth_lab`) stays light
     import librosa
 
     a = np.asarray(to_numpy(audio), dtype=np.float32)
@@ -97,8 +99,6 @@ def pitch_class_features(audio, *, sr: int, seconds: float = 0.5) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _bundle(seconds: float = 0.5):
-    from ..data import load_notes
-
     notes = load_notes()
     X = pitch_class_features(notes.audio, sr=notes.sr, seconds=seconds)
     return notes, X
@@ -131,8 +131,6 @@ def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> 
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import INSTRUMENT_FAMILIES
-
     if instrument not in INSTRUMENT_FAMILIES:
         raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
     idx = np.flatnonzero(notes.instrument == instrument)
@@ -205,8 +203,6 @@ def evaluate(model: nn.Module, X, y, *, device=None) -> float:
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from .training import predict
-
     check(len(X) > 0 and len(X) == len(y), "X", X, "a non-empty array with one label per row")
     return float((predict(model, X, device=device).argmax(-1).numpy() == np.asarray(y)).mean())
 
@@ -259,8 +255,6 @@ def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from .training import fit
-
     torch.manual_seed(seed)
     net = PitchClassNet()
     fit(net, (X, y), epochs=int(steps), batch_size=len(X), lr=lr, seed=seed, device=device, progress=False)
@@ -268,8 +262,6 @@ def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 
 
 
 def _check_holdout(instrument):
-    from ..data import INSTRUMENT_FAMILIES
-
     if instrument not in INSTRUMENT_FAMILIES:
         raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
 
@@ -290,8 +282,6 @@ def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0,
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from .training import fit
-
     _check_holdout(exclude)
     notes, X = _bundle()
     idx = np.flatnonzero(notes.instrument != exclude)

@@ -26,10 +26,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..audio import to_numpy, to_tensor
-from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, NoteSet, load_chorales  # noqa: F401  (doctests use them)
+from ..audio import midi_to_hz, to_numpy, to_tensor
+from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, NoteSet, load_chorales, tokens_to_notes  # noqa: F401  (doctests use them)
 from ..errors import ParameterError, check
+from ..stats import _features
 from ..stats.base import Encoder, require_fitted
+from ..synth import render_notes
+from .training import fit as _fit
 
 __all__ = [
     "TorchEncoder",
@@ -129,8 +132,6 @@ class TorchEncoder(nn.Module, Encoder):
 
         ``self.history_`` keeps the :class:`~musynth_lab.models.History`.
         """
-        from .training import fit as _fit
-
         x = self._prepare(train)
         data = (x, self._targets(x))
         val_data = None
@@ -180,8 +181,6 @@ def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, ho
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    from ..stats import _features
-
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
     S = _features.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
     ref = S.max(axis=(1, 2), keepdims=True) + 1e-12
@@ -697,9 +696,6 @@ def render_tokens(
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    from ..audio import midi_to_hz
-    from ..data import tokens_to_notes
-
     check(int(sr) > 0, "sr", sr, "a positive sample rate in Hz")
     check(bpm > 0 and step > 0, "bpm", bpm, "a positive tempo (and a positive step)")
     toks = np.asarray(to_numpy(tokens)).astype(np.int64).ravel()
@@ -707,8 +703,6 @@ def render_tokens(
     q = 60.0 / float(bpm)  # seconds per quarter note
     n = int(round(len(toks) * step * q * sr))
     if instrument != "sine":
-        from ..synth import render_notes
-
         y = np.zeros(n, dtype=np.float32)
         if len(notes):
             out = to_numpy(render_notes(notes, bpm=float(bpm), sr=int(sr), instrument=instrument, tail_s=0.0))

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import check_sr
-from ..errors import as_array, as_float, as_int
-
-from ..audio import to_numpy
-from ..errors import check
-from .core import axes_or_new
+from ..audio import check_sr, to_numpy
+from ..errors import as_array, as_float, as_int, check
+from .core import axes_or_new, piano_roll
 
 
 def attention_over_spectrogram(
@@ -121,8 +118,6 @@ def attention_over_score(roll, frame_weights, *, step: float = 1.0, low: int = 2
     step, low = as_float(step, "step", low=0, low_open=True), as_int(low, "low", low=0, high=127)
     if keep is not None:
         as_array(keep, "keep", ndim=1)
-    from .core import piano_roll
-
     r = to_numpy(roll).astype(bool)
     w = to_numpy(frame_weights).astype(float).ravel()
     check(r.ndim == 2, "roll", roll, "a 2-D array (n_keys, n_frames)")

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import as_array, as_float, as_int, as_mapping, as_rows
-
-from ..errors import check
+from ..errors import as_array, as_float, as_int, as_mapping, as_rows, check
+from ..evaluate import self_similarity
 from .core import axes_or_new
 
 __all__ = ["similarity_matrix", "lag_profiles", "pitch_class_bars", "measure_bars"]
@@ -35,8 +34,6 @@ def similarity_matrix(roll, *, frames_per_bar: int = 1, step: float = 0.5, ax=No
     as_array(roll, "roll", ndim=2)
     frames_per_bar = as_int(frames_per_bar, "frames_per_bar")
     step = as_float(step, "step", low=0, low_open=True)
-    from ..evaluate import self_similarity
-
     S = self_similarity(roll, frames_per_bar=frames_per_bar)
     ax = axes_or_new(ax, figsize=(3.6, 3.2))
     span = S.shape[0] * frames_per_bar * step

@@ -26,6 +26,7 @@ def axes_or_new(ax, figsize=(7, 2.5)):
     True
     """
     if ax is None:
+        # matplotlib and librosa are imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=figsize)

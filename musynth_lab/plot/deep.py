@@ -32,6 +32,7 @@ def cnn_filters(kernels, *, fig=None, title: str | None = "first-layer filters (
     check(k.ndim == 3 and len(k) > 0, "kernels", k, "an array (n_filters, height, width)")
     n = len(k)
     if fig is None:
+        # matplotlib is imported where used: importing this module (and `import musynth_lab`) stays light
         import matplotlib.pyplot as plt
 
         fig = plt.figure(figsize=(1.1 * n, 1.6))

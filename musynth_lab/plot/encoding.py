@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import as_array, as_float, as_mapping, as_sequence
-
 from ..audio import to_numpy
-from ..data import CHORD_NAMES
-from ..errors import check
-from .core import axes_or_new
+from ..data import CHORD_NAMES, N_MELODY_TOKENS, tokens_to_notes
+from ..errors import ParameterError, as_array, as_float, as_mapping, as_sequence, check
+from .core import axes_or_new, piano_roll
 
 __all__ = ["chord_timeline", "posteriorgram", "transition_matrix", "embedding_map", "latent_path"]
 
@@ -145,8 +143,6 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     as_array(embeddings, "embeddings", ndim=2)
     if names is not None:
         as_sequence(names, "names")
-    from ..errors import ParameterError
-
     E = np.asarray(to_numpy(embeddings), dtype=float)
     check(
         labels is not None and not isinstance(labels, (str, bytes)),
@@ -164,6 +160,7 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     _, _, vt = np.linalg.svd(Ec, full_matrices=False)
     xy = Ec @ vt[:2].T if vt.shape[0] >= 2 else np.c_[Ec @ vt[:1].T, np.zeros(len(E))]
     ax = axes_or_new(ax, (5.5, 4.5))
+    # matplotlib is imported where used: importing this module (and `import musynth_lab`) stays light
     import matplotlib
 
     classes = list(dict.fromkeys(sorted(y.tolist())))
@@ -199,11 +196,6 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
     """
     as_array(token_rows, "token_rows", ndim=2, integer=True)
     step = as_float(step, "step", low=0, low_open=True)
-    from ..data import tokens_to_notes
-    from .core import piano_roll
-
-    from ..data import N_MELODY_TOKENS
-
     rows = as_array(token_rows, "token_rows", ndim=2, integer=True)
     check(rows.ndim == 2 and rows.size > 0, "token_rows", rows, "an array of shape (n_points, n_steps)")
     check(

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..audio import check_sr
 from ..errors import as_float, as_rows, check
+from ..latency import callback_schedule, event_latency_ms
 from .core import axes_or_new
 
 __all__ = ["latency_budget_bars", "double_buffering", "block_times", "sample_rate_tradeoff_plot", "rtf_bars"]
@@ -102,9 +103,7 @@ def double_buffering(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    from matplotlib.patches import Rectangle
-
-    from ..latency import callback_schedule, event_latency_ms
+    from matplotlib.patches import Rectangle  # matplotlib is imported where used: `import musynth_lab` stays light
 
     s = callback_schedule(compute_ms, block_size=block_size, sr=sr, n_buffers=n_buffers)
     p, n = s["period_ms"], len(s["start_ms"])

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import check_sr
-from ..errors import as_array, as_float, as_int
-
-from ..audio import to_numpy
-from ..errors import check
+from ..audio import check_sr, to_numpy
+from ..errors import as_array, as_float, as_int, check
+from ..synth.filters import frequency_response
+from ..synth.fm import bessel_sidebands
+from ..synth.reverb import energy_decay_db, pan
 from .core import amplitude_spectrum, axes_or_new
 
 __all__ = ["envelope", "filter_response", "fm_spectrum", "energy_decay", "pan_law", "note_pattern"]
@@ -74,8 +74,6 @@ def filter_response(
     sr = check_sr(sr)
     db_floor = as_float(db_floor, "db_floor")
     mark_hz = as_float(mark_hz, "mark_hz", low=0, low_open=True, allow_none=True)
-    from ..synth.filters import frequency_response
-
     f0 = np.geomspace(10, sr / 2 * 0.999, 512) if log_freq else np.linspace(0, sr / 2, 512)
     f, H = frequency_response(b, a, sr=sr, freqs_hz=f0)
     mag = 20 * np.log10(np.maximum(np.abs(to_numpy(H)), 1e-12))
@@ -117,8 +115,6 @@ def fm_spectrum(
     k_max = as_int(k_max, "k_max", high=1000)
     carrier_hz, modulator_hz = as_float(carrier_hz, "carrier_hz", low=0), as_float(modulator_hz, "modulator_hz", low=0)
     index = as_float(index, "index", low=0)
-    from ..synth.fm import bessel_sidebands
-
     f, mag = amplitude_spectrum(to_numpy(y), sr=sr)
     ax = axes_or_new(ax)
     ax.plot(f, mag, lw=0.8, label="measured")
@@ -153,8 +149,6 @@ def energy_decay(ir, *, sr: int, ax=None, label: str | None = None, title: str |
     """
     as_array(ir, "ir")
     sr = check_sr(sr)
-    from ..synth.reverb import energy_decay_db
-
     t, edc = energy_decay_db(ir, sr=sr)
     ax = axes_or_new(ax)
     ax.plot(t, edc, lw=1.2, label=label)
@@ -180,9 +174,8 @@ def pan_law(*, ax=None, title: str | None = "constant-power panning"):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..synth.reverb import pan
 
     p = torch.linspace(-1, 1, 101)
     g = np.stack([pan(torch.ones(1, 2), position=float(v))[0, :, 0].numpy() for v in p])

@@ -6,6 +6,7 @@ Every encoder here follows :class:`~musynth_lab.stats.base.Encoder`: ``fit(...)`
 Chapter: notebooks/04_encoding.ipynb
 """
 
+from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API
 from .base import Encoder, require_fitted
 from .chords import (
     ChordSequence,
@@ -54,7 +55,7 @@ __all__ = [
 
 def _validate_package():
     """This package's conventional argument names, each rule written once, checked at its boundary."""
-    from ..errors import rule as r, validate_names
+    r = _rule
 
     size = r("int", high=1 << 24)
     rules = {n: size for n in ("hop_length", "max_iterations", "max_iter", "n_components", "n_states", "n_iter")}
@@ -81,7 +82,7 @@ def _validate_package():
         }
     )
     rules = {k: v for k, v in rules.items() if v is not None}
-    validate_names(globals(), __all__, rules)
+    _validate_names(globals(), __all__, rules)
 
 
 _validate_package()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import features
 from ..audio import as_audio, to_numpy
 
 __all__ = ["chroma_cqt", "melspectrogram", "BACKEND"]
@@ -32,12 +33,11 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
     """
     y = to_numpy(as_audio(y, mono=True)).astype(np.float32)
     if BACKEND == "librosa":
+        # librosa is imported where used: importing this module (and `import musynth_lab`) stays light
         import librosa
 
         C = librosa.feature.chroma_cqt(y=y, sr=int(sr), hop_length=int(hop_length))
     else:
-        from .. import features
-
         C = to_numpy(features.chroma_cqt(y, sr=int(sr), hop_length=int(hop_length)))
     return np.asarray(C, dtype=np.float64)
 
@@ -60,7 +60,5 @@ def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_me
 
         S = librosa.feature.melspectrogram(y=y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels))
     else:
-        from .. import features
-
         S = to_numpy(features.melspectrogram(y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels)))
     return np.asarray(S, dtype=np.float32)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, as_array
 
 __all__ = ["Encoder", "require_fitted", "as_2d_rows"]
 
@@ -44,8 +44,6 @@ def as_2d_rows(x, name: str = "x", *, dim: int | None = None) -> np.ndarray:
 
     Chapter: notebooks/04_encoding.ipynb
     """
-    from ..errors import as_array
-
     arr = as_array(x, name)  # no None, strings, complex, NaN/inf or empty array
     if arr.ndim == 1:
         arr = arr[None, :]

@@ -1,7 +1,9 @@
 """Chord vocabulary, templates, frame-wise template matching and beat-level evaluation.
 
 The vocabulary is the 25 classes of :data:`musynth_lab.data.CHORD_NAMES`: 12 major triads
-(0-11), 12 minor triads (12-23) and "no chord" (24). Template matching scores each chroma
+(0-11), 12 minor triads (12-23) and "no chord" (24); it and its triad templates
+(:func:`chord_templates`) live in :mod:`musynth_lab.data`, which labels the beats of a MIDI
+file with them, and are part of this module's API too. Template matching scores each chroma
 frame against a binary triad template (cosine similarity) and takes the best chord of each
 frame on its own; the HMM of :mod:`musynth_lab.stats.hmm` adds what a chord sequence looks
 like over time.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import CHORD_NAMES
+from ..data import CHORD_NAMES, N_CHORDS, NO_CHORD, VOCABULARIES, chord_templates, unit_columns
 from ..errors import ParameterError, as_array, as_choice, check
 
 __all__ = [
@@ -34,57 +36,6 @@ __all__ = [
     "transpose_chords",
     "ChordSequence",
 ]
-
-N_CHORDS = 25
-NO_CHORD = 24
-#: Chord vocabularies the kit knows; only the 25-class major/minor one is implemented.
-VOCABULARIES = ("majmin",)
-
-
-def check_vocabulary(vocabulary: str) -> None:
-    if vocabulary not in VOCABULARIES:
-        raise ParameterError(f"vocabulary={vocabulary!r}: expected one of {VOCABULARIES} (24 major/minor triads plus 'N')")
-
-
-def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np.ndarray:
-    """Binary triad templates over the 12 pitch classes, ``(25, 12)``.
-
-    Row ``r`` (0-11) has the major triad on root ``r`` (root, major third, fifth), row
-    ``12 + r`` the minor triad, row 24 ("N") is flat.
-
-    Parameters
-    ----------
-    vocabulary : {'majmin'}
-        The 25-class major/minor vocabulary of :data:`musynth_lab.data.CHORD_NAMES`.
-    normalize : bool
-        Scale each row to unit Euclidean norm (for cosine similarity).
-
-    Returns
-    -------
-    np.ndarray [shape=(25, 12)]
-
-    Raises
-    ------
-    ParameterError
-        An unknown vocabulary.
-
-    Examples
-    --------
-    >>> T = chord_templates(normalize=False)
-    >>> np.flatnonzero(T[0]).tolist(), np.flatnonzero(T[12 + 9]).tolist()   # C major, A minor
-    ([0, 4, 7], [0, 4, 9])
-
-    Chapter: notebooks/04_encoding.ipynb
-    """
-    check_vocabulary(vocabulary)
-    T = np.zeros((N_CHORDS, 12))
-    for r in range(12):
-        T[r, [r, (r + 4) % 12, (r + 7) % 12]] = 1.0
-        T[12 + r, [r, (r + 3) % 12, (r + 7) % 12]] = 1.0
-    T[NO_CHORD] = 1.0
-    if normalize:
-        T /= np.linalg.norm(T, axis=1, keepdims=True)
-    return T
 
 
 def check_chroma(chroma, name: str = "chroma") -> np.ndarray:
@@ -123,10 +74,6 @@ def check_labels(labels, name: str = "labels") -> np.ndarray:
     ):
         raise ParameterError(f"{name}={arr!r}: expected chord indices in 0..24 of the 'majmin' vocabulary")
     return arr.astype(np.int64)
-
-
-def unit_columns(chroma: np.ndarray) -> np.ndarray:
-    return chroma / np.maximum(np.linalg.norm(chroma, axis=0, keepdims=True), 1e-9)
 
 
 def template_scores(chroma, vocabulary: str = "majmin") -> np.ndarray:

@@ -24,6 +24,7 @@ from ..data import CHORD_NAMES, Chorale, Excerpt, load_excerpt
 from ..errors import ParameterError, as_sequence, check
 from .base import Encoder, require_fitted
 from .chords import beat_accuracy, beat_sync, check_chroma, transpose_chords
+from .hmm import excerpt_chroma
 
 __all__ = [
     "chord_tone_labels",
@@ -180,6 +181,7 @@ def label_scores(truth, predicted, *, positive: str | None = None) -> dict:
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    # sklearn and sklearn_crfsuite are imported where used: importing this module (and `import musynth_lab`) stays light
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
     t = [y for seq in truth for y in seq]
@@ -360,8 +362,6 @@ class BeatChordCRF(_CRFEncoder):
         self.hop_length, self.transpose = int(hop_length), bool(transpose)
 
     def _beats(self, excerpts, chromas):
-        from .hmm import excerpt_chroma
-
         if isinstance(excerpts, (str, Excerpt)):
             excerpts = [excerpts]
         exs = [load_excerpt(e) if isinstance(e, str) else e for e in excerpts]

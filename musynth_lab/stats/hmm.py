@@ -14,24 +14,28 @@ Chapter: notebooks/04_encoding.ipynb
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from ..data import N_MELODY_TOKENS, Chorale, Excerpt, load_chorales, load_excerpt, list_excerpts
 from ..audio import check_sr
+from ..data import (
+    N_CHORDS,
+    N_MELODY_TOKENS,
+    NO_CHORD,
+    Chorale,
+    Excerpt,
+    check_vocabulary,
+    chord_templates,
+    list_excerpts,
+    load_chorales,
+    load_excerpt,
+    unit_columns,
+)
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
 from . import _features
 from .base import Encoder, require_fitted
-from .chords import (
-    N_CHORDS,
-    NO_CHORD,
-    ChordSequence,
-    check_vocabulary,
-    unit_columns,
-    check_chroma,
-    chord_templates,
-    frames_to_beats,
-    transpose_chords,
-)
+from .chords import ChordSequence, check_chroma, frames_to_beats, transpose_chords
 
 __all__ = ["chord_transitions", "frame_transitions", "ChordHMM", "MelodyHMM", "excerpt_chroma"]
 
@@ -195,6 +199,7 @@ class ChordHMM(Encoder):
         -------
         self
         """
+        # hmmlearn is imported where used: importing this module (and `import musynth_lab`) stays light
         from hmmlearn import hmm as hl
 
         self.beat_transmat_ = chord_transitions(chorales, smoothing=self.smoothing)
@@ -260,8 +265,6 @@ class ChordHMM(Encoder):
     # -- decoding ----------------------------------------------------------------------
     def frame_model(self, frames_per_beat: float):
         """The hmmlearn ``GaussianHMM`` at frame rate (``transmat_`` from :func:`frame_transitions`)."""
-        import copy
-
         require_fitted(self, self.fitted)
 
         m = copy.deepcopy(self.hmm_)

@@ -76,6 +76,7 @@ class VBMixture(Encoder):
 
     def fit(self, X):
         """Fit on rows of ``X`` ``(n, n_features)``. Returns ``self``."""
+        # sklearn is imported where used: importing this module (and `import musynth_lab`) stays light
         from sklearn.mixture import BayesianGaussianMixture
 
         X = as_2d_rows(X, "X")

@@ -11,7 +11,7 @@ source term            modules
 混响合成 (b)            :func:`algorithmic_reverb`, :func:`convolution_reverb`, :func:`pan`, :func:`spatialize`
 效果器合成 (c)          :func:`biquad`, :func:`delay`, :func:`overdrive`, :func:`chorus`, :func:`flanger`, :func:`exciter`
 信号处理器合成 (d)      :func:`adsr`, :func:`lfo`, :func:`fm_tone`, :func:`fm4`, :func:`noise_gate`, :func:`compressor`, :func:`gain`
-音轨生成器合成 (e)      :func:`accompaniment`, :func:`render_notes`, :func:`render_chorale`
+音轨生成器合成 (e)      :func:`accompaniment`, :func:`render_notes`, :func:`render_chorale`, :func:`render_midi`
 (building blocks)      oscillators, :func:`svf`, :func:`equalizer`, :class:`SubtractiveVoice`, :class:`FMVoice`, :func:`match_sound`
 时间延迟 (streaming)    :class:`VoiceStream`, :class:`PolyStream`, :func:`play_events`, :class:`Chain` of stream effects
 =====================  =====================================================================
@@ -19,6 +19,8 @@ source term            modules
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
+from ..audio import as_audio as _as_audio
+from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API
 from .params import Param, param_table
 from .oscillators import (
     SHAPES,
@@ -63,7 +65,7 @@ from .reverb import (
     woodworth_itd,
 )
 from .sampler import Sampler
-from .sequencer import STYLES, accompaniment, parse_chord, render_chorale, render_notes, twelve_bar_blues
+from .sequencer import STYLES, accompaniment, parse_chord, render_chorale, render_midi, render_notes, twelve_bar_blues
 from .voices import INSTRUMENTS, FMVoice, SubtractiveVoice, Voice, instrument
 from .matching import MatchResult, match_sound, multi_resolution_stft_loss
 
@@ -128,6 +130,7 @@ __all__ = [
     "accompaniment",
     "parse_chord",
     "render_chorale",
+    "render_midi",
     "render_notes",
     "twelve_bar_blues",
     "INSTRUMENTS",
@@ -187,7 +190,7 @@ __all__ += [
 
 def _validate_package():
     """The synth's conventional scalar argument names, each rule written once, checked at the boundary."""
-    from ..errors import rule as r, validate_names
+    r = _rule
 
     pos, nonneg = r("float", low=0, low_open=True), r("float", low=0)
     rules = {
@@ -219,10 +222,10 @@ def _validate_package():
         "allpass_gain": r("float", low=0, high=1, high_open=True),
         "predelay_s": nonneg,
         "batch": r("int", high=1 << 16),
-        "pred": r("audio"),
-        "target": r("audio"),
+        "pred": r(_as_audio),
+        "target": r(_as_audio),
         "fft_sizes": r("seq", ndim=1),
-        "ir": r("audio"),
+        "ir": r(_as_audio),
         "n_samples": r("int", high=1 << 28, none=True),
         "q": r("float", low=0, low_open=True),
         "threshold": r("float", low=0, low_open=True),
@@ -235,13 +238,13 @@ def _validate_package():
         "ratios": r("seq", ndim=1),
         "levels": r("seq", ndim=1),
         "harmonics": r("seq"),
-        "table": r("audio"),
+        "table": r(_as_audio),
         "voice": r("callable"),
         "b": r("seq"),
         "a": r("seq"),
         "max_quarters": r("float", low=0, low_open=True, none=True),
     }
-    validate_names(globals(), __all__, rules)
+    _validate_names(globals(), __all__, rules)
 
 
 _validate_package()

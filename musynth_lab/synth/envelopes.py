@@ -3,6 +3,9 @@
 An envelope is an ordinary ``(batch, n_samples)`` tensor, so it can multiply audio (a VCA),
 scale an FM index or move a filter cutoff at audio rate.
 
+:func:`adsr_level_unchecked` (public, not in ``__all__``) is :func:`adsr_level` without the
+checks, for callers that pass validated tensors (the voices).
+
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
@@ -12,7 +15,7 @@ import torch
 
 from ..errors import ParameterError
 from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
-from .oscillators import _device, phase_ramp
+from .oscillators import device_of, phase_ramp
 
 __all__ = ["adsr", "adsr_level", "lfo", "LFO_SHAPES"]
 
@@ -49,10 +52,10 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
     tensor_arg(t, "t")
     for name, v in (("attack", attack), ("decay", decay), ("sustain", sustain), ("release", release), ("note_off", note_off)):
         tensor_arg(v, name, what="(batch or 1, 1)")
-    return _adsr_level(t, attack=attack, decay=decay, sustain=sustain, release=release, note_off=note_off)
+    return adsr_level_unchecked(t, attack=attack, decay=decay, sustain=sustain, release=release, note_off=note_off)
 
 
-def _adsr_level(t, *, attack, decay, sustain, release, note_off):
+def adsr_level_unchecked(t, *, attack, decay, sustain, release, note_off):
     """:func:`adsr_level` without the checks (its callers pass validated tensors)."""
     eps = 1e-9
     a_ = attack.clamp(min=eps)
@@ -110,7 +113,7 @@ def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, 
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
-    dev = _device(device, attack, decay, sustain, release, note_off)
+    dev = device_of(device, attack, decay, sustain, release, note_off)
     a = param(attack, "attack", lo=0.0, device=dev, expected="a time >= 0 s")
     d = param(decay, "decay", lo=0.0, device=dev, expected="a time >= 0 s")
     s = param(sustain, "sustain", lo=0.0, hi=1.0, device=dev, expected="a level in [0, 1]")
@@ -118,7 +121,7 @@ def adsr(*, attack, decay, sustain, release, note_off, n_samples: int, sr: int, 
     off = param(note_off, "note_off", lo=0.0, device=dev, expected="a time >= 0 s")
     batch_of(attack=a, decay=d, sustain=s, release=r, note_off=off)
     t = torch.arange(n_samples, device=dev, dtype=torch.float32)[None] / sr
-    return _adsr_level(t, attack=a, decay=d, sustain=s, release=r, note_off=off)
+    return adsr_level_unchecked(t, attack=a, decay=d, sustain=s, release=r, note_off=off)
 
 
 def lfo(
@@ -165,7 +168,7 @@ def lfo(
     """
     if shape not in LFO_SHAPES:
         raise ParameterError(f"shape={shape!r}: expected one of {LFO_SHAPES}")
-    dev = _device(device, rate_hz, depth, offset, phase)
+    dev = device_of(device, rate_hz, depth, offset, phase)
     rate = param(rate_hz, "rate_hz", lo=0.0, device=dev, n_samples=n_samples, per_sample=True, expected="a rate >= 0 Hz")
     ramp, end, inc = phase_ramp(rate, n_samples=n_samples, sr=sr, phase=phase, device=dev)
     dep = param(depth, "depth", device=dev, n_samples=n_samples, per_sample=True)

@@ -25,7 +25,7 @@ import torch
 
 from ..errors import ParameterError, as_float, as_int, check
 from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
-from .oscillators import _device, phase_ramp
+from .oscillators import device_of, phase_ramp
 
 __all__ = ["fm_tone", "fm4", "FM4_ALGORITHMS", "bessel_sidebands", "feedback_sine"]
 
@@ -150,7 +150,7 @@ def fm_tone(
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
-    dev = _device(device, carrier_hz, ratio, index, feedback, amplitude)
+    dev = device_of(device, carrier_hz, ratio, index, feedback, amplitude)
     fc = param(
         carrier_hz,
         "carrier_hz",
@@ -250,7 +250,7 @@ def fm4(
         raise ParameterError(f"algorithm={algorithm!r}: expected one of {sorted(FM4_ALGORITHMS)}")
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
-    dev = _device(device, freq_hz, ratios, levels, feedback, envelopes)
+    dev = device_of(device, freq_hz, ratios, levels, feedback, envelopes)
     f = param(
         freq_hz,
         "freq_hz",
@@ -324,6 +324,7 @@ def bessel_sidebands(index: float, *, carrier_hz: float, modulator_hz: float, k_
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    # scipy is imported where used: importing this module (and `import musynth_lab`) stays light
     from scipy.special import jv
 
     index = as_float(index, "index", low=0)

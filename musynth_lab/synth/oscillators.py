@@ -22,6 +22,10 @@ Band limiting (3 methods, ``method=``):
 would switch method mid-stream; a streaming engine should name ``'polyblep'`` or
 ``'additive'`` explicitly (both carry their phase across calls exactly).
 
+Helpers the other synth modules share (public, not in ``__all__``): :data:`METHODS` (the
+``method=`` names), :func:`device_of`, :func:`ramp_from_increment` (the unchecked core of
+:func:`phase_ramp`) and :func:`blep_residual` (the PolyBLEP correction).
+
 Chapter: notebooks/01a_synthesis.ipynb
 """
 
@@ -49,10 +53,11 @@ __all__ = [
 ]
 
 SHAPES = ("sine", "saw", "square", "triangle")
-_METHODS = ("auto", "polyblep", "additive", "naive")
+METHODS = ("auto", "polyblep", "additive", "naive")
 
 
-def _device(device, *tensors):
+def device_of(device, *tensors):
+    """The device to compute on: ``device`` if given, else that of the first tensor among ``tensors``, else the CPU."""
     if device is not None:
         return torch.device(device)
     for t in tensors:
@@ -93,16 +98,16 @@ def phase_ramp(freq_hz, *, n_samples: int, sr: int, phase=0.0, device=None):
     """
     sr = check_sr(sr)
     n_samples = check_n_samples(n_samples)
-    dev = _device(device, freq_hz, phase)
+    dev = device_of(device, freq_hz, phase)
     f = param(freq_hz, "freq_hz", device=dev, n_samples=n_samples, per_sample=True)
     p0 = param(phase, "phase", device=dev)
     b = batch_of(freq_hz=f, phase=p0)
     inc = f / sr
-    ramp, end = _ramp_from_inc(inc, n_samples, p0.double().expand(b, 1))
+    ramp, end = ramp_from_increment(inc, n_samples, p0.double().expand(b, 1))
     return ramp, end.detach(), inc
 
 
-def _ramp_from_inc(inc, n_samples: int, start):
+def ramp_from_increment(inc, n_samples: int, start):
     """Unchecked core of :func:`phase_ramp`: ``inc`` (b or 1, n or 1) float32, ``start`` (b, 1) float64."""
     b = start.shape[0]
     dev = inc.device
@@ -174,7 +179,7 @@ def sine(freq_hz, *, n_samples: int, sr: int, phase=0.0, amplitude=1.0, device=N
     return _finish(amp * torch.sin(TWO_PI * ramp), end, return_phase)
 
 
-def _blep(t, dt):
+def blep_residual(t, dt):
     """PolyBLEP residual for a unit downward step at t = 0 (t in cycles, dt = f / sr).
 
     ``-(1 - t/dt)**2`` just after the step, ``(1 - (1 - t)/dt)**2`` just before it, else 0.
@@ -196,8 +201,8 @@ def _blamp(t, dt):
 
 
 def _choose(method, inc, sr, max_additive):
-    if method not in _METHODS:
-        raise ParameterError(f"method={method!r}: expected one of {_METHODS}")
+    if method not in METHODS:
+        raise ParameterError(f"method={method!r}: expected one of {METHODS}")
     if method != "auto":
         return method
     fmin = float(inc.detach().abs().min()) * sr
@@ -282,7 +287,7 @@ def saw(
     else:
         y = 2.0 * ramp - 1.0
         if m == "polyblep":
-            y = y - _blep(ramp, inc.abs())
+            y = y - blep_residual(ramp, inc.abs())
     return _finish(amp * y, end, return_phase)
 
 
@@ -351,7 +356,7 @@ def square(
             # up-step of +2 at t = 0, down-step of -2 at t = pw (PolyBLEP corrections)
             t2 = ramp - pw
             t2 = t2 - torch.floor(t2)
-            y = y + _blep(ramp, dt) - _blep(t2, dt)
+            y = y + blep_residual(ramp, dt) - blep_residual(t2, dt)
     return _finish(amp * y, end, return_phase)
 
 
@@ -452,7 +457,7 @@ def white_noise(*, n_samples: int, batch: int = 1, amplitude=1.0, seed: int | No
     """
     n_samples = check_n_samples(n_samples)
     batch = check_n_samples(batch, "batch")
-    dev = _device(device, amplitude)
+    dev = device_of(device, amplitude)
     amp = param(amplitude, "amplitude", device=dev)
     gen = _generator(seed, dev) if seed is not None else None
     u = torch.rand(batch, n_samples, generator=gen, device=dev)
@@ -475,7 +480,7 @@ def pink_noise(*, n_samples: int, batch: int = 1, amplitude=1.0, seed: int | Non
     """
     n_samples = check_n_samples(n_samples)
     batch = check_n_samples(batch, "batch")
-    dev = _device(device, amplitude)
+    dev = device_of(device, amplitude)
     amp = param(amplitude, "amplitude", device=dev)
     gen = _generator(seed, dev) if seed is not None else None
     w = torch.randn(batch, n_samples, generator=gen, device=dev)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import ParameterError, as_float
+from ._util import param
 
 __all__ = ["Param", "param_table"]
 
@@ -89,8 +90,6 @@ class Param:
 
     def check(self, value) -> None:
         """Raise ParameterError naming this parameter when ``value`` is outside its range or NaN."""
-        from ._util import param
-
         param(value, self.name, lo=self.lo, hi=self.hi, expected=f"a value in [{self.lo}, {self.hi}] {self.unit}".rstrip())
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..data import NoteSet, load_notes
 from ..errors import ParameterError, as_array, check
 from ._util import check_sr, param
 from .envelopes import adsr
@@ -59,8 +60,6 @@ class Sampler:
     """
 
     def __init__(self, instrument="piano", *, velocity: int = 110, roots=None, loop_s=(0.3, 0.7), crossfade_s: float = 0.03):
-        from ..data import NoteSet, load_notes
-
         if isinstance(instrument, NoteSet):
             notes = instrument
             self.name = "custom"

@@ -6,7 +6,9 @@ gives the 12-bar form), fingerstyle arpeggio (指弹), plus Alberti bass, march 
 block chords. The source's "西摩尔" has no standard meaning as a style (perhaps a
 transliterated name) and is not modelled. :func:`render_notes` plays any note list through
 any instrument of this package (sampler, FM, subtractive voice, or your own function), and
-:func:`render_chorale` plays a bundled Bach chorale.
+:func:`render_chorale` plays a bundled Bach chorale, :func:`render_midi` a MIDI file or a
+:class:`~musynth_lab.data.Piece` (each part's General MIDI program on the nearest bundled
+instrument, :func:`musynth_lab.data.gm_instrument`).
 
 Notes are rows of ``(onset_q, duration_q, midi, velocity)``, times in quarter notes, the
 same convention as :func:`musynth_lab.data.load_chorales` (whose parts are
@@ -17,15 +19,29 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
 import torch
 
-from ..errors import ParameterError, as_array, check
+from ..data import Chorale, list_instruments
+from ..data.midi import DEFAULT_VELOCITY, gm_instrument, load_midi
+from ..errors import ParameterError, as_array, as_float, check
 from ._util import check_sr
+from .voices import INSTRUMENTS
+from .voices import instrument as make
 
-__all__ = ["STYLES", "CHORD_QUALITIES", "parse_chord", "twelve_bar_blues", "accompaniment", "render_notes", "render_chorale"]
+__all__ = [
+    "STYLES",
+    "CHORD_QUALITIES",
+    "parse_chord",
+    "twelve_bar_blues",
+    "accompaniment",
+    "render_notes",
+    "render_chorale",
+    "render_midi",
+]
 
 _PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 #: Chord suffix -> intervals in semitones above the root.
@@ -220,9 +236,6 @@ _MAX_SAMPLES = 1 << 28  # the package's n_samples limit (about 3.4 h at 22050 Hz
 def _instrument_fn(instrument):
     if callable(instrument) and not isinstance(instrument, str):
         return instrument
-    from ..data import list_instruments
-    from .voices import INSTRUMENTS, instrument as make
-
     check(
         isinstance(instrument, str) and (instrument in list_instruments() or instrument in INSTRUMENTS),
         "instrument",
@@ -332,8 +345,6 @@ def render_chorale(
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    from ..data import Chorale
-
     if not isinstance(chorale, Chorale):
         raise ParameterError(f"chorale={chorale!r}: expected a Chorale from musynth_lab.data.load_chorales()")
     rows = []
@@ -346,3 +357,93 @@ def render_chorale(
     if not rows:
         raise ParameterError(f"max_quarters={max_quarters!r}: no note starts before it")
     return render_notes(np.array(rows), bpm=bpm, sr=sr, instrument=instrument, tail_s=tail_s)
+
+
+def _seconds(q, tempos):
+    """Quarter-note times -> seconds through a tempo map [(onset_q, bpm)]."""
+    q = np.asarray(q, dtype=np.float64)
+    starts = np.array([t[0] for t in tempos])
+    bpms = np.array([t[1] for t in tempos])
+    sec_at = np.concatenate([[0.0], np.cumsum(np.diff(starts) * 60.0 / bpms[:-1])]) + starts[0] * 60.0 / bpms[0]
+    i = np.clip(np.searchsorted(starts, q, side="right") - 1, 0, None)
+    return np.where(q < starts[0], q * 60.0 / bpms[0], sec_at[i] + (q - starts[i]) * 60.0 / bpms[i])
+
+
+def render_midi(x, *, sr: int = 16000, bpm: float | None = None, instrument=None, tail_s: float = 0.5):
+    """Play a MIDI file or a piece with the kit's sampler on the bundled instruments.
+
+    Parameters
+    ----------
+    x : str, Path, Chorale or Piece
+        A MIDI file (read with :func:`load_midi`, ``polyphony='keep'``) or a piece.
+    sr : int
+        Output sample rate in Hz.
+    bpm : float, optional
+        Tempo; default the file's own tempo map (tempo changes included), or 100 for a
+        chorale.
+    instrument : str or dict of str -> str, optional
+        A bundled instrument (``musynth_lab.data.list_instruments()``) for every part, or
+        per part. By default each part's General MIDI program is mapped to the nearest
+        bundled instrument with :func:`gm_instrument` (pianos -> piano, organs -> organ,
+        choir 52-54 -> choir, strings -> violin, brass -> trumpet, reeds -> clarinet,
+        pipes -> flute, ...); a chorale without programs plays on the choir.
+    tail_s : float
+        Time after the last note-off, for the release.
+
+    Returns
+    -------
+    Tensor [shape=(n_samples,)], peak at most 1
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from musynth_lab.data import save_midi
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a4.mid"
+    >>> save_midi([[1, 2, 69]], path, bpm=120, program=73)
+    >>> y = render_midi(path, sr=8000)
+    >>> y.shape[0] == int((1.5 + 0.5) * 8000), float(y[:3000].abs().max()) == 0.0
+    (True, True)
+
+    Chapter: notebooks/00_start_here.ipynb
+    """
+    if isinstance(x, (str, os.PathLike)):
+        piece = load_midi(x, polyphony="keep")
+    elif isinstance(x, Chorale):
+        piece = x
+    else:
+        raise ParameterError(f"x={x!r:.80}: expected a MIDI file path, a Chorale or a Piece")
+    tail_s = as_float(tail_s, "tail_s", low=0, high=60)
+    if bpm is not None:
+        bpm = as_float(bpm, "bpm", low=0, high=400, low_open=True)
+        tempos = ((0.0, bpm),)
+    else:
+        tempos = getattr(piece, "tempos", ()) or ((0.0, 100.0),)
+    programs = getattr(piece, "programs", {}) or {}
+    parts = {k: v for k, v in piece.parts.items() if len(v)}
+    if not parts:
+        raise ParameterError(f"x={getattr(piece, 'id', x)!r} has no notes to play")
+    total_s = float(max(_seconds((v[:, 0] + v[:, 1]).max(), tempos) for v in parts.values())) + tail_s
+    out = None
+    for name, notes in parts.items():
+        if isinstance(instrument, dict):
+            inst = instrument.get(name, gm_instrument(programs.get(name, 52)))
+        elif instrument is not None:
+            inst = instrument
+        else:
+            inst = gm_instrument(programs[name]) if name in programs else "choir"
+        if inst not in list_instruments():
+            raise ParameterError(f"instrument={inst!r}: expected one of {list_instruments()}")
+        on = _seconds(notes[:, 0], tempos)
+        off = _seconds(notes[:, 0] + notes[:, 1], tempos)
+        vel = getattr(piece, "velocities", {}).get(name)
+        if vel is None or len(vel) != len(notes):
+            vel = np.full(len(notes), float(DEFAULT_VELOCITY))
+        rows = np.stack([on, off - on, notes[:, 2], vel], axis=1)
+        y = render_notes(rows, bpm=60.0, sr=sr, instrument=inst, tail_s=total_s - float(off.max()))
+        if out is None:
+            out = y
+        else:
+            n = max(len(out), len(y))
+            out = torch.nn.functional.pad(out, (0, n - len(out))) + torch.nn.functional.pad(y, (0, n - len(y)))
+    peak = float(out.abs().max())
+    return out * (0.9 / peak) if peak > 1.0 else out

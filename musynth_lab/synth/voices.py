@@ -24,13 +24,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..data import list_instruments
 from ..errors import ParameterError, as_choice, check
 from ._util import TWO_PI, check_n_samples, check_sr
-from .envelopes import _adsr_level, lfo
+from .envelopes import adsr_level_unchecked, lfo
 from .filters import svf
 from .fm import fm_tone
-from .oscillators import _METHODS, _blep, _ramp_from_inc, saw, square, white_noise
+from .oscillators import METHODS, blep_residual, ramp_from_increment, saw, square, white_noise
 from .params import Param
+from .sampler import Sampler
 
 __all__ = ["Voice", "SubtractiveVoice", "FMVoice", "instrument", "INSTRUMENTS"]
 
@@ -216,13 +218,13 @@ class SubtractiveVoice(Voice):
     def __init__(self, *, use_filter: bool = True, method: str = "polyblep", noise_seed: int = 13, filter_chunk: int = 16):
         super().__init__()
         self.use_filter = bool(use_filter)
-        self.method = as_choice(method, "method", _METHODS)
+        self.method = as_choice(method, "method", METHODS)
         self.noise_seed = noise_seed
         self.filter_chunk = filter_chunk
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        env1 = _adsr_level(
+        env1 = adsr_level_unchecked(
             t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"], note_off=v["note_off"]
         )
         vib = lfo(v["lfo_rate_hz"], n_samples=n, sr=sr, device=dev)  # (batch or 1, n)
@@ -234,17 +236,17 @@ class SubtractiveVoice(Voice):
         f2 = (f1 * torch.exp2(v["osc2_detune"] / 12.0)).clamp(max=0.49 * sr)
         f1 = f1.clamp(max=0.49 * sr)
         zero = torch.zeros(batch, 1, dtype=torch.float64, device=dev)
-        ramp1, _ = _ramp_from_inc(f1 / sr, n, zero)  # validated values: no re-checks
+        ramp1, _ = ramp_from_increment(f1 / sr, n, zero)  # validated values: no re-checks
         o1 = torch.sin(TWO_PI * ramp1)
         if self.method == "polyblep":
             # saw -> square crossfade from two PolyBLEP saws half a cycle apart:
             # (1 - s) saw(t) + s (saw(t) - saw(t + 1/2)) = saw(t) - s saw(t + 1/2)
             inc = f2 / sr
-            ramp, _ = _ramp_from_inc(inc, n, zero)
+            ramp, _ = ramp_from_increment(inc, n, zero)
             dt = inc.abs()
             ramp_b = torch.remainder(ramp + 0.5, 1.0)
-            saw_a = 2.0 * ramp - 1.0 - _blep(ramp, dt)
-            saw_b = 2.0 * ramp_b - 1.0 - _blep(ramp_b, dt)
+            saw_a = 2.0 * ramp - 1.0 - blep_residual(ramp, dt)
+            saw_b = 2.0 * ramp_b - 1.0 - blep_residual(ramp_b, dt)
             o2 = saw_a - v["osc2_shape"] * saw_b
         else:
             o2 = (1 - v["osc2_shape"]) * saw(f2, n_samples=n, sr=sr, method=self.method) + v["osc2_shape"] * square(
@@ -255,7 +257,7 @@ class SubtractiveVoice(Voice):
         norm = (v["osc1_level"] + v["osc2_level"] + v["noise_level"]).clamp(min=1.0)
         mix = (v["osc1_level"] / norm) * o1 + (v["osc2_level"] / norm) * o2 + (v["noise_level"] / norm) * nz
         if self.use_filter:
-            env2 = _adsr_level(
+            env2 = adsr_level_unchecked(
                 t,
                 attack=v["f_attack"],
                 decay=v["f_decay"],
@@ -331,10 +333,10 @@ class FMVoice(Voice):
 
     def _render(self, v, n, sr, batch, dev, first=0):
         t = torch.arange(n, device=dev, dtype=torch.float32)[None] / sr
-        amp = _adsr_level(
+        amp = adsr_level_unchecked(
             t, attack=v["attack"], decay=v["decay"], sustain=v["sustain"], release=v["release"], note_off=v["note_off"]
         )
-        ienv = _adsr_level(
+        ienv = adsr_level_unchecked(
             t, attack=v["i_attack"], decay=v["i_decay"], sustain=v["i_sustain"], release=v["release"], note_off=v["note_off"]
         )
         fc = _midi_hz(v["midi_f0"]).clamp(max=0.49 * sr)
@@ -375,8 +377,6 @@ def instrument(name: str):
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
-    from ..data import list_instruments
-
     check(
         isinstance(name, str) and (name in list_instruments() or name in INSTRUMENTS),
         "name",
@@ -384,8 +384,6 @@ def instrument(name: str):
         f"an instrument name: a bundled one {list_instruments()} or one of {INSTRUMENTS}",
     )
     if name in list_instruments():
-        from .sampler import Sampler
-
         s = Sampler(name)
         return lambda midi, dur, sr: s.play(np.asarray(midi, dtype=float), duration_s=float(dur), sr=sr, release=0.15)
     if name in _FM_PRESETS:

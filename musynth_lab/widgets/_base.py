@@ -8,9 +8,16 @@ One drawing path for every panel (:class:`Panel`): a pure ``render(**values)``, 
 from __future__ import annotations
 
 import html
+import io
+import math
+import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from ..audio import play
+from ..errors import ParameterError
 
 
 def slider(
@@ -34,6 +41,7 @@ def slider(
     >>> slider("pitch", min=28, max=83, value=60, integer=True).value
     60
     """
+    # ipywidgets, matplotlib and IPython are imported where used: importing this module (and `import musynth_lab`) stays light
     import ipywidgets as W
 
     label = f"{description} ({unit})" if unit else description
@@ -51,8 +59,6 @@ def slider(
             layout=layout,
         )
     if log:
-        import math
-
         return W.FloatLogSlider(
             value=value,
             base=10,
@@ -134,8 +140,6 @@ def figure_png(fig) -> bytes:
     >>> figure_png(fig)[:4]
     b'\\x89PNG'
     """
-    import io
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
@@ -154,10 +158,6 @@ def wav_bytes(y, *, sr: int, normalize_peak: bool = True) -> bytes:
     >>> wav_bytes(np.zeros(100, dtype=np.float32), sr=8000)[:4]
     b'RIFF'
     """
-    import warnings
-
-    from ..audio import play
-
     with warnings.catch_warnings():  # IPython warns when it scales an all-zero signal
         warnings.simplefilter("ignore", RuntimeWarning)
         return play(y, sr=sr, normalize_peak=normalize_peak).data
@@ -171,8 +171,6 @@ class _MainThreadOnly:
         self.__name__ = getattr(fn, "__name__", "callback")
 
     def __call__(self, *args, **kwargs):
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             return self.fn(*args, **kwargs)
         return None
@@ -293,8 +291,6 @@ class Panel:
         dpi: int = 100,
         relevant: dict[str, Callable[[dict], bool]] | None = None,
     ):
-        import threading
-
         import ipywidgets as W
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -340,8 +336,6 @@ class Panel:
         return self._update(raise_errors=False)
 
     def _update(self, raise_errors: bool) -> Any:
-        from ..errors import ParameterError
-
         with self._count_lock:
             self._requested += 1
             mine = self._requested
@@ -378,8 +372,6 @@ class Panel:
 
     def _frame(self, result):
         """Draw ``result`` on the panel's cleared figure; ``(png bytes, Frame)``."""
-        import warnings
-
         fig = self.figure
         fig.clear()
         fig.set_size_inches(*self.figsize)

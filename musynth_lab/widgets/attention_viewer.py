@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attention import hard_select, kept_notes, listen_to_kept, normalise_scores, render_notes
+from ..errors import ParameterError
 from ..lessons.attention import AttentionExample, instrument_examples, mode_examples
+from ..plot import attention_over_score, attention_over_spectrogram
 from ._base import Frame, Panel, dropdown, slider
 
 __all__ = ["render_attention", "AttentionViewer", "NORMALISE_OPTIONS", "LISTEN_OPTIONS"]
@@ -42,9 +45,6 @@ def render_attention(example: AttentionExample, threshold: float = 0.5, normalis
 
     Chapter: notebooks/02_attention.ipynb
     """
-    from ..attention import hard_select, kept_notes, listen_to_kept, normalise_scores, render_notes
-    from ..errors import ParameterError
-
     if normalise not in NORMALISE_OPTIONS:
         raise ParameterError(f"normalise={normalise!r}: expected one of {NORMALISE_OPTIONS}")
     if listen not in LISTEN_OPTIONS:
@@ -93,8 +93,6 @@ def render_attention(example: AttentionExample, threshold: float = 0.5, normalis
 
 
 def _normalise_map(weights, method):
-    from ..attention import normalise_scores
-
     w = np.asarray(weights, dtype=np.float32)
     return normalise_scores(w.reshape(1, -1), method).reshape(w.shape)  # over all cells of the map
 
@@ -122,8 +120,6 @@ class AttentionViewer(Panel):
     """
 
     def __init__(self, examples, *, threshold: float = 0.5, normalise: str = "max", listen: str = "kept"):
-        from ..errors import ParameterError
-
         examples = list(examples)
         if not examples or not all(isinstance(e, AttentionExample) for e in examples):
             raise ParameterError("examples: expected a non-empty list of AttentionExample")
@@ -141,10 +137,6 @@ class AttentionViewer(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        import numpy as np
-
-        from ..plot import attention_over_score, attention_over_spectrogram
-
         ex = result["example"]
         ax = fig.add_subplot()
         title = f"{ex.name}: weight >= {result['threshold']:.2f} kept ({100 * result['fraction_kept']:.0f}% of cells)"

@@ -5,6 +5,11 @@ Chapter: notebooks/00_start_here.ipynb
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..audio import midi_to_note
+from ..data import list_instruments, load_notes
+from ..plot import spectrum, waveform
 from ._base import Frame, Panel, dropdown, slider
 
 
@@ -19,10 +24,6 @@ def render_note(instrument: str, pitch: int, velocity: int):
 
     Chapter: notebooks/00_start_here.ipynb
     """
-    import numpy as np
-
-    from ..data import load_notes
-
     notes = load_notes(instrument=instrument, velocity=velocity)
     i = int(np.argmin(np.abs(notes.pitch - int(pitch))))
     return notes.audio[i], notes.sr, int(notes.pitch[i])
@@ -40,8 +41,6 @@ class NoteBrowser(Panel):
     """
 
     def __init__(self, instrument: str = "piano", pitch: int = 60, velocity: int = 110):
-        from ..data import list_instruments
-
         controls = {
             "instrument": dropdown("instrument", list_instruments(), instrument),
             "pitch": slider("MIDI pitch", min=28, max=83, value=pitch, integer=True),
@@ -51,9 +50,6 @@ class NoteBrowser(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..audio import midi_to_note
-        from ..plot import spectrum, waveform
-
         audio, sr, pitch = result
         a, b = fig.subplots(1, 2)
         waveform(audio, sr=sr, ax=a, title=f"{midi_to_note(pitch)} (MIDI {pitch})")

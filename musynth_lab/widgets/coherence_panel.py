@@ -5,9 +5,12 @@ Chapter: notebooks/06c_coherence.ipynb
 
 from __future__ import annotations
 
-
 import numpy as np
 
+from ..errors import ParameterError, check
+from ..evaluate import coherence_report, roll_to_notes, self_similarity
+from ..plot import piano_roll, similarity_matrix
+from ..synth import render_notes
 from ._base import Frame, Panel, dropdown, slider
 
 
@@ -59,10 +62,6 @@ def render_coherence(
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..errors import ParameterError, check
-    from ..evaluate import coherence_report, roll_to_notes, self_similarity
-    from ..synth import render_notes
-
     if model not in samples:
         raise ParameterError(f"model={model!r}: expected one of {sorted(samples)}")
     check(int(bars) >= 1, "bars", bars, "at least one bar")
@@ -139,8 +138,6 @@ class CoherencePanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..plot import piano_roll, similarity_matrix
-
         a, b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, 1]})
         m = result["measures"]
         piano_roll(

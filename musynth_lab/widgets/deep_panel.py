@@ -5,6 +5,8 @@ Chapter: notebooks/01b_deep_learning.ipynb
 
 from __future__ import annotations
 
+from ..models.rl import DEFAULT_WEIGHTS, render_melody, train_melody_agent
+from ..plot.deep import melody
 from ._base import Frame, Panel, slider
 
 
@@ -34,8 +36,6 @@ def render_agent(
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..models.rl import train_melody_agent
-
     weights = {"key": key, "leap": leap, "repeat": repeat, "trill": trill, "tonic": tonic, "note_model": note_model}
     res = train_melody_agent(
         weights=weights,
@@ -64,8 +64,6 @@ class MelodyAgentPanel(Panel):
     """
 
     def __init__(self, *, iterations: int = 150, seed: int = 0, **weights):
-        from ..models.rl import DEFAULT_WEIGHTS
-
         w = dict(DEFAULT_WEIGHTS, **weights)
         controls = {
             k: slider(f"weight: {k}", min=0.0, max=3.0, value=float(w[k]), step=0.1)
@@ -83,9 +81,6 @@ class MelodyAgentPanel(Panel):
 
     @staticmethod
     def _draw(out, fig):
-        from ..models.rl import render_melody
-        from ..plot.deep import melody
-
         res = out["result"]
         a, b = fig.subplots(1, 2)
         res.history.plot(ax=a, title="return and violations while training")

@@ -5,6 +5,13 @@ Chapter: notebooks/03_features.ipynb
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import features as F
+from ..audio import note_to_midi
+from ..data import list_excerpts, load_excerpt, load_notes
+from ..errors import check
+from ..plot import chromagram, feature_curve, spectrogram, waveform
 from ._base import Frame, Panel, dropdown, slider
 
 #: feature name -> (family, kind): 'curve' (one value per frame) or 'image' (bins x frames)
@@ -32,20 +39,12 @@ FEATURES = {
 
 
 def _recordings() -> list[str]:
-    from ..data import list_excerpts
-
     return list_excerpts()[:6] + ["note: flute A4", "note: piano C4", "note: choir C4"]
 
 
 def _load(recording: str):
-    import numpy as np
-
-    from ..data import load_excerpt, load_notes
-
     if recording.startswith("note: "):
         inst, name = recording[6:].split()
-        from ..audio import note_to_midi
-
         notes = load_notes(instrument=inst, velocity=110)
         i = int(np.argmin(np.abs(notes.pitch - note_to_midi(name))))
         return notes.audio[i], notes.sr
@@ -66,11 +65,6 @@ def render_feature(recording: str, feature: str, n_fft: int = 2048, hop_length: 
 
     Chapter: notebooks/03_features.ipynb
     """
-    import numpy as np
-
-    from .. import features as F
-    from ..errors import check
-
     check(feature in FEATURES, "feature", feature, f"one of {sorted(FEATURES)}")
     y, sr = _load(recording)
     kw = dict(n_fft=int(n_fft), hop_length=int(hop_length))
@@ -139,10 +133,6 @@ class FeatureExplorer(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        import numpy as np
-
-        from ..plot import chromagram, feature_curve, spectrogram, waveform
-
         a, b = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 2]})
         sr, hop = result["sr"], result["hop_length"]
         waveform(result["audio"], sr=sr, ax=a, title=f"{result['feature']} ({result['family']} family)")

@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import MELODY_LOW, N_MELODY_TOKENS, notes_to_roll, tokens_to_notes
+from ..errors import ParameterError
+from ..generate import beam_search, greedy, sample, sequence_log_prob, temperature_schedule
+from ..models.rl import MelodyRules
+from ..plot import piano_roll
+from ..synth import render_notes
 from ._base import Frame, Panel, dropdown, slider
 
 STRATEGIES = ("greedy", "sample", "top-k", "top-p", "annealed", "beam")
@@ -66,12 +72,6 @@ def render_generation(
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..data import MELODY_LOW, N_MELODY_TOKENS, notes_to_roll, tokens_to_notes
-    from ..errors import ParameterError
-    from ..generate import beam_search, greedy, sample, sequence_log_prob, temperature_schedule
-    from ..models.rl import MelodyRules
-    from ..synth import render_notes
-
     if model not in models:
         raise ParameterError(f"model={model!r}: expected one of {sorted(models)}")
     if strategy not in STRATEGIES:
@@ -168,8 +168,6 @@ class GenerationPanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..plot import piano_roll
-
         ax = piano_roll(
             result["roll"],
             step=result["step_q"],

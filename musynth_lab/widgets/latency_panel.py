@@ -5,6 +5,15 @@ Chapter: notebooks/06a_latency.ipynb
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from ..audio import check_sr
+from ..errors import check
+from ..latency import NOTICEABLE_MS, latency_budget, time_blocks
+from ..plot import block_times
+from ..synth import FMVoice, SubtractiveVoice, VoiceStream, check_block_size
 from ._base import Frame, Panel, dropdown
 
 BLOCK_CHOICES = (64, 128, 256, 512, 1024)
@@ -53,15 +62,6 @@ def render_latency(
 
     Chapter: notebooks/06a_latency.ipynb
     """
-    import math
-
-    import numpy as np
-
-    from ..audio import check_sr
-    from ..errors import check
-    from ..latency import latency_budget, time_blocks
-    from ..synth import FMVoice, SubtractiveVoice, VoiceStream, check_block_size
-
     block_size, sr = check_block_size(block_size), check_sr(sr)
     check(voice in VOICES, "voice", voice, f"one of {VOICES}")
     check(isinstance(seconds, (int, float)) and 0 < seconds <= 10, "seconds", seconds, "a duration in (0, 10] s")
@@ -122,9 +122,6 @@ class LatencyPanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..latency import NOTICEABLE_MS
-        from ..plot import block_times
-
         t, b = result["timing"], result["budget"]
         a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
         block_times(t, ax=a1)

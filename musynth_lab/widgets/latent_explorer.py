@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import check
+from ..models.vae import render_tokens
+from ..plot.encoding import latent_path
+from ..stats.base import require_fitted
 from ._base import Frame, Panel, dropdown, slider
 
 
@@ -51,10 +55,8 @@ def render_latent(model, base_z, dims, *, sr: int = 16000, bpm: float = 120.0, i
 
     Chapter: notebooks/04_encoding.ipynb
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..errors import check
-    from ..models.vae import render_tokens
 
     z = np.array(base_z, dtype=np.float64).ravel().copy()
     for d in dims:
@@ -91,9 +93,6 @@ class LatentExplorer(Panel):
     """
 
     def __init__(self, model, reference, *, n_sliders: int = 4, sr: int = 16000, instrument: str = "sine"):
-        from ..errors import check
-        from ..stats.base import require_fitted
-
         require_fitted(model, getattr(model, "fitted", False))
         check(int(n_sliders) >= 1, "n_sliders", n_sliders, "at least one slider")
         ref = np.asarray(reference)
@@ -119,7 +118,5 @@ class LatentExplorer(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..plot.encoding import latent_path
-
         latent_path(result["tokens"][None], ax=fig.add_subplot(), title="decoded melody")
         return Frame(result["audio"], result["sr"])

@@ -9,6 +9,14 @@ import functools
 
 import numpy as np
 
+from ..data import MELODY_LOW, load_chorales, notes_to_roll, tokens_to_notes
+from ..errors import ParameterError
+from ..evaluate import copied_fraction
+from ..generate import sample
+from ..lessons import quality
+from ..models import lm
+from ..plot import learning_curves, piano_roll
+from ..synth import render_notes
 from ._base import Frame, Panel, dropdown, slider
 
 
@@ -19,10 +27,6 @@ def _training_melodies_and_real_copying(size: int, data_seed: int, copy_n: int):
     Neither depends on the sampling controls, so a render that only moves seed or temperature reuses them
     (computing them costs about 2 s).
     """
-    from ..data import load_chorales
-    from ..evaluate import copied_fraction
-    from ..lessons import quality
-
     train = quality.melodies(quality.choose_pieces(size, seed=data_seed))
     test = quality.melodies(load_chorales("test"))
     real = float(np.mean([copied_fraction(t, train, n=copy_n) for t in test]))
@@ -92,13 +96,6 @@ def render_quality(
 
     Chapter: notebooks/06b_quality.ipynb
     """
-    from ..data import MELODY_LOW, tokens_to_notes
-    from ..errors import ParameterError
-    from ..generate import sample
-    from ..evaluate import copied_fraction
-    from ..models import lm
-    from ..synth import render_notes
-
     rows = list(rows)
     sizes = sorted({r["size"] for r in rows})
     if size not in sizes:
@@ -183,9 +180,6 @@ class QualityPanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..data import notes_to_roll
-        from ..plot import learning_curves, piano_roll
-
         axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
         learning_curves(result["curve"], by=None, ax=axes[0], highlight=result["row"])
         row = result["row"]

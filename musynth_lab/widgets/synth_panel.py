@@ -5,6 +5,10 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
+from ..errors import ParameterError
+from ..plot import spectrum, waveform
+from ..plot.synth import envelope
+from ..synth import FMVoice, Param, SubtractiveVoice, adsr, algorithmic_reverb
 from ._base import Frame, Panel, slider
 
 #: Parameters shown by default, per voice.
@@ -26,9 +30,6 @@ DEFAULT_CONTROLS = {
 
 
 def _voice(name: str):
-    from ..errors import ParameterError
-    from ..synth import FMVoice, SubtractiveVoice
-
     if name == "subtractive":
         return SubtractiveVoice()
     if name == "fm":
@@ -37,8 +38,6 @@ def _voice(name: str):
 
 
 def _effect_params():
-    from ..synth import Param
-
     return (
         Param("reverb_mix", 0.0, 1.0, 0.0, "", description="reverb wet level"),
         Param("rt60", 0.1, 5.0, 1.2, "s", "log", "reverb decay time"),
@@ -70,9 +69,8 @@ def render_patch(voice: str = "subtractive", *, sr: int = 16000, duration_s: flo
 
     Chapter: notebooks/01a_synthesis.ipynb
     """
+    # torch is imported where used: this module is otherwise NumPy-only
     import torch
-
-    from ..synth import adsr, algorithmic_reverb
 
     v = _voice(voice)
     fx = {p.name: values.pop(p.name, p.default) for p in _effect_params()}
@@ -119,8 +117,6 @@ class SynthPanel(Panel):
     """
 
     def __init__(self, voice: str = "subtractive", *, controls=None, sr: int = 16000, duration_s: float = 1.2, **values):
-        from ..errors import ParameterError
-
         v = _voice(voice)
         names = list(controls) if controls is not None else list(DEFAULT_CONTROLS[voice])
         declared = {p.name: p for p in v.PARAMS}
@@ -146,9 +142,6 @@ class SynthPanel(Panel):
 
     @staticmethod
     def _draw(result, fig):
-        from ..plot import spectrum, waveform
-        from ..plot.synth import envelope
-
         sr = result["sr"]
         a, b, c = fig.subplots(1, 3)
         waveform(result["audio"], sr=sr, ax=a, title="waveform")

@@ -24,9 +24,9 @@ from musynth_lab.data import (
     load_midi_folder,
     melody_tokens,
     piano_roll,
-    render_midi,
     save_midi,
 )
+from musynth_lab.synth import render_midi
 
 mido = pytest.importorskip("mido")
 ROOT = Path(__file__).resolve().parents[1]
@@ -492,12 +492,12 @@ def test_midi_works_from_an_installed_wheel(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(next(wheel_dir.glob("musynth_lab-*.whl"))).extractall(site)
     code = (
-        "import musynth_lab.data as d, pathlib, tempfile;"
+        "import musynth_lab.data as d, musynth_lab.synth as s, pathlib, tempfile;"
         "assert 'site' in str(d.data_dir()), d.data_dir();"
         "c = d.load_chorales('test')[0]; p = pathlib.Path(tempfile.mkdtemp()) / 'c.mid';"
         "d.save_midi(c, p); b = d.load_midi(p);"
         "assert all((b.parts[k] == c.parts[k]).all() for k in 'SATB');"
-        "y = d.render_midi(p, sr=8000); assert float(y.abs().max()) > 0; print('ok')"
+        "y = s.render_midi(p, sr=8000); assert float(y.abs().max()) > 0; print('ok')"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
