@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ._core import CheckResult, exercise, is_int, run_student, verdict
+from .quality import result_rows
 
 __all__ = [
     "check_parallel_fifths",
@@ -96,9 +97,7 @@ def check_closest_pitch_classes(rows, answer) -> CheckResult:
     >>> bool(check_closest_pitch_classes(tie, "a"))     # 0.008 and 0.008 as printed
     True
     """
-    from .quality import _rows
-
-    rows = _rows(rows, ("set", "pc_distance"))
+    rows = result_rows(rows, ("set", "pc_distance"))
     best = min(rows, key=lambda r: r["pc_distance"])
     shown = f"{best['pc_distance']:.{_PRINTED}f}"
     tied = [r["set"] for r in rows if f"{r['pc_distance']:.{_PRINTED}f}" == shown]
