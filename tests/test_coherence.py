@@ -155,6 +155,26 @@ def test_report_carries_nll_and_labelled_voices(sets):
     assert "x" in ev.format_report(rows)
 
 
+def test_report_names_the_voice_assignment_of_its_counts(sets):
+    """The same chorales give two voice-leading figures, one per voice assignment: each row says which."""
+    from musynth_lab.models.harmony import chorale_voices
+
+    pieces = data.load_chorales("test")[:10]
+    rolls = [p.piano_roll(step=0.5) for p in pieces]
+    labelled = [chorale_voices(p) for p in pieces]
+    rows = ev.coherence_report({"read": rolls, "labelled": rolls}, sets["train"], voices={"labelled": labelled})
+    read, lab = rows
+    assert (read["voices"], lab["voices"]) == (ev.VOICES_HIGH_TO_LOW, ev.VOICES_LABELLED)
+    assert read["pc_distance"] == lab["pc_distance"]  # the rolls are the same ...
+    assert read["crossing_per_100"] == 0 < lab["crossing_per_100"]  # ... read high to low, voices never cross
+    assert read["vl_per_100"] != pytest.approx(lab["vl_per_100"], abs=0.1)
+    assert lab["vl_per_100"] == pytest.approx(ev.violations_per_100(labelled)["total"])
+    table = ev.format_report(rows).splitlines()
+    assert "voices" in table[0] and "high to low" in table[1] and "labelled" in table[2]
+    # an empty list of labelled voices is no labelling
+    assert ev.coherence_report({"x": rolls[:1]}, sets["train"][:3], voices={"x": []})[0]["voices"] == ev.VOICES_HIGH_TO_LOW
+
+
 # --- bad input ----------------------------------------------------------------------------------------
 
 
