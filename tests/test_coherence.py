@@ -252,3 +252,22 @@ def test_exercise_checks():
     assert ex.check_closest_pitch_classes(rows, "b") and not ex.check_closest_pitch_classes(rows, "a")
     assert ex.check_hidden_states(16, 65536) and not ex.check_hidden_states(16, 32)
     assert ex.check_shuffle_blind("pc_distance") and not ex.check_shuffle_blind("structure_distance")
+
+
+def test_play_roll_plays_the_first_bars():
+    import io
+    import wave
+
+    from musynth_lab.lessons.coherence import play_roll
+
+    roll = _roll([[60]] * 8 + [[64]] * 8 + [[67]] * 8)  # three 4/4 bars of eighth-note frames
+
+    def seconds(player):
+        with wave.open(io.BytesIO(player.data)) as w:
+            return w.getnframes() / w.getframerate()
+
+    one, two = seconds(play_roll(roll, bars=1, bpm=120)), seconds(play_roll(roll, bars=2, bpm=120))
+    assert two - one == pytest.approx(2.0, abs=0.05)  # one more bar: 4 quarter notes at 120 bpm
+    assert seconds(play_roll(roll, bars=9, bpm=120)) == pytest.approx(seconds(play_roll(roll, bars=3, bpm=120)))
+    with pytest.raises(ParameterError, match="bars"):
+        play_roll(roll, bars=0)
