@@ -67,7 +67,8 @@ _PRINTED = 3
 @exercise(
     "6c.2",
     hint=(
-        "Leave out the data's rows (held-out, shuffled, random) and compare the pc_distance column; "
+        "Leave out the data's rows (the held-out chorales, both readings, shuffled, random) and compare the "
+        "pc_distance column; "
         "lower is closer. Two values equal to the printed decimals are a tie."
     ),
     solution=(
@@ -77,8 +78,8 @@ _PRINTED = 3
         "borrowed from the melody."
     ),
     code=(
-        'models_only = [r for r in report if r["set"] not in ("held-out chorales", "shuffled in time", '
-        '"random keys")]\n'
+        'data_rows = ("held-out chorales", "held-out chorales, labelled", "shuffled in time", "random keys")\n'
+        'models_only = [r for r in report if r["set"] not in data_rows]\n'
         'answer_2 = min(models_only, key=lambda r: r["pc_distance"])["set"]'
     ),
 )
