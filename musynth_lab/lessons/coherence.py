@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch  # noqa: F401  (doctest)
 
-from ..audio import get_device, seed_everything
+from ..audio import get_device, play, seed_everything
 from ..data import HOLD, N_MELODY_TOKENS, Chorale, load_chorales  # noqa: F401  (HOLD: doctest)
 from ..errors import ParameterError, check
+from ..evaluate import roll_to_notes
 from ..models.harmony import BOS, LOWER_VOICES, VAE_CHUNK, Harmonizer, bar_offset, harmony_loss
 from ..models.training import accuracy, evaluate_loss, fit, single_thread
 
@@ -436,9 +437,7 @@ def play_roll(roll, *, bars: int = 4, bpm: float = 90, instrument: str = "choir"
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    from ..audio import play
-    from ..evaluate import roll_to_notes
-    from ..synth import render_notes
+    from ..synth import render_notes  # the synth loads its instruments: only when something is played
 
     check(isinstance(bars, (int, np.integer)) and bars > 0, "bars", bars, "a positive number of bars")
     notes = roll_to_notes(np.asarray(roll)[:, : 8 * int(bars)], step=0.5, low=low)

@@ -25,6 +25,8 @@ import torch
 
 from ..data import MELODY_HIGH, MELODY_LOW, N_MELODY_TOKENS, load_chorales, melody_notes, melody_tokens
 from ..errors import ParameterError, check
+from ..evaluate import copied_fraction
+from ..generate import sample as sample_tokens
 from ..models import lm
 from ..models.training import fit
 
@@ -399,9 +401,6 @@ def copying_vs_reference(
 
     Chapter: notebooks/06b_quality.ipynb
     """
-    from ..evaluate import copied_fraction
-    from ..generate import sample
-
     rows = list(rows)
     check(
         len(rows) > 0 and all("model" in r and "size" in r for r in rows),
@@ -415,7 +414,7 @@ def copying_vs_reference(
     out = []
     for r in rows:
         step = lm.next_step(r["model"], device=device)
-        samples = [sample(step, prompt, steps=steps, seed=k)[0].cpu().numpy() for k in range(int(n_samples))]
+        samples = [sample_tokens(step, prompt, steps=steps, seed=k)[0].cpu().numpy() for k in range(int(n_samples))]
         train_seqs = melodies(choose_pieces(int(r["size"]), seed=seed))
         copied = [copied_fraction(x, train_seqs, n=n) for x in samples]
         reference = float(np.mean([copied_fraction(x, train_seqs, n=n) for x in test_seqs]))
@@ -640,11 +639,9 @@ class ClassConditionalNGram:
 
     def sample(self, label: int, *, steps: int = 48, prompt=None, temperature: float = 1.0, seed: int = 0):
         """A new melody ``(len(prompt) + steps,)`` from ``p(x | label)`` (the generative model's extra power)."""
-        from ..generate import sample
-
         check(int(label) in self.models, "label", label, f"one of {sorted(self.models)}")
         prompt = [2 + 72 - MELODY_LOW] if prompt is None else prompt  # start on the tonic C5
-        return sample(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
+        return sample_tokens(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
 
 
 def mode_samples(clf: "ClassConditionalNGram", *, steps: int = 48, seed: int = 0) -> dict:
