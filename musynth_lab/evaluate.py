@@ -67,6 +67,8 @@ def melody_pitches(tokens, *, step: float = 0.5) -> np.ndarray:
 
 __all__ += [
     "PC_DISTANCE",
+    "VOICES_LABELLED",
+    "VOICES_HIGH_TO_LOW",
     "as_roll_set",
     "pitch_class_histogram",
     "pitch_class_distance",
@@ -557,6 +559,10 @@ def violations_per_100(voice_sets) -> dict:
     return out
 
 
+#: The two voice assignments a :func:`coherence_report` row can use for its voice-leading counts.
+VOICES_LABELLED, VOICES_HIGH_TO_LOW = "labelled", "high to low"
+
+
 def coherence_report(
     samples,
     reference,
@@ -579,7 +585,9 @@ def coherence_report(
         Held-out negative log-likelihood per frame (nats) where a model defines one; NaN elsewhere.
     voices : dict of name -> list of (n_frames, 4) voice grids, optional
         Labelled voices for the voice-leading counts (e.g. a harmonizer's S, A, T, B). Sets without
-        them use :func:`roll_to_voices` of their rolls.
+        them use :func:`roll_to_voices` of their rolls (read high to low). The two readings of the
+        same music give different counts (high to low never crosses and merges unisons), so every
+        row says which one it used, in ``voices``.
     low, max_lag, frames_per_bar
         See :func:`pitch_class_distance`, :func:`structure_distance`, :func:`repeated_bars`.
 
@@ -587,15 +595,16 @@ def coherence_report(
     -------
     list of dict
         Keys ``set``, ``n_rolls``, ``n_frames``, ``notes_per_frame``, ``pc_distance`` (JS, bits),
-        ``structure_distance``, ``repeated_bars``, ``vl_per_100`` (all violations per 100
-        transitions), the five violation kinds per 100 transitions, and ``nll_per_frame``.
+        ``structure_distance``, ``repeated_bars``, ``voices`` (the voice assignment of the
+        voice-leading counts: ``'labelled'`` or ``'high to low'``), ``vl_per_100`` (all violations
+        per 100 transitions), the five violation kinds per 100 transitions, and ``nll_per_frame``.
 
     Examples
     --------
     >>> held = np.zeros((88, 8), bool); held[[72 - 21, 67 - 21, 64 - 21, 48 - 21]] = True
     >>> row = coherence_report({"held": [held]}, [held])[0]
-    >>> row["pc_distance"], row["structure_distance"], row["vl_per_100"]
-    (0.0, 0.0, 0.0)
+    >>> row["pc_distance"], row["structure_distance"], row["vl_per_100"], row["voices"]
+    (0.0, 0.0, 0.0, 'high to low')
 
     Chapter: notebooks/06c_coherence.ipynb
     """
@@ -613,7 +622,8 @@ def coherence_report(
     rows = []
     for name, rolls in samples.items():
         rs = as_roll_set(rolls, n_keys=ref[0].shape[0], name=f"samples[{name!r}]")
-        vs = voices.get(name) or [roll_to_voices(r, low=low) for r in rs]
+        labelled = voices.get(name) is not None and len(voices[name]) > 0
+        vs = voices[name] if labelled else [roll_to_voices(r, low=low) for r in rs]
         vl = violations_per_100(vs)
         n_frames = sum(r.shape[1] for r in rs)
         rows.append(
@@ -625,6 +635,7 @@ def coherence_report(
                 "pc_distance": _js_bits(pitch_class_histogram(rs, low=low), ref_pc),
                 "structure_distance": _profile_distance(_set_lag_profile(rs, max_lag), ref_lag, rs),
                 "repeated_bars": repeated_bars(rs, frames_per_bar=frames_per_bar),
+                "voices": VOICES_LABELLED if labelled else VOICES_HIGH_TO_LOW,
                 "vl_per_100": vl["total"],
                 **{f"{k}_per_100": vl[k] for k in _VL_KINDS},
                 "nll_per_frame": float(nll.get(name, float("nan"))),
@@ -636,9 +647,18 @@ def coherence_report(
 def format_report(
     rows,
     *,
-    columns=("n_rolls", "notes_per_frame", "pc_distance", "structure_distance", "repeated_bars", "vl_per_100", "nll_per_frame"),
+    columns=(
+        "n_rolls",
+        "notes_per_frame",
+        "pc_distance",
+        "structure_distance",
+        "repeated_bars",
+        "voices",
+        "vl_per_100",
+        "nll_per_frame",
+    ),
 ) -> str:
-    """A fixed-width text table of :func:`coherence_report` rows (NaN shown as ``-``).
+    """A fixed-width text table of :func:`coherence_report` rows (NaN shown as ``-``, text as it is).
 
     Examples
     --------
@@ -653,17 +673,18 @@ def format_report(
     columns = as_sequence(columns, "columns", what="a sequence of column names")
     check(all(isinstance(c, str) for c in columns), "columns", columns, "column names (strings)")
     width = max(20, *(len(str(r["set"])) for r in rows)) + 2
-    lines = ["set".ljust(width) + "".join(c.rjust(max(len(c), 8) + 2) for c in columns)]
+    widths = [max(len(c), 11 if c == "voices" else 8) + 2 for c in columns]  # "high to low" is 11 wide
+    lines = ["set".ljust(width) + "".join(c.rjust(w) for c, w in zip(columns, widths))]
     for r in rows:
         cells = []
-        for c in columns:
+        for c, w in zip(columns, widths):
             value = r.get(c, float("nan"))
             text = (
                 "-"
                 if value is None or (isinstance(value, float) and np.isnan(value))
-                else (str(value) if isinstance(value, (int, np.integer)) else f"{value:.3f}")
+                else (str(value) if isinstance(value, (int, np.integer, str)) else f"{value:.3f}")
             )
-            cells.append(text.rjust(max(len(c), 8) + 2))
+            cells.append(text.rjust(w))
         lines.append(str(r["set"]).ljust(width) + "".join(cells))
     return "\n".join(lines)
 

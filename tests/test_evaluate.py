@@ -155,6 +155,26 @@ def test_report_carries_nll_and_labelled_voices(sets):
     assert "x" in ev.format_report(rows)
 
 
+def test_report_names_the_voice_assignment_of_its_counts(sets):
+    """The same chorales give two voice-leading figures, one per voice assignment: each row says which."""
+    from musynth_lab.models.harmony import chorale_voices
+
+    pieces = data.load_chorales("test")[:10]
+    rolls = [p.piano_roll(step=0.5) for p in pieces]
+    labelled = [chorale_voices(p) for p in pieces]
+    rows = ev.coherence_report({"read": rolls, "labelled": rolls}, sets["train"], voices={"labelled": labelled})
+    read, lab = rows
+    assert (read["voices"], lab["voices"]) == (ev.VOICES_HIGH_TO_LOW, ev.VOICES_LABELLED)
+    assert read["pc_distance"] == lab["pc_distance"]  # the rolls are the same ...
+    assert read["crossing_per_100"] == 0 < lab["crossing_per_100"]  # ... read high to low, voices never cross
+    assert read["vl_per_100"] != pytest.approx(lab["vl_per_100"], abs=0.1)
+    assert lab["vl_per_100"] == pytest.approx(ev.violations_per_100(labelled)["total"])
+    table = ev.format_report(rows).splitlines()
+    assert "voices" in table[0] and "high to low" in table[1] and "labelled" in table[2]
+    # an empty list of labelled voices is no labelling
+    assert ev.coherence_report({"x": rolls[:1]}, sets["train"][:3], voices={"x": []})[0]["voices"] == ev.VOICES_HIGH_TO_LOW
+
+
 # --- bad input ----------------------------------------------------------------------------------------
 
 
@@ -232,3 +252,22 @@ def test_exercise_checks():
     assert ex.check_closest_pitch_classes(rows, "b") and not ex.check_closest_pitch_classes(rows, "a")
     assert ex.check_hidden_states(16, 65536) and not ex.check_hidden_states(16, 32)
     assert ex.check_shuffle_blind("pc_distance") and not ex.check_shuffle_blind("structure_distance")
+
+
+def test_play_roll_plays_the_first_bars():
+    import io
+    import wave
+
+    from musynth_lab.lessons.coherence import play_roll
+
+    roll = _roll([[60]] * 8 + [[64]] * 8 + [[67]] * 8)  # three 4/4 bars of eighth-note frames
+
+    def seconds(player):
+        with wave.open(io.BytesIO(player.data)) as w:
+            return w.getnframes() / w.getframerate()
+
+    one, two = seconds(play_roll(roll, bars=1, bpm=120)), seconds(play_roll(roll, bars=2, bpm=120))
+    assert two - one == pytest.approx(2.0, abs=0.05)  # one more bar: 4 quarter notes at 120 bpm
+    assert seconds(play_roll(roll, bars=9, bpm=120)) == pytest.approx(seconds(play_roll(roll, bars=3, bpm=120)))
+    with pytest.raises(ParameterError, match="bars"):
+        play_roll(roll, bars=0)

@@ -50,8 +50,6 @@ LEFT = {
     "musynth_lab.synth.reverb from musynth_lab.synth.effects import _guard",
     "musynth_lab.synth.stream from musynth_lab.synth.effects import _gain_reduction_db",
     "musynth_lab.synth.stream from musynth_lab.synth.effects import _gate_gain_db",
-    # exercises.quality._rows, on the ch06 branch
-    "musynth_lab.exercises.coherence from musynth_lab.exercises.quality import _rows",
     # chapter 4's private feature front end used by a model: goes with the one log-mel front end
     "musynth_lab.models.vae from musynth_lab.stats import _features (a private module)",
 }
@@ -65,7 +63,7 @@ def _without_line(finding: str) -> str:
 def test_no_private_imports_but_the_listed_ones():
     rep = _checker().scan(ROOT / "musynth_lab")
     assert {_without_line(f) for f in rep.private} == LEFT, "\n".join(rep.private)
-    assert len(rep.private) == len(LEFT) == 5
+    assert len(rep.private) == len(LEFT)
 
 
 def test_no_import_cycles():
@@ -79,7 +77,7 @@ def test_function_local_imports_are_third_party_or_listed():
     # a heavy optional library (librosa, matplotlib, ...) kept out of `import musynth_lab`.
     rep = _checker().scan(ROOT / "musynth_lab")
     own = [_without_line(x) for x in rep.local if " from ." in x or " from musynth_lab" in x or " import musynth_lab" in x]
-    assert own == ["musynth_lab.exercises.coherence from .quality import _rows"], own  # ch06's, with its _rows
+    assert own == [], own
 
 
 def test_import_musynth_lab_loads_only_the_root_modules():

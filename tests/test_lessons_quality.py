@@ -65,7 +65,7 @@ def test_copied_fraction():
 @pytest.fixture(scope="module")
 def curve():
     torch.set_num_threads(1)
-    return q.learning_curve(sizes=(4, 64), hidden=32, steps=150, seed=0, device="cpu")
+    return q.learning_curve(sizes=(4, 64), hidden=32, steps=150, seed=0, device="cpu", keep_models=True)
 
 
 def test_learning_curve_gap_larger_on_small_data(curve):
@@ -79,6 +79,49 @@ def test_learning_curve_gap_larger_on_small_data(curve):
     for r in curve:
         assert r["gap"] == pytest.approx(r["test_nll"] - r["train_nll"])
         assert 0 < r["train_nll"] < np.log(data.N_MELODY_TOKENS) + 0.5
+
+
+def test_step_and_epoch_budgets(curve):
+    small, large = curve
+    assert small["budget"] == large["budget"] == "steps"
+    for r in curve:  # whole epochs: at least the budget, less than one epoch more
+        per = q.steps_per_epoch(q.melodies(q.choose_pieces(r["size"])))
+        assert r["steps"] == r["epochs"] * per and 150 <= r["steps"] < 150 + per
+    # an epoch budget equal to what the largest set got under the step budget trains the very same model
+    same = q.learning_curve(sizes=(64,), hidden=32, steps=None, epochs=large["epochs"], seed=0, device="cpu")[0]
+    assert same["budget"] == "epochs" and same["steps"] == large["steps"]
+    assert same["test_nll"] == pytest.approx(large["test_nll"], abs=1e-6)
+    # ... while the small set, shown as often, gets far fewer steps and does not over-fit: it under-fits
+    few = q.learning_curve(sizes=(4,), hidden=32, steps=None, epochs=large["epochs"], seed=0, device="cpu")[0]
+    assert few["steps"] < small["steps"] / 5 and few["epochs"] == large["epochs"]
+    assert few["gap"] < small["gap"] - 0.1 and few["train_nll"] > small["train_nll"] + 0.3
+    with pytest.raises(ParameterError, match="steps"):
+        q.train_melody_lm(q.melodies(q.choose_pieces(2)), steps=5, epochs=2, device="cpu")
+    with pytest.raises(ParameterError, match="epochs"):
+        q.train_melody_lm(q.melodies(q.choose_pieces(2)), steps=None, epochs=0, device="cpu")
+
+
+def test_copying_ratio_to_the_real_music_reference(curve):
+    # 4 chorales for 400 steps (over 100 epochs) are memorised; the fixture's 64 for 150 steps are not
+    memorised = q.learning_curve(sizes=(4,), hidden=64, steps=400, seed=0, device="cpu", keep_models=True)
+    rows = q.copying_vs_reference(memorised + curve[1:], n=8, n_samples=4, steps=48, device="cpu")
+    small, large = rows
+    assert [r["size"] for r in rows] == [4, 64] and len(small["samples"]) == 4
+    assert small["samples"][0].shape == (49,) and small["samples"][0][0] == 2 + 72 - data.MELODY_LOW
+    for r in rows:
+        train = q.melodies(q.choose_pieces(r["size"]))
+        assert r["copied"] == pytest.approx(np.mean([copied_fraction(x, train, n=8) for x in r["samples"]]))
+        assert r["copied_min"] <= r["copied"] <= r["copied_max"]
+        assert r["ratio"] == pytest.approx(r["copied"] / r["reference"])
+    # more training melodies hold more of a real unseen chorale's phrases: the reference grows ...
+    assert large["reference"] > 2 * small["reference"]
+    # ... so the small-data model's ratio is the larger even where its absolute copied fraction is not
+    # (measured, seed 0: ratio 7.9 at 4 chorales, 0.29 at 64)
+    assert small["ratio"] > 2 > 1 > large["ratio"]
+    with pytest.raises(ParameterError, match="rows"):
+        q.copying_vs_reference([{"size": 4}])
+    with pytest.raises(ParameterError, match="start"):
+        q.copying_vs_reference(curve, start=10)
 
 
 def test_more_parameters_fit_training_data_better():
@@ -186,6 +229,10 @@ def test_generative_classifier_samples_its_class():
         return np.sum(pcs == 4) - np.sum(pcs == 3)
 
     assert third(major) > 0 > third(minor)
+    written = q.mode_samples(clf, steps=400, seed=0)
+    assert np.array_equal(written["major"], major) and np.array_equal(written["minor"], minor)
+    e, eb = q.third_counts(minor)
+    assert e - eb == third(minor) and e + eb > 0
     with pytest.raises(ParameterError, match="label"):
         clf.sample(7)
     with pytest.raises(ParameterError, match="labels"):

@@ -10,6 +10,7 @@ from ..data import load_chorales
 from ..errors import as_int
 from ..evaluate import pitch_class_distance, voice_leading
 from ._core import CheckResult, exercise, is_int, run_student, verdict
+from .quality import result_rows
 
 __all__ = [
     "check_parallel_fifths",
@@ -67,7 +68,8 @@ _PRINTED = 3
 @exercise(
     "6c.2",
     hint=(
-        "Leave out the data's rows (held-out, shuffled, random) and compare the pc_distance column; "
+        "Leave out the data's rows (the held-out chorales, both readings, shuffled, random) and compare the "
+        "pc_distance column; "
         "lower is closer. Two values equal to the printed decimals are a tie."
     ),
     solution=(
@@ -77,8 +79,8 @@ _PRINTED = 3
         "borrowed from the melody."
     ),
     code=(
-        'models_only = [r for r in report if r["set"] not in ("held-out chorales", "shuffled in time", '
-        '"random keys")]\n'
+        'data_rows = ("held-out chorales", "held-out chorales, labelled", "shuffled in time", "random keys")\n'
+        'models_only = [r for r in report if r["set"] not in data_rows]\n'
         'answer_2 = min(models_only, key=lambda r: r["pc_distance"])["set"]'
     ),
 )
@@ -97,9 +99,7 @@ def check_closest_pitch_classes(rows, answer) -> CheckResult:
     >>> bool(check_closest_pitch_classes(tie, "a"))     # 0.008 and 0.008 as printed
     True
     """
-    from .quality import _rows
-
-    rows = _rows(rows, ("set", "pc_distance"))
+    rows = result_rows(rows, ("set", "pc_distance"))
     best = min(rows, key=lambda r: r["pc_distance"])
     shown = f"{best['pc_distance']:.{_PRINTED}f}"
     tied = [r["set"] for r in rows if f"{r['pc_distance']:.{_PRINTED}f}" == shown]

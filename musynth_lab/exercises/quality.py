@@ -63,7 +63,7 @@ def check_largest_gap(rows, answer) -> CheckResult:
     >>> bool(check_largest_gap(rows, 8)), bool(check_largest_gap(rows, 299)), bool(check_largest_gap(rows, np.int64(8)))
     (True, False, True)
     """
-    truth = max(_rows(rows, ("size", "gap")), key=lambda r: r["gap"])["size"]
+    truth = max(result_rows(rows, ("size", "gap")), key=lambda r: r["gap"])["size"]
     ok = is_int(answer, int(truth))
     return verdict(
         ok,
@@ -88,7 +88,7 @@ def check_best_remedy(rows, answer) -> CheckResult:
     >>> bool(check_best_remedy(rows, "transpose")), bool(check_best_remedy(rows, "none"))
     (True, False)
     """
-    truth = min(_rows(rows, ("remedy", "test_nll")), key=lambda r: r["test_nll"])["remedy"]
+    truth = min(result_rows(rows, ("remedy", "test_nll")), key=lambda r: r["test_nll"])["remedy"]
     ok = isinstance(answer, str) and answer.strip().lower() == truth
     return verdict(
         ok,
@@ -229,8 +229,22 @@ def check_reference_copying(answer, *, small: int = 8, large: int = 299, n: int 
     )
 
 
-def _rows(rows, keys, name: str = "rows") -> list:
-    """``rows`` as a non-empty list of dicts that all have ``keys`` (ParameterError otherwise)."""
+def result_rows(rows, keys, name: str = "rows") -> list:
+    """``rows`` as a non-empty list of dicts that all have ``keys`` (ParameterError otherwise).
+
+    The checks of chapters 6b and 6c take a lesson's result table (a list of dicts, one per
+    model or set); this validates it once for all of them. Not a user function, so it is not
+    in ``__all__``.
+
+    Examples
+    --------
+    >>> result_rows([dict(size=8, gap=1.4)], ("size", "gap"))
+    [{'size': 8, 'gap': 1.4}]
+    >>> result_rows([dict(size=8)], ("size", "gap"))
+    Traceback (most recent call last):
+    ...
+    musynth_lab.errors.ParameterError: rows=[{'size': 8}]: expected dicts with the keys size, gap
+    """
     rows = as_sequence(rows, name, min_len=1, what="a list of result rows (dicts)")
     check(
         all(isinstance(r, dict) and all(k in r for k in keys) for r in rows), name, rows, f"dicts with the keys {', '.join(keys)}"

@@ -21,14 +21,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch  # noqa: F401  (doctest)
 
-from ..audio import get_device, seed_everything
+from ..audio import get_device, play, seed_everything
 from ..data import HOLD, N_MELODY_TOKENS, Chorale, load_chorales  # noqa: F401  (HOLD: doctest)
 from ..errors import ParameterError, check
+from ..evaluate import roll_to_notes
 from ..models.harmony import BOS, LOWER_VOICES, VAE_CHUNK, Harmonizer, bar_offset, harmony_loss
 from ..models.training import accuracy, evaluate_loss, fit, predict, single_thread
 from ..models.vae import MelodyVAE, melody_windows
+from ..synth import render_notes
 
-__all__ = ["HarmonyData", "harmony_data", "unigram_nll", "pretrain_melody_encoder", "HarmonizerResult", "train_harmonizer"]
+__all__ = [
+    "HarmonyData",
+    "harmony_data",
+    "unigram_nll",
+    "pretrain_melody_encoder",
+    "HarmonizerResult",
+    "train_harmonizer",
+    "play_roll",
+]
 
 
 @dataclass
@@ -396,3 +406,34 @@ def train_harmonizer(
         extra["encoder_changed"] = float(max((p.detach().cpu() - b.cpu()).abs().max() for p, b in zip(vae.parameters(), before)))
     model.eval()
     return HarmonizerResult(model, hist, float(test_nll), float(test_acc), vae, extra)
+
+
+def play_roll(roll, *, bars: int = 4, bpm: float = 90, instrument: str = "choir", sr: int = 16000, low: int = 21):
+    """A player for the first ``bars`` 4/4 bars of a piano roll (eighth-note frames), rendered with the kit's synth.
+
+    Parameters
+    ----------
+    roll : np.ndarray [shape=(n_keys, n_frames)], binary
+        Row 0 is MIDI ``low``; one frame is an eighth note, so a bar is 8 frames.
+    bars : int
+        How many bars to play (fewer if the roll is shorter).
+    bpm, instrument, sr
+        As :func:`musynth_lab.synth.render_notes`.
+
+    Returns
+    -------
+    IPython.display.Audio
+        From :func:`musynth_lab.play` (peak-normalised: every model's sample plays at the same level).
+
+    Examples
+    --------
+    >>> roll = np.zeros((88, 16), bool); roll[60 - 21, :8] = True; roll[64 - 21, 8:] = True
+    >>> type(play_roll(roll, bars=2, instrument="piano")).__name__
+    'Audio'
+
+    Chapter: notebooks/06c_coherence.ipynb
+    """
+
+    check(isinstance(bars, (int, np.integer)) and bars > 0, "bars", bars, "a positive number of bars")
+    notes = roll_to_notes(np.asarray(roll)[:, : 8 * int(bars)], step=0.5, low=low)
+    return play(render_notes(notes, bpm=bpm, sr=sr, instrument=instrument), sr=sr)

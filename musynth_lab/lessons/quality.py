@@ -25,7 +25,8 @@ import torch
 
 from ..data import MELODY_HIGH, MELODY_LOW, N_MELODY_TOKENS, load_chorales, melody_notes, melody_tokens
 from ..errors import ParameterError, check
-from ..generate import sample
+from ..evaluate import copied_fraction
+from ..generate import sample as sample_tokens
 from ..models import lm
 from ..models.training import fit
 from ..stats.ngram import NGramModel
@@ -36,13 +37,17 @@ __all__ = [
     "choose_pieces",
     "melodies",
     "param_count",
+    "steps_per_epoch",
     "train_melody_lm",
     "learning_curve",
     "ngram_curve",
+    "copying_vs_reference",
     "remedies",
     "tonic_melodies",
     "ngram_counts",
     "ClassConditionalNGram",
+    "mode_samples",
+    "third_counts",
     "fit_discriminative",
     "discriminative_vs_generative",
 ]
@@ -147,6 +152,20 @@ def param_count(model: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
+def steps_per_epoch(train_seqs, *, batch_size: int = 32, length: int = 32, stride: int = 8) -> int:
+    """Gradient steps in one epoch of :func:`train_melody_lm`: batches of windows of ``length + 1`` tokens.
+
+    Examples
+    --------
+    >>> steps_per_epoch(melodies(choose_pieces(8))), steps_per_epoch(melodies(choose_pieces(32)))
+    (3, 11)
+
+    Chapter: notebooks/06b_quality.ipynb
+    """
+    check(isinstance(batch_size, (int, np.integer)) and batch_size > 0, "batch_size", batch_size, "a positive integer")
+    return math.ceil(len(lm.token_windows(train_seqs, length=length, stride=stride)) / int(batch_size))
+
+
 # ---------------------------------------------------------------------------- one model
 
 
@@ -156,7 +175,8 @@ def train_melody_lm(
     hidden: int = 64,
     emb_dim: int = 32,
     dropout: float = 0.0,
-    steps: int = 400,
+    steps: int | None = 400,
+    epochs: int | None = None,
     batch_size: int = 32,
     lr: float = 3e-3,
     length: int = 32,
@@ -168,10 +188,12 @@ def train_melody_lm(
     device=None,
     progress: bool = False,
 ):
-    """Train a :class:`~musynth_lab.models.lm.TokenLSTM` for a fixed number of gradient steps.
+    """Train a :class:`~musynth_lab.models.lm.TokenLSTM` for a budget of gradient steps or of epochs.
 
-    A fixed step budget (not a fixed number of epochs) makes runs on different amounts of
-    data cost the same: a small set is seen for many epochs, which is how it over-fits.
+    The two budgets answer different questions. A fixed step budget makes runs on different
+    amounts of data cost the same, so a small set is seen for many epochs (that is how it gets
+    memorised); a fixed number of epochs shows every melody equally often, so a small set gets
+    few gradient steps. Chapter 6b reports both, because each confounds data size with the other.
 
     Parameters
     ----------
@@ -181,8 +203,11 @@ def train_melody_lm(
         LSTM width and token-embedding size (they set the parameter count).
     dropout : float
         Dropout on the embeddings and LSTM outputs, in [0, 1).
-    steps : int
-        Gradient steps; epochs = ``ceil(steps / batches per epoch)``.
+    steps : int, optional
+        Gradient steps; epochs = ``ceil(steps / batches per epoch)`` (whole epochs, so at least
+        ``steps`` are taken). Give ``steps`` or ``epochs``, not both.
+    epochs : int, optional
+        A fixed number of passes over the training windows instead (``steps=None``).
     val_seqs : list of 1-D int arrays, optional
         Monitored every epoch; with ``patience``, early stopping restores the best epoch.
     patience, weight_decay, lr, batch_size, seed, device, progress
@@ -201,14 +226,20 @@ def train_melody_lm(
     >>> m, h = train_melody_lm(seqs, hidden=8, steps=4, device="cpu")
     >>> m.rnn.hidden_size, len(h.train_loss) >= 1
     (8, True)
+    >>> len(train_melody_lm(seqs, hidden=8, steps=None, epochs=2, device="cpu")[1].train_loss)
+    2
 
     Chapter: notebooks/06b_quality.ipynb
     """
-    check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive number of gradient steps")
+    check((steps is None) != (epochs is None), "steps", steps, f"a step budget or an epoch budget (epochs={epochs!r}), not both")
+    if steps is not None:
+        check(isinstance(steps, (int, np.integer)) and steps > 0, "steps", steps, "a positive number of gradient steps")
+    else:
+        check(isinstance(epochs, (int, np.integer)) and epochs > 0, "epochs", epochs, "a positive number of epochs")
     check(0.0 <= float(dropout) < 1.0, "dropout", dropout, "a probability in [0, 1)")
     windows = lm.token_windows(train_seqs, length=length, stride=stride)  # (n, length + 1)
-    per_epoch = math.ceil(len(windows) / int(batch_size))
-    epochs = max(1, math.ceil(int(steps) / per_epoch))
+    if epochs is None:
+        epochs = max(1, math.ceil(int(steps) / steps_per_epoch(train_seqs, batch_size=batch_size, length=length, stride=stride)))
     val = None
     if val_seqs is not None:
         vw = lm.token_windows(val_seqs, length=length, stride=length)
@@ -219,7 +250,7 @@ def train_melody_lm(
         model,
         (windows[:, :-1], windows[:, 1:]),
         loss_fn=lm.token_loss,
-        epochs=epochs,
+        epochs=int(epochs),
         lr=lr,
         batch_size=batch_size,
         val_data=val,
@@ -263,7 +294,8 @@ def learning_curve(
     sizes=(8, 32, 128, 299),
     hidden=64,
     *,
-    steps: int = 400,
+    steps: int | None = 400,
+    epochs: int | None = None,
     seed: int = 0,
     device=None,
     keep_models: bool = False,
@@ -278,8 +310,11 @@ def learning_curve(
         Numbers of training chorales (nested seeded subsets, :func:`choose_pieces`).
     hidden : int or sequence of int
         LSTM widths: the parameter-count axis.
-    steps : int
-        Gradient steps per model (the same for every size).
+    steps : int, optional
+        Gradient steps per model (the same for every size): small sets are seen for more epochs.
+    epochs : int, optional
+        Instead of ``steps`` (pass ``steps=None``): the same number of passes for every size, so
+        small sets get fewer gradient steps. See :func:`train_melody_lm`.
     keep_models : bool
         Put the trained model in each row under ``"model"``.
     **train_kw
@@ -289,14 +324,17 @@ def learning_curve(
     Returns
     -------
     list of dict
-        One row per model with ``size``, ``hidden``, ``params``, ``epochs``, ``train_nll``,
-        ``test_nll``, ``gap`` (nats per token) and ``seconds``.
+        One row per model with ``size``, ``hidden``, ``params``, ``epochs``, ``steps`` (gradient
+        steps taken), ``budget`` (``'steps'`` or ``'epochs'``), ``train_nll``, ``test_nll``,
+        ``gap`` (nats per token) and ``seconds``.
 
     Examples
     --------
     >>> rows = learning_curve(sizes=(2,), hidden=8, steps=3, device="cpu")
-    >>> sorted(rows[0])[:4], rows[0]["size"]
-    (['best_epoch', 'epochs', 'gap', 'hidden'], 2)
+    >>> rows[0]["size"], rows[0]["budget"], rows[0]["steps"] >= 3
+    (2, 'steps', True)
+    >>> learning_curve(sizes=(2,), hidden=8, steps=None, epochs=2, device="cpu")[0]["epochs"]
+    2
 
     Chapter: notebooks/06b_quality.ipynb
     """
@@ -310,13 +348,90 @@ def learning_curve(
         train_seqs = melodies(pieces[:n])
         for h in widths:
             model, hist = train_melody_lm(
-                train_seqs, hidden=h, steps=steps, seed=seed, device=device, progress=progress, **train_kw
+                train_seqs, hidden=h, steps=steps, epochs=epochs, seed=seed, device=device, progress=progress, **train_kw
             )
             row = _row(model, hist, train_seqs, test_seqs, device, size=n, hidden=h)
+            shape = {k: train_kw[k] for k in ("batch_size", "length", "stride") if k in train_kw}
+            row["steps"] = row["epochs"] * steps_per_epoch(train_seqs, **shape)
+            row["budget"] = "steps" if epochs is None else "epochs"
             if keep_models:
                 row["model"] = model
             rows.append(row)
     return rows
+
+
+# ---------------------------------------------------------------------------- memorisation
+
+
+def copying_vs_reference(
+    rows, *, n: int = 8, n_samples: int = 8, steps: int = 64, start: int = 72, seed: int = 0, device=None
+) -> list:
+    """How much of each model's samples is copied from its training melodies, next to real unseen music.
+
+    The copied fraction (:func:`musynth_lab.evaluate.copied_fraction`) of a melody is the share of
+    its ``n``-grams that occur verbatim in the training melodies. Chorales share stock phrases, so
+    even real chorales the model never saw (the test split) share some with the training set: the
+    **reference**. The figure that says "memorised" is the **ratio** ``copied / reference``: above 1
+    the model copies more than new real music does, near 1 as much, below 1 less.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`learning_curve` (``keep_models=True``): each has ``model`` and ``size``.
+    n : int
+        n-gram length in tokens (8 eighth notes = four quarter notes).
+    n_samples, steps, start
+        Melodies sampled per model (seeds ``0 .. n_samples - 1``), tokens each after the first note,
+        and that note's MIDI pitch (72 = C5).
+    seed : int
+        The seed :func:`learning_curve` chose its training pieces with.
+
+    Returns
+    -------
+    list of dict
+        Per row: ``size``, ``copied`` (mean over the samples), ``copied_min``, ``copied_max``,
+        ``reference`` (mean over the test melodies), ``ratio`` = copied / reference, and
+        ``samples`` (the token arrays).
+
+    Examples
+    --------
+    >>> rows = learning_curve(sizes=(2,), hidden=8, steps=3, keep_models=True, device="cpu")
+    >>> c = copying_vs_reference(rows, n_samples=2, steps=16, device="cpu")[0]
+    >>> c["size"], len(c["samples"]), 0.0 <= c["reference"] <= 1.0, c["ratio"] == c["copied"] / c["reference"]
+    (2, 2, True, True)
+
+    Chapter: notebooks/06b_quality.ipynb
+    """
+    rows = list(rows)
+    check(
+        len(rows) > 0 and all("model" in r and "size" in r for r in rows),
+        "rows",
+        rows,
+        "learning_curve rows with keep_models=True",
+    )
+    check(MELODY_LOW <= int(start) <= MELODY_HIGH, "start", start, f"a MIDI pitch in {MELODY_LOW}..{MELODY_HIGH}")
+    prompt = [2 + int(start) - MELODY_LOW]  # the token of a note onset
+    test_seqs = [x for x in melodies(load_chorales("test")) if len(x) >= n]
+    out = []
+    for r in rows:
+        step = lm.next_step(r["model"], device=device)
+        samples = [sample_tokens(step, prompt, steps=steps, seed=k)[0].cpu().numpy() for k in range(int(n_samples))]
+        train_seqs = melodies(choose_pieces(int(r["size"]), seed=seed))
+        copied = [copied_fraction(x, train_seqs, n=n) for x in samples]
+        reference = float(np.mean([copied_fraction(x, train_seqs, n=n) for x in test_seqs]))
+        mean = float(np.mean(copied))
+        out.append(
+            dict(
+                size=int(r["size"]),
+                copied=mean,
+                copied_min=float(np.min(copied)),
+                copied_max=float(np.max(copied)),
+                reference=reference,
+                ratio=mean / reference if reference > 0 else float("inf"),
+                samples=samples,
+            )
+        )
+    return out
 
 
 def ngram_curve(sizes=(8, 32, 128, 299), orders=(1, 2, 3, 5), *, seed: int = 0) -> list:
@@ -523,7 +638,38 @@ class ClassConditionalNGram:
         """A new melody ``(len(prompt) + steps,)`` from ``p(x | label)`` (the generative model's extra power)."""
         check(int(label) in self.models, "label", label, f"one of {sorted(self.models)}")
         prompt = [2 + 72 - MELODY_LOW] if prompt is None else prompt  # start on the tonic C5
-        return sample(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
+        return sample_tokens(self.models[int(label)], prompt, steps=steps, temperature=temperature, seed=seed)[0].numpy()
+
+
+def mode_samples(clf: "ClassConditionalNGram", *, steps: int = 48, seed: int = 0) -> dict:
+    """One melody per mode from a fitted :class:`ClassConditionalNGram`: ``{'major': tokens, 'minor': tokens}``.
+
+    Examples
+    --------
+    >>> seqs, y = tonic_melodies(choose_pieces(20))
+    >>> m = mode_samples(ClassConditionalNGram(2).fit(seqs, y), steps=8)
+    >>> sorted(m), len(m["major"])
+    (['major', 'minor'], 9)
+
+    Chapter: notebooks/06b_quality.ipynb
+    """
+    return {name: clf.sample(label, steps=steps, seed=seed) for label, name in [(0, "major"), (1, "minor")]}
+
+
+def third_counts(tokens) -> tuple:
+    """Onsets of E and of E-flat in a melody on tonic C: the major and the minor third, ``(n_E, n_Eb)``.
+
+    Examples
+    --------
+    >>> e, eb = 2 + 64 - MELODY_LOW, 2 + 63 - MELODY_LOW      # the tokens of E4 and E-flat 4
+    >>> third_counts([0, 1, e, 1, e, eb])
+    (2, 1)
+
+    Chapter: notebooks/06b_quality.ipynb
+    """
+    toks = np.asarray(tokens, dtype=np.int64).ravel()
+    pcs = (toks[toks >= 2] - 2 + MELODY_LOW) % 12
+    return int(np.sum(pcs == 4)), int(np.sum(pcs == 3))
 
 
 def fit_discriminative(seqs, labels, *, order: int = 2, C: float = 1000.0):

@@ -102,11 +102,17 @@ def pitch_class_bars(histograms: dict, *, ax=None, title: str | None = "Pitch-cl
 def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
     """One coherence measure across the sets of a :func:`musynth_lab.evaluate.coherence_report` (NaN skipped).
 
+    A voice-leading measure (``vl_per_100`` or a ``*_per_100`` kind) depends on the voice assignment,
+    so its bars are coloured by the rows' ``voices`` ('labelled' or 'high to low'), with a legend.
+
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = measure_bars([{"set": "a", "x": 1.0}, {"set": "b", "x": float("nan")}], "x"); len(ax.patches)
     1
+    >>> rows = [{"set": "a", "vl_per_100": 3.5, "voices": "high to low"}, {"set": "b", "vl_per_100": 4.8, "voices": "labelled"}]
+    >>> [t.get_text() for t in measure_bars(rows, "vl_per_100").get_legend().get_texts()]
+    ['voices: high to low', 'voices: labelled']
 
     Chapter: notebooks/06c_coherence.ipynb
     """
@@ -114,7 +120,18 @@ def measure_bars(rows, measure: str, *, ax=None, title: str | None = None):
     check(len(rows) > 0 and all(measure in r for r in rows), "measure", measure, "a key of every report row")
     keep = [r for r in rows if np.isfinite(r[measure])]
     ax = axes_or_new(ax, figsize=(5, 2.8))
-    ax.barh([r["set"] for r in keep], [r[measure] for r in keep], color="tab:purple")
+    by_voices = measure.endswith("_per_100") and all("voices" in r for r in keep)
+    colours = {"high to low": "tab:purple", "labelled": "tab:orange"}
+    ax.barh(
+        [r["set"] for r in keep],
+        [r[measure] for r in keep],
+        color=[colours.get(r["voices"], "tab:grey") for r in keep] if by_voices else "tab:purple",
+    )
+    if by_voices:
+        from matplotlib.patches import Patch
+
+        shown = sorted({r["voices"] for r in keep}, key=lambda v: list(colours).index(v) if v in colours else 9)
+        ax.legend(handles=[Patch(color=colours.get(v, "tab:grey"), label=f"voices: {v}") for v in shown], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(measure.replace("_", " "))
     ax.set_title(title or measure.replace("_", " "))
