@@ -445,7 +445,7 @@ def check_gaussian_kl(answer) -> CheckResult:
 
 
 #: Exercise 4b.4's setting: the frame VAE of 04b's section 1 (held-out pitches: MIDI % 4 == 3), seed 0.
-BETA_EXERCISE = {"betas": (1.0, 4.0), "epochs": 10, "batch_size": 128, "seed": 0}
+BETA_EXERCISE = {"betas": (1.0, 4.0), "epochs": 8, "batch_size": 128, "seed": 0}
 
 
 @functools.lru_cache(maxsize=1)

@@ -483,7 +483,7 @@ def _frame_vae_data(test_every: int):
     return notes, held, specs, note_frames(specs[~held]), note_frames(specs[held])
 
 
-def frame_vae_run(*, beta: float = 1.0, seed: int = 0, epochs: int = 10, batch_size: int = 128, device="cpu"):
+def frame_vae_run(*, beta: float = 1.0, seed: int = 0, epochs: int = 8, batch_size: int = 128, device="cpu"):
     """A :class:`~musynth_lab.models.vae.FrameVAE` trained on :func:`frame_vae_data`: ``(model, report)``.
 
     The model is built and trained from ``seed`` (weights and batches), with torch's global
@@ -590,7 +590,7 @@ def positional_loglik(train, test, *, pseudo: float = 0.5) -> float:
 MELODY_VAES = ("melody VAE", "hierarchical VAE")
 
 
-def melody_vae_runs(train, test, *, seeds=(0, 1, 2), kinds=MELODY_VAES, epochs: int = 10, device="cpu") -> dict:
+def melody_vae_runs(train, test, *, seeds=(0, 1, 2), kinds=MELODY_VAES, epochs: int = 8, device="cpu") -> dict:
     """Melody VAEs and/or hierarchical VAEs, one per seed, on melody windows ``(n, 16)``.
 
     ``kinds`` picks among :data:`MELODY_VAES`. Returns ``{name: SeedRuns}``: ``values`` the
