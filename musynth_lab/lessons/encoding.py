@@ -590,7 +590,7 @@ def positional_loglik(train, test, *, pseudo: float = 0.5) -> float:
 MELODY_VAES = ("melody VAE", "hierarchical VAE")
 
 
-def melody_vae_runs(train, test, *, seeds=(0, 1, 2), kinds=MELODY_VAES, epochs: int = 8, device="cpu") -> dict:
+def melody_vae_runs(train, test, *, seeds=(0, 1, 2), kinds=MELODY_VAES, epochs: int = 7, device="cpu") -> dict:
     """Melody VAEs and/or hierarchical VAEs, one per seed, on melody windows ``(n, 16)``.
 
     ``kinds`` picks among :data:`MELODY_VAES`. Returns ``{name: SeedRuns}``: ``values`` the
