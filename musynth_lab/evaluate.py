@@ -787,7 +787,7 @@ def nearest(query, database, *, k: int = 5, exclude_self: bool = False) -> np.nd
     >>> nearest(np.array([[1.0, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), k=2).tolist()
     [[1, 2]]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     q, d = as_array(query, "query", ndim=2), as_array(database, "database", ndim=2)
     if q.shape[1] != d.shape[1]:
@@ -813,7 +813,7 @@ def retrieval_precision(query, query_labels, database=None, database_labels=None
     >>> retrieval_precision(emb, lab, k=1)
     1.0
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     query = as_array(query, "query", ndim=2)
     ql = _labels(query_labels, "query_labels")
@@ -833,7 +833,7 @@ def chance_precision(query_labels, database_labels=None) -> float:
     >>> round(chance_precision(np.repeat(np.arange(10), 5)), 4)   # 10 balanced classes, leave-one-out (4/49)
     0.0816
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     ql = _labels(query_labels, "query_labels")
     if database_labels is None:

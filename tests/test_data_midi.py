@@ -660,7 +660,7 @@ def test_the_own_midi_folder_workflow_of_chapter_5(tmp_path):
     assert np.allclose(load_midi(out).parts["S"], tokens_to_notes(new[:16].numpy()))
 
 
-GENERATING_NOTEBOOKS = ["00_start_here", "01a_synthesis", "01b_deep_learning", "04_encoding", "05_synthesis", "06c_coherence"]
+GENERATING_NOTEBOOKS = ["00_start_here", "01a_synthesis", "01b_deep_learning", "04b_deep", "05_synthesis", "06c_coherence"]
 
 
 @pytest.mark.parametrize("stem", GENERATING_NOTEBOOKS)

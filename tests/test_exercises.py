@@ -12,7 +12,7 @@ from musynth_lab import ParameterError
 from musynth_lab.exercises._core import BY_CHECK, REGISTRY
 
 CHECKS = sorted(n for n in X.__all__ if n.startswith("check_"))
-CHAPTERS = ("0", "1a", "1b", "2", "3", "4", "5", "6a", "6b", "6c")
+CHAPTERS = ("0", "1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "6c")
 
 
 def test_every_check_is_a_registered_exercise():

@@ -282,3 +282,38 @@ def test_exercise_answers_follow_from_the_library():
     assert exercises.check_kl_shift(float(V.gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0]))))
     y = np.repeat(np.arange(10), 4)
     assert exercises.check_chance_precision(chance_precision(y, y))
+
+
+def test_viterbi_step_exercise_rejects_the_usual_mistakes():
+    from musynth_lab import exercises
+
+    def right(delta, log_A, log_b):
+        scores = delta[:, None] + log_A
+        return scores.max(axis=0) + log_b, scores.argmax(axis=0)
+
+    def wrong_axis(delta, log_A, log_b):
+        scores = delta[:, None] + log_A
+        return scores.max(axis=1) + log_b, scores.argmax(axis=1)
+
+    def no_emission(delta, log_A, log_b):
+        scores = delta[:, None] + log_A
+        return scores.max(axis=0), scores.argmax(axis=0)
+
+    def one_output(delta, log_A, log_b):
+        return (delta[:, None] + log_A).max(axis=0) + log_b
+
+    assert exercises.check_viterbi_step(right)
+    for wrong in (wrong_axis, no_emission, one_output):
+        r = exercises.check_viterbi_step(wrong)
+        assert not r and r.answered, wrong.__name__
+    assert "scores" in exercises.check_viterbi_step(no_emission).message
+
+
+def test_fewer_states_exercise_is_measured():
+    from musynth_lab import exercises
+
+    # the registered answer "lower" is what the two fits measure, and the message prints both figures
+    r = exercises.check_fewer_states(" Lower ")
+    assert r and "8 states" in r.message and "with 2" in r.message
+    assert not exercises.check_fewer_states("higher")
+    assert not exercises.check_fewer_states(2)

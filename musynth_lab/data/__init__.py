@@ -194,7 +194,7 @@ def chord_templates(vocabulary: str = "majmin", *, normalize: bool = True) -> np
     >>> np.flatnonzero(T[0]).tolist(), np.flatnonzero(T[12 + 9]).tolist()   # C major, A minor
     ([0, 4, 7], [0, 4, 9])
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     check_vocabulary(vocabulary)
     T = np.zeros((N_CHORDS, 12))

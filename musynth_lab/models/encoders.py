@@ -5,7 +5,7 @@ a melody window) with the shared loop; the layer before the classifier is the em
 Nearest-neighbour retrieval then asks whether similar things land close together, measured
 as precision at ``k`` against what random retrieval would give.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def key_windows(chorales, *, n_steps: int = 32, hop: int = 16, step: float = 0.5
     >>> W, k = key_windows(load_chorales("train")[:3]); W.shape[1], len(W) == len(k)
     (32, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     chorales = chorale_list(chorales)
     check(int(n_steps) > 0 and int(hop) > 0, "n_steps", (n_steps, hop), "positive window and hop lengths")
@@ -135,7 +135,7 @@ class CNNEncoder(_Classifier):
     >>> cnn(torch.rand(5, 48, 32)).shape, cnn.embed(torch.rand(5, 48, 32)).shape
     (torch.Size([5, 3]), torch.Size([5, 8]))
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(self, *, n_classes: int, dim: int = 32, channels: int = 16):
@@ -178,7 +178,7 @@ class RNNEncoder(_Classifier):
     >>> rnn(torch.randint(0, 51, (4, 32))).shape
     torch.Size([4, 24])
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(self, *, n_classes: int, n_steps: int = 32, dim: int = 32, hidden: int = 64, embed: int = 32):

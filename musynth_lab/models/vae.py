@@ -15,7 +15,7 @@ space back into music, so one can move between two melodies and hear the path.
 Every model follows the chapter's encoder interface: ``fit(train, ...)`` (through the
 shared loop :func:`musynth_lab.models.fit`) then ``encode(x) -> (n, dim)``.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def gaussian_kl(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
     >>> round(float(gaussian_kl(torch.tensor([1.0]), torch.tensor([0.0]))), 4)
     0.5
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     if mu_p is None:
         mu_p, logvar_p = torch.zeros_like(mu_q), torch.zeros_like(logvar_q)
@@ -104,7 +104,7 @@ class TorchEncoder(nn.Module, Encoder):
     >>> enc.fitted, len(enc.history_.train_loss), enc.encode(np.zeros((3, 2))).shape
     (True, 2, (3, 2))
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(self):
@@ -179,7 +179,7 @@ def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, ho
     >>> note_spectrograms(load_notes(instrument="organ", pitch=60)).shape
     (2, 48, 32)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
     S = _features.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
@@ -206,7 +206,7 @@ def note_frames(
     >>> F.shape, bool(F.min() >= 0 and F.max() <= 1)
     ((50, 48), True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     check(int(every) >= 1, "every", every, "a positive integer")
     if isinstance(notes, NoteSet):
@@ -249,7 +249,7 @@ def melody_windows(chorales, *, n_bars: int = 2, step: float = 0.5, part: str = 
     >>> W.shape[1], bool(W.min() >= 0 and W.max() < N_MELODY_TOKENS)
     (16, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     chorales = chorale_list(chorales)
     check(int(n_bars) >= 1, "n_bars", n_bars, "a positive number of bars")
@@ -315,7 +315,7 @@ class FrameVAE(TorchEncoder):
     >>> vae.fit(x, epochs=2).encode(x).shape
     (16, 2)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(
@@ -402,7 +402,7 @@ class MelodyVAE(TorchEncoder):
     >>> vae.fit(x, epochs=1).decode_tokens(torch.zeros(2, 4)).shape
     torch.Size([2, 16])
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(self, *, n_steps: int = 16, latent_dim: int = 8, hidden: int = 128, embed: int = 32, beta: float = 0.5):
@@ -490,7 +490,7 @@ class HierarchicalVAE(TorchEncoder):
     >>> hv.fit(x, epochs=1).encode(x).shape                        # one bar latent per bar
     (8, 8)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(
@@ -620,7 +620,7 @@ def elbo_report(model: TorchEncoder, x, *, n_samples: int = 1, seed: int = 0) ->
     >>> sorted(elbo_report(vae, torch.rand(8, 8)))
     ['elbo', 'kl', 'nll', 'rmse_db']
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     require_fitted(model, model.fitted)
     check(isinstance(model, (FrameVAE, MelodyVAE, HierarchicalVAE)), "model", model, "a fitted VAE of this module")
@@ -659,7 +659,7 @@ def interpolate(model: TorchEncoder, a, b, *, n_steps: int = 5) -> np.ndarray:
     >>> interpolate(vae, torch.full((16,), 26), torch.full((16,), 30), n_steps=4).shape
     (4, 3)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     check(int(n_steps) >= 2, "n_steps", n_steps, "at least 2 points")
     za, zb = model.encode(a)[:1], model.encode(b)[:1]
@@ -694,7 +694,7 @@ def render_tokens(
     >>> y.shape, bool(np.abs(y[int(0.55 * 8000):int(0.7 * 8000)]).max() < 1e-6)      # the rest is silent
     ((8000,), True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     check(int(sr) > 0, "sr", sr, "a positive sample rate in Hz")
     check(bpm > 0 and step > 0, "bpm", bpm, "a positive tempo (and a positive step)")

@@ -1,6 +1,6 @@
 """Figures of chapter 4: chord timelines and posteriors, transition matrices, embedding maps, latent paths.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def chord_timeline(times, tracks: dict, *, truth=None, ax=None, title: str | Non
     >>> ax.get_xlabel()
     'time (s)'
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     as_array(times, "times", ndim=1)
     as_mapping(tracks, "tracks", numbers=True, allow_empty=True)
@@ -72,7 +72,7 @@ def posteriorgram(posteriors, *, times=None, ax=None, title: str | None = None):
     >>> len(ax.get_yticks())
     25
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     as_array(posteriors, "posteriors", ndim=2)
     if times is not None:
@@ -109,7 +109,7 @@ def transition_matrix(A, *, ax=None, title: str | None = None, log: bool = True)
     >>> ax.get_ylabel()
     'from chord'
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     as_array(A, "A", ndim=2)
     A = np.asarray(A, dtype=float)
@@ -138,7 +138,7 @@ def embedding_map(embeddings, labels, *, names=None, ax=None, title: str | None 
     >>> ax.get_xlabel()
     'PC 1'
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     as_array(embeddings, "embeddings", ndim=2)
     if names is not None:
@@ -192,7 +192,7 @@ def latent_path(token_rows, *, step: float = 0.5, ax=None, title: str | None = N
     >>> ax.get_ylabel()
     'MIDI pitch'
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     as_array(token_rows, "token_rows", ndim=2, integer=True)
     step = as_float(step, "step", low=0, low_open=True)

@@ -3,7 +3,7 @@
 Every encoder here follows :class:`~musynth_lab.stats.base.Encoder`: ``fit(...)`` then
 ``encode(x) -> (n, dim)``.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from ..errors import rule as _rule, validate_names as _validate_names  # private aliases: not the package API

@@ -4,7 +4,7 @@ Chapter 4 computes chroma and mel spectrograms through this module only. They co
 :mod:`musynth_lab.features` (chapter 3's PyTorch features, which match librosa's functions
 of the same names; ``BACKEND = "librosa"`` switches back to librosa itself).
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
     >>> int(chroma_cqt(y, sr=22050).mean(axis=1).argmax())          # A = pitch class 9
     9
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     y = to_numpy(as_audio(y, mono=True)).astype(np.float32)
     if BACKEND == "librosa":
@@ -52,7 +52,7 @@ def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_me
     >>> S.shape, S.dtype
     ((64, 17), dtype('float32'))
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     y = to_numpy(y).astype(np.float32)
     if BACKEND == "librosa":

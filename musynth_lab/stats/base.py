@@ -4,7 +4,7 @@ Statistical (:mod:`musynth_lab.stats`), variational and deep (:mod:`musynth_lab.
 encoders all follow it, so a notebook can swap one for another and compare them on the same
 downstream task.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def require_fitted(model, fitted: bool) -> None:
     ...
     musynth_lab.errors.ParameterError: model='demo' is not fitted: expected a trained model; call fit(...) first
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
     """
     if not fitted:
         name = type(model).__name__ if not isinstance(model, str) else repr(model)
@@ -42,7 +42,7 @@ def as_2d_rows(x, name: str = "x", *, dim: int | None = None) -> np.ndarray:
     >>> as_2d_rows([1.0, 2.0]).shape
     (1, 2)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
     """
     arr = as_array(x, name)  # no None, strings, complex, NaN/inf or empty array
     if arr.ndim == 1:
@@ -82,7 +82,7 @@ class Encoder:
     ...
     musynth_lab.errors.ParameterError: model=Mean is not fitted: expected a trained model; call fit(...) first
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
     """
 
     dim: int = 0

@@ -8,7 +8,7 @@ frame against a binary triad template (cosine similarity) and takes the best cho
 frame on its own; the HMM of :mod:`musynth_lab.stats.hmm` adds what a chord sequence looks
 like over time.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def check_chroma(chroma, name: str = "chroma") -> np.ndarray:
     ...
     musynth_lab.errors.ParameterError: chroma: array of shape (3, 12): expected a finite array of shape (12, n_frames)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     arr = as_array(chroma, name, ndim=2)
     if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1 or not np.all(np.isfinite(arr)):
@@ -66,7 +66,7 @@ def check_labels(labels, name: str = "labels") -> np.ndarray:
     >>> check_labels([0, 24]).tolist()
     [0, 24]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     arr = np.asarray(labels)
     if arr.size and (
@@ -85,7 +85,7 @@ def template_scores(chroma, vocabulary: str = "majmin") -> np.ndarray:
     >>> int(template_scores(c).argmax())
     7
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     chroma = check_chroma(chroma)
     return chord_templates(vocabulary) @ unit_columns(chroma)
@@ -102,7 +102,7 @@ def template_chords(chroma, vocabulary: str = "majmin") -> np.ndarray:
     >>> template_chords(np.stack([T[0], T[21]], axis=1)).tolist()     # C major, A minor
     [0, 21]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     return template_scores(chroma, vocabulary).argmax(axis=0).astype(np.int64)
 
@@ -148,7 +148,7 @@ def beat_sync(chroma, beat_samples, *, hop_length: int, end_sample: float | None
     >>> np.argmax(beat_sync(C, [0, 4 * 512], hop_length=512), axis=0).tolist()
     [0, 7]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     chroma = check_chroma(chroma)
     masks = _beat_masks(beat_samples, end_sample, chroma.shape[1], hop_length)
@@ -163,7 +163,7 @@ def frames_to_beats(frame_labels, beat_samples, *, hop_length: int, end_sample: 
     >>> frames_to_beats([3, 3, 3, 5, 5, 5, 5, 7], [0, 3 * 512], hop_length=512).tolist()
     [3, 5]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     labels = check_labels(frame_labels, "frame_labels")
     masks = _beat_masks(beat_samples, end_sample, len(labels), hop_length)
@@ -180,7 +180,7 @@ def beat_accuracy(predicted, truth) -> float:
     >>> beat_accuracy([0, 7, 9, 3], [0, 7, 21, 24])
     0.6666666666666666
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
     check(p.shape == t.shape, "predicted", p, f"as many labels as truth ({t.shape})")
@@ -197,7 +197,7 @@ def frame_accuracy(predicted, truth) -> float:
     >>> frame_accuracy([0, 1, 24], [0, 2, 24])
     0.6666666666666666
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     p, t = check_labels(predicted, "predicted"), check_labels(truth, "truth")
     check(p.shape == t.shape and p.size > 0, "predicted", p, f"as many labels as truth ({t.shape})")
@@ -212,7 +212,7 @@ def transpose_chords(labels, semitones: int) -> np.ndarray:
     >>> transpose_chords([0, 21, 24], 2).tolist()      # C, Am, N -> D, Bm, N
     [2, 23, 24]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     c = check_labels(labels)
     k = int(semitones) % 12
@@ -240,7 +240,7 @@ class ChordSequence:
     >>> seq.segments()                                  # (start in s, chord)
     [(0.0, 'G:maj'), (1.0, 'E:min')]
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     labels: np.ndarray

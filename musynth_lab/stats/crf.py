@@ -13,7 +13,7 @@ generative model of the music (it cannot sample notes or chroma); it labels them
 
 Pooled marginals ``P(label_t | x)`` give a fixed-length encoding of a sequence.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def chord_tone_labels(piece: Chorale, *, part: str = "S") -> list:
     >>> sorted(set(labels))
     ['CT', 'NCT']
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     _check_chorale(piece)
     _check_part(part)
@@ -110,7 +110,7 @@ def note_features(piece: Chorale, *, part: str = "S") -> list:
     >>> sorted(f)[:5]
     ['bass_int', 'beat_pos', 'bias', 'dur', 'mode']
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     _check_chorale(piece)
     _check_part(part)
@@ -160,7 +160,7 @@ def majority_baseline(train_labels, test_labels) -> float:
     >>> majority_baseline([["a", "a", "b"]], [["a", "b"]])
     0.5
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     flat = [y for seq in train_labels for y in seq]
     check(len(flat) > 0, "train_labels", train_labels, "at least one label")
@@ -179,7 +179,7 @@ def label_scores(truth, predicted, *, positive: str | None = None) -> dict:
     >>> round(s["accuracy"], 3), s["f1"]
     (0.667, 0.0)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     # sklearn and sklearn_crfsuite are imported where used: importing this module (and `import musynth_lab`) stays light
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -251,7 +251,7 @@ class NoteCRF(_CRFEncoder):
     >>> crf.encode(test).shape                              # mean P(CT), P(NCT) per piece
     (3, 2)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     label_set = ("CT", "NCT")
@@ -313,7 +313,7 @@ def beat_chroma_features(beat_chroma) -> list:
     >>> f[0]["c0"], f[0]["top=0"], "prev:c0" in f[1]
     (1.0, 1.0, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     C = check_chroma(beat_chroma, "beat_chroma")
     n = C.shape[1]
@@ -349,7 +349,7 @@ class BeatChordCRF(_CRFEncoder):
     >>> crf = BeatChordCRF()                       # doctest: +SKIP
     >>> crf.fit(list_excerpts("train")).score(list_excerpts("test"))  # doctest: +SKIP
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     label_set = tuple(CHORD_NAMES)

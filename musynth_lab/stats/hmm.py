@@ -9,7 +9,7 @@
 * :class:`MelodyHMM`: a categorical HMM over melody tokens, fitted by Baum-Welch, that can
   score and sample melodies; its mean state posterior is an encoding too.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def chord_transitions(chorales=None, *, transpose: bool = True, smoothing: float
     >>> A.shape, bool(np.allclose(A.sum(axis=1), 1)), bool(np.isclose(A[0, 7], A[2, 9]))
     ((25, 25), True, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     chorales = load_chorales("train") if chorales is None else list(chorales)
     check(
@@ -98,7 +98,7 @@ def frame_transitions(beat_transitions, frames_per_beat: float) -> np.ndarray:
     >>> round(float(A[0, 0]), 4), bool(np.allclose(A.sum(1), 1))
     (0.904, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     A = np.asarray(beat_transitions, dtype=np.float64)
     check(A.shape == (N_CHORDS, N_CHORDS) and np.allclose(A.sum(1), 1), "beat_transitions", A, "a (25, 25) row-stochastic matrix")
@@ -114,7 +114,7 @@ def excerpt_chroma(excerpt, *, hop_length: int = 512) -> np.ndarray:
     --------
     >>> C = excerpt_chroma(list_excerpts("test")[0])   # doctest: +SKIP
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
     ex = load_excerpt(excerpt) if isinstance(excerpt, str) else excerpt
     check(isinstance(ex, Excerpt), "excerpt", excerpt, "an Excerpt or a name from list_excerpts()")
@@ -158,7 +158,7 @@ class ChordHMM(Encoder):
     >>> hmm.encode([chroma]).shape
     (1, 25)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     dim = N_CHORDS
@@ -394,7 +394,7 @@ class MelodyHMM(Encoder):
     >>> m.encode(load_chorales("test")[:3]).shape
     (3, 4)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     def __init__(self, *, n_states: int = 12, n_iter: int = 30, seed: int = 0):

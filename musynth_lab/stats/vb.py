@@ -7,7 +7,7 @@ posterior; it is not a cheaper stand-in for a statistical model. A visible conse
 with a Dirichlet-process prior on the weights, components that the data do not need get
 weights near zero, so the model chooses how many clusters to use.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class VBMixture(Encoder):
     >>> vb.encode(X[:3]).shape
     (3, 8)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04a_statistical.ipynb
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """LatentExplorer: sliders over a melody VAE's latent dimensions -> decoded melody, heard and seen.
 
-Chapter: notebooks/04_encoding.ipynb
+Chapter: notebooks/04b_deep.ipynb
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def latent_dims(model, reference, n: int = 4) -> tuple:
     >>> len(dims), all(s > 0 for s in spread)
     (2, True)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     Z = model.encode(reference)
     std = Z.std(axis=0)
@@ -53,7 +53,7 @@ def render_latent(model, base_z, dims, *, sr: int = 16000, bpm: float = 120.0, i
     >>> out["z"].tolist(), out["tokens"].shape, out["audio"].ndim
     ([1.5, 0.0, -1.0, 0.0], (16,), 1)
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
     # torch is imported where used: this module is otherwise NumPy-only
     import torch
@@ -89,7 +89,7 @@ class LatentExplorer(Panel):
     >>> panel.controls["z3"].value = 1.5                            # doctest: +SKIP
     >>> panel.result["tokens"]                                      # doctest: +SKIP
 
-    Chapter: notebooks/04_encoding.ipynb
+    Chapter: notebooks/04b_deep.ipynb
     """
 
     def __init__(self, model, reference, *, n_sliders: int = 4, sr: int = 16000, instrument: str = "sine"):

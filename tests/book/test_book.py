@@ -98,6 +98,9 @@ def _local_targets(page, base: Path):
 def test_every_chapter_page(book, browser):
     chapters = _chapters(book)
     assert chapters, "no chapter pages were built"
+    if not os.environ.get("BOOK_NOTEBOOKS"):  # one page per notebook (11 since chapter 4 became 04a and 04b)
+        notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        assert [p.stem for p in chapters] == [p.stem for p in notebooks], "chapter pages and notebooks differ"
     totals = {"pages": 0, "figures": 0, "audio": 0, "states": 0}
     for path in chapters:
         page, errors, outside = _open(browser, path)
