@@ -40,6 +40,29 @@ def test_split_holds_out_every_third_pitch(notes):
         assert len(test_p) == 8
 
 
+@pytest.mark.parametrize("test", ["upper", "lower"])
+def test_split_octaves_holds_out_a_whole_octave(notes, test):
+    tr, te = cnn.split_octaves(notes, test=test)
+    assert len(tr) == len(te) == 240 and not set(tr) & set(te)
+    for ins in set(notes.instrument.tolist()):
+        p_tr = notes.pitch[tr][notes.instrument[tr] == ins]
+        p_te = notes.pitch[te][notes.instrument[te] == ins]
+        assert len(set(p_te.tolist())) == 12
+        assert (p_te.min() > p_tr.max()) if test == "upper" else (p_te.max() < p_tr.min())
+    with pytest.raises(ParameterError, match="test='middle'"):
+        cnn.split_octaves(notes, test="middle")
+
+
+def test_unseen_octave_is_harder_than_unseen_pitches(notes):
+    F = cnn.mfcc_statistics(notes.audio, sr=notes.sr)
+    pitches = cnn.train_feature_baseline(notes, split="pitches", features=F)
+    octave = cnn.train_feature_baseline(notes, split="octave", features=F)
+    assert octave.test_accuracy < pitches.test_accuracy - 0.2, (octave.test_accuracy, pitches.test_accuracy)
+    assert len(octave.y_test) == 240
+    with pytest.raises(ParameterError, match="split"):
+        cnn.train_feature_baseline(notes, split="random", features=F)
+
+
 def test_note_features_shape_and_range(notes):
     X = cnn.note_features(notes.audio[:4], sr=notes.sr)
     assert X.shape == (4, 48, 32) and X.dtype == np.float32
