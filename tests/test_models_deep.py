@@ -326,6 +326,14 @@ def test_transfer_summary_statistics():
     assert s.wins("fine_tuned", "meta_adapted") == 2 and s.wins("meta_adapted", "fine_tuned") == 1
     assert s.ranking()[:2] == ["fine_tuned", "zero_shot"] and s.ranking()[-1] == "scratch"
     assert "0.750  0.500 - 1.000" in s.table()
+    f = "\n".join(s.findings())
+    assert "fine-tuning is ahead on 2 of 3 seeds, Reptile on 1" in f
+    assert "at or below chance" not in f  # scratch is above 1/12 on two seeds
+    rs[1].scratch = rs[2].scratch = 0.05
+    assert "at or below chance" in "\n".join(s.findings())
+    for r, (a, b) in zip(rs, [(1.0, 0.9), (1.0, 0.95), (0.9, 0.9)]):
+        r.source_accuracy = {"pretrained": a, "meta": b}
+    assert "less well" in s.findings()[-1] and "0.967" in s.findings()[-1]
     with pytest.raises(ParameterError, match="method"):
         s.stats("best")
     with pytest.raises(ParameterError, match="seeds"):

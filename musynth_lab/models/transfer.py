@@ -580,6 +580,45 @@ class TransferSummary:
         """On how many seeds ``a`` was strictly more accurate than ``b``."""
         return int(np.sum(self.values(a) > self.values(b)))
 
+    def findings(self) -> list[str]:
+        """The lesson's conclusions as Markdown bullets, each sentence formatted from the measured values.
+
+        Every verdict (above or below chance, up or down after tuning, who is ahead on how many
+        seeds, which start fits its training instruments better) is computed here, so another
+        run cannot make the text false.
+        """
+        n, r0 = len(self.seeds), self.results[0]
+        sc, zs, ft, mz, ma = (self.stats(m) for m in ("scratch", "zero_shot", "fine_tuned", "meta_zero_shot", "meta_adapted"))
+
+        def change(a, b):
+            d = self.values(a) - self.values(b)
+            return f"{d.mean():+.3f} on average (up on {int((d > 0).sum())}, down on {int((d < 0).sum())} of {n} seeds)"
+
+        src = {k: float(np.mean([r.source_accuracy.get(k, np.nan) for r in self.results])) for k in ("pretrained", "meta")}
+        below = sc[2] <= r0.chance
+        out = [
+            f"* **Scratch** on the {r0.n_support} support notes: {sc[0]:.3f} on the other octave "
+            + (f"(at or below chance, {r0.chance:.3f}, on every seed)" if below else f"(chance is {r0.chance:.3f})")
+            + ": what it learned from one octave does not carry to the other.",
+            f"* **Transfer**: the pretrained net, before any tuning, {zs[0]:.3f} ({zs[1]:.3f}-{zs[2]:.3f}); "
+            f"fine-tuning on the support notes changes it by {change('fine_tuned', 'zero_shot')}.",
+            f"* **Meta-learning**: Reptile's start {mz[0]:.3f} ({mz[1]:.3f}-{mz[2]:.3f}); "
+            f"the same tuning changes it by {change('meta_adapted', 'meta_zero_shot')}.",
+            f"* Fine-tuned vs Reptile + tuning: {ft[0]:.3f} vs {ma[0]:.3f}; fine-tuning is ahead on "
+            f"{self.wins('fine_tuned', 'meta_adapted')} of {n} seeds, Reptile on {self.wins('meta_adapted', 'fine_tuned')}.",
+        ]
+        if not np.isnan(src["pretrained"] + src["meta"]):
+            verdict = (
+                "Reptile's start has fitted its own training tasks less well"
+                if src["meta"] < src["pretrained"]
+                else "Reptile's start fits its training tasks at least as well"
+            )
+            out.append(
+                f"* On the nine instruments both starts were trained on, the pretrained net names {src['pretrained']:.3f} "
+                f"of the notes, Reptile's start {src['meta']:.3f}: {verdict}."
+            )
+        return out
+
     def table(self) -> str:
         """A plain-text table: one row per method, mean and min-max over the seeds."""
         r0 = self.results[0]
