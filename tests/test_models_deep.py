@@ -414,3 +414,4 @@ def test_exercise_checks():
     assert ex.check_returns_to_go([-2, -1, -1, 1]) and not ex.check_returns_to_go([-1, 0, -2, 1])
     assert ex.check_melody_violations(5) and not ex.check_melody_violations(4)
     assert ex.check_transfer_or_meta("meta") and not ex.check_transfer_or_meta("transfer")
+    assert not ex.check_reptile_step(lambda s, a, i, n, meta_lr=0.5: a)  # jumps to the adapted weights
