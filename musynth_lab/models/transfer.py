@@ -598,8 +598,12 @@ class TransferSummary:
         below = sc[2] <= r0.chance
         out = [
             f"* **Scratch** on the {r0.n_support} support notes: {sc[0]:.3f} on the other octave "
-            + (f"(at or below chance, {r0.chance:.3f}, on every seed)" if below else f"(chance is {r0.chance:.3f})")
-            + ": what it learned from one octave does not carry to the other.",
+            + (
+                f"(at or below chance, {r0.chance:.3f}, on every seed): what it learned from one octave does not carry "
+                "to the other."
+                if below
+                else f"(chance is {r0.chance:.3f}; its best seed {sc[2]:.3f})."
+            ),
             f"* **Transfer**: the pretrained net, before any tuning, {zs[0]:.3f} ({zs[1]:.3f}-{zs[2]:.3f}); "
             f"fine-tuning on the support notes changes it by {change('fine_tuned', 'zero_shot')}.",
             f"* **Meta-learning**: Reptile's start {mz[0]:.3f} ({mz[1]:.3f}-{mz[2]:.3f}); "
