@@ -17,6 +17,7 @@ __all__ = [
     "check_transfer_or_meta",
     "check_reinforce_loss",
     "check_crnn_first_frame",
+    "check_reptile_step",
 ]
 
 #: The melody of exercise 1b.4.
@@ -316,3 +317,71 @@ def check_crnn_first_frame(answer) -> CheckResult:
         "Not what the measurement shows. Run crnn.CRNN(84, 12).eval() on an input and on a copy whose "
         "last frame you change, and compare the outputs at frame 0.",
     )
+
+
+#: (n_weights, iteration, n_iterations, meta_lr, seed) of the cases the student's Reptile step is tested on.
+_REPTILE_CASES = ((5, 0, 400, 0.5, 0), (7, 100, 400, 0.5, 1), (3, 399, 400, 0.5, 2), (4, 3, 10, 1.0, 3))
+
+
+@exercise(
+    "1b.8",
+    kind="implement",
+    hint="Reptile moves the start a fraction of the way toward the weights the inner loop reached; that fraction "
+    "shrinks linearly over the run, from meta_lr at the first iteration toward 0 at the last. Write the "
+    "fraction first, then the move.",
+    solution="eps = meta_lr * (1 - iteration / n_iterations); return start + eps * (adapted - start). "
+    "The difference adapted - start is the direction a few SGD steps on one task moved the weights; "
+    "stepping a fraction eps along it (instead of jumping to adapted) averages these directions over "
+    "many tasks, so the start ends where every task is a few steps away. eps falling to 0 anneals the "
+    "updates, as a learning-rate schedule does; with eps = 1 the start would simply be replaced by the "
+    "last task's weights (equivalently: (1 - eps) * start + eps * adapted).",
+    code=(
+        "def reptile_step(start, adapted, iteration, n_iterations, meta_lr=0.5):\n"
+        "    eps = meta_lr * (1 - iteration / n_iterations)\n"
+        "    return start + eps * (adapted - start)"
+    ),
+)
+def check_reptile_step(reptile_step) -> CheckResult:
+    """Exercise 1b.8 (implement it): ``reptile_step(start, adapted, iteration, n_iterations, meta_lr=0.5)``,
+    the meta-update of :func:`musynth_lab.models.transfer.reptile` on flat NumPy weight vectors.
+
+    The check compares it with ``start + eps * (adapted - start)``, ``eps = meta_lr * (1 - iteration /
+    n_iterations)``, on several cases: a step with the sign flipped, without the schedule or without the
+    difference is wrong on at least one.
+
+    Examples
+    --------
+    >>> bool(check_reptile_step(lambda s, a, i, n, meta_lr=0.5: s + meta_lr * (a - s)))           # no schedule
+    False
+    >>> bool(check_reptile_step(lambda s, a, i, n, meta_lr=0.5: s + meta_lr * (1 - i / n) * (s - a)))  # sign
+    False
+    >>> bool(check_reptile_step(lambda s, a, i, n, meta_lr=0.5: (1 - meta_lr * (1 - i / n)) * s
+    ...                                                          + meta_lr * (1 - i / n) * a))
+    True
+    """
+    from ._core import floats
+
+    if not callable(reptile_step):
+        return CheckResult(False, "Pass your function itself: check_reptile_step(reptile_step).")
+    for n_w, it, n_it, lr, seed in _REPTILE_CASES:
+        rng = np.random.default_rng(seed)
+        start, adapted = rng.normal(size=n_w), rng.normal(size=n_w)
+        truth = start + lr * (1 - it / n_it) * (adapted - start)
+        where = f"at iteration {it} of {n_it} with meta_lr={lr}"
+        out, stop = run_student(reptile_step, (start.copy(), adapted.copy(), it, n_it, lr), exercise_id="1b.8", where=where)
+        if stop is not None:
+            return stop
+        got = floats(out)
+        if got is None or got.shape != truth.shape:
+            return CheckResult(
+                False,
+                f"{where.capitalize()} your function returned {out!r}: return the new start, "
+                f"an array of the same shape as start ({n_w} weights).",
+            )
+        if not np.allclose(got, truth, atol=1e-9):
+            return CheckResult(
+                False,
+                f"Not quite {where}: compare your step with the equation above the code of section (d). "
+                "Which way should the start move, how far, and how does that fraction change over the run?",
+            )
+    return CheckResult(True, f"Right: your step agrees with Reptile's meta-update on all {len(_REPTILE_CASES)} cases.")

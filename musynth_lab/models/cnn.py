@@ -34,6 +34,8 @@ __all__ = [
     "librosa_feature",
     "note_features",
     "split_notes",
+    "split_octaves",
+    "SPLITS",
     "InstrumentCNN",
     "CNNResult",
     "train_instrument_cnn",
@@ -173,6 +175,56 @@ def split_notes(notes, *, every: int = 3, offset: int = 2) -> tuple[np.ndarray, 
     return np.flatnonzero(~test), np.flatnonzero(test)
 
 
+def split_octaves(notes, *, test: str = "upper") -> tuple[np.ndarray, np.ndarray]:
+    """Train/test indices that hold out a whole octave of every instrument: a harder test than :func:`split_notes`.
+
+    The bundled notes span two octaves per instrument (24 pitches from its lowest). With
+    ``test='upper'`` the model trains on each instrument's lower 12 pitches and is tested on
+    its upper 12: it must *extrapolate* to a register it never heard, where the timbre
+    changes (a flute's upper octave is purer, a bass's harmonics move up), instead of
+    interpolating between neighbouring heard pitches.
+
+    Parameters
+    ----------
+    notes : NoteSet
+    test : {'upper', 'lower'}
+        Which octave of each instrument is the test set.
+
+    Returns
+    -------
+    train_idx, test_idx : np.ndarray of int
+        Disjoint indices into ``notes``.
+
+    Examples
+    --------
+    >>> from musynth_lab.data import load_notes
+    >>> notes = load_notes()
+    >>> tr, te = split_octaves(notes)
+    >>> len(tr), len(te), int(notes.pitch[te][notes.instrument[te] == "flute"].min())
+    (240, 240, 72)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
+    from ..data import NoteSet
+
+    check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
+    check(len(notes) > 0, "notes", notes, "at least one note")
+    check(test in ("upper", "lower"), "test", test, "'upper' or 'lower'")
+    lowest = {i: notes.pitch[notes.instrument == i].min() for i in set(notes.instrument.tolist())}
+    rank = np.array([p - lowest[i] for p, i in zip(notes.pitch.tolist(), notes.instrument.tolist())])
+    held = rank >= 12 if test == "upper" else rank < 12
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
+#: The train/test splits :func:`train_instrument_cnn` and :func:`train_feature_baseline` know.
+SPLITS = {"pitches": split_notes, "octave": split_octaves}
+
+
+def _split(notes, split: str):
+    check(split in SPLITS, "split", split, f"one of {sorted(SPLITS)}")
+    return SPLITS[split](notes)
+
+
 class InstrumentCNN(nn.Module):
     """Three convolution blocks over a log-mel spectrogram, then a linear classifier.
 
@@ -297,6 +349,7 @@ def train_instrument_cnn(
     device=None,
     progress: bool = True,
     features: np.ndarray | None = None,
+    split: str = "pitches",
 ) -> CNNResult:
     """Train :class:`InstrumentCNN` on log-mel spectrograms and test it on held-out pitches.
 
@@ -313,6 +366,9 @@ def train_instrument_cnn(
     progress : bool
     features : np.ndarray [shape=(n_notes, n_mels, n_frames)], optional
         Precomputed :func:`note_features` of ``notes`` (saves recomputing them).
+    split : {'pitches', 'octave'}
+        The held-out notes: every third pitch (:func:`split_notes`) or each instrument's
+        upper octave (:func:`split_octaves`).
 
     Returns
     -------
@@ -332,7 +388,7 @@ def train_instrument_cnn(
     check(len(names) >= 2, "notes", notes, "notes of at least two classes")
     X = note_features(notes.audio, sr=notes.sr) if features is None else np.asarray(features, dtype=np.float32)
     check(X.ndim == 3 and len(X) == len(notes), "features", X, f"an array (n_notes={len(notes)}, n_mels, n_frames)")
-    tr, te = split_notes(notes)
+    tr, te = _split(notes, split)
     device = get_device(device)
     torch.manual_seed(seed)
     model = InstrumentCNN(len(names), channels=channels)
@@ -401,10 +457,13 @@ class BaselineResult:
     pred_test: np.ndarray = field(repr=False)
 
 
-def train_feature_baseline(notes=None, *, label: str = "family", n_mfcc: int = 20) -> BaselineResult:
+def train_feature_baseline(
+    notes=None, *, label: str = "family", n_mfcc: int = 20, split: str = "pitches", features: np.ndarray | None = None
+) -> BaselineResult:
     """Hand-made features + a linear classifier: MFCC statistics, standardised, logistic regression.
 
-    Uses the same split as :func:`train_instrument_cnn` (:func:`split_notes`).
+    Uses the same splits as :func:`train_instrument_cnn` (``split='pitches'`` or
+    ``'octave'``); ``features`` are precomputed :func:`mfcc_statistics` of ``notes``.
 
     Examples
     --------
@@ -422,8 +481,9 @@ def train_feature_baseline(notes=None, *, label: str = "family", n_mfcc: int = 2
     notes = load_notes() if notes is None else notes
     y, names = _labels(notes, label)
     check(len(names) >= 2, "notes", notes, "notes of at least two classes")
-    F = mfcc_statistics(notes.audio, sr=notes.sr, n_mfcc=n_mfcc)
-    tr, te = split_notes(notes)
+    F = mfcc_statistics(notes.audio, sr=notes.sr, n_mfcc=n_mfcc) if features is None else np.asarray(features)
+    check(F.ndim == 2 and len(F) == len(notes), "features", F, f"an array (n_notes={len(notes)}, n_features)")
+    tr, te = _split(notes, split)
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
     pipe.fit(F[tr], y[tr])
     pred = pipe.predict(F[te])

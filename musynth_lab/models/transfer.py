@@ -11,7 +11,8 @@ al. 2018). This module does both on the same problem, so they can be compared:
 * the task: name the pitch class (C, C#, ..., B) of a note played by one instrument, from
   its time-averaged constant-Q spectrum (:func:`pitch_class_features`);
 * the new task: an instrument held out from everything, with ``shots`` labelled notes per
-  pitch class (:func:`few_shot_split`); its other notes are the test set;
+  pitch class (:func:`few_shot_split`); its notes of the *other* octave of each class are the
+  test set (no test note shares a pitch with a labelled one);
 * **scratch**: a fresh :class:`PitchClassNet` trained only on those few notes;
 * **transfer**: :func:`pretrain` on the other nine instruments, then :func:`adapt` (fine-tune);
 * **meta-learning**: :func:`reptile` over the other nine instruments (one task per
@@ -48,6 +49,9 @@ __all__ = [
     "evaluate",
     "TransferResult",
     "compare_transfer",
+    "METHODS",
+    "TransferSummary",
+    "compare_transfer_seeds",
 ]
 
 N_BINS = 84
@@ -105,29 +109,38 @@ def _bundle(seconds: float = 0.5):
 
 
 def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Support and query indices for one instrument: ``shots`` notes per pitch class, and the rest.
+    """Support and query indices for one instrument: ``shots`` notes per pitch class, and notes of *other* pitches.
+
+    For each pitch class one of its pitches (octaves) is drawn for the support set and
+    ``shots`` notes are drawn among that pitch's velocities; the query set holds every note of
+    the class's remaining pitches. No query note shares a pitch with a support note: the
+    same pitch at another velocity is a near-duplicate (the same spectrum, a little louder),
+    so a query holding it would test memory, not generalisation (issue 16). Notes at a
+    support pitch that were not drawn are in neither set.
 
     Parameters
     ----------
     notes : NoteSet
     instrument : str
     shots : int
-        Labelled notes per pitch class (the bundled set has 4 per class: 2 octaves x 2
-        velocities), so 1..3.
+        Labelled notes per pitch class. The bundled set has 2 octaves x 2 velocities per
+        class, so 1 or 2 (one pitch per class, at one or both velocities); the other octave
+        is the query.
     seed : int
-        Which notes are drawn.
+        Which pitches and velocities are drawn.
 
     Returns
     -------
     support, query : np.ndarray of int
-        Indices into ``notes``; ``12 * shots`` and ``48 - 12 * shots`` of them.
+        Sorted indices into ``notes``; for the bundled set ``12 * shots`` and 24 of them.
 
     Examples
     --------
     >>> from musynth_lab.data import load_notes
-    >>> s, q = few_shot_split(load_notes(), "clarinet", shots=1)
-    >>> len(s), len(q)
-    (12, 36)
+    >>> notes = load_notes()
+    >>> s, q = few_shot_split(notes, "clarinet", shots=1)
+    >>> len(s), len(q), set(notes.pitch[s]) & set(notes.pitch[q])
+    (12, 24, set())
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
@@ -135,18 +148,28 @@ def few_shot_split(notes, instrument: str, *, shots: int = 1, seed: int = 0) -> 
         raise ParameterError(f"instrument={instrument!r}: expected one of {sorted(INSTRUMENT_FAMILIES)}")
     idx = np.flatnonzero(notes.instrument == instrument)
     check(len(idx) > 0, "instrument", instrument, "an instrument present in notes")
-    pcs = notes.pitch[idx] % 12
-    per_class = min(np.bincount(pcs, minlength=12))
+    pitch = np.asarray(notes.pitch)[idx]
+    counts = [np.unique(pitch[pitch % 12 == c], return_counts=True)[1] for c in range(12)]
+    # the most support notes any class can give, whatever order its pitches are drawn in, with a pitch left to test on
+    room = min(int(k.sum() - k.max()) if len(k) else 0 for k in counts)
     check(
-        isinstance(shots, (int, np.integer)) and 1 <= shots < per_class,
+        isinstance(shots, (int, np.integer)) and 1 <= shots <= room,
         "shots",
         shots,
-        f"an integer in 1..{per_class - 1} (notes per pitch class minus one, so some remain to test on)",
+        f"an integer in 1..{room} (support notes per pitch class that leave another pitch of the class to test on)",
     )
     rng = np.random.default_rng(seed)
-    support = np.concatenate([rng.choice(idx[pcs == c], size=int(shots), replace=False) for c in range(12)])
-    query = np.setdiff1d(idx, support)
-    return np.sort(support), query
+    support, query = [], []
+    for c in range(12):
+        in_class = idx[pitch % 12 == c]
+        pitches = rng.permutation(np.unique(pitch[pitch % 12 == c]))
+        n_chosen = 1  # support pitches: as few as hold `shots` notes (room leaves at least one over)
+        while np.isin(pitch[pitch % 12 == c], pitches[:n_chosen]).sum() < shots:
+            n_chosen += 1
+        at_support = np.isin(pitch[pitch % 12 == c], pitches[:n_chosen])
+        support.append(rng.choice(in_class[at_support], size=int(shots), replace=False))
+        query.append(in_class[~at_support])
+    return np.sort(np.concatenate(support)), np.sort(np.concatenate(query))
 
 
 class PitchClassNet(nn.Module):
@@ -204,7 +227,8 @@ def evaluate(model: nn.Module, X, y, *, device=None) -> float:
     Chapter: notebooks/01b_deep_learning.ipynb
     """
     check(len(X) > 0 and len(X) == len(y), "X", X, "a non-empty array with one label per row")
-    return float((predict(model, X, device=device).argmax(-1).numpy() == np.asarray(y)).mean())
+    with single_thread(device):
+        return float((predict(model, X, device=device).argmax(-1).numpy() == np.asarray(y)).mean())
 
 
 def adapt(model: nn.Module, X, y, *, steps: int = 20, lr: float = 0.02, seed: int = 0, device=None) -> nn.Module:
@@ -257,7 +281,8 @@ def train_from_scratch(X, y, *, steps: int = 100, lr: float = 3e-3, seed: int = 
     """
     torch.manual_seed(seed)
     net = PitchClassNet()
-    fit(net, (X, y), epochs=int(steps), batch_size=len(X), lr=lr, seed=seed, device=device, progress=False)
+    with single_thread(device):
+        fit(net, (X, y), epochs=int(steps), batch_size=len(X), lr=lr, seed=seed, device=device, progress=False)
     return net
 
 
@@ -288,9 +313,10 @@ def pretrain(exclude: str, *, epochs: int = 30, lr: float = 3e-3, seed: int = 0,
     Xs, ys = _xy(notes, X, idx)
     torch.manual_seed(seed)
     net = PitchClassNet()
-    hist = fit(
-        net, (Xs, ys), epochs=epochs, lr=lr, batch_size=32, seed=seed, device=device, progress=progress, desc="pretraining"
-    )
+    with single_thread(device):  # a small net: on a busy CPU, intra-op threads cost more than they give
+        hist = fit(
+            net, (Xs, ys), epochs=epochs, lr=lr, batch_size=32, seed=seed, device=device, progress=progress, desc="pretraining"
+        )
     return net, hist
 
 
@@ -348,18 +374,19 @@ def reptile(
     net = PitchClassNet().to(device)
     hist = []
     bar = tqdm(range(int(meta_iterations)), desc="Reptile", disable=not progress, leave=False)
-    for it in bar:
-        task = tasks[rng.integers(len(tasks))]
-        idx = np.flatnonzero(notes.instrument == task)
-        pick = rng.permutation(idx)
-        Xs, ys = _xy(notes, X, pick[:task_size])
-        fast = adapt(net, Xs, ys, steps=inner_steps, lr=inner_lr, seed=seed + it, device=device)
-        eps = meta_lr * (1 - it / meta_iterations)
-        with torch.no_grad():
-            for p, q in zip(net.parameters(), fast.parameters()):
-                p.add_(eps * (q - p))
-        if task_size < len(pick):
-            hist.append(evaluate(fast, *_xy(notes, X, pick[task_size:]), device=device))
+    with single_thread(device):  # thousands of tiny steps: one thread, set once, is fastest on a CPU
+        for it in bar:
+            task = tasks[rng.integers(len(tasks))]
+            idx = np.flatnonzero(notes.instrument == task)
+            pick = rng.permutation(idx)
+            Xs, ys = _xy(notes, X, pick[:task_size])
+            fast = adapt(net, Xs, ys, steps=inner_steps, lr=inner_lr, seed=seed + it, device=device)
+            eps = meta_lr * (1 - it / meta_iterations)
+            with torch.no_grad():
+                for p, q in zip(net.parameters(), fast.parameters()):
+                    p.add_(eps * (q - p))
+            if task_size < len(pick):
+                hist.append(evaluate(fast, *_xy(notes, X, pick[task_size:]), device=device))
     net.eval()
     return net, hist
 
@@ -380,6 +407,11 @@ class TransferResult:
         and after the same adaptation.
     chance : float
         1/12.
+    source_accuracy : dict of str -> float
+        Accuracy of the 'pretrained' and the 'meta' start on the notes of the other nine
+        instruments (what both were trained on): how well each start learned the source tasks.
+    n_support, n_query : int
+        Sizes of the few-shot split (:func:`few_shot_split`).
     curves : dict of str -> list of float
         Query accuracy after 0, 1, 2, ... adaptation steps for 'pretrained' and 'meta'.
 
@@ -400,6 +432,9 @@ class TransferResult:
     meta_zero_shot: float
     meta_adapted: float
     chance: float = 1 / 12
+    source_accuracy: dict = field(default_factory=dict)
+    n_support: int = 0
+    n_query: int = 0
     curves: dict = field(default_factory=dict, repr=False)
     models: dict = field(default_factory=dict, repr=False)
 
@@ -424,7 +459,7 @@ def compare_transfer(
     ----------
     instrument : str
         Held out from pretraining and meta-training; its ``12 * shots`` support notes adapt
-        each start, its other notes test them.
+        each start, its notes at the other pitches (:func:`few_shot_split`) test them.
     shots : int
         Labelled notes per pitch class (1..3).
     adapt_steps, adapt_lr : SGD fine-tuning of both starts (:func:`adapt`).
@@ -450,18 +485,21 @@ def compare_transfer(
     Xs, ys = _xy(notes, X, support)
     Xq, yq = _xy(notes, X, query)
     device = get_device(device)
-    if pretrained is None:
-        pretrained, _ = pretrain(instrument, epochs=pretrain_epochs, seed=seed, device=device, progress=progress)
-    if meta is None:
-        meta, _ = reptile(instrument, meta_iterations=meta_iterations, seed=seed, device=device, progress=progress)
-    scratch = train_from_scratch(Xs, ys, seed=seed, device=device)
-    curves = {}
-    for name, start in (("pretrained", pretrained), ("meta", meta)):
-        accs, net = [evaluate(start, Xq, yq, device=device)], start
-        for s in range(int(adapt_steps)):
-            net = adapt(net, Xs, ys, steps=1, lr=adapt_lr, seed=seed + s, device=device)
-            accs.append(evaluate(net, Xq, yq, device=device))
-        curves[name] = accs
+    with single_thread(device):
+        if pretrained is None:
+            pretrained, _ = pretrain(instrument, epochs=pretrain_epochs, seed=seed, device=device, progress=progress)
+        if meta is None:
+            meta, _ = reptile(instrument, meta_iterations=meta_iterations, seed=seed, device=device, progress=progress)
+        scratch = train_from_scratch(Xs, ys, seed=seed, device=device)
+        curves = {}
+        for name, start in (("pretrained", pretrained), ("meta", meta)):
+            accs, net = [evaluate(start, Xq, yq, device=device)], start
+            for s in range(int(adapt_steps)):
+                net = adapt(net, Xs, ys, steps=1, lr=adapt_lr, seed=seed + s, device=device)
+                accs.append(evaluate(net, Xq, yq, device=device))
+            curves[name] = accs
+        Xo, yo = _xy(notes, X, np.flatnonzero(notes.instrument != instrument))
+        source = {name: evaluate(m, Xo, yo, device=device) for name, m in (("pretrained", pretrained), ("meta", meta))}
     return TransferResult(
         instrument,
         int(shots),
@@ -470,6 +508,153 @@ def compare_transfer(
         curves["pretrained"][-1],
         curves["meta"][0],
         curves["meta"][-1],
+        source_accuracy=source,
+        n_support=len(support),
+        n_query=len(query),
         curves=curves,
         models={"pretrained": pretrained, "meta": meta, "scratch": scratch},
     )
+
+
+#: The accuracies a :class:`TransferSummary` summarises, with the row names of its table.
+METHODS = {
+    "scratch": "scratch (12 notes only)",
+    "zero_shot": "pretrained, no tuning",
+    "fine_tuned": "pretrained + fine-tuning",
+    "meta_zero_shot": "Reptile start, no tuning",
+    "meta_adapted": "Reptile start + tuning",
+}
+
+
+@dataclass
+class TransferSummary:
+    """:func:`compare_transfer` over several seeds: one :class:`TransferResult` per seed and their spread.
+
+    Attributes
+    ----------
+    results : list of TransferResult
+        One per seed (a seed draws the support notes and initialises every network).
+    seeds : tuple of int
+
+    Examples
+    --------
+    >>> rs = [TransferResult("flute", 1, scratch=v, zero_shot=0.5, fine_tuned=0.8, meta_zero_shot=0.4, meta_adapted=0.6)
+    ...       for v in (0.1, 0.3)]
+    >>> summary = TransferSummary(rs, (0, 1))
+    >>> summary.stats("scratch")
+    (0.2, 0.1, 0.3)
+    >>> summary.ranking()[0]
+    'fine_tuned'
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
+
+    results: list
+    seeds: tuple
+
+    def values(self, method: str) -> np.ndarray:
+        """The accuracy ``method`` (a key of :data:`METHODS`) reached with each seed."""
+        check(method in METHODS, "method", method, f"one of {sorted(METHODS)}")
+        return np.array([getattr(r, method) for r in self.results], dtype=float)
+
+    def stats(self, method: str) -> tuple[float, float, float]:
+        """Mean, min and max over seeds of ``method``'s accuracy (rounded to 4 places)."""
+        v = self.values(method)
+        return round(float(v.mean()), 4), round(float(v.min()), 4), round(float(v.max()), 4)
+
+    def ranking(self) -> list[str]:
+        """The methods from the highest mean accuracy to the lowest."""
+        return sorted(METHODS, key=lambda m: -self.values(m).mean())
+
+    def wins(self, a: str, b: str) -> int:
+        """On how many seeds ``a`` was strictly more accurate than ``b``."""
+        return int(np.sum(self.values(a) > self.values(b)))
+
+    def findings(self) -> list[str]:
+        """The lesson's conclusions as Markdown bullets, each sentence formatted from the measured values.
+
+        Every verdict (above or below chance, up or down after tuning, who is ahead on how many
+        seeds, which start fits its training instruments better) is computed here, so another
+        run cannot make the text false.
+        """
+        n, r0 = len(self.seeds), self.results[0]
+        sc, zs, ft, mz, ma = (self.stats(m) for m in ("scratch", "zero_shot", "fine_tuned", "meta_zero_shot", "meta_adapted"))
+
+        def change(a, b):
+            d = self.values(a) - self.values(b)
+            return f"{d.mean():+.3f} on average (up on {int((d > 0).sum())}, down on {int((d < 0).sum())} of {n} seeds)"
+
+        src = {k: float(np.mean([r.source_accuracy.get(k, np.nan) for r in self.results])) for k in ("pretrained", "meta")}
+        below = sc[2] <= r0.chance
+        out = [
+            f"* **Scratch** on the {r0.n_support} support notes: {sc[0]:.3f} on the other octave "
+            + (
+                f"(at or below chance, {r0.chance:.3f}, on every seed): what it learned from one octave does not carry "
+                "to the other."
+                if below
+                else f"(chance is {r0.chance:.3f}; its best seed {sc[2]:.3f})."
+            ),
+            f"* **Transfer**: the pretrained net, before any tuning, {zs[0]:.3f} ({zs[1]:.3f}-{zs[2]:.3f}); "
+            f"fine-tuning on the support notes changes it by {change('fine_tuned', 'zero_shot')}.",
+            f"* **Meta-learning**: Reptile's start {mz[0]:.3f} ({mz[1]:.3f}-{mz[2]:.3f}); "
+            f"the same tuning changes it by {change('meta_adapted', 'meta_zero_shot')}.",
+            f"* Fine-tuned vs Reptile + tuning: {ft[0]:.3f} vs {ma[0]:.3f}; fine-tuning is ahead on "
+            f"{self.wins('fine_tuned', 'meta_adapted')} of {n} seeds, Reptile on {self.wins('meta_adapted', 'fine_tuned')}.",
+        ]
+        if not np.isnan(src["pretrained"] + src["meta"]):
+            verdict = (
+                "Reptile's start has fitted its own training tasks less well"
+                if src["meta"] < src["pretrained"]
+                else "Reptile's start fits its training tasks at least as well"
+            )
+            out.append(
+                f"* On the nine instruments both starts were trained on, the pretrained net names {src['pretrained']:.3f} "
+                f"of the notes, Reptile's start {src['meta']:.3f}: {verdict}."
+            )
+        return out
+
+    def table(self) -> str:
+        """A plain-text table: one row per method, mean and min-max over the seeds."""
+        r0 = self.results[0]
+        lines = [f"{'accuracy on the ' + str(r0.n_query) + ' query notes':34s}  mean   min - max   (seeds {list(self.seeds)})"]
+        for m, label in METHODS.items():
+            mean, lo, hi = self.stats(m)
+            lines.append(f"{label:34s} {mean:.3f}  {lo:.3f} - {hi:.3f}")
+        lines.append(f"{'chance':34s} {r0.chance:.3f}")
+        return "\n".join(lines)
+
+
+def compare_transfer_seeds(instrument: str = "clarinet", *, seeds=(0, 1, 2), progress: bool = True, **kwargs) -> TransferSummary:
+    """:func:`compare_transfer` once per seed, each with its own support draw, pretraining and Reptile run.
+
+    Parameters
+    ----------
+    instrument : str
+    seeds : sequence of int
+        At least one; three give a first idea of the spread.
+    **kwargs
+        Passed to :func:`compare_transfer` (``shots``, ``adapt_steps``, ``meta_iterations``, ...).
+
+    Returns
+    -------
+    TransferSummary
+
+    Examples
+    --------
+    >>> s = compare_transfer_seeds("flute", seeds=(0, 1), pretrain_epochs=1, meta_iterations=2, adapt_steps=1,
+    ...                            progress=False, device="cpu")
+    >>> len(s.results), s.stats("scratch")[1] <= s.stats("scratch")[0] <= s.stats("scratch")[2]
+    (2, True)
+
+    Chapter: notebooks/01b_deep_learning.ipynb
+    """
+    from tqdm.auto import tqdm
+
+    seeds = tuple(int(x) for x in seeds)
+    check(len(seeds) > 0, "seeds", seeds, "at least one seed")
+    check("seed" not in kwargs, "seed", kwargs.get("seed"), "no single seed: pass seeds=(...)")
+    results = [
+        compare_transfer(instrument, seed=s, progress=False, **kwargs)
+        for s in tqdm(seeds, desc="seeds", disable=not progress, leave=False)
+    ]
+    return TransferSummary(results, seeds)
