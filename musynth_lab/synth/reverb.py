@@ -26,7 +26,7 @@ import torch
 from ..audio import to_numpy
 from ..errors import ParameterError
 from ._util import audio_in, audio_out, batch_of, check_sr, param
-from .effects import _guard
+from .effects import guard_full_scale
 from .filters import biquad
 
 __all__ = [
@@ -249,10 +249,10 @@ def algorithmic_reverb(
     if stereo:
         batch_of(x=xt, ir=ir, mix=m)  # checks that the batches fit
         wet = torch.stack([convolve(xt, ir[:, c]) for c in range(2)], dim=1)
-        y = _guard((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
+        y = guard_full_scale((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     wet = convolve(xt, ir)
-    y = _guard((1 - m) * xt + m * wet)
+    y = guard_full_scale((1 - m) * xt + m * wet)
     if keep_tail:
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     return audio_out(y, ref, shape) if y.shape[-1] == n else y
@@ -314,9 +314,9 @@ def convolution_reverb(x, ir, *, mix=0.3, keep_tail: bool = False):
     h = ir if isinstance(ir, torch.Tensor) else torch.as_tensor(np.asarray(ir), dtype=torch.float32)
     if keep_tail:
         xt = torch.nn.functional.pad(xt, (0, h.shape[-1]))
-        y = _guard((1 - m) * xt + m * convolve(xt, h))
+        y = guard_full_scale((1 - m) * xt + m * convolve(xt, h))
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
-    return audio_out(_guard((1 - m) * xt + m * convolve(xt, h)), ref, shape)
+    return audio_out(guard_full_scale((1 - m) * xt + m * convolve(xt, h)), ref, shape)
 
 
 def energy_decay_db(ir, *, sr: int):
