@@ -41,6 +41,8 @@ def available() -> bool:
 
 def kernel(name: str):
     """The compiled loop ``name`` (one of this module's ``*_loop`` functions), or ``None``."""
+    if os.environ.get("MUSYNTH_NO_NUMBA"):
+        return None
     if name in _COMPILED:
         return _COMPILED[name]
     if name in _FAILED or not available():

@@ -407,6 +407,20 @@ def gain_reduction_db(over, ratio, knee_db: float):
     Below the threshold nothing; above it the output rises ``1 / ratio`` dB per dB; with a
     knee of ``knee_db`` the corner is a quadratic blend over ``[-knee/2, knee/2]`` (Giannoulis,
     Massberg & Reiss 2012).
+
+    Parameters
+    ----------
+    over : Tensor [shape=(batch, n_samples)]
+        Level above the threshold in dB.
+    ratio : float or Tensor [shape=(batch, 1)]
+    knee_db : float
+
+    Examples
+    --------
+    >>> gain_reduction_db(torch.tensor([-10.0, 0.0, 12.0]), 4.0, 0.0).tolist()
+    [-0.0, -0.0, -9.0]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     slope = 1.0 - 1.0 / ratio
     if knee_db > 0:
@@ -550,6 +564,13 @@ def gate_gain_db(over, range_db):
 
     A steep sigmoid of the level ``over`` dB above the threshold instead of a step keeps the
     gate differentiable in its threshold.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in gate_gain_db(torch.tensor([-10.0, 0.0, 10.0]), -80.0).tolist()]
+    [-80.0, -40.0, -0.0]
+
+    Chapter: notebooks/01a_synthesis.ipynb
     """
     return range_db * (1 - torch.sigmoid(over * 2.0))
 
