@@ -174,6 +174,63 @@ def chorus_loop(full, idx, frac, y, dry, wet):
             y[i, j] = dr * row[H + j] + wt * (acc / V)
 
 
+def freeverb_loop(x, y, comb_d, comb_g, damp, ap_d, ap_gain, scale, dry, wet):
+    """The Schroeder/Freeverb network run sample by sample: ``y = dry x + wet scale net(x)``.
+
+    ``net`` is the mean of 8 feedback combs ``c[n] = x[n-D] + g f[n-D]`` with the loop
+    low-pass ``f[n] = (1 - damp) c[n] + damp f[n-1]``, then 4 series all-passes
+    ``y[n] = -a u[n] + s[n-A]``, ``s[n] = u[n] + a y[n]``: the transfer function whose
+    impulse response :func:`musynth_lab.synth.schroeder_ir` computes. ``comb_d (8,)`` and
+    ``ap_d (4,)`` are delays in samples; ``comb_g (rows, 8)``, ``damp``, ``scale``,
+    ``dry``, ``wet`` have one value per row (or one in all). State in float64.
+    """
+    b, n = x.shape
+    nc, na = comb_d.shape[0], ap_d.shape[0]
+    cbuf = np.zeros(comb_d.sum())
+    abuf = np.zeros(ap_d.sum())
+    cstart = np.zeros(nc, dtype=np.int64)
+    astart = np.zeros(na, dtype=np.int64)
+    for k in range(1, nc):
+        cstart[k] = cstart[k - 1] + comb_d[k - 1]
+    for k in range(1, na):
+        astart[k] = astart[k - 1] + ap_d[k - 1]
+    cpos = np.zeros(nc, dtype=np.int64)
+    apos = np.zeros(na, dtype=np.int64)
+    f = np.zeros(nc)
+    for i in range(b):
+        r = min(i, comb_g.shape[0] - 1)
+        dmp = damp[min(i, damp.shape[0] - 1)]
+        sc = scale[min(i, scale.shape[0] - 1)]
+        dr, wt = dry[min(i, dry.shape[0] - 1)], wet[min(i, wet.shape[0] - 1)]
+        cbuf[:] = 0.0
+        abuf[:] = 0.0
+        cpos[:] = 0
+        apos[:] = 0
+        f[:] = 0.0
+        for j in range(n):
+            u = x[i, j]
+            total = 0.0
+            for k in range(nc):
+                q = cstart[k] + cpos[k]
+                c = cbuf[q]
+                f[k] = (1.0 - dmp) * c + dmp * f[k]
+                cbuf[q] = u + comb_g[r, k] * f[k]
+                cpos[k] += 1
+                if cpos[k] == comb_d[k]:
+                    cpos[k] = 0
+                total += c
+            v = total / nc
+            for k in range(na):
+                q = astart[k] + apos[k]
+                out = -ap_gain * v + abuf[q]
+                abuf[q] = v + ap_gain * out
+                apos[k] += 1
+                if apos[k] == ap_d[k]:
+                    apos[k] = 0
+                v = out
+            y[i, j] = dr * u + wt * sc * v
+
+
 def read_positions_loop(d, H, idx, frac):
     """For delays ``d (rows, voices, n)`` in samples: ``idx = clamp(j + H - ceil(d))`` and ``frac = ceil(d) - d``."""
     r, V, n = d.shape
@@ -193,4 +250,5 @@ _SOURCES = {
     "delay": delay_loop,
     "chorus": chorus_loop,
     "read_positions": read_positions_loop,
+    "freeverb": freeverb_loop,
 }
