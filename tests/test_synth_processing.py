@@ -447,6 +447,9 @@ COMPILED_CASES = {
     "flanger": lambda x: S.flanger(x, sr=16000, rate_hz=1.0),
     "biquad": lambda x: S.biquad(x, kind="lowpass", cutoff_hz=torch.tensor([50.0, 1000.0, 7000.0]), sr=16000, q=4.0),
     "one_pole": lambda x: S.one_pole(x, time_s=0.003, sr=16000),
+    "svf sweep": lambda x: S.svf(x, cutoff_hz=200 * 2 ** (5 * torch.linspace(0, 1, x.shape[-1])), sr=16000, q=8.0),
+    "svf highpass single": lambda x: S.svf(x, cutoff_hz=900.0, sr=16000, q=2.0, mode="highpass", precision="single"),
+    "svf peak": lambda x: S.svf(x, cutoff_hz=3000.0, sr=16000, q=0.6, mode="peak"),
 }
 
 
@@ -471,6 +474,7 @@ def test_compiled_delay_and_chorus_carry_their_state_like_the_torch_path():
     for fx in (
         lambda z, **kw: S.delay(z, delay_s=0.02, sr=16000, feedback=0.5, **kw),
         lambda z, **kw: S.chorus(z, sr=16000, rate_hz=3.0, **kw),
+        lambda z, **kw: S.svf(z, cutoff_hz=1200.0, sr=16000, q=5.0, mode="bandpass", **kw),
     ):
         a, st = fx(x[:, :1700], return_state=True)
         b = fx(x[:, 1700:], state=st)

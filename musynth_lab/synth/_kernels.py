@@ -231,6 +231,37 @@ def freeverb_loop(x, y, comb_d, comb_g, damp, ap_d, ap_gain, scale, dry, wet):
             y[i, j] = dr * u + wt * sc * v
 
 
+def svf_loop(x, k, a1, a2, a3, mode, st, y):
+    """The trapezoidal state-variable filter (Simper), sample by sample; ``st (b, 2)`` updated in place.
+
+    ``x``, ``k``, ``a1``, ``a2``, ``a3`` are ``(b, n)`` views (a stride of 0 where a value is
+    constant); ``mode`` 0..4 = lowpass, highpass, bandpass, notch, peak (``SVF_MODES``). The per-sample
+    equations of :func:`musynth_lab.synth.svf`'s scan, with the states in float64.
+    """
+    b, n = x.shape
+    for i in range(b):
+        ic1, ic2 = st[i, 0], st[i, 1]
+        for j in range(n):
+            u = x[i, j]
+            c1, c2, c3 = a1[i, j], a2[i, j], a3[i, j]
+            v3 = u - ic2
+            v1 = c1 * ic1 + c2 * v3
+            v2 = ic2 + c2 * ic1 + c3 * v3
+            ic1 = 2.0 * v1 - ic1
+            ic2 = 2.0 * v2 - ic2
+            if mode == 0:
+                y[i, j] = v2
+            elif mode == 1:
+                y[i, j] = u - k[i, j] * v1 - v2
+            elif mode == 2:
+                y[i, j] = v1
+            elif mode == 3:
+                y[i, j] = u - k[i, j] * v1
+            else:
+                y[i, j] = 2.0 * v2 - u + k[i, j] * v1
+        st[i, 0], st[i, 1] = ic1, ic2
+
+
 def read_positions_loop(d, H, idx, frac):
     """For delays ``d (rows, voices, n)`` in samples: ``idx = clamp(j + H - ceil(d))`` and ``frac = ceil(d) - d``."""
     r, V, n = d.shape
@@ -251,4 +282,5 @@ _SOURCES = {
     "chorus": chorus_loop,
     "read_positions": read_positions_loop,
     "freeverb": freeverb_loop,
+    "svf": svf_loop,
 }

@@ -450,6 +450,17 @@ def svf(
         if st.shape[-1] != 2 or st.shape[0] not in (1, bsz):
             raise ParameterError(f"state has shape {tuple(st.shape)}: expected ({bsz}, 2)")
         st = st.expand(bsz, 2)
+    loop = kernel("svf") if xt.device.type == "cpu" else None
+    if loop is not None and not (
+        torch.is_grad_enabled() and any(v is not None and v.requires_grad for v in (xd, g, k, st))
+    ):  # the per-sample equations as one compiled loop (float64 states)
+        size = (bsz, n)
+        views = [v.detach().expand(size).numpy() for v in (xd, k, a1, a2, a3)]
+        s = np.zeros((bsz, 2)) if st is None else st.detach().double().numpy().copy()
+        y = np.empty(size, dtype=np.float32)
+        loop(*views, SVF_MODES.index(mode), s, y)
+        out = audio_out(torch.from_numpy(y), ref, shape)
+        return (out, torch.from_numpy(s.astype(np.float32))) if return_state else out
     if xt.device.type == "cpu" and n >= 4 * _SVF_BLOCK and st is None:
         y, last = _svf_blocked(xd, g, k, a1, a2, a3, st, mode, _SVF_BLOCK)
         out = audio_out(y.float(), ref, shape)

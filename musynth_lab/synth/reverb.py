@@ -5,7 +5,9 @@
   time-invariant, so its impulse response is computed once, exactly, from its transfer
   function on a long FFT grid (:func:`schroeder_ir`; differentiable in ``rt60`` and
   ``damping``), and applied by FFT convolution. Each comb's feedback is set so it decays
-  by 60 dB in ``rt60`` seconds; the tests measure the RT60 of the result.
+  by 60 dB in ``rt60`` seconds; the tests measure the RT60 of the result. On the CPU when
+  no gradient is needed, the network itself runs as a compiled loop instead (numba; same
+  numbers within the response's length, faster than the convolution).
 * :func:`convolution_reverb` convolves with any impulse response, e.g. a generated one
   (:func:`synthetic_ir`: exponentially decaying noise).
 * :func:`convolve` is block-capable: it returns the tail that the next block must add.
