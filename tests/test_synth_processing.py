@@ -550,3 +550,16 @@ def test_compiled_reverb_impulse_response_is_schroeder_ir():
     x = impulse(ir.shape[-1])
     y = S.algorithmic_reverb(x, sr=8000, rt60=0.5, damping=0.4, mix=1.0)
     assert float((y - ir).abs().max()) < 1e-6
+
+
+@pytest.mark.parametrize("shape", S.DRIVE_SHAPES)
+def test_gain_and_overdrive_without_gradient_give_the_same_numbers(shape):
+    """Without a gradient, gain limits only the samples above 0.9 and tanh overdrive works in place: same output."""
+    x = _loud_quiet()
+    for kw in (dict(drive_db=12.0), dict(drive_db=torch.tensor([0.0, 6.0, 30.0]), mix=torch.tensor([1.0, 0.5, 1.0]))):
+        fast = S.overdrive(S.gain(x, gain_db=6.0), shape=shape, **kw)
+        slow = S.overdrive(S.gain(x.clone().requires_grad_(True), gain_db=6.0), shape=shape, **kw).detach()
+        assert torch.equal(fast, slow)
+    xn = x.numpy().copy()
+    S.overdrive(S.gain(xn, gain_db=6.0), shape=shape)
+    assert np.array_equal(xn, x.numpy())  # the input is never written

@@ -106,8 +106,22 @@ def gain(x, *, gain_db, limit_output: bool = True):
     batch_of(x=xt, gain_db=g)
     y = xt * 10.0 ** (g / 20.0)
     if limit_output:
-        y = soft_limit(y)
+        y = _soft_limit_sparse(y) if _compiled_ok(y) else soft_limit(y)
     return audio_out(y, ref, shape)
+
+
+def _soft_limit_sparse(y, t: float = 0.9):
+    """:func:`musynth_lab.audio.soft_limit` in place, computed only for the samples above ``t`` (no gradient).
+
+    The same formula on the same samples (the others pass unchanged), so the same numbers;
+    usually few samples are above the threshold, so the ``tanh`` runs on few.
+    """
+    a = y.abs()
+    over = a > t
+    if bool(over.any()):
+        a = a[over]
+        y[over] = torch.sign(y[over]) * (t + (1 - t) * torch.tanh((a - t) / (1 - t)))
+    return y
 
 
 def delay(
@@ -257,8 +271,12 @@ def overdrive(x, *, drive_db=12.0, shape: str = "tanh", mix=1.0):
         wet = f(u) / (torch.tanh(g + 0.3) - math.tanh(0.3))
         wet = wet - wet.mean(dim=-1, keepdim=True)
         wet = wet.clamp(-1.0, 1.0)
+    elif shape == "tanh" and _compiled_ok(u, g, m):  # no gradient: the same operations in place
+        wet = u.tanh_().div_(torch.tanh(g))
     else:
         wet = f(u) / f(g)
+    if _compiled_ok(wet, m) and bool((m == 1).all()):  # all wet: m * wet + 0 * x is wet itself
+        return audio_out(wet.expand(max(wet.shape[0], m.shape[0]), -1), ref, shape_in)
     return audio_out(m * wet + (1 - m) * xt, ref, shape_in)
 
 
