@@ -427,3 +427,139 @@ def test_one_pole_and_compressor_fast_path_equal_the_scan():
         a = S.compressor(x, sr=16000, **kw)
         b = S.compressor(x.clone().requires_grad_(True), sr=16000, **kw).detach()
         assert float((a - b).abs().max()) < 1e-5, kw
+
+
+# ---------------------------------------------------------------- compiled CPU loops (numba)
+
+
+def _loud_quiet(batch=3, n=3000, seed=7):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, n, generator=g) * torch.linspace(0.01, 1.2, n)  # crosses full scale at the end
+
+
+COMPILED_CASES = {
+    "compressor": lambda x: S.compressor(x, sr=16000, threshold_db=-25.0, ratio=4.0, makeup_db=12.0),
+    "compressor knee": lambda x: S.compressor(x, sr=16000, threshold_db=-30.0, ratio=8.0, knee_db=6.0, limit_output=False),
+    "gate": lambda x: S.noise_gate(x, sr=16000, threshold_db=-20.0, range_db=-60.0),
+    "delay": lambda x: S.delay(x, delay_s=0.011, sr=16000, feedback=torch.tensor([0.2, 0.6, 0.9]), mix=0.7),
+    "delay unlimited": lambda x: S.delay(x, delay_s=0.15, sr=16000, feedback=0.5, limit_output=False),  # D near n
+    "chorus": lambda x: S.chorus(x, sr=16000, rate_hz=torch.tensor([0.5, 2.0, 7.0]), voices=3, mix=0.8),
+    "flanger": lambda x: S.flanger(x, sr=16000, rate_hz=1.0),
+    "biquad": lambda x: S.biquad(x, kind="lowpass", cutoff_hz=torch.tensor([50.0, 1000.0, 7000.0]), sr=16000, q=4.0),
+    "one_pole": lambda x: S.one_pole(x, time_s=0.003, sr=16000),
+    "svf sweep": lambda x: S.svf(x, cutoff_hz=200 * 2 ** (5 * torch.linspace(0, 1, x.shape[-1])), sr=16000, q=8.0),
+    "svf highpass single": lambda x: S.svf(x, cutoff_hz=900.0, sr=16000, q=2.0, mode="highpass", precision="single"),
+    "svf peak": lambda x: S.svf(x, cutoff_hz=3000.0, sr=16000, q=0.6, mode="peak"),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPILED_CASES))
+def test_compiled_cpu_path_equals_the_torch_path(name):
+    """No gradient on the CPU: the compiled loops; with a gradient: the torch path. Same numbers."""
+    from musynth_lab.synth._kernels import available
+
+    if not available():
+        pytest.skip("numba is not installed: only the torch path exists")
+    x = _loud_quiet()
+    fast = COMPILED_CASES[name](x)
+    slow = COMPILED_CASES[name](x.clone().requires_grad_(True)).detach()
+    assert float((fast - slow).abs().max()) < 2e-6, name
+    assert float((fast - x).abs().max()) > 1e-3  # the effect did something
+    y = COMPILED_CASES[name](x.numpy())  # NumPy in, NumPy out, the same numbers
+    assert isinstance(y, np.ndarray) and float(np.abs(y - fast.numpy()).max()) < 1e-6
+
+
+def test_compiled_delay_and_chorus_carry_their_state_like_the_torch_path():
+    x = _loud_quiet(batch=2, n=4000)
+    for fx in (
+        lambda z, **kw: S.delay(z, delay_s=0.02, sr=16000, feedback=0.5, **kw),
+        lambda z, **kw: S.chorus(z, sr=16000, rate_hz=3.0, **kw),
+        lambda z, **kw: S.svf(z, cutoff_hz=1200.0, sr=16000, q=5.0, mode="bandpass", **kw),
+    ):
+        a, st = fx(x[:, :1700], return_state=True)
+        b = fx(x[:, 1700:], state=st)
+        a_ref, st_ref = fx(x[:, :1700].clone().requires_grad_(True), return_state=True)
+        b_ref = fx(x[:, 1700:].clone().requires_grad_(True), state=st_ref)
+        assert float((torch.cat([a, b], -1) - torch.cat([a_ref, b_ref], -1).detach()).abs().max()) < 2e-6
+
+
+def test_without_numba_every_effect_falls_back_to_the_torch_path(monkeypatch):
+    from musynth_lab.synth._kernels import kernel
+
+    x = _loud_quiet()
+    fast = {name: fx(x) for name, fx in COMPILED_CASES.items()}
+    monkeypatch.setenv("MUSYNTH_NO_NUMBA", "1")
+    assert kernel("delay") is None
+    for name, fx in COMPILED_CASES.items():
+        assert float((fx(x) - fast[name]).abs().max()) < 2e-6, name
+
+
+def test_importing_the_synth_does_not_import_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, musynth_lab.synth; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(rt60=0.3, mix=0.3),
+        dict(rt60=torch.tensor([0.2, 0.5, 1.0]), damping=torch.tensor([0.0, 0.3, 0.9]), mix=1.0),
+        dict(rt60=0.4, predelay_s=0.01, mix=0.5),
+        dict(rt60=0.3, stereo=True),
+        dict(rt60=0.3, keep_tail=True, mix=0.7),
+    ],
+)
+def test_compiled_reverb_network_equals_the_convolution_with_its_response(kw):
+    """The network run sample by sample (CPU, no gradient) against the FFT convolution with schroeder_ir.
+
+    Within the response's length (1.2 rt60) the two agree to rounding; later the network also
+    plays the part of its response beyond that length, which the truncated response drops
+    (more than 72 dB down): a small difference, bounded here.
+    """
+    from musynth_lab.synth._kernels import available
+
+    if not available():
+        pytest.skip("numba is not installed: only the convolution exists")
+    g = torch.Generator().manual_seed(3)
+    short = 0.3 * torch.randn(3, 3000, generator=g)  # shorter than every response: exact
+    fast = S.algorithmic_reverb(short, sr=16000, **kw)
+    slow = S.algorithmic_reverb(short.clone().requires_grad_(True), sr=16000, **kw).detach()
+    assert fast.shape == slow.shape
+    if not kw.get("keep_tail"):
+        assert float((fast - slow).abs().max()) < 1e-6
+    else:
+        assert float((fast - slow)[:, :3000].abs().max()) < 1e-6
+    long = 0.3 * torch.randn(3, 40000, generator=g)
+    fast = S.algorithmic_reverb(long, sr=16000, **kw)
+    slow = S.algorithmic_reverb(long.clone().requires_grad_(True), sr=16000, **kw).detach()
+    err = (fast - slow).abs()
+    assert float(err.max()) < 2e-3 and float(err.pow(2).mean().sqrt()) < 3e-4
+    assert float((fast - slow)[..., :4000].abs().max()) < 1e-6  # before 1.2 rt60 at the shortest rt60
+
+
+def test_compiled_reverb_impulse_response_is_schroeder_ir():
+    from musynth_lab.synth._kernels import available
+
+    if not available():
+        pytest.skip("numba is not installed")
+    ir = S.schroeder_ir(rt60=0.5, sr=8000, damping=0.4)
+    x = impulse(ir.shape[-1])
+    y = S.algorithmic_reverb(x, sr=8000, rt60=0.5, damping=0.4, mix=1.0)
+    assert float((y - ir).abs().max()) < 1e-6
+
+
+@pytest.mark.parametrize("shape", S.DRIVE_SHAPES)
+def test_gain_and_overdrive_without_gradient_give_the_same_numbers(shape):
+    """Without a gradient, gain limits only the samples above 0.9 and tanh overdrive works in place: same output."""
+    x = _loud_quiet()
+    for kw in (dict(drive_db=12.0), dict(drive_db=torch.tensor([0.0, 6.0, 30.0]), mix=torch.tensor([1.0, 0.5, 1.0]))):
+        fast = S.overdrive(S.gain(x, gain_db=6.0), shape=shape, **kw)
+        slow = S.overdrive(S.gain(x.clone().requires_grad_(True), gain_db=6.0), shape=shape, **kw).detach()
+        assert torch.equal(fast, slow)
+    xn = x.numpy().copy()
+    S.overdrive(S.gain(xn, gain_db=6.0), shape=shape)
+    assert np.array_equal(xn, x.numpy())  # the input is never written

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import ParameterError, as_array, check
+from ._kernels import kernel
 from ._util import audio_in, audio_out, batch_of, check_sr, param, tensor_arg
 
 __all__ = [
@@ -275,7 +276,16 @@ def lfilter2(x, b, a, *, state=None, return_state: bool = False):
     need_grad = torch.is_grad_enabled() and (
         xt.requires_grad or b.requires_grad or a.requires_grad or (st is not None and st.requires_grad)
     )
-    if xt.device.type == "cpu" and not need_grad:
+    loop = kernel("biquad") if xt.device.type == "cpu" and not need_grad else None
+    if loop is not None:  # the same recursion (transposed direct form II, float64) as a compiled loop
+        xn = np.ascontiguousarray(xt.detach().numpy(), dtype=np.float32)
+        coef = np.concatenate([b.detach().numpy(), a.detach().numpy()[:, 1:]], axis=1).astype(np.float64)
+        zf = np.zeros((bsz, 2)) if st is None else st.detach().numpy().astype(np.float64)
+        y = np.empty_like(xn)
+        loop(xn, y, coef, zf)
+        yt = torch.from_numpy(y)
+        zt = torch.from_numpy(zf.astype(np.float32))
+    elif xt.device.type == "cpu" and not need_grad:
         import scipy.signal as ss
 
         xn = xt.detach().numpy().astype(np.float64)
@@ -440,6 +450,17 @@ def svf(
         if st.shape[-1] != 2 or st.shape[0] not in (1, bsz):
             raise ParameterError(f"state has shape {tuple(st.shape)}: expected ({bsz}, 2)")
         st = st.expand(bsz, 2)
+    loop = kernel("svf") if xt.device.type == "cpu" else None
+    if loop is not None and not (
+        torch.is_grad_enabled() and any(v is not None and v.requires_grad for v in (xd, g, k, st))
+    ):  # the per-sample equations as one compiled loop (float64 states)
+        size = (bsz, n)
+        views = [v.detach().expand(size).numpy() for v in (xd, k, a1, a2, a3)]
+        s = np.zeros((bsz, 2)) if st is None else st.detach().double().numpy().copy()
+        y = np.empty(size, dtype=np.float32)
+        loop(*views, SVF_MODES.index(mode), s, y)
+        out = audio_out(torch.from_numpy(y), ref, shape)
+        return (out, torch.from_numpy(s.astype(np.float32))) if return_state else out
     if xt.device.type == "cpu" and n >= 4 * _SVF_BLOCK and st is None:
         y, last = _svf_blocked(xd, g, k, a1, a2, a3, st, mode, _SVF_BLOCK)
         out = audio_out(y.float(), ref, shape)
@@ -590,7 +611,7 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     if xt.device.type == "cpu" and not (
         torch.is_grad_enabled() and (xt.requires_grad or tau.requires_grad or (st is not None and st.requires_grad))
     ):
-        y, last = _one_pole_scipy(xt, c, None if st is None else st[:, 0])
+        y, last = _one_pole_cpu(xt, c, None if st is None else st[:, 0])
         out = audio_out(y, ref, shape)
         return (out, last) if return_state else out
     y, _ = _linear_recurrence((c, zero, zero, zero), ((1 - c) * xt.double(), torch.zeros_like(xt, dtype=torch.float64)), st)
@@ -598,18 +619,25 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     return (out, y[:, -1].float()) if return_state else out
 
 
-def _one_pole_scipy(xt, c, s0):
-    """``one_pole``'s recursion by ``scipy.signal.lfilter`` (C, float64 state) on the CPU.
+def _one_pole_cpu(xt, c, s0):
+    """``one_pole``'s recursion on the CPU: a compiled loop, or ``scipy.signal.lfilter`` (C) without numba.
 
     ``xt (b, n)`` float32, ``c (b or 1, 1)`` float64, ``s0 (b,)`` or None: returns ``y``
     float32 and ``y[:, -1]``. The same numbers as the scan to float32 rounding, in O(n)
     instead of O(n log n) (the compressor on a minute of stereo: 10 s -> ~0.1 s).
     """
-    import scipy.signal as ss
-
     b = xt.shape[0]
     x = xt.detach().numpy()
     cn = c.detach().numpy().reshape(-1)
+    loop = kernel("one_pole")
+    if loop is not None:  # the same recursion as a compiled loop (float64 state)
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = np.empty_like(x)
+        s = np.zeros(b) if s0 is None else s0.detach().double().numpy().reshape(-1).copy()
+        loop(x, y, np.ascontiguousarray(cn, dtype=np.float64), s, False)
+        return torch.from_numpy(y), torch.from_numpy(s.astype(np.float32))
+    import scipy.signal as ss
+
     y = np.empty(x.shape, dtype=np.float32)
     for i in range(b):
         ci = float(cn[min(i, len(cn) - 1)])

@@ -5,7 +5,9 @@
   time-invariant, so its impulse response is computed once, exactly, from its transfer
   function on a long FFT grid (:func:`schroeder_ir`; differentiable in ``rt60`` and
   ``damping``), and applied by FFT convolution. Each comb's feedback is set so it decays
-  by 60 dB in ``rt60`` seconds; the tests measure the RT60 of the result.
+  by 60 dB in ``rt60`` seconds; the tests measure the RT60 of the result. On the CPU when
+  no gradient is needed, the network itself runs as a compiled loop instead (numba; same
+  numbers within the response's length, faster than the convolution).
 * :func:`convolution_reverb` convolves with any impulse response, e.g. a generated one
   (:func:`synthetic_ir`: exponentially decaying noise).
 * :func:`convolve` is block-capable: it returns the tail that the next block must add.
@@ -25,8 +27,9 @@ import torch
 
 from ..audio import to_numpy
 from ..errors import ParameterError
+from ._kernels import kernel
 from ._util import audio_in, audio_out, batch_of, check_sr, param
-from .effects import _guard
+from .effects import guard_full_scale
 from .filters import biquad
 
 __all__ = [
@@ -239,8 +242,14 @@ def algorithmic_reverb(
     m = param(mix, "mix", lo=0.0, hi=1.0, device=xt.device)
     if not (isinstance(predelay_s, (int, float)) and 0 <= predelay_s <= 0.5):
         raise ParameterError(f"predelay_s={predelay_s!r}: expected a time in [0, 0.5] s")
-    ir = schroeder_ir(rt60=rt60, sr=sr, damping=damping, stereo=stereo, device=xt.device)
     pre = int(round(predelay_s * sr))
+    y = _freeverb_compiled(xt, rt60, damping, m, sr, pre, stereo, keep_tail)
+    if y is not None:
+        y = guard_full_scale(y)
+        if stereo or keep_tail:
+            return y if isinstance(x, torch.Tensor) else y.numpy()
+        return audio_out(y, ref, shape)
+    ir = schroeder_ir(rt60=rt60, sr=sr, damping=damping, stereo=stereo, device=xt.device)
     if pre:
         ir = torch.nn.functional.pad(ir, (pre, 0))
     n = xt.shape[-1]
@@ -249,13 +258,81 @@ def algorithmic_reverb(
     if stereo:
         batch_of(x=xt, ir=ir, mix=m)  # checks that the batches fit
         wet = torch.stack([convolve(xt, ir[:, c]) for c in range(2)], dim=1)
-        y = _guard((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
+        y = guard_full_scale((1 - m[..., None]) * xt[:, None] + m[..., None] * wet)
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     wet = convolve(xt, ir)
-    y = _guard((1 - m) * xt + m * wet)
+    y = guard_full_scale((1 - m) * xt + m * wet)
     if keep_tail:
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
     return audio_out(y, ref, shape) if y.shape[-1] == n else y
+
+
+def _freeverb_compiled(xt, rt60, damping, m, sr, pre, stereo, keep_tail):
+    """:func:`algorithmic_reverb` on the CPU without a gradient: the network itself, run by a compiled loop.
+
+    The same comb and all-pass network as :func:`schroeder_ir`'s transfer function, scaled by
+    the same unit-energy factor (the energy of its first ``ceil(1.2 rt60 sr)`` samples), so the
+    output equals the FFT convolution with the truncated response except for the part of the
+    response beyond that length (more than 72 dB down), which the network keeps. ``None``
+    when the torch path must run (a tensor on another device, a gradient, no numba).
+    """
+    loop = kernel("freeverb")
+    vals = [v for v in (xt, rt60, damping, m) if isinstance(v, torch.Tensor)]
+    if loop is None or any(v.device.type != "cpu" for v in vals):
+        return None
+    if torch.is_grad_enabled() and any(v.requires_grad for v in vals):
+        return None
+    T = param(rt60, "rt60", lo=0.05, hi=20.0, expected="a reverberation time in [0.05, 20] s")
+    d = param(damping, "damping", lo=0.0, hi=0.95, expected="a damping in [0, 0.95]")
+    b = batch_of(x=xt, rt60=T, damping=d, mix=m)
+    n_ir = int(math.ceil(1.2 * float(T.max()) * sr))
+    x = xt.detach().numpy()
+    n = x.shape[-1]
+    tail = n_ir + pre if keep_tail else 0
+    if x.shape[0] != b or tail:
+        x = np.pad(np.broadcast_to(x, (b, n)), ((0, 0), (0, tail)))
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    Tn, dn = T.double().numpy().reshape(-1), d.double().numpy().reshape(-1)
+    mn = np.ascontiguousarray(np.broadcast_to(m.detach().double().numpy().reshape(-1), (b,)))
+    outs = []
+    for offset in (0, _STEREO_SPREAD) if stereo else (0,):
+        comb, ap, g, scale = _freeverb_setup(Tn, dn, sr, n_ir, offset, loop)
+        y = np.empty_like(x)
+        if pre:
+            loop(x, y, comb, g, dn, ap, 0.5, scale, np.zeros(1), np.ones(1))
+            wet = np.zeros_like(x)
+            wet[:, pre:] = y[:, : x.shape[1] - pre]
+            y = ((1 - mn[:, None]) * x + mn[:, None] * wet).astype(np.float32)
+        else:
+            loop(x, y, comb, g, dn, ap, 0.5, scale, 1.0 - mn, mn)
+        outs.append(y)
+    y = np.stack(outs, axis=1) if stereo else outs[0]
+    return torch.from_numpy(y)
+
+
+def _freeverb_setup(Tn, dn, sr, n_ir, offset, loop):
+    """Delays, comb gains and unit-energy scale of the network (as in :func:`schroeder_ir`), cached."""
+    key = (tuple(Tn.tolist()), tuple(dn.tolist()), sr, n_ir, offset)
+    if key in _NET_CACHE:
+        return _NET_CACHE[key]
+    s = sr / 44100.0
+    comb = np.array([max(1, int(round(D0 * s)) + offset) for D0 in COMB_DELAYS], dtype=np.int64)
+    ap = np.array([max(1, int(round(A0 * s)) + offset) for A0 in ALLPASS_DELAYS], dtype=np.int64)
+    r = max(len(Tn), len(dn))
+    Tr, dr = np.broadcast_to(Tn, (r,)), np.ascontiguousarray(np.broadcast_to(dn, (r,)))
+    g = np.ascontiguousarray(10.0 ** (-3.0 * comb[None, :] / (Tr[:, None] * sr)))
+    imp = np.zeros((r, n_ir), dtype=np.float32)
+    imp[:, 0] = 1.0
+    h = np.empty_like(imp)
+    loop(imp, h, comb, g, dr, ap, 0.5, np.ones(1), np.zeros(1), np.ones(1))
+    scale = 1.0 / np.sqrt((h.astype(np.float64) ** 2).sum(-1))
+    if len(_NET_CACHE) >= 16:
+        _NET_CACHE.pop(next(iter(_NET_CACHE)))
+    _NET_CACHE[key] = (comb, ap, g, scale)
+    return _NET_CACHE[key]
+
+
+_NET_CACHE: dict = {}
 
 
 def synthetic_ir(*, rt60, sr: int, n_samples: int | None = None, predelay_s: float = 0.0, seed: int = 0, device=None):
@@ -314,9 +391,9 @@ def convolution_reverb(x, ir, *, mix=0.3, keep_tail: bool = False):
     h = ir if isinstance(ir, torch.Tensor) else torch.as_tensor(np.asarray(ir), dtype=torch.float32)
     if keep_tail:
         xt = torch.nn.functional.pad(xt, (0, h.shape[-1]))
-        y = _guard((1 - m) * xt + m * convolve(xt, h))
+        y = guard_full_scale((1 - m) * xt + m * convolve(xt, h))
         return y if isinstance(x, torch.Tensor) else y.detach().cpu().numpy()
-    return audio_out(_guard((1 - m) * xt + m * convolve(xt, h)), ref, shape)
+    return audio_out(guard_full_scale((1 - m) * xt + m * convolve(xt, h)), ref, shape)
 
 
 def energy_decay_db(ir, *, sr: int):

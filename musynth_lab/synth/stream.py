@@ -43,7 +43,7 @@ import torch
 from ..audio import as_audio, soft_limit
 from ..errors import ParameterError, as_float, check
 from ._util import check_n_samples, check_sr
-from .effects import _gain_reduction_db, _gate_gain_db, chorus, compressor, delay, flanger, gain, noise_gate, overdrive
+from .effects import chorus, compressor, delay, flanger, gain, gain_reduction_db, gate_gain_db, noise_gate, overdrive
 from .filters import biquad, one_pole, svf
 from .reverb import algorithmic_reverb, convolution_reverb, convolve, schroeder_ir
 from .voices import FMVoice, SubtractiveVoice
@@ -674,9 +674,9 @@ def _compress(x, *, sr, threshold_db, ratio, attack_s, release_s, makeup_db, kne
     p, s1 = one_pole(xt * xt, time_s=attack_s, sr=sr, state=s1, return_state=True)
     level = 10.0 * torch.log10(p.clamp(min=1e-12))
     if gate:
-        gr = _gate_gain_db(level - threshold_db, ratio)
+        gr = gate_gain_db(level - threshold_db, ratio)
     else:
-        gr = _gain_reduction_db(level - threshold_db, ratio, knee_db)
+        gr = gain_reduction_db(level - threshold_db, ratio, knee_db)
     g, s2 = one_pole(gr, time_s=release_s, sr=sr, state=s2, return_state=True)
     y = xt * 10.0 ** ((g + makeup_db) / 20.0)
     y = y if isinstance(x, torch.Tensor) else y.numpy()
