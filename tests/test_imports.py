@@ -45,14 +45,7 @@ def test_checker_counts_a_private_module_only_outside_its_package(tmp_path):
 # The cross-module private imports still left, each with the branch that removes it. The test
 # asserts this exact list, so a new one fails here and so does the removal of one of these
 # (then delete its line): issue 14 ends at none.
-LEFT = {
-    # synth/effects.py's helpers, made public on the perf branch (it optimises these files)
-    "musynth_lab.synth.reverb from musynth_lab.synth.effects import _guard",
-    "musynth_lab.synth.stream from musynth_lab.synth.effects import _gain_reduction_db",
-    "musynth_lab.synth.stream from musynth_lab.synth.effects import _gate_gain_db",
-    # chapter 4's private feature front end used by a model: goes with the one log-mel front end
-    "musynth_lab.models.vae from musynth_lab.stats import _features (a private module)",
-}
+LEFT: set[str] = set()  # issue 14 ends at none
 
 
 def _without_line(finding: str) -> str:

@@ -316,14 +316,14 @@ def test_vb_mixture_switches_off_components_it_does_not_need():
 def test_chapter_features_match_librosa():
     import librosa
 
-    from musynth_lab.stats import _features
+    from musynth_lab.stats import frontend
 
     ex = data.load_excerpt(data.list_excerpts("test")[0])
     y = ex.audio[: 3 * ex.sr]
-    ours = _features.chroma_cqt(y, sr=ex.sr, hop_length=HOP)
+    ours = frontend.chroma_cqt(y, sr=ex.sr, hop_length=HOP)
     ref = librosa.feature.chroma_cqt(y=y, sr=ex.sr, hop_length=HOP)
     assert ours.shape == ref.shape and np.abs(ours - ref).max() < 1e-2
     notes = data.load_notes(instrument="flute", velocity=110)
-    S = _features.melspectrogram(notes.audio[:4], sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48)
+    S = frontend.melspectrogram(notes.audio[:4], sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48)
     R = librosa.feature.melspectrogram(y=notes.audio[:4], sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48)
     assert S.shape == R.shape and np.abs(S - R).max() <= 1e-4 * R.max()

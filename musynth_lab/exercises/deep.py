@@ -7,7 +7,7 @@ import numpy as np
 from ..models.cnn import InstrumentCNN
 from ..models.crnn import CRNN
 from ..models.rl import MelodyRules
-from ._core import CheckResult, exercise, is_int, prediction, run_student, verdict
+from ._core import CheckResult, exercise, floats, is_int, prediction, run_student, verdict
 
 __all__ = [
     "check_first_layer_parameters",
@@ -359,7 +359,6 @@ def check_reptile_step(reptile_step) -> CheckResult:
     ...                                                          + meta_lr * (1 - i / n) * a))
     True
     """
-    from ._core import floats
 
     if not callable(reptile_step):
         return CheckResult(False, "Pass your function itself: check_reptile_step(reptile_step).")

@@ -205,7 +205,6 @@ def split_octaves(notes, *, test: str = "upper") -> tuple[np.ndarray, np.ndarray
 
     Chapter: notebooks/01b_deep_learning.ipynb
     """
-    from ..data import NoteSet
 
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
     check(len(notes) > 0, "notes", notes, "at least one note")

@@ -33,7 +33,7 @@ from ..data import (
     unit_columns,
 )
 from ..errors import ParameterError, as_array, as_float, as_int, as_sequence, check
-from . import _features
+from . import frontend
 from .base import Encoder, require_fitted
 from .chords import ChordSequence, check_chroma, frames_to_beats, transpose_chords
 
@@ -118,7 +118,7 @@ def excerpt_chroma(excerpt, *, hop_length: int = 512) -> np.ndarray:
     """
     ex = load_excerpt(excerpt) if isinstance(excerpt, str) else excerpt
     check(isinstance(ex, Excerpt), "excerpt", excerpt, "an Excerpt or a name from list_excerpts()")
-    return _features.chroma_cqt(ex.audio, sr=ex.sr, hop_length=hop_length)
+    return frontend.chroma_cqt(ex.audio, sr=ex.sr, hop_length=hop_length)
 
 
 class ChordHMM(Encoder):
