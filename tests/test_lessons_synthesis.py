@@ -154,3 +154,12 @@ def test_compare_decoders_rejects_bad_input():
         syn.compare_decoders(net, pieces, seeds=(), device="cpu")
     with pytest.raises(ParameterError, match="prompt_len"):
         syn.compare_decoders(net, pieces, prompt_len=10_000, device="cpu")
+
+
+def test_verdict_needs_disjoint_ranges():
+    z = np.zeros((3, 2))
+    viol = np.array([[3.0, 4.0], [4.0, 6.0], [4.5, 5.0]])
+    c = syn.DecoderComparison(["a", "b", "c"], (0, 1), z, z, z, viol, {}, {})
+    assert c.verdict("a", "b", "violations") == "within the spread of"  # 4.0 is in both ranges
+    assert c.verdict("a", "c", "violations") == "lower" and c.verdict("c", "a", "violations") == "higher"
+    assert c.describe("a", "violations", ".1f") == "3.5 [3.0, 4.0]" and c.describe("a", "nll") == "0.00"

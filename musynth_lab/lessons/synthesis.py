@@ -291,6 +291,32 @@ class DecoderComparison:
         row = getattr(self, measure)[self.names.index(name)]
         return float(row.mean()), float(row.min()), float(row.max())
 
+    def verdict(self, a: str, b: str, measure: str) -> str:
+        """How ``a``'s ``measure`` compares with ``b``'s over the seeds.
+
+        ``"lower"`` or ``"higher"`` when ``a``'s min-max range lies wholly below or above
+        ``b``'s, else ``"within the spread of"`` (the ranges overlap: no verdict at these seeds).
+
+        Examples
+        --------
+        >>> c = DecoderComparison(["a", "b"], (0, 1), np.array([[1.0, 1.2], [1.1, 1.3]]), np.zeros((2, 2)),
+        ...                       np.zeros((2, 2)), np.array([[3.0, 4.0], [6.0, 6.5]]), {}, {})
+        >>> c.verdict("a", "b", "violations"), c.verdict("b", "a", "violations"), c.verdict("a", "b", "nll")
+        ('lower', 'higher', 'within the spread of')
+        """
+        _, lo_a, hi_a = self.summary(a, measure)
+        _, lo_b, hi_b = self.summary(b, measure)
+        if hi_a < lo_b:
+            return "lower"
+        if lo_a > hi_b:
+            return "higher"
+        return "within the spread of"
+
+    def describe(self, name: str, measure: str, fmt: str = ".2f") -> str:
+        """``"mean"`` or ``"mean [min, max]"`` of one strategy's measure, as the table prints it."""
+        mean, lo, hi = self.summary(name, measure)
+        return f"{mean:{fmt}}" + (f" [{lo:{fmt}}, {hi:{fmt}}]" if hi > lo else "")
+
     def table(self) -> dict:
         """Name -> ``(mean log p, mean distinct-2, mean violations)`` over seeds."""
         return {n: tuple(self.summary(n, m)[0] for m in ("log_prob", "distinct2", "violations")) for n in self.names}
@@ -298,16 +324,11 @@ class DecoderComparison:
     def format(self) -> str:
         """A text table: each measure as mean [min-max] over the seeds."""
 
-        def cell(n, m, fmt):
-            mean, lo, hi = self.summary(n, m)
-            spread = f" [{lo:{fmt}}, {hi:{fmt}}]" if hi > lo else ""
-            return f"{mean:{fmt}}{spread}"
-
         cols = (("nll", ".2f", "NLL (nats/token)"), ("log_prob", ".1f", "log p (nats)"))
         cols += (("distinct2", ".2f", "distinct-2"), ("violations", ".1f", "violations"))
         lines = [f"{'strategy':22s}" + "".join(f" {title:22s}" for _, _, title in cols)]
         for n in self.names:
-            lines.append(f"{n:22s}" + "".join(f" {cell(n, m, fmt):22s}" for m, fmt, _ in cols))
+            lines.append(f"{n:22s}" + "".join(f" {self.describe(n, m, fmt):22s}" for m, fmt, _ in cols))
         lines.append(f"mean [min, max] over seeds {list(self.seeds)}; deterministic strategies: one value")
         return "\n".join(lines)
 
