@@ -154,7 +154,7 @@ def decoder_comparison(comparison, *, x: str = "nll", y: str = "violations", ax=
         mx, lx, hx = comparison.summary(name, x)
         my, ly, hy = comparison.summary(name, y)
         ax.errorbar(mx, my, xerr=[[mx - lx], [hx - mx]], yerr=[[my - ly], [hy - my]], fmt="o", color=f"C{i % 10}", capsize=3)
-        ax.annotate(name, (mx, my), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        ax.annotate(name, (mx, my), textcoords="offset points", xytext=(5, 4 if i % 2 == 0 else -11), fontsize=8)
     ax.set_xlabel(labels[x])
     ax.set_ylabel(labels[y])
     ax.set_title(title or f"decoders on one model (bars: min-max over seeds {list(comparison.seeds)})")
