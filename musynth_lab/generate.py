@@ -9,8 +9,12 @@ predictive distribution, an LSTM or a Transformer all fit once wrapped this way.
 * :func:`sample`: temperature, top-k and top-p (nucleus) sampling;
 * :func:`beam_search` (波束搜索): keeps the ``beam_width`` best partial sequences, with
   length normalisation and an optional constraint on the final token (e.g. end on the tonic);
-* :func:`anneal` (采样退火, simulated annealing): minimises an energy by random proposals
-  accepted with the Metropolis rule under a falling temperature (:func:`temperature_schedule`).
+* :func:`anneal` (simulated annealing, 模拟退火; Kirkpatrick, Gelatt & Vecchi 1983): minimises
+  an energy over whole states (e.g. whole melodies) by random proposals accepted with the
+  Metropolis rule under a falling temperature (:func:`temperature_schedule`). Sampling
+  left to right with a falling temperature (``sample(..., schedule=...)``, the likelier
+  reading of the source's 采样退火, "sampling annealing") never revisits a token: it is a
+  temperature schedule, not simulated annealing.
 
 Chapter: notebooks/05_synthesis.ipynb
 """
@@ -459,13 +463,18 @@ class AnnealResult:
     accepted: float
 
 
-def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | None = None) -> AnnealResult:
-    """Simulated annealing (采样退火): minimise ``energy`` with Metropolis moves at falling temperature.
+def anneal(
+    energy: Callable, init, *, propose: Callable, schedule, seed: int | None = None, hastings: bool = False
+) -> AnnealResult:
+    """Simulated annealing (模拟退火): minimise ``energy`` with Metropolis moves at falling temperature.
 
     At each step a candidate ``propose(state, rng)`` replaces the state with probability
-    ``min(1, exp(-(E_new - E_old) / T))``. Early, hot steps explore; late, cold steps only go
-    downhill. Used in chapter 5 to polish generated melodies against rule-based energies and
-    for annealed Gibbs resampling of chorale voices.
+    ``min(1, exp(-(E_new - E_old) / T))`` (Metropolis et al. 1953; Kirkpatrick et al. 1983).
+    At a fixed ``T`` the chain samples ``p_T(x) ∝ exp(-E(x) / T)``; early, hot steps explore,
+    late, cold steps only go downhill. With an asymmetric proposal (``hastings=True``) the
+    acceptance is Metropolis-Hastings's ``min(1, exp(-(E_new - E_old) / T) q(old | new) / q(new | old))``,
+    so the chain still samples ``p_T``. Chapter 5 anneals whole melodies with ``E`` = their
+    negative log-likelihood under a language model (:mod:`musynth_lab.lessons.synthesis`).
 
     Parameters
     ----------
@@ -478,6 +487,10 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
     schedule : array_like of float
         One positive temperature per step (see :func:`temperature_schedule`).
     seed : int, optional
+    hastings : bool
+        If true, ``propose`` returns ``(new_state, log_ratio)`` with
+        ``log_ratio = log q(state | new_state) - log q(new_state | state)``, the Hastings
+        correction of an asymmetric proposal (e.g. one drawn from a model's conditional).
 
     Returns
     -------
@@ -488,6 +501,9 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
     >>> f = lambda x: (x - 3) ** 2
     >>> step = lambda x, rng: x + int(rng.choice([-1, 1]))
     >>> anneal(f, 20, propose=step, schedule=temperature_schedule(steps=400), seed=0).best
+    3
+    >>> up = lambda x, rng: (x + 1, 0.0) if x < 3 else (x, 0.0)      # (state, log q ratio)
+    >>> anneal(f, 0, propose=up, schedule=[0.5] * 5, hastings=True).best
     3
 
     Chapter: notebooks/05_synthesis.ipynb
@@ -510,9 +526,18 @@ def anneal(energy: Callable, init, *, propose: Callable, schedule, seed: int | N
     trace = np.empty(len(temps))
     n_acc = 0
     for i, t in enumerate(temps):
-        cand = propose(state, rng)
+        cand, log_ratio = propose(state, rng), 0.0
+        if hastings:
+            check(
+                isinstance(cand, tuple) and len(cand) == 2,
+                "propose",
+                propose,
+                "with hastings=True, a callable returning (new_state, log q(old | new) - log q(new | old))",
+            )
+            cand, log_ratio = cand[0], float(cand[1])
         e_new = float(energy(cand))
-        if e_new <= e or rng.random() < math.exp(-(e_new - e) / t):
+        log_accept = -(e_new - e) / t + log_ratio
+        if log_accept >= 0 or rng.random() < math.exp(log_accept):
             state, e = cand, e_new
             n_acc += 1
             if e < best_e:

@@ -11,6 +11,8 @@ from musynth_lab.models.lm import (
     RollLSTM,
     RollTransformer,
     TokenLSTM,
+    continuation_nll,
+    token_log_probs,
     TokenTransformer,
     frame_loss,
     frame_nll,
@@ -138,3 +140,24 @@ def test_bad_input():
         token_windows([np.arange(10)], length=64)
     with pytest.raises(ParameterError, match="max_len=8"):
         TokenTransformer(5, d_model=8, n_heads=2, max_len=8)(torch.zeros(1, 9, dtype=torch.long))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_continuation_nll_matches_the_decoders_log_prob(kind):
+    torch.manual_seed(0)
+    m = TokenLSTM(V, emb_dim=8, hidden=16) if kind == "lstm" else TokenTransformer(V, d_model=16, n_heads=2, layers=1)
+    seqs = torch.randint(0, V, (3, 12), generator=torch.Generator().manual_seed(1))
+    for prompt_len in (1, 5, 11):
+        want = -sequence_log_prob(next_step(m, device="cpu"), seqs, prompt_len=prompt_len).numpy()
+        got = continuation_nll(m, seqs.numpy(), prompt_len=prompt_len, device="cpu")
+        assert got.shape == (3,)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    lp = token_log_probs(m, seqs[0].numpy(), device="cpu")
+    assert lp.shape == (1, 11, V)
+    np.testing.assert_allclose(np.exp(lp).sum(-1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("prompt_len", [0, 12, 2.5])
+def test_continuation_nll_rejects_bad_prompt_len(prompt_len):
+    with pytest.raises(ParameterError, match="prompt_len"):
+        continuation_nll(TokenLSTM(V, emb_dim=4, hidden=8), np.zeros((1, 12), dtype=int), prompt_len=prompt_len, device="cpu")

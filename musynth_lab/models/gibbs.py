@@ -2,8 +2,10 @@
 
 Huang et al., *Counterpoint by Convolution* (ISMIR 2017) trains a network to fill in masked
 notes of a four-voice chorale and generates by repeatedly erasing and resampling notes
-while lowering a temperature: annealed Gibbs sampling, the "采样退火" of the source's
-generation phase applied to harmony. This module keeps it small: a voice's pitch at one
+while lowering a temperature: annealed Gibbs sampling, i.e. simulated annealing (模拟退火)
+with Gibbs (heat-bath) moves, and one reading of the source's 采样退火 ("sampling
+annealing") applied to harmony. Each move draws a note from
+``p(x_{v,t} | everything else) ** (1 / T)``, renormalised. This module keeps it small: a voice's pitch at one
 quarter-note step is predicted from all four voices at the step before, the step itself
 and the step after (the predicted note masked), by an MLP.
 

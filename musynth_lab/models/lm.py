@@ -40,6 +40,8 @@ __all__ = [
     "frame_loss",
     "token_nll",
     "frame_nll",
+    "token_log_probs",
+    "continuation_nll",
     "next_step",
     "IGNORE",
 ]
@@ -383,6 +385,85 @@ def frame_nll(model: nn.Module | None, rolls, *, device=None, marginals: np.ndar
         n += x.shape[0]
     check(n > 0, "rolls", rolls, "at least one non-empty piano roll")
     return total / n
+
+
+@torch.no_grad()
+def token_log_probs(model: nn.Module, tokens, *, device=None) -> np.ndarray:
+    """Next-token log-probabilities at every position, in one forward pass.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps ``(batch, t)`` tokens to ``(batch, t, vocab)`` logits (:class:`TokenLSTM`,
+        :class:`TokenTransformer`).
+    tokens : array_like of int [shape=(batch, t)] or [shape=(t,)]
+        At least 2 tokens per row.
+
+    Returns
+    -------
+    np.ndarray [shape=(batch, t - 1, vocab)]
+        ``out[b, i, w] = log p(x_{i+1} = w | x_0 .. x_i)`` in nats.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0); m = TokenLSTM(6, emb_dim=4, hidden=8)
+    >>> lp = token_log_probs(m, [1, 2, 3, 4], device="cpu")
+    >>> lp.shape, bool(np.allclose(np.exp(lp).sum(-1), 1.0, atol=1e-5))
+    ((1, 3, 6), True)
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
+    from ..audio import get_device
+
+    device = get_device(device)
+    x = torch.as_tensor(np.asarray(tokens), dtype=torch.long)
+    if x.ndim == 1:
+        x = x[None]
+    check(x.ndim == 2 and x.shape[1] >= 2, "tokens", tokens, "a (batch, t) array of token ids with t >= 2")
+    model.eval().to(device)
+    return model(x[:, :-1].to(device)).log_softmax(-1).cpu().double().numpy()
+
+
+def continuation_nll(model: nn.Module, tokens, *, prompt_len: int, device=None) -> np.ndarray:
+    """Negative log-likelihood (nats) of each row's tokens after the first ``prompt_len``.
+
+    ``NLL = -sum_{i >= prompt_len} log p(x_i | x_<i)``: the same number as
+    ``-musynth_lab.generate.sequence_log_prob(next_step(model), tokens, prompt_len=prompt_len)``,
+    from one forward pass instead of one per token.
+
+    Parameters
+    ----------
+    model : nn.Module
+        As :func:`token_log_probs`.
+    tokens : array_like of int [shape=(batch, t)] or [shape=(t,)]
+    prompt_len : int
+        1 .. t - 1.
+
+    Returns
+    -------
+    np.ndarray [shape=(batch,)]
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0); m = TokenLSTM(6, emb_dim=4, hidden=8)
+    >>> nll = continuation_nll(m, [[1, 2, 3, 4, 5]], prompt_len=2, device="cpu")
+    >>> nll.shape, bool(nll[0] > 0)                                   # 3 tokens scored
+    ((1,), True)
+
+    Chapter: notebooks/05_synthesis.ipynb
+    """
+    x = np.asarray(tokens)
+    x = x[None] if x.ndim == 1 else x
+    check(
+        isinstance(prompt_len, (int, np.integer)) and 1 <= prompt_len < x.shape[-1],
+        "prompt_len",
+        prompt_len,
+        f"an integer in 1..{x.shape[-1] - 1}",
+    )
+    lp = token_log_probs(model, x, device=device)  # (B, t-1, V)
+    rows = np.arange(x.shape[0])[:, None]
+    cols = np.arange(prompt_len - 1, x.shape[1] - 1)[None, :]
+    return -lp[rows, cols, x[:, prompt_len:]].sum(-1)
 
 
 def next_step(model: nn.Module, *, device=None):

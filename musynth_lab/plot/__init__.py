@@ -43,3 +43,6 @@ from .coherence import *  # noqa: F401,F403  (chapter 6c)
 from .coherence import __all__ as _a6c
 
 __all__ += list(_a6a) + list(_a6b) + list(_a6c)
+from .generation import anneal_trace, ddsp_controls, decoder_comparison  # noqa: E402  (chapter 5)
+
+__all__ += ["anneal_trace", "ddsp_controls", "decoder_comparison"]
