@@ -108,3 +108,16 @@ def test_bad_input():
         timbre_transfer(dec, np.zeros(4000, np.float32), sr=22050)
     with pytest.raises(ParameterError, match="sr=0"):
         DDSPDecoder(sr=0)
+
+
+def test_controls_measured_in_chunks_equal_one_batch(monkeypatch):
+    # ddsp_controls measures CONTROL_CHUNK notes at a time (YIN's memory): the result must not depend on it
+    from musynth_lab import data
+    from musynth_lab.models import ddsp
+
+    y = data.load_notes(instrument="violin").audio[:6]
+    f0, loud = ddsp.ddsp_controls(y, sr=16000, hop_length=64)
+    monkeypatch.setattr(ddsp, "CONTROL_CHUNK", 100)
+    f0_all, loud_all = ddsp.ddsp_controls(y, sr=16000, hop_length=64)
+    assert f0.shape == (6, 251) and torch.equal(f0, f0_all) and torch.equal(loud, loud_all)
+    assert 150 < float(f0[0].median()) < 2000  # a violin note's f0, in Hz

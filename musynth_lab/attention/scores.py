@@ -8,7 +8,9 @@ Read literally, ``alpha`` and ``beta`` are vectors and each dot product a number
 decoder term only shifts every position's score by the same amount: before the ReLU it
 cannot change which position scores highest. Bahdanau et al. (2015) put the non-linearity
 *inside* and a learned vector outside, ``e = w^T tanh(W q + U k)``, so query and key
-interact. Dot-product attention (Luong 2015; Vaswani 2017) scores ``q . k / sqrt(d)``.
+interact. Luong et al. (2015) score ``q . k`` ("dot", unscaled) or ``q^T W k`` ("general");
+Vaswani et al. (2017) scale the dot product, ``q . k / sqrt(d)``, which is what this module's
+dot-product score computes.
 
 Shapes: queries ``(..., m, d_q)``, keys ``(..., n, d_k)``, values ``(..., n, d_v)``;
 scores and weights ``(..., m, n)`` (one row per query, summing to one over the keys).

@@ -193,7 +193,8 @@ class Harmonizer(PositionalAttention, nn.Module):
     attention : bool
         Attention over the encoder states (True) or the fixed-vector baseline (False).
     score : {'dot', 'additive'}
-        Luong's "general" score (scaled dot product of learned projections) or Bahdanau's
+        A scaled dot product of learned query/key projections (Vaswani's form; Luong's
+        unscaled "general" score is ``score="general"`` in :mod:`musynth_lab.models.seq2seq`) or Bahdanau's
         (:class:`musynth_lab.attention.AdditiveScore`); both see sinusoidal encodings of
         the decoder's step and of the soprano positions.
     melody_encoder : MelodyVAE, optional

@@ -1,7 +1,8 @@
 """Reverb and space (混响合成): algorithmic and convolution reverb, panning, a simple spatialiser.
 
-* :func:`algorithmic_reverb` is a Schroeder/Freeverb network (8 parallel feedback combs
-  with a low-pass in each loop, then 4 series all-passes). The network is linear and
+* :func:`algorithmic_reverb` is a Freeverb network (Jezar's: 8 parallel feedback combs
+  with a low-pass in each loop, then 4 series all-passes; Schroeder's 1962 design had 4
+  combs and 2 all-passes). The network is linear and
   time-invariant, so its impulse response is computed once, exactly, from its transfer
   function on a long FFT grid (:func:`schroeder_ir`; differentiable in ``rt60`` and
   ``damping``), and applied by FFT convolution. Each comb's feedback is set so it decays
