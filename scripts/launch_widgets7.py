@@ -158,7 +158,11 @@ def run_notebook(ctx, base: str, token: str, path: Path, shots_dir: Path) -> dic
         # face) and asks for .otf fonts that notebook 6.5 does not ship (it falls back to woff):
         # equations render; these errors are the notebook's, tolerated only when every failed
         # request is one of them.
-        mathjax = all(f.endswith("about:blank") or "/static/components/MathJax/fonts/" in f for f in failed)
+        # ipywidgets 7's Image and Audio views revoke the previous frame's object URL when a new
+        # value arrives, which aborts a fetch of it still in flight ("failed blob:..."): superseded.
+        mathjax = all(
+            f.endswith("about:blank") or "/static/components/MathJax/fonts/" in f or f.startswith("failed blob:") for f in failed
+        )
         for c in console:
             if mathjax and ("Access to font at 'about:blank'" in c or "Failed to load resource" in c):
                 continue

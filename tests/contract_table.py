@@ -193,6 +193,14 @@ def _transfer_result():
     )
 
 
+def _decoder_comparison():
+    from musynth_lab.lessons.synthesis import DecoderComparison
+
+    return DecoderComparison(
+        ["a", "b"], (0, 1), np.ones((2, 2)), -np.ones((2, 2)), np.ones((2, 2)), np.array([[3.0, 5.0], [4.0, 4.0]]), {}, {}
+    )
+
+
 def _timing():
     from musynth_lab.latency import time_blocks
 
@@ -1168,6 +1176,22 @@ TABLE.update(
             k={"compute_ms": "arr", "n_buffers": "count", "event_ms": "nonneg?"},
         ),
         _P + "block_times": E(L(_timing), k={"timing": "obj"}),
+        _P + "anneal_trace": E([np.linspace(30, 20, 50)], np.geomspace(1, 0.05, 50), k={"energies": "seq", "schedule": "arr"}),
+        _P + "ddsp_controls": E(
+            np.full(20, 220.0),
+            np.full(20, -20.0),
+            L(
+                lambda: {
+                    "amplitude": np.ones(20),
+                    "harmonic_distribution": np.ones((20, 8)) / 8,
+                    "noise_magnitudes": np.ones((20, 4)),
+                }
+            ),
+            sr=16000,
+            hop_length=64,
+            k={"f0_hz": "arr", "loudness_db": "arr", "controls": "obj"},
+        ),
+        _P + "decoder_comparison": E(L(_decoder_comparison), k={"comparison": "obj", "x": "choice", "y": "choice"}),
         _P + "sample_rate_tradeoff_plot": E([{"sr": 8000, "speedup": 4.0, "snr_db": 12.0}], k={"rows": "seq"}),
         _P + "rtf_bars": E([{"model": "a", "variant": "eager", "rtf": 0.5}], k={"rows": "seq"}),
         _P + "learning_curves": E(
@@ -1204,6 +1228,7 @@ TABLE.update(
         ),
         _X + "check_buffer_latency": E(256, 48000, 5.33, k={"answer_ms": "answer", "block_size": "count"}),
         _X + "check_compute_delay": E("the same", k={"factor": "pos"}),
+        _X + "check_reptile_step": E(L(lambda: lambda s, a, i, n, meta_lr=0.5: s + meta_lr * (1 - i / n) * (a - s))),
         _X + "check_closest_pitch_classes": E(
             [{"set": "lstm", "pc_distance": 0.08}, {"set": "random", "pc_distance": 0.41}], "random", k={"rows": "seq"}
         ),

@@ -413,7 +413,6 @@ def token_log_probs(model: nn.Module, tokens, *, device=None) -> np.ndarray:
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    from ..audio import get_device
 
     device = get_device(device)
     x = torch.as_tensor(np.asarray(tokens), dtype=torch.long)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import to_numpy
-from ..errors import as_array, check
+from ..audio import check_sr, to_numpy
+from ..errors import as_array, as_int, as_sequence, check
 from .core import axes_or_new
 
 __all__ = ["ddsp_controls", "anneal_trace", "decoder_comparison"]
@@ -51,9 +51,12 @@ def ddsp_controls(f0_hz, loudness_db, controls: dict, *, sr: int, hop_length: in
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    f0 = np.asarray(to_numpy(f0_hz), dtype=float).ravel()
-    loud = np.asarray(to_numpy(loudness_db), dtype=float).ravel()
-    amp = np.asarray(to_numpy(controls["amplitude"]), dtype=float).ravel()
+    sr, hop_length = check_sr(sr), as_int(hop_length, "hop_length", low=1)
+    f0 = as_array(f0_hz, "f0_hz", ndim=(1, 2)).ravel()
+    loud = as_array(loudness_db, "loudness_db", ndim=(1, 2)).ravel()
+    keys = ("amplitude", "harmonic_distribution", "noise_magnitudes")
+    check(isinstance(controls, dict) and all(k in controls for k in keys), "controls", controls, f"a dict with {keys}")
+    amp = as_array(controls["amplitude"], "amplitude", ndim=(1, 2)).ravel()
     harm = as_array(to_numpy(controls["harmonic_distribution"]), "harmonic_distribution", ndim=2)
     noise = as_array(to_numpy(controls["noise_magnitudes"]), "noise_magnitudes", ndim=2)
     n = len(f0)
@@ -111,7 +114,13 @@ def anneal_trace(energies, schedule=None, *, ax=None, title: str | None = None, 
 
     Chapter: notebooks/05_synthesis.ipynb
     """
-    traces = [np.asarray(energies, dtype=float)] if np.ndim(energies[0]) == 0 else [np.asarray(e, float) for e in energies]
+    energies = as_sequence(energies, "energies", min_len=1, what="energy trace(s)")
+    if np.ndim(energies[0]) == 0:
+        traces = [as_array(energies, "energies", ndim=1)]
+    else:
+        traces = [as_array(e, "energies", ndim=1) for e in energies]
+    if schedule is not None:
+        schedule = as_array(schedule, "schedule", ndim=1)
     ax = axes_or_new(ax, figsize=(7, 2.6))
     for i, e in enumerate(traces):
         ax.plot(np.arange(1, len(e) + 1), e, lw=0.9, alpha=0.8, label=label if i == 0 else None)
@@ -148,7 +157,14 @@ def decoder_comparison(comparison, *, x: str = "nll", y: str = "violations", ax=
         "distinct2": "distinct-2",
         "violations": "rule violations per melody",
     }
-    check(x in labels and y in labels, "x, y", (x, y), f"two of {sorted(labels)}")
+    check(x in labels, "x", x, f"one of {sorted(labels)}")
+    check(y in labels, "y", y, f"one of {sorted(labels)}")
+    check(
+        all(hasattr(comparison, a) for a in ("names", "seeds", "summary")),
+        "comparison",
+        comparison,
+        "a DecoderComparison from musynth_lab.lessons.synthesis.compare_decoders",
+    )
     ax = axes_or_new(ax, figsize=(7, 3.6))
     for i, name in enumerate(comparison.names):
         mx, lx, hx = comparison.summary(name, x)

@@ -153,7 +153,7 @@ def _controls(panel):
     for kind, sel in (("slider", ".widget-slider"), ("dropdown", ".widget-dropdown")):
         for i in range(panel.locator(sel).count()):
             c = panel.locator(sel).nth(i)
-            if c.locator("[disabled], .noUi-target[disabled]").count() == 0:
+            if c.locator("[disabled], .noUi-target[disabled], .ui-slider-disabled, .ui-state-disabled").count() == 0:
                 out.append((kind, c))
     return out
 
