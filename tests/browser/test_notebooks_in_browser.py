@@ -261,52 +261,136 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
         problems.append(f"panel {i}: the audio source changed after none of the moves ({len(moves)})")
 
 
+# The suite runs two notebooks at a time, in one server and one browser: while a test checks
+# its notebook's panels, the next selected notebook's Run All is already going in a second
+# page (each kernel has one thread, the machine two cores). A notebook's own checks are the
+# same as when it runs alone; its "run all" time then includes sharing the machine.
+PREFETCH = os.environ.get("MUSYNTH_BROWSER_PREFETCH", "1") != "0"
+_STARTED: dict = {}
+_SUITE: dict = {}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_in_browser(path, lab_server, browser_context):
-    _run_in_browser(path, lab_server, browser_context, f"/lab/tree/{path.name}", "reset", front_end="lab")
+def test_notebook_in_browser(path, lab_server, browser_context, request):
+    _check_run(_take(path, "lab", lab_server, browser_context), request, browser_context)
 
 
-# Jupyter Notebook 7 (one notebook per chapter group would repeat JupyterLab's run; these two hold
-# three panels of different kinds: a note browser, an attention viewer on spectrograms and on scores).
-NOTEBOOK7 = [p for p in NOTEBOOKS if p.stem in ("00_start_here", "02_attention")]
+# Jupyter Notebook 7 (one notebook per chapter group would repeat JupyterLab's run: Notebook 7
+# is built from JupyterLab's components and the same widget manager). These two hold panels
+# of different kinds: a note browser, a feature explorer (spectrogram, sliders and dropdowns).
+NOTEBOOK7 = [p for p in NOTEBOOKS if p.stem in ("00_start_here", "03_features")]
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOK7, ids=[p.stem for p in NOTEBOOK7])
-def test_notebook_in_notebook7(path, notebook7_server, browser_context):
-    _run_in_browser(path, notebook7_server, browser_context, f"/notebooks/{path.name}", front_end="notebook7")
+def test_notebook_in_notebook7(path, notebook7_server, browser_context, request):
+    _check_run(_take(path, "notebook7", notebook7_server, browser_context), request, browser_context)
 
 
-def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_end):
-    nb = path.name
-    console: list[str] = []
-    page = browser_context.new_page()
-    page.on("console", lambda m: console.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    stubbed: list[str] = []
+@pytest.fixture(scope="module", autouse=True)
+def _close_unclaimed():
+    """Pages started for a notebook whose test then did not run are closed with their kernels."""
+    yield
+    for run in list(_STARTED.values()):
+        run.close()
+    _STARTED.clear()
+    if "t0" in _SUITE:
+        TIMES.append(f"whole browser suite: {time.monotonic() - _SUITE['t0']:.0f} s wall clock ({_SUITE['n']} notebooks)")
 
-    def offline(route):  # the badges in the markdown point off this machine
-        stubbed.append(route.request.url)
-        route.fulfill(status=200, content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>")
 
-    page.route(lambda url: not url.startswith(lab_server.base), offline)
+class _Run:
+    """One notebook opened in its own page and Run All started; checked later by its test."""
+
+    def __init__(self, path: Path, front_end: str, server, context):
+        self.path, self.front_end, self.server = path, front_end, server
+        self.nb = path.name
+        self.console: list[str] = []
+        self.error: BaseException | None = None
+        _SUITE.setdefault("t0", time.monotonic())
+        _SUITE["n"] = _SUITE.get("n", 0) + 1
+        self.t0 = time.monotonic()
+        self.page = page = context.new_page()
+        page.on("console", lambda m: self.console.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+        def offline(route):  # the badges in the markdown point off this machine
+            route.fulfill(status=200, content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>")
+
+        page.route(lambda url: not url.startswith(server.base), offline)
+        # each JupyterLab page gets its own workspace, so two open at once do not share a layout
+        if front_end == "lab":
+            url_path, flags = f"/lab/workspaces/{path.stem}/tree/{path.name}", ("reset",)
+        else:
+            url_path, flags = f"/notebooks/{path.name}", ()
+        try:
+            page.goto(server.url(url_path, *flags), wait_until="domcontentloaded")
+            idle = lambda s: s and s["ready"] and s["status"] == "idle"  # noqa: E731
+            state, ok = _wait(page, JS_STATE, self.nb, predicate=idle, timeout=120)
+            assert ok, f"{self.nb}: the notebook's kernel did not become idle: {state}"
+            assert state["dialog"] == 0, f"{self.nb}: a dialog opened (kernel selection?)"
+            assert state["kernel"] == "python3", f"{self.nb}: kernel {state['kernel']!r}, expected python3"
+            page.evaluate(
+                """(path) => { const app = window.jupyterapp;
+                for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) app.shell.activateById(w.id);
+                app.commands.execute('notebook:run-all-cells'); }""",
+                self.nb,
+            )
+        except Exception as e:  # raised again by the notebook's own test
+            self.error = e
+
+    def close(self):
+        try:
+            self.page.evaluate("""async () => { for (const w of window.jupyterapp.shell.widgets('main'))
+                               if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown(); }""")
+        except Exception:
+            pass
+        try:
+            self.page.close()
+        except Exception:
+            pass
+
+
+def _take(path, front_end, server, context) -> _Run:
+    return _STARTED.pop((path.stem, front_end), None) or _Run(path, front_end, server, context)
+
+
+def _prefetch(request, context):
+    """Start the next selected browser test's notebook, so that its Run All overlaps this one's checks."""
+    if not PREFETCH:
+        return
+    items = request.session.items
+    here = items.index(request.node)
+    for item in items[here + 1 :]:
+        name = getattr(item, "originalname", "")
+        kind = {
+            "test_notebook_in_browser": ("lab", "lab_server"),
+            "test_notebook_in_notebook7": ("notebook7", "notebook7_server"),
+        }
+        if name not in kind or not hasattr(item, "callspec"):
+            continue
+        path = item.callspec.params["path"]
+        front_end, fixture = kind[name]
+        if (path.stem, front_end) in _STARTED:
+            return
+        try:
+            server = request.getfixturevalue(fixture)
+        except BaseException:  # that front end is not installed: its own test says so
+            return
+        _STARTED[(path.stem, front_end)] = _Run(path, front_end, server, context)
+        return
+
+
+def _check_run(run: _Run, request, context):
+    path, nb, page, front_end, lab_server = run.path, run.nb, run.page, run.front_end, run.server
     problems: list[str] = []
     shots: list = []
-    t0 = time.monotonic()
+    t0 = run.t0
     try:
-        page.goto(lab_server.url(url_path, *flags), wait_until="domcontentloaded")
-        state, ok = _wait(page, JS_STATE, nb, predicate=lambda s: s and s["ready"] and s["status"] == "idle", timeout=120)
-        assert ok, f"{nb}: the notebook's kernel did not become idle: {state}"
-        assert state["dialog"] == 0, f"{nb}: a dialog opened (kernel selection?)"
-        assert state["kernel"] == "python3", f"{nb}: kernel {state['kernel']!r}, expected python3"
-        page.evaluate(
-            """(path) => { const app = window.jupyterapp;
-            for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) app.shell.activateById(w.id);
-            app.commands.execute('notebook:run-all-cells'); }""",
-            nb,
-        )
+        if run.error is not None:
+            raise run.error
         time.sleep(2)
+        _prefetch(request, context)
         state, ok = _wait(
             page,
             JS_STATE,
@@ -339,7 +423,7 @@ def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_e
         if path.stem == NOTEBOOKS[0].stem and front_end == "lab":
             problems += _save_round_trip(page, lab_server, path)
         benign = BENIGN_CONSOLE + (BENIGN_NOTEBOOK7 if front_end == "notebook7" else [])
-        bad = [c for c in console if not any(s in c for s, _ in benign)]
+        bad = [c for c in run.console if not any(s in c for s, _ in benign)]
         problems += bad
         TIMES.append(
             f"{nb} [{front_end}]: run all {t_run:.0f} s, total with {marked['n']} panel(s) "
@@ -355,12 +439,7 @@ def _run_in_browser(path, lab_server, browser_context, url_path, *flags, front_e
             _save(name, png)
         raise
     finally:
-        try:
-            page.evaluate("""async () => { for (const w of window.jupyterapp.shell.widgets('main'))
-                               if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown(); }""")
-        except Exception:
-            pass
-        page.close()
+        run.close()
     if problems or os.environ.get("MUSYNTH_BROWSER_SHOTS") == "always":
         for name, png in shots:
             _save(name, png)
