@@ -683,6 +683,7 @@ TABLE: dict[str, E] = {
     "musynth_lab.features.db_to_amplitude": E(L(lambda: np.array([[-6.0, 0.0]])), k={"S_db": "numarr"}),
     "musynth_lab.features.fft_frequencies": E(sr=SR, n_fft=1024),
     "musynth_lab.features.melspectrogram": E(Y, sr=SR, n_fft=1024, n_mels=40, k={"norm": None}),  # None/'slaney'/p
+    "musynth_lab.features.note_logmel": E(Y, sr=SR, k={"per_note": "obj"}),
     "musynth_lab.features.chroma_stft": E(Y, sr=SR, n_fft=1024, k={"norm": None}),
     "musynth_lab.features.spectral_centroid": E(Y, sr=SR, n_fft=1024),
     "musynth_lab.features.spectral_bandwidth": E(Y, sr=SR, n_fft=1024, k={"p": "pos"}),

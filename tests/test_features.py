@@ -254,3 +254,35 @@ def test_bad_input_raises_parameter_error_naming_the_argument():
         F.melspectrogram(y, sr=0)
     with pytest.raises(ParameterError, match="n_bins"):
         F.cqt(y, sr=16000, n_bins=120)
+
+
+# ---------------------------------------------------------------- note_logmel (the notes' one front end)
+def test_note_logmel_matches_librosa_in_db():
+    notes = load_notes(instrument="flute", velocity=110)
+    a = notes.audio[:4]
+    ours = F.note_logmel(a, sr=notes.sr, n_mels=48, fmin=30.0, fmax=8000.0)
+    M = librosa.feature.melspectrogram(y=a, sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48, fmin=30.0, fmax=8000.0)
+    ref = librosa.power_to_db(M, ref=np.max(M, axis=(-2, -1), keepdims=True), amin=1e-12, top_db=None)
+    ref = np.maximum(ref, -80.0)
+    assert ours.shape == ref.shape == (4, 48, 32)
+    assert np.abs(ours - ref).max() < 1e-3  # dB
+
+
+def test_note_logmel_per_note_removes_the_level_and_absolute_keeps_it():
+    y = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+    pair = np.stack([y, 0.1 * y])  # 20 dB apart
+    rel = F.note_logmel(pair, sr=16000)
+    assert rel.max() == 0.0 and rel.min() >= -80.0
+    assert np.allclose(rel[0], rel[1], atol=1e-3)
+    ab = F.note_logmel(pair, sr=16000, per_note=False, top_db=120.0)
+    assert abs((ab[0].max() - ab[1].max()) - 20.0) < 0.01
+    band = int(ab[0, :, 10].argmax())  # 440 Hz sits in the band whose centre is nearest 440 Hz
+    centres = librosa.mel_frequencies(n_mels=48 + 2, fmin=0.0, fmax=8000.0)[1:-1]
+    assert abs(centres[band] - 440.0) == np.abs(centres - 440.0).min()
+
+
+@pytest.mark.parametrize("kw", [{"per_note": "yes"}, {"top_db": 0}, {"top_db": None}, {"top_db": -5.0}])
+def test_note_logmel_rejects_bad_settings(kw):
+    with pytest.raises(ParameterError) as e:
+        F.note_logmel(np.zeros(4096, np.float32), sr=16000, **kw)
+    assert next(iter(kw)) in str(e.value)

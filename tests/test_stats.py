@@ -323,7 +323,3 @@ def test_chapter_features_match_librosa():
     ours = frontend.chroma_cqt(y, sr=ex.sr, hop_length=HOP)
     ref = librosa.feature.chroma_cqt(y=y, sr=ex.sr, hop_length=HOP)
     assert ours.shape == ref.shape and np.abs(ours - ref).max() < 1e-2
-    notes = data.load_notes(instrument="flute", velocity=110)
-    S = frontend.melspectrogram(notes.audio[:4], sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48)
-    R = librosa.feature.melspectrogram(y=notes.audio[:4], sr=notes.sr, n_fft=1024, hop_length=512, n_mels=48)
-    assert S.shape == R.shape and np.abs(S - R).max() <= 1e-4 * R.max()

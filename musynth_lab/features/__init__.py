@@ -16,7 +16,7 @@ By family (the source's three, 时域 / 频域 / 混合, with its mislabels corr
 * frequency domain (频率域特征): :func:`spectral_centroid`, :func:`spectral_bandwidth`,
   :func:`spectral_rolloff`, :func:`spectral_flatness`, :func:`spectral_entropy`,
   :func:`spectral_flux`, :func:`spectral_contrast`, :func:`peak_density`, :func:`snr_estimate`
-* mixed / cepstral (混合特征): :func:`melspectrogram`, :func:`mfcc`, :func:`gfcc`,
+* mixed / cepstral (混合特征): :func:`melspectrogram`, :func:`note_logmel`, :func:`mfcc`, :func:`gfcc`,
   :func:`real_cepstrum`, :func:`cqt`, :func:`vqt`, :func:`chroma_stft`, :func:`chroma_cqt`, :func:`delta`
 * pitch and rhythm: :func:`yin`, :func:`piptrack`, :func:`estimate_tuning`,
   :func:`onset_strength`, :func:`tempo`, :func:`beat_track`
@@ -42,6 +42,7 @@ from .transforms import (
 )
 from .spectral import (
     melspectrogram,
+    note_logmel,
     chroma_stft,
     spectral_centroid,
     spectral_bandwidth,

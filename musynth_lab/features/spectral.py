@@ -31,6 +31,7 @@ from .transforms import power_to_db_tensor, resolve_spectrogram
 
 __all__ = [
     "melspectrogram",
+    "note_logmel",
     "chroma_stft",
     "spectral_centroid",
     "spectral_bandwidth",
@@ -170,6 +171,73 @@ def melspectrogram(
         reduce=bank,
     )
     return out(ref, M)
+
+
+def note_logmel(
+    y,
+    *,
+    sr: float,
+    n_mels: int = 48,
+    n_fft: int = 1024,
+    hop_length: int = 512,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    per_note: bool = True,
+    top_db: float = 80.0,
+):
+    """Log-mel spectrograms of notes in dB: the one front end the kit's note models share.
+
+    The mel power spectrogram (:func:`melspectrogram`, Slaney filters) in decibels,
+
+    .. math:: L = \\max\\big(10 \\log_{10} \\max(M, 10^{-12}) - r,\\; -\\text{top\\_db}\\big),
+
+    with :math:`r` each note's own loudest bin (``per_note=True``: 0 dB at the peak, loudness
+    removed) or :math:`r = 0` (``per_note=False``: dB against full-scale power 1, loudness
+    kept). Each model maps this to its input range: the CNNs of chapters 1b and 4b and the
+    VAEs use :math:`L / 80 + 1 \\in [0, 1]`, the attention classifier of chapter 2
+    :math:`(L + 50) / 25`.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor [shape=(..., n_samples)]
+        Notes (any leading dimensions are a batch), e.g. ``load_notes().audio``.
+    sr : float
+        Sample rate in Hz.
+    n_mels, n_fft, hop_length : int
+        Mel bands, FFT size and hop (samples).
+    fmin, fmax : float
+        Lowest and highest mel-band edge in Hz (``fmax=None``: ``sr / 2``).
+    per_note : bool
+        dB relative to each note's peak (True) or to power 1 (False).
+    top_db : float
+        The floor, in dB below the reference.
+
+    Returns
+    -------
+    L : same kind as ``y`` [shape=(..., n_mels, n_frames)], float32, dB
+        In ``[-top_db, 0]`` when ``per_note``.
+
+    Examples
+    --------
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+    >>> L = note_logmel(np.stack([y, 0.1 * y]), sr=16000)
+    >>> L.shape, float(L.max()), float(L.min()) >= -80.0
+    ((2, 48, 32), 0.0, True)
+    >>> bool(np.allclose(L[0], L[1], atol=1e-3))        # per note: the level is removed
+    True
+
+    Chapter: notebooks/01b_deep_learning.ipynb; notebooks/02_attention.ipynb; notebooks/04b_deep.ipynb
+    """
+    check(isinstance(per_note, (bool, np.bool_)), "per_note", per_note, "True or False")
+    check(top_db is not None, "top_db", top_db, "a positive number of dB (the floor below the reference)")
+    top = as_float(top_db, "top_db")
+    check(top > 0, "top_db", top_db, "a positive number of dB (the floor below the reference)")
+    M = melspectrogram(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    Mt = torch.as_tensor(M)
+    db = 10.0 * torch.log10(torch.clamp(Mt, min=1e-12))
+    if per_note:
+        db = db - db.amax(dim=(-2, -1), keepdim=True)
+    return out(M, torch.clamp(db, min=-top).to(torch.float32))
 
 
 def chroma_stft(

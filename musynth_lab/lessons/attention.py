@@ -34,10 +34,10 @@ import torch
 from torch import nn
 
 from ..attention import LocationAttention, TokenAttention, resize_map
-from ..audio import get_device, power_to_db, seed_everything
+from ..audio import get_device, seed_everything
 from ..data import MELODY_LOW, N_MELODY_TOKENS, load_chorales, load_notes, piano_roll
 from ..errors import ParameterError, check
-from ..features import melspectrogram
+from ..features import note_logmel
 from ..models.lm import token_loss
 from ..models.seq2seq import Seq2SeqAttention, greedy_bass, shift_right
 from ..models.training import accuracy, fit, predict, single_thread
@@ -173,9 +173,8 @@ def instrument_data(*, test_every: int = 4) -> NoteData:
         pitches = np.unique(notes.pitch[sel])
         held = pitches[test_every - 1 :: test_every]
         test |= sel & np.isin(notes.pitch, held)
-    mel = np.asarray(melspectrogram(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL))
-    db = np.asarray(power_to_db(mel, ref=1.0, top_db=None), dtype=np.float32)
-    db = np.maximum(db, -100.0)
+    # dB against full-scale power (the level is kept: it tells instruments apart), floored at -100
+    db = note_logmel(np.asarray(notes.audio, dtype=np.float32), sr=notes.sr, **MEL, per_note=False, top_db=100.0)
     x = ((db + 50.0) / 25.0)[:, None].astype(np.float32)
     return NoteData(x[~test], y[~test], x[test], y[test], names, np.asarray(notes.audio[test]), notes.pitch[test], int(notes.sr))
 

@@ -27,10 +27,10 @@ from torch import nn
 from ..audio import get_device, to_numpy
 from ..data import NoteSet, load_notes
 from ..errors import ParameterError, check
+from ..features import note_logmel
 from .training import fit, predict, single_thread
 
 __all__ = [
-    "FEATURE_BACKEND",
     "librosa_feature",
     "note_features",
     "split_notes",
@@ -48,12 +48,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 # Features: librosa's spectrogram functions behind one door (also used by crnn and transfer).
 # ----------------------------------------------------------------------------------------
-
-#: Which implementation computes the spectrograms here (printed by notebook 01b). Always
-#: librosa: ``musynth_lab.features`` matches it on these inputs (MFCC within 1e-3 per note,
-#: mel within 2e-7 relative) but was measured slower for these small CPU batches (first call
-#: 15-17 s, then 2-7x librosa's time), which the notebook's time budget cannot afford.
-FEATURE_BACKEND = "librosa"
 
 
 def librosa_feature(name: str, y: np.ndarray, **kw) -> np.ndarray:
@@ -85,15 +79,6 @@ def _notes_audio(audio, n_fft: int) -> np.ndarray:
         f"notes as a non-empty (n_notes, n_samples) array with n_samples >= {n_fft // 2}",
     )
     return a
-
-
-def _log_compress(S: np.ndarray, *, top_db: float = 80.0, power: bool = True) -> np.ndarray:
-    """dB relative to each example's own peak, floored at ``-top_db``, mapped to [0, 1]."""
-    S = np.maximum(S, 1e-12)
-    db = (10.0 if power else 20.0) * np.log10(S)
-    peak = db.max(axis=(-2, -1), keepdims=True)
-    db = np.maximum(db - peak, -top_db)
-    return (db / top_db + 1.0).astype(np.float32)
 
 
 def note_features(
@@ -133,10 +118,8 @@ def note_features(
     """
     a = _notes_audio(audio, n_fft)
     check(int(n_mels) > 0, "n_mels", n_mels, "a positive integer")
-    S = librosa_feature(
-        "melspectrogram", a, sr=sr, n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels), fmin=float(fmin), fmax=fmax
-    )
-    return _log_compress(S)
+    db = note_logmel(a, sr=sr, n_mels=int(n_mels), n_fft=int(n_fft), hop_length=int(hop_length), fmin=fmin, fmax=fmax)
+    return (db / 80.0 + 1.0).astype(np.float32)
 
 
 def split_notes(notes, *, every: int = 3, offset: int = 2) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from torch import nn
 from ..audio import midi_to_hz, to_numpy, to_tensor
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, NoteSet, load_chorales, tokens_to_notes  # noqa: F401  (doctests use them)
 from ..errors import ParameterError, check
-from ..stats import frontend
+from ..features import note_logmel
 from ..stats.base import Encoder, require_fitted
 from ..synth import render_notes
 from .training import fit as _fit
@@ -182,10 +182,8 @@ def note_spectrograms(notes: NoteSet, *, n_mels: int = 48, n_fft: int = 1024, ho
     Chapter: notebooks/04b_deep.ipynb
     """
     check(isinstance(notes, NoteSet), "notes", notes, "a NoteSet from musynth_lab.data.load_notes()")
-    S = frontend.melspectrogram(notes.audio, sr=notes.sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
-    ref = S.max(axis=(1, 2), keepdims=True) + 1e-12
-    db = 10 * np.log10(np.maximum(S / ref, 1e-10))
-    return np.clip((db + LOG_MEL_FLOOR_DB) / LOG_MEL_FLOOR_DB, 0, 1).astype(np.float32)
+    db = note_logmel(notes.audio, sr=notes.sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length, top_db=LOG_MEL_FLOOR_DB)
+    return (db / LOG_MEL_FLOOR_DB + 1.0).astype(np.float32)
 
 
 def note_frames(

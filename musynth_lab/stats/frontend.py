@@ -1,10 +1,12 @@
-"""The few audio features chapter 4 needs, in one place.
+"""The audio feature chapter 4's statistical models need (chroma), in one place.
 
-Chapter 4 computes chroma and mel spectrograms through this module only. They come from
+Chapter 4a's chord HMMs compute chroma through this module only. It comes from
 :mod:`musynth_lab.features` (chapter 3's PyTorch features, which match librosa's functions
-of the same names; ``BACKEND = "librosa"`` switches back to librosa itself).
+of the same names; ``BACKEND = "librosa"`` switches back to librosa itself). This is the
+kit's one backend switch; the notes' log-mel spectrograms (chapters 1b, 2, 4b) all come
+from :func:`musynth_lab.features.note_logmel`, with none.
 
-Chapter: notebooks/04a_statistical.ipynb; notebooks/04b_deep.ipynb
+Chapter: notebooks/04a_statistical.ipynb
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from .. import features
 from ..audio import as_audio, to_numpy
 
-__all__ = ["chroma_cqt", "melspectrogram", "BACKEND"]
+__all__ = ["chroma_cqt", "BACKEND"]
 
 #: ``"musynth_lab"`` (default) or ``"librosa"``.
 BACKEND = "musynth_lab"
@@ -40,25 +42,3 @@ def chroma_cqt(y, *, sr: int, hop_length: int = 512) -> np.ndarray:
     else:
         C = to_numpy(features.chroma_cqt(y, sr=int(sr), hop_length=int(hop_length)))
     return np.asarray(C, dtype=np.float64)
-
-
-def melspectrogram(y, *, sr: int, n_fft: int = 1024, hop_length: int = 256, n_mels: int = 64) -> np.ndarray:
-    """Mel power spectrogram, ``(..., n_mels, n_frames)`` float32.
-
-    Examples
-    --------
-    >>> y = np.sin(2 * np.pi * 440 * np.arange(4096) / 22050).astype(np.float32)
-    >>> S = melspectrogram(y, sr=22050)
-    >>> S.shape, S.dtype
-    ((64, 17), dtype('float32'))
-
-    Chapter: notebooks/04b_deep.ipynb
-    """
-    y = to_numpy(y).astype(np.float32)
-    if BACKEND == "librosa":
-        import librosa
-
-        S = librosa.feature.melspectrogram(y=y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels))
-    else:
-        S = to_numpy(features.melspectrogram(y, sr=int(sr), n_fft=int(n_fft), hop_length=int(hop_length), n_mels=int(n_mels)))
-    return np.asarray(S, dtype=np.float32)
