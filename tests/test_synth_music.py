@@ -269,3 +269,24 @@ def test_spectral_loss_properties():
     assert float(((shifted - x) ** 2).mean()) > float(((other - x) ** 2).mean())
     with pytest.raises(ParameterError, match="shape"):
         S.multi_resolution_stft_loss(x, x[:, :100])
+
+
+@pytest.mark.parametrize("nudge", [1e-7, -1e-7])
+def test_match_sound_does_not_hang_on_the_last_bit_of_the_target(nudge):
+    # A target moved by one float32 rounding step is the same sound: the fit must end at the same
+    # cutoff. (With Adam's default momentum and no cap at the filter's clamp, +1e-7 ended at 9.1 kHz.)
+    v = S.SubtractiveVoice()
+    fixed = dict(filter_env_octaves=0.0, noise_level=0.0, resonance=0.7071)
+    target = v.render(sr=16000, n_samples=4000, cutoff_hz=5000.0, **fixed)
+    target = target + nudge * torch.sign(target)
+    res = S.match_sound(v, target, sr=16000, fit=["cutoff_hz"], init={"cutoff_hz": 300.0}, fixed=fixed, steps=60, lr=0.05)
+    assert res.values["cutoff_hz"] == pytest.approx(5000.0, rel=0.01)
+
+
+def test_match_sound_searches_a_cutoff_only_below_the_filters_clamp():
+    v = S.SubtractiveVoice()  # its filter clamps the cutoff at 0.45 sr = 3.6 kHz at 8 kHz
+    fixed = dict(filter_env_octaves=0.0, noise_level=0.0)
+    target = v.render(sr=8000, n_samples=2048, cutoff_hz=3000.0, **fixed)
+    res = S.match_sound(v, target, sr=8000, fit=["cutoff_hz"], init={"cutoff_hz": 11000.0}, fixed=fixed, steps=40)
+    assert res.values["cutoff_hz"] <= 0.45 * 8000 + 1e-3
+    assert res.values["cutoff_hz"] == pytest.approx(3000.0, rel=0.05)
