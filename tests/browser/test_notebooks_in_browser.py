@@ -51,9 +51,11 @@ JS_STATE = """(path) => {
   const list = nb.content.model.cells;
   for (let i = 0; i < list.length; i++) {
     const c = list.get(i); if (c.type !== 'code') continue;
-    const outs = c.outputs.toJSON();
-    for (const o of outs) {
-      if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
+    // only error outputs are serialised: toJSON() of every output (base64 figures) on every poll
+    // cost more CPU than the notebooks' own training
+    for (let j = 0; j < c.outputs.length; j++) {
+      const m = c.outputs.get(j);
+      if (m.type === 'error') { const o = m.toJSON(); errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`); }
     }
     cells.push({i, count: c.executionCount, state: c.executionState || null});
   }
@@ -261,11 +263,13 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
         problems.append(f"panel {i}: the audio source changed after none of the moves ({len(moves)})")
 
 
-# The suite runs two notebooks at a time, in one server and one browser: while a test checks
-# its notebook's panels, the next selected notebook's Run All is already going in a second
-# page (each kernel has one thread, the machine two cores). A notebook's own checks are the
+# The suite runs up to three notebooks at a time, in one server and one browser: while a test
+# checks its notebook's panels, the next two selected notebooks' Run All are already going in
+# other pages (each kernel has one thread; the machine has two cores, and a notebook that is
+# having its panels checked mostly waits). A notebook's own checks are the
 # same as when it runs alone; its "run all" time then includes sharing the machine.
-PREFETCH = os.environ.get("MUSYNTH_BROWSER_PREFETCH", "1") != "0"
+# MUSYNTH_BROWSER_PREFETCH=N starts N notebooks ahead (0: one at a time).
+PREFETCH = int(os.environ.get("MUSYNTH_BROWSER_PREFETCH", "2"))
 _STARTED: dict = {}
 _SUITE: dict = {}
 
@@ -356,12 +360,13 @@ def _take(path, front_end, server, context) -> _Run:
 
 
 def _prefetch(request, context):
-    """Start the next selected browser test's notebook, so that its Run All overlaps this one's checks."""
-    if not PREFETCH:
-        return
+    """Start the next PREFETCH selected browser tests' notebooks, so that their Run All overlaps this one's checks."""
     items = request.session.items
     here = items.index(request.node)
+    ahead = 0
     for item in items[here + 1 :]:
+        if ahead >= PREFETCH:
+            return
         name = getattr(item, "originalname", "")
         kind = {
             "test_notebook_in_browser": ("lab", "lab_server"),
@@ -371,14 +376,14 @@ def _prefetch(request, context):
             continue
         path = item.callspec.params["path"]
         front_end, fixture = kind[name]
+        ahead += 1
         if (path.stem, front_end) in _STARTED:
-            return
+            continue
         try:
             server = request.getfixturevalue(fixture)
         except BaseException:  # that front end is not installed: its own test says so
             return
         _STARTED[(path.stem, front_end)] = _Run(path, front_end, server, context)
-        return
 
 
 def _check_run(run: _Run, request, context):
