@@ -135,7 +135,7 @@ def match_sound(
     init : dict, optional
         Starting values (units) for the fitted parameters; default their declared defaults.
         A parameter in Hz is searched below ``FIT_MAX_HZ_FRACTION * sr`` (0.45 sr), where the
-        voices' filters stop; a starting value above that starts at the limit.
+        voices' filters stop; a starting value beyond either end starts 2 % of the range inside it.
     fixed : dict, optional
         Values of the parameters that are not fitted (they must match the target's).
     steps : int
@@ -178,7 +178,8 @@ def match_sound(
         # (a 5 kHz cutoff at 16 kHz, fitted from 300 Hz, ended at 9.1 kHz when the target moved by 1e-7).
         cap = min(p.hi, FIT_MAX_HZ_FRACTION * sr) if p.unit == "Hz" else p.hi
         top[name] = float(p.to_unit(cap)) if cap > p.lo else 1.0
-        u0 = min(max(float(p.to_unit(v0)) / top[name], 1e-3), 1 - 1e-3)
+        # a start at either end of the range would sit where the sigmoid is flat: start 2 % inside
+        u0 = min(max(float(p.to_unit(v0)) / top[name], 0.02), 0.98)
         free[name] = torch.tensor([torch.logit(torch.tensor(u0)).item()], device=tgt.device, requires_grad=True)
     torch.manual_seed(seed)
     # lr is in normalised units (the logit's slope is 1/4). Momentum 0.5, not Adam's 0.9: the spectral
