@@ -229,14 +229,11 @@ def note_logmel(
     Chapter: notebooks/01b_deep_learning.ipynb; notebooks/02_attention.ipynb; notebooks/04b_deep.ipynb
     """
     check(isinstance(per_note, (bool, np.bool_)), "per_note", per_note, "True or False")
-    check(top_db is not None, "top_db", top_db, "a positive number of dB (the floor below the reference)")
-    top = as_float(top_db, "top_db")
-    check(top > 0, "top_db", top_db, "a positive number of dB (the floor below the reference)")
+    top = as_float(top_db, "top_db", low=0, low_open=True)
     M = melspectrogram(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax)
-    Mt = torch.as_tensor(M)
-    db = 10.0 * torch.log10(torch.clamp(Mt, min=1e-12))
-    if per_note:
-        db = db - db.amax(dim=(-2, -1), keepdim=True)
+    # ref=np.max is each note's own peak (power_to_db's per-item maximum); the floor is top_db below the reference
+    ref = np.max if per_note else 1.0
+    db = power_to_db_tensor(torch.as_tensor(M), ref=ref, amin=1e-12, top_db=None)
     return out(M, torch.clamp(db, min=-top).to(torch.float32))
 
 

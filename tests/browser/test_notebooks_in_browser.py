@@ -271,6 +271,11 @@ def _check_panel(page, nb: str, i: int, problems: list, shots: list, nb_path: st
 # MUSYNTH_BROWSER_PREFETCH=N starts N notebooks ahead (0: one at a time).
 PREFETCH = int(os.environ.get("MUSYNTH_BROWSER_PREFETCH", "2"))
 _STARTED: dict = {}
+# test function -> (front end, its server fixture)
+_FRONT_ENDS = {
+    "test_notebook_in_browser": ("lab", "lab_server"),
+    "test_notebook_in_notebook7": ("notebook7", "notebook7_server"),
+}
 _SUITE: dict = {}
 
 
@@ -368,14 +373,10 @@ def _prefetch(request, context):
         if ahead >= PREFETCH:
             return
         name = getattr(item, "originalname", "")
-        kind = {
-            "test_notebook_in_browser": ("lab", "lab_server"),
-            "test_notebook_in_notebook7": ("notebook7", "notebook7_server"),
-        }
-        if name not in kind or not hasattr(item, "callspec"):
+        if name not in _FRONT_ENDS or not hasattr(item, "callspec"):
             continue
         path = item.callspec.params["path"]
-        front_end, fixture = kind[name]
+        front_end, fixture = _FRONT_ENDS[name]
         ahead += 1
         if (path.stem, front_end) in _STARTED:
             continue
