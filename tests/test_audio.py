@@ -59,6 +59,30 @@ def test_bad_audio_raises_parameter_error(bad, pattern):
         as_audio(bad)
 
 
+@pytest.mark.parametrize("kind", ["array", "tensor"])
+@pytest.mark.parametrize(
+    "bad,pattern",
+    [
+        ([0.5, float("nan")], "NaN or infinite"),
+        ([float("-inf"), 0.0], "NaN or infinite"),
+        ([0.0, -2e6], "magnitude 2e\\+06"),
+        ([3e6, 0.0], "magnitude 3e\\+06"),
+    ],
+)
+def test_non_finite_or_huge_audio_is_named_for_arrays_and_tensors(kind, bad, pattern):
+    y = np.array(bad, dtype=np.float32) if kind == "array" else torch.tensor(bad)
+    with pytest.raises(ParameterError, match=pattern):
+        as_audio(y)
+    assert as_audio(np.float32(1e6) * np.ones(2, dtype=np.float32)).max() == 1e6  # the bound itself passes
+
+
+def test_torch_float_dtypes_numpy_lacks_are_audio_and_others_are_refused():
+    y = as_audio(torch.tensor([0.5, -0.25], dtype=torch.bfloat16))
+    assert y.dtype == torch.float32 and y.tolist() == [0.5, -0.25]
+    with pytest.raises(ParameterError, match="dtype complex"):
+        as_audio(torch.ones(2, dtype=torch.complex64))
+
+
 def test_mono_required():
     with pytest.raises(ParameterError, match=r"y has shape \(2, 100\): expected mono"):
         as_audio(np.zeros((2, 100), dtype=np.float32), mono=True)

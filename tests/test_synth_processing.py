@@ -469,6 +469,42 @@ def test_compiled_cpu_path_equals_the_torch_path(name):
     assert isinstance(y, np.ndarray) and float(np.abs(y - fast.numpy()).max()) < 1e-6
 
 
+@pytest.mark.parametrize(
+    "fx",
+    [
+        lambda x: S.biquad(x, kind="lowpass", cutoff_hz=1200.0, sr=16000, q=3.0),
+        lambda x: S.one_pole(x, time_s=0.002, sr=16000),
+        lambda x: S.compressor(x, sr=16000, threshold_db=-25.0, ratio=6.0, makeup_db=6.0),
+    ],
+    ids=["biquad", "one_pole", "compressor"],
+)
+def test_compiled_loops_give_each_row_of_a_batch_what_it_gets_alone(fx):
+    """The loops filter rows four and two at a time: a batch of 7 gives each row its own numbers."""
+    from musynth_lab.synth._kernels import available
+
+    if not available():
+        pytest.skip("numba is not installed: only the torch path exists")
+    x = _loud_quiet(batch=7, n=2500, seed=11)
+    batch = fx(x)
+    for i in range(7):
+        assert torch.equal(batch[i], fx(x[i : i + 1])[0]), i
+    slow = fx(x.clone().requires_grad_(True)).detach()
+    assert float((batch - slow).abs().max()) < 2e-6
+
+
+def test_compiled_compressor_does_not_depend_on_its_block_size(monkeypatch):
+    from musynth_lab.synth import effects
+
+    x = _loud_quiet(batch=3, n=20000, seed=3)
+    runs = []
+    for block in (1 << 40, effects.DYNAMICS_BLOCK, 3000):
+        monkeypatch.setattr(effects, "DYNAMICS_BLOCK", block)
+        runs.append((S.compressor(x, sr=16000, threshold_db=-30.0, ratio=4.0), S.noise_gate(x, sr=16000, threshold_db=-20.0)))
+    for comp, gate in runs[1:]:
+        assert torch.equal(comp, runs[0][0]) and torch.equal(gate, runs[0][1])
+    assert float((runs[0][0] - x).abs().max()) > 1e-2  # it compressed
+
+
 def test_compiled_delay_and_chorus_carry_their_state_like_the_torch_path():
     x = _loud_quiet(batch=2, n=4000)
     for fx in (

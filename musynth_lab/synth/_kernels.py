@@ -63,59 +63,115 @@ def kernel(name: str):
 # ----------------------------------------------------------------------------------------
 
 
-def one_pole_loop(x, y, c, s, square):
-    """``y[n] = (1 - c) u[n] + c y[n-1]`` per row, ``u = x`` (or ``x**2`` when ``square``).
+def one_pole_loop(x, y, c, s, square, k, offset, floor):
+    """``v[n] = c v[n-1] + (1 - c) k u[n]`` and ``y[n] = max(v[n] + offset, floor)`` per row.
 
-    ``c`` and ``s`` (the state ``y[-1]``, updated in place) have one value per row.
+    ``u = x`` (or ``x**2`` when ``square``). ``c``, ``k``, ``offset`` and ``floor`` (float64)
+    have one value per row, or one for all; ``s`` is the state ``v[-1]`` per row, updated in
+    place. ``k = 1, offset = 0, floor = -inf`` is the plain one-pole smoother (the same
+    arithmetic, hence the same numbers, as without them); the compressor uses ``k``,
+    ``offset`` and ``floor`` to fold its level scaling, make-up gain and threshold into the
+    loop. ``y`` may be ``x``. Four rows are filtered in one pass (then the last ones two at a
+    time): independent recursions keep the CPU busy while each waits for its previous sample
+    (an odd last row is paired with itself, which computes and writes the same numbers
+    twice); each row's arithmetic is the one-row loop's.
     """
     b, n = x.shape
-    for i in range(b):
-        ci = c[min(i, c.shape[0] - 1)]
-        v = s[i]
-        if square:
+    rc, rk, ro, rf = c.shape[0] - 1, k.shape[0] - 1, offset.shape[0] - 1, floor.shape[0] - 1
+    i = 0
+    while i < b:
+        four = b - i >= 4
+        i0, i1 = i, min(i + 1, b - 1)
+        i2, i3 = (i + 2, i + 3) if four else (i0, i1)
+        c0, c1, c2, c3 = c[min(i0, rc)], c[min(i1, rc)], c[min(i2, rc)], c[min(i3, rc)]
+        d0, d1, d2, d3 = 1.0 - c0, 1.0 - c1, 1.0 - c2, 1.0 - c3
+        if rk or k[0] != 1.0:
+            d0, d1, d2, d3 = d0 * k[min(i0, rk)], d1 * k[min(i1, rk)], d2 * k[min(i2, rk)], d3 * k[min(i3, rk)]
+        o0, o1, o2, o3 = offset[min(i0, ro)], offset[min(i1, ro)], offset[min(i2, ro)], offset[min(i3, ro)]
+        f0, f1, f2, f3 = floor[min(i0, rf)], floor[min(i1, rf)], floor[min(i2, rf)], floor[min(i3, rf)]
+        v0, v1, v2, v3 = s[i0], s[i1], s[i2], s[i3]
+        if four:
             for j in range(n):
-                u = x[i, j]
-                v = ci * v + (1.0 - ci) * (u * u)
-                y[i, j] = v
+                u0, u1, u2, u3 = x[i0, j], x[i1, j], x[i2, j], x[i3, j]
+                if square:
+                    u0, u1, u2, u3 = u0 * u0, u1 * u1, u2 * u2, u3 * u3
+                v0 = c0 * v0 + d0 * u0
+                v1 = c1 * v1 + d1 * u1
+                v2 = c2 * v2 + d2 * u2
+                v3 = c3 * v3 + d3 * u3
+                y[i0, j], y[i1, j] = max(v0 + o0, f0), max(v1 + o1, f1)
+                y[i2, j], y[i3, j] = max(v2 + o2, f2), max(v3 + o3, f3)
+            s[i0], s[i1], s[i2], s[i3] = v0, v1, v2, v3
         else:
             for j in range(n):
-                v = ci * v + (1.0 - ci) * x[i, j]
-                y[i, j] = v
-        s[i] = v
+                u0, u1 = x[i0, j], x[i1, j]
+                if square:
+                    u0, u1 = u0 * u0, u1 * u1
+                v0 = c0 * v0 + d0 * u0
+                v1 = c1 * v1 + d1 * u1
+                y[i0, j], y[i1, j] = max(v0 + o0, f0), max(v1 + o1, f1)
+            s[i0], s[i1] = v0, v1
+        i += 4 if four else 2
+
+
+def over_loop(y, t, idx):
+    """Where ``|y| > t`` in the 1-D ``y``: without ``idx`` (an empty array) the count, else the indices written to ``idx``."""
+    m = 0
+    if idx.shape[0] == 0:
+        for j in range(y.shape[0]):
+            if abs(y[j]) > t:
+                m += 1
+        return m
+    for j in range(y.shape[0]):
+        if abs(y[j]) > t:
+            idx[m] = j
+            m += 1
+    return m
 
 
 def biquad_loop(x, y, coef, z):
     """Transposed direct form II biquads per row: ``coef (rows, 5)`` = b0 b1 b2 a1 a2, ``z (b, 2)`` in place.
 
-    Two rows are filtered in one pass (two independent recursions keep the CPU busy while
-    each waits for its previous sample); each row's arithmetic is the one-row loop's.
+    Four rows are filtered in one pass, then the last ones two at a time (independent
+    recursions keep the CPU busy while each waits for its previous sample; an odd last row is
+    paired with itself, which computes and writes the same numbers twice); each row's
+    arithmetic is the one-row loop's: ``o = b0 u + z1; z1 = b1 u - a1 o + z2; z2 = b2 u - a2 o``.
     """
     b, n = x.shape
     r = coef.shape[0] - 1
-    for i in range(0, b - 1, 2):
-        p, q = min(i, r), min(i + 1, r)
-        b0, b1, b2, a1, a2 = coef[p, 0], coef[p, 1], coef[p, 2], coef[p, 3], coef[p, 4]
-        c0, c1, c2, d1, d2 = coef[q, 0], coef[q, 1], coef[q, 2], coef[q, 3], coef[q, 4]
-        z1, z2, w1, w2 = z[i, 0], z[i, 1], z[i + 1, 0], z[i + 1, 1]
+    q = b - b % 4
+    for i in range(0, q, 4):
+        i0, i1, i2, i3 = i, i + 1, i + 2, i + 3
+        p0, p1, p2, p3 = min(i0, r), min(i1, r), min(i2, r), min(i3, r)
+        b00, b10, b20, a10, a20 = coef[p0, 0], coef[p0, 1], coef[p0, 2], coef[p0, 3], coef[p0, 4]
+        b01, b11, b21, a11, a21 = coef[p1, 0], coef[p1, 1], coef[p1, 2], coef[p1, 3], coef[p1, 4]
+        b02, b12, b22, a12, a22 = coef[p2, 0], coef[p2, 1], coef[p2, 2], coef[p2, 3], coef[p2, 4]
+        b03, b13, b23, a13, a23 = coef[p3, 0], coef[p3, 1], coef[p3, 2], coef[p3, 3], coef[p3, 4]
+        z10, z20, z11, z21 = z[i0, 0], z[i0, 1], z[i1, 0], z[i1, 1]
+        z12, z22, z13, z23 = z[i2, 0], z[i2, 1], z[i3, 0], z[i3, 1]
         for j in range(n):
-            u, v = x[i, j], x[i + 1, j]
-            o, e = b0 * u + z1, c0 * v + w1
-            z1, w1 = b1 * u - a1 * o + z2, c1 * v - d1 * e + w2
-            z2, w2 = b2 * u - a2 * o, c2 * v - d2 * e
-            y[i, j], y[i + 1, j] = o, e
-        z[i, 0], z[i, 1], z[i + 1, 0], z[i + 1, 1] = z1, z2, w1, w2
-    if b % 2:
-        i = b - 1
-        p = min(i, r)
-        b0, b1, b2, a1, a2 = coef[p, 0], coef[p, 1], coef[p, 2], coef[p, 3], coef[p, 4]
-        z1, z2 = z[i, 0], z[i, 1]
+            u0, u1, u2, u3 = x[i0, j], x[i1, j], x[i2, j], x[i3, j]
+            o0, o1, o2, o3 = b00 * u0 + z10, b01 * u1 + z11, b02 * u2 + z12, b03 * u3 + z13
+            z10, z11 = b10 * u0 - a10 * o0 + z20, b11 * u1 - a11 * o1 + z21
+            z12, z13 = b12 * u2 - a12 * o2 + z22, b13 * u3 - a13 * o3 + z23
+            z20, z21 = b20 * u0 - a20 * o0, b21 * u1 - a21 * o1
+            z22, z23 = b22 * u2 - a22 * o2, b23 * u3 - a23 * o3
+            y[i0, j], y[i1, j], y[i2, j], y[i3, j] = o0, o1, o2, o3
+        z[i0, 0], z[i0, 1], z[i1, 0], z[i1, 1] = z10, z20, z11, z21
+        z[i2, 0], z[i2, 1], z[i3, 0], z[i3, 1] = z12, z22, z13, z23
+    for i in range(q, b, 2):
+        i0, i1 = i, min(i + 1, b - 1)
+        p0, p1 = min(i0, r), min(i1, r)
+        b00, b10, b20, a10, a20 = coef[p0, 0], coef[p0, 1], coef[p0, 2], coef[p0, 3], coef[p0, 4]
+        b01, b11, b21, a11, a21 = coef[p1, 0], coef[p1, 1], coef[p1, 2], coef[p1, 3], coef[p1, 4]
+        z10, z20, z11, z21 = z[i0, 0], z[i0, 1], z[i1, 0], z[i1, 1]
         for j in range(n):
-            u = x[i, j]
-            o = b0 * u + z1
-            z1 = b1 * u - a1 * o + z2
-            z2 = b2 * u - a2 * o
-            y[i, j] = o
-        z[i, 0], z[i, 1] = z1, z2
+            u0, u1 = x[i0, j], x[i1, j]
+            o0, o1 = b00 * u0 + z10, b01 * u1 + z11
+            z10, z11 = b10 * u0 - a10 * o0 + z20, b11 * u1 - a11 * o1 + z21
+            z20, z21 = b20 * u0 - a20 * o0, b21 * u1 - a21 * o1
+            y[i0, j], y[i1, j] = o0, o1
+        z[i0, 0], z[i0, 1], z[i1, 0], z[i1, 1] = z10, z20, z11, z21
 
 
 def delay_loop(x, y, line, fb, dry, wet, limit):
@@ -277,6 +333,7 @@ def read_positions_loop(d, H, idx, frac):
 
 _SOURCES = {
     "one_pole": one_pole_loop,
+    "over": over_loop,
     "biquad": biquad_loop,
     "delay": delay_loop,
     "chorus": chorus_loop,

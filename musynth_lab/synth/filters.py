@@ -624,6 +624,9 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     return (out, y[:, -1].float()) if return_state else out
 
 
+_ONE, _ZERO, _NO_FLOOR = np.ones(1), np.zeros(1), np.full(1, -np.inf)  # one_pole_loop's plain smoother
+
+
 def _one_pole_cpu(xt, c, s0):
     """``one_pole``'s recursion on the CPU: a compiled loop, or ``scipy.signal.lfilter`` (C) without numba.
 
@@ -639,7 +642,7 @@ def _one_pole_cpu(xt, c, s0):
         x = np.ascontiguousarray(x, dtype=np.float32)
         y = np.empty_like(x)
         s = np.zeros(b) if s0 is None else s0.detach().double().numpy().reshape(-1).copy()
-        loop(x, y, np.ascontiguousarray(cn, dtype=np.float64), s, False)
+        loop(x, y, np.ascontiguousarray(cn, dtype=np.float64), s, False, _ONE, _ZERO, _NO_FLOOR)
         return torch.from_numpy(y), torch.from_numpy(s.astype(np.float32))
     import scipy.signal as ss
 
