@@ -197,6 +197,35 @@ def test_adsr_zero_times_are_instant():
     assert float(env[0]) == pytest.approx(0.3) and float(env[499]) == pytest.approx(0.3) and float(env[501]) == 0.0
 
 
+def test_adsr_compiled_loop_gives_the_torch_numbers():
+    """Without a gradient on the CPU a compiled loop renders the envelope: bit for bit the torch formula."""
+    from musynth_lab.synth._kernels import available
+    from musynth_lab.synth.envelopes import adsr_level_unchecked
+
+    if not available():
+        pytest.skip("numba is not installed: only the torch path exists")
+    g = torch.Generator().manual_seed(0)
+
+    def times(lo, hi):
+        v = lo + (hi - lo) * torch.rand(12, 1, generator=g)
+        v[::4] = 0.0  # instant segments and a note-off at 0
+        return v
+
+    t = torch.arange(30000, dtype=torch.float32)[None] / 16000
+    kw = dict(
+        attack=times(0, 0.4),
+        decay=times(0, 0.6),
+        sustain=torch.rand(12, 1, generator=g),
+        release=times(0, 0.5),
+        note_off=times(0, 1.6),
+    )
+    fast = adsr_level_unchecked(t, **kw)
+    slow = adsr_level_unchecked(t, **{k: v.clone().requires_grad_(True) for k, v in kw.items()}).detach()
+    assert torch.equal(fast, slow)
+    assert fast.shape == (12, 30000) and 0.0 <= float(fast.min()) and float(fast.max()) <= 1.0
+    assert float(fast.std()) > 0.1  # envelopes, not a constant
+
+
 def test_adsr_gradients_match_finite_differences():
     def area(a, s, r):
         return S.adsr(attack=a, decay=0.1, sustain=s, release=r, note_off=0.6, n_samples=1000, sr=1000).sum()

@@ -114,6 +114,34 @@ def one_pole_loop(x, y, c, s, square, k, offset, floor):
         i += 4 if four else 2
 
 
+def adsr_loop(t, attack, decay, sustain, release, note_off, y):
+    """:func:`musynth_lab.synth.envelopes.adsr_level_unchecked` in float32, one pass: ``y (b, n)`` written.
+
+    ``t`` is ``(b or 1, n)``, each parameter ``(b or 1, 1)``, all float32; the torch version's
+    operations in its order (so the same numbers), per sample only the branch it keeps.
+    """
+    b, n = y.shape
+    one, zero, eps = np.float32(1.0), np.float32(0.0), np.float32(1e-9)
+    rt, ra, rd = t.shape[0] - 1, attack.shape[0] - 1, decay.shape[0] - 1
+    rs, rr, ro = sustain.shape[0] - 1, release.shape[0] - 1, note_off.shape[0] - 1
+    for i in range(b):
+        a, d, s = attack[min(i, ra), 0], decay[min(i, rd), 0], sustain[min(i, rs), 0]
+        r, off = release[min(i, rr), 0], note_off[min(i, ro), 0]
+        a_, d_, r_ = max(a, eps), max(d, eps), max(r, eps)
+        za = one if a <= zero else zero  # a zero attack starts at the peak
+        zd = one if d <= zero else zero
+        u = min(max((off - a) / d_ + zd, zero), one)
+        at_off = max(min(off / a_ + za, one - (one - s) * u), zero)
+        ti = min(i, rt)
+        for j in range(n):
+            tt = t[ti, j]
+            if tt < off:
+                u = min(max((tt - a) / d_ + zd, zero), one)
+                y[i, j] = max(min(tt / a_ + za, one - (one - s) * u), zero)
+            else:
+                y[i, j] = at_off * min(max(one - (tt - off) / r_, zero), one)
+
+
 def over_loop(y, t, idx):
     """Where ``|y| > t`` in the 1-D ``y``: without ``idx`` (an empty array) the count, else the indices written to ``idx``."""
     m = 0
@@ -287,19 +315,24 @@ def freeverb_loop(x, y, comb_d, comb_g, damp, ap_d, ap_gain, scale, dry, wet):
             y[i, j] = dr * u + wt * sc * v
 
 
-def svf_loop(x, k, a1, a2, a3, mode, st, y):
+def svf_loop(x, g, k, one, mode, st, y):
     """The trapezoidal state-variable filter (Simper), sample by sample; ``st (b, 2)`` updated in place.
 
-    ``x``, ``k``, ``a1``, ``a2``, ``a3`` are ``(b, n)`` views (a stride of 0 where a value is
-    constant); ``mode`` 0..4 = lowpass, highpass, bandpass, notch, peak (``SVF_MODES``). The per-sample
-    equations of :func:`musynth_lab.synth.svf`'s scan, with the states in float64.
+    ``x``, ``g = tan(pi fc / sr)`` and ``k = 1 / q`` are ``(b, n)`` views (a stride of 0 where a
+    value is constant), in the precision of ``one`` (``1`` as float32 or float64); ``mode``
+    0..4 = lowpass, highpass, bandpass, notch, peak (``SVF_MODES``). The coefficients
+    ``a1 = 1 / (1 + g (g + k))``, ``a2 = g a1``, ``a3 = g a2`` are computed here, per sample, in
+    that precision (the torch path's operations on the same numbers); the states are float64.
     """
     b, n = x.shape
     for i in range(b):
         ic1, ic2 = st[i, 0], st[i, 1]
         for j in range(n):
             u = x[i, j]
-            c1, c2, c3 = a1[i, j], a2[i, j], a3[i, j]
+            gj, kj = g[i, j], k[i, j]
+            c1 = one / (one + gj * (gj + kj))
+            c2 = gj * c1
+            c3 = gj * c2
             v3 = u - ic2
             v1 = c1 * ic1 + c2 * v3
             v2 = ic2 + c2 * ic1 + c3 * v3
@@ -308,13 +341,13 @@ def svf_loop(x, k, a1, a2, a3, mode, st, y):
             if mode == 0:
                 y[i, j] = v2
             elif mode == 1:
-                y[i, j] = u - k[i, j] * v1 - v2
+                y[i, j] = u - kj * v1 - v2
             elif mode == 2:
                 y[i, j] = v1
             elif mode == 3:
-                y[i, j] = u - k[i, j] * v1
+                y[i, j] = u - kj * v1
             else:
-                y[i, j] = 2.0 * v2 - u + k[i, j] * v1
+                y[i, j] = 2.0 * v2 - u + kj * v1
         st[i, 0], st[i, 1] = ic1, ic2
 
 
@@ -333,6 +366,7 @@ def read_positions_loop(d, H, idx, frac):
 
 _SOURCES = {
     "one_pole": one_pole_loop,
+    "adsr": adsr_loop,
     "over": over_loop,
     "biquad": biquad_loop,
     "delay": delay_loop,

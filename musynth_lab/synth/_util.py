@@ -96,14 +96,17 @@ def param(
         t = torch.from_numpy(np.array(arr)).to(device or "cpu")
     if t.numel() == 0:
         raise ParameterError(f"{name}={short_repr(value)}: expected at least one value")
-    with torch.no_grad():
-        if not bool(torch.isfinite(t).all()):
-            raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
-        bad = False
-        if lo is not None:
-            bad |= bool((t <= lo).any()) if lo_open else bool((t < lo).any())
-        if hi is not None:
-            bad |= bool((t >= hi).any()) if hi_open else bool((t > hi).any())
+    with torch.no_grad():  # the extremes decide (one pass, no temporaries; NaN propagates to both)
+        t_lo, t_hi = (float(v) for v in torch.aminmax(t.detach()))
+    if not (math.isfinite(t_lo) and math.isfinite(t_hi)):
+        raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
+    bad = False  # the bounds in float32, as torch compares a float32 tensor with a number
+    if lo is not None:
+        lo32 = float(np.float32(lo))
+        bad |= t_lo <= lo32 if lo_open else t_lo < lo32
+    if hi is not None:
+        hi32 = float(np.float32(hi))
+        bad |= t_hi >= hi32 if hi_open else t_hi > hi32
     if bad:
         shown = value if not isinstance(value, torch.Tensor) or value.numel() > 8 else value.tolist()
         raise ParameterError(f"{name}={short_repr(shown)}: expected {expected or _range_text(lo, hi, lo_open, hi_open)}")
@@ -146,9 +149,8 @@ def tensor_arg(value, name: str, *, ndim: int = 2, what: str = "(batch or 1, n)"
         raise ParameterError(f"{name} has dtype {value.dtype}: expected a real tensor {what}")
     check(value.ndim == ndim, name, value, f"a {ndim}-D tensor {what}, got shape {tuple(value.shape)}")
     check(value.numel() > 0, name, value, f"a non-empty tensor {what}, got shape {tuple(value.shape)}")
-    with torch.no_grad():
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
+    if value.is_floating_point() and not all(math.isfinite(float(v)) for v in torch.aminmax(value.detach())):
+        raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
     return value
 
 

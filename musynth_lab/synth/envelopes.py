@@ -11,9 +11,11 @@ Chapter: notebooks/01a_synthesis.ipynb
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ..errors import ParameterError
+from ._kernels import kernel
 from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
 from .oscillators import device_of, phase_ramp
 
@@ -56,7 +58,21 @@ def adsr_level(t, *, attack, decay, sustain, release, note_off):
 
 
 def adsr_level_unchecked(t, *, attack, decay, sustain, release, note_off):
-    """:func:`adsr_level` without the checks (its callers pass validated tensors)."""
+    """:func:`adsr_level` without the checks (its callers pass validated tensors).
+
+    On the CPU, when no gradient is wanted, a compiled loop computes the same float32
+    operations in one pass (the torch version below takes about fifteen full-size passes).
+    """
+    args = (t, attack, decay, sustain, release, note_off)
+    if all(v.device.type == "cpu" and v.dtype == torch.float32 for v in args) and not (
+        torch.is_grad_enabled() and any(v.requires_grad for v in args)
+    ):
+        loop = kernel("adsr")
+        if loop is not None:
+            b = max(v.shape[0] for v in args)
+            y = np.empty((b, t.shape[-1]), dtype=np.float32)
+            loop(*(v.detach().numpy() for v in args), y)
+            return torch.from_numpy(y)
     eps = 1e-9
     a_ = attack.clamp(min=eps)
     d_ = decay.clamp(min=eps)

@@ -443,9 +443,6 @@ def svf(
     xt = xt.expand(bsz, n) if xt.shape[0] == 1 else xt
     g = torch.tan(math.pi * fc.to(dt) / sr)
     k = 1.0 / qq.to(dt)
-    a1 = 1.0 / (1.0 + g * (g + k))
-    a2 = g * a1
-    a3 = g * a2
     xd = xt.to(dt)
     st = None
     if state is not None:
@@ -460,12 +457,15 @@ def svf(
         torch.is_grad_enabled() and any(v is not None and v.requires_grad for v in (xd, g, k, st))
     ):  # the per-sample equations as one compiled loop (float64 states)
         size = (bsz, n)
-        views = [v.detach().expand(size).numpy() for v in (xd, k, a1, a2, a3)]
+        views = [v.detach().expand(size).numpy() for v in (xd, g, k)]
         s = np.zeros((bsz, 2)) if st is None else st.detach().double().numpy().copy()
         y = np.empty(size, dtype=np.float32)
-        loop(*views, SVF_MODES.index(mode), s, y)
+        loop(*views, np.float64(1.0) if dt == torch.float64 else np.float32(1.0), SVF_MODES.index(mode), s, y)
         out = audio_out(torch.from_numpy(y), ref, shape)
         return (out, torch.from_numpy(s.astype(np.float32))) if return_state else out
+    a1 = 1.0 / (1.0 + g * (g + k))
+    a2 = g * a1
+    a3 = g * a2
     if xt.device.type == "cpu" and n >= 4 * _SVF_BLOCK and st is None:
         y, last = _svf_blocked(xd, g, k, a1, a2, a3, st, mode, _SVF_BLOCK)
         out = audio_out(y.float(), ref, shape)
