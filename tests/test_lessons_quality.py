@@ -150,6 +150,31 @@ def test_transposition_shrinks_the_gap():
     assert rows["transpose"]["epochs"] < rows["none"]["epochs"]  # 12x the data, the same steps
 
 
+def test_remedies_reuse_the_learning_curve_run_of_none():
+    # 'none' at a size of the learning curve is the curve's own model: reused, it gives the row retraining gives
+    curve = q.learning_curve(sizes=(2, 4), hidden=16, steps=30, seed=1, device="cpu", keep_models=True)
+    trained, dropped = q.remedies(4, ["none", "dropout"], hidden=16, steps=30, seed=1, device="cpu", keep_models=True)
+    reused, dropped2 = q.remedies(
+        4, ["none", "dropout"], hidden=16, steps=30, seed=1, device="cpu", keep_models=True, none=curve[1]
+    )
+    for k in ("params", "epochs", "best_epoch", "train_nll", "test_nll", "gap"):
+        assert reused[k] == pytest.approx(trained[k], abs=1e-6), k
+    assert reused["model"] is curve[1]["model"] and reused["remedy"] == "none" and reused["history"] is curve[1]["history"]
+    assert dropped2["test_nll"] == pytest.approx(dropped["test_nll"], abs=1e-6)  # the other remedies are unchanged
+    # a row of another run is refused: another size, seed, width or budget, extra settings, or no model to keep
+    other_seed = q.learning_curve(sizes=(4,), hidden=16, steps=30, seed=2, device="cpu", keep_models=True)[0]
+    other_budget = q.learning_curve(sizes=(4,), hidden=16, steps=90, seed=1, device="cpu")[0]
+    with_dropout = q.learning_curve(sizes=(4,), hidden=16, steps=30, seed=1, device="cpu", dropout=0.5)[0]
+    for bad in (curve[0], other_seed, other_budget, with_dropout, {"size": 4}):
+        with pytest.raises(ParameterError, match="none="):
+            q.remedies(4, ["none"], hidden=16, steps=30, seed=1, device="cpu", none=bad)
+    with pytest.raises(ParameterError, match="none="):
+        q.remedies(4, ["none"], hidden=8, steps=30, seed=1, device="cpu", none=curve[1])
+    no_model = {k: v for k, v in curve[1].items() if k != "model"}
+    with pytest.raises(ParameterError, match="none="):
+        q.remedies(4, ["none"], hidden=16, steps=30, seed=1, device="cpu", none=no_model, keep_models=True)
+
+
 def test_early_stopping_restores_the_best_epoch():
     pieces = q.choose_pieces(4)
     train, val = q.melodies(pieces), q.melodies(data.load_chorales("val"))

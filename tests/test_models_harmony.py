@@ -179,6 +179,20 @@ def test_harmonize_sampling_is_seeded_and_differs_from_greedy(trained):
     np.testing.assert_array_equal(g, H.harmonize(att.model, p.melody_tokens(part="S"), pickup_steps=int(round(p.pickup_q / 0.5))))
 
 
+@pytest.mark.parametrize("kw", [{}, dict(rules=2.0), dict(temperature=1.0, seed=4), dict(rules=2.0, temperature=0.8, seed=2)])
+def test_harmonize_a_list_gives_each_piece_what_it_gets_alone(trained, kw):
+    """A list is decoded as one batch (pieces of different lengths and pick-ups): each result is the single call's."""
+    att, _ = trained
+    pieces = load_chorales("test")[:5]
+    batch = H.harmonize(att.model, pieces, return_tokens=True, **kw)
+    assert isinstance(batch, list) and len(batch) == 5
+    for p, (v, toks) in zip(pieces, batch):
+        v1, t1 = H.harmonize(att.model, p, return_tokens=True, **kw)
+        np.testing.assert_array_equal(v, v1)
+        np.testing.assert_array_equal(toks, t1)
+    assert len({len(v) for v, _ in batch}) > 1  # the pieces really differ in length
+
+
 def test_step_violations_agree_with_evaluate():
     """The decoder's per-step fault count is evaluate.voice_leading's count of the move."""
     from musynth_lab.evaluate import voice_leading

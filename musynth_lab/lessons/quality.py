@@ -326,7 +326,8 @@ def learning_curve(
     list of dict
         One row per model with ``size``, ``hidden``, ``params``, ``epochs``, ``steps`` (gradient
         steps taken), ``budget`` (``'steps'`` or ``'epochs'``), ``train_nll``, ``test_nll``,
-        ``gap`` (nats per token) and ``seconds``.
+        ``gap`` (nats per token), ``seconds``, ``history``, and the ``seed`` and extra
+        ``settings`` (``train_kw``) it was trained with.
 
     Examples
     --------
@@ -354,6 +355,7 @@ def learning_curve(
             shape = {k: train_kw[k] for k in ("batch_size", "length", "stride") if k in train_kw}
             row["steps"] = row["epochs"] * steps_per_epoch(train_seqs, **shape)
             row["budget"] = "steps" if epochs is None else "epochs"
+            row.update(seed=seed, settings=dict(train_kw), history=hist)  # lets remedies() reuse a plain run
             if keep_models:
                 row["model"] = model
             rows.append(row)
@@ -475,6 +477,7 @@ def remedies(
     device=None,
     keep_models: bool = False,
     progress: bool = False,
+    none: dict | None = None,
 ) -> list:
     """Measure remedies against over-fitting at one (small) training-set size.
 
@@ -488,18 +491,26 @@ def remedies(
         validation split), ``'all'`` (transpose + dropout + early stopping).
     hidden, steps, seed, device
         As :func:`train_melody_lm`; every remedy gets the same step budget.
+    none : dict, optional
+        A row of :func:`learning_curve` for the very run ``'none'`` stands for (the same
+        ``size``, ``hidden``, ``seed`` and step budget, no extra settings; with
+        ``keep_models``, kept with its model): it is that model, so it is reused instead of
+        trained again. A row of any other run is refused.
 
     Returns
     -------
     list of dict
         Rows with ``remedy``, ``size``, ``params``, ``epochs``, ``best_epoch``, ``train_nll`` (on the
-        untransposed training melodies), ``test_nll``, ``gap`` and ``seconds``.
+        untransposed training melodies), ``test_nll``, ``gap``, ``seconds`` and ``history``.
 
     Examples
     --------
     >>> r = remedies(2, ["none", "dropout"], hidden=8, steps=3, device="cpu")
     >>> [row["remedy"] for row in r]
     ['none', 'dropout']
+    >>> plain = learning_curve(sizes=(2,), hidden=8, steps=3, device="cpu")[0]
+    >>> remedies(2, ["none"], hidden=8, steps=3, device="cpu", none=plain)[0]["test_nll"] == r[0]["test_nll"]
+    True
 
     Chapter: notebooks/06b_quality.ipynb
     """
@@ -510,8 +521,29 @@ def remedies(
     plain = melodies(pieces)
     test_seqs = melodies(load_chorales("test"))
     val_seqs = melodies(load_chorales("val"))
+    if none is not None:
+        budget = max(1, math.ceil(int(steps) / steps_per_epoch(plain)))  # the epochs train_melody_lm gives 'none'
+        same = isinstance(none, dict) and all(
+            none.get(k) == v for k, v in dict(size=size, hidden=hidden, seed=seed, budget="steps", epochs=budget).items()
+        )
+        check(
+            same and none.get("settings") == {} and (not keep_models or "model" in none),
+            "none",
+            {k: none.get(k) for k in ("size", "hidden", "seed", "budget", "epochs", "settings")}
+            if isinstance(none, dict)
+            else none,
+            f"a learning_curve row of the same run (size={size}, hidden={hidden}, seed={seed}, {steps} steps, "
+            "no extra settings" + (", keep_models=True)" if keep_models else ")"),
+        )
     rows = []
     for w in which:
+        if w == "none" and none is not None:
+            keep = ("params", "epochs", "best_epoch", "train_nll", "test_nll", "gap", "seconds", "history")
+            row = dict(remedy=w, size=int(size), hidden=hidden, **{k: none[k] for k in keep})
+            if keep_models:
+                row["model"] = none["model"]
+            rows.append(row)
+            continue
         kw = dict(REMEDIES[w])
         train_seqs = melodies(pieces, transpose=kw.pop("transpose", (0,)))
         if "patience" in kw:

@@ -41,7 +41,8 @@ from torch import nn
 from ..audio import to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales  # noqa: F401  (doctest)
 from ..errors import ParameterError, check
-from ..evaluate import step_violations
+from .._voice_rules import frame_faults, transition_faults
+from ..evaluate import step_violations  # noqa: F401  (the rules harmonize's search applies; see _step_violations)
 from .lm import token_loss
 from .seq2seq import PositionalAttention
 from .vae import MelodyVAE, render_tokens
@@ -349,8 +350,10 @@ def harmonize(
     Parameters
     ----------
     model : Harmonizer
-    soprano : Chorale or array of int [shape=(n_steps,)]
-        A chorale (its soprano is used) or soprano melody tokens.
+    soprano : Chorale or array of int [shape=(n_steps,)], or a list of them
+        A chorale (its soprano is used) or soprano melody tokens. A list is harmonised in
+        one batch (the pieces are decoded side by side, each exactly as on its own, with its
+        own seeded generator): one list of results comes back.
     temperature : float
         0 (default): the most likely token of each voice (greedy); above 0: sample from the
         softmax at this temperature (seeded by ``seed``).
@@ -358,7 +361,8 @@ def harmonize(
     window : int
         Steps per encoded window; a multiple of 16 (32, as in training).
     pickup_steps : int, optional
-        Length of the pick-up in steps; taken from the chorale, 0 for a token array.
+        Length of the pick-up in steps; taken from the chorale, 0 for a token array (with a
+        list, it applies to every token array in it).
     return_tokens : bool
         Also return the lower voices' tokens ``(n_steps, 3)``.
     rules : float
@@ -379,11 +383,17 @@ def harmonize(
     tokens : np.ndarray [shape=(n_steps, 3)], int64
         Only with ``return_tokens``.
 
+    With a list: a list of ``voices`` (or of ``(voices, tokens)`` pairs), one per piece.
+
     Examples
     --------
-    >>> v = harmonize(Harmonizer(), [2 + 72 - 36] + [HOLD] * 7)
+    >>> net = Harmonizer()
+    >>> v = harmonize(net, [2 + 72 - 36] + [HOLD] * 7)
     >>> v.shape, int(v[0, 0])
     ((8, 4), 72)
+    >>> both = harmonize(net, [[2 + 72 - 36] + [HOLD] * 7, [2 + 67 - 36] * 40])    # a batch: each as on its own
+    >>> [b.shape for b in both], bool((both[0] == v).all()), bool((both[1] == harmonize(net, [2 + 67 - 36] * 40)).all())
+    ([(8, 4), (40, 4)], True, True)
 
     Chapter: notebooks/06c_coherence.ipynb
     """
@@ -409,62 +419,86 @@ def harmonize(
         top_k,
         f"an integer in [1, {N_MELODY_TOKENS}]",
     )
-    if isinstance(soprano, Chorale):
-        if pickup_steps is None:
-            pickup_steps = bar_offset(soprano, 0.5)
-        soprano = soprano.melody_tokens(part="S")
-    src = _check_soprano(soprano)
-    pickup_steps = 0 if pickup_steps is None else int(pickup_steps)
-    check(pickup_steps >= 0, "pickup_steps", pickup_steps, "a number of steps >= 0")
-    n = len(src)
+    many = isinstance(soprano, (list, tuple)) and len(soprano) > 0 and not np.isscalar(soprano[0])
+    pieces = list(soprano) if many else [soprano]
+    srcs, pads, padded = [], [], []
     bar = 8
-    pad_front = (bar - pickup_steps % bar) % bar
-    padded = np.concatenate([np.full(pad_front, REST, np.int64), src])
-    n_win = math.ceil(len(padded) / window)
-    padded = np.concatenate([padded, np.full(n_win * window - len(padded), REST, np.int64)])
+    for piece in pieces:
+        pick = pickup_steps
+        if isinstance(piece, Chorale):
+            if pick is None:
+                pick = bar_offset(piece, 0.5)
+            piece = piece.melody_tokens(part="S")
+        src = _check_soprano(piece)
+        pick = 0 if pick is None else int(pick)
+        check(pick >= 0, "pickup_steps", pick, "a number of steps >= 0")
+        pad_front = (bar - pick % bar) % bar
+        srcs.append(src)
+        pads.append(pad_front)
+        padded.append(np.concatenate([np.full(pad_front, REST, np.int64), src]))
+    P = len(pieces)
+    n_win = max(math.ceil(len(x) / window) for x in padded)  # every piece padded with rests to the longest
+    padded = np.stack([np.concatenate([x, np.full(n_win * window - len(x), REST, np.int64)]) for x in padded])
     model.eval()
     dev = next(model.parameters()).device
-    gen = torch.Generator(device="cpu").manual_seed(int(seed))
-    wins = torch.as_tensor(padded.reshape(n_win, window), device=dev)
+    gens = [torch.Generator(device="cpu").manual_seed(int(seed)) for _ in range(P)]  # each piece as if on its own
+    wins = torch.as_tensor(padded.reshape(P * n_win, window), device=dev)  # piece-major: row p * n_win + w
     enc_all = model.encode(wins)
-    tok = torch.full((1, 1, 3), BOS, dtype=torch.long, device=dev)
+    tok = torch.full((P, 1, 3), BOS, dtype=torch.long, device=dev)
     out = []
     if rules > 0:
-        sop = tokens_to_pitches(padded)  # the soprano's sounding pitch
+        sop = tokens_to_pitches(padded)  # (P, n_win * window): the soprano's sounding pitch
         kk = int(top_k)
         grid = np.stack(np.meshgrid(*[np.arange(kk)] * 3, indexing="ij"), -1).reshape(-1, 3)  # (kk**3, 3)
-        held = np.full(3, -1, dtype=np.int64)  # lower voices' sounding pitches
-        prev_frame = np.array([-1, -1, -1, -1], dtype=np.int64)
+        held = np.full((P, 3), -1, dtype=np.int64)  # lower voices' sounding pitches
+        prev_frame = np.full((P, 4), -1, dtype=np.int64)
     for w in range(n_win):
-        enc, final, keys = enc_all[0][w : w + 1], enc_all[1][w : w + 1], (None if enc_all[3] is None else enc_all[3][w : w + 1])
-        h = enc_all[2][:, w : w + 1]
+        rows = torch.arange(P, device=dev) * n_win + w
+        enc, final = enc_all[0][rows], enc_all[1][rows]
+        keys = None if enc_all[3] is None else enc_all[3][rows]
+        h = enc_all[2][:, rows]
         for t in range(window):
             state, h = model.decoder(model.embed_targets(tok), h)
-            logits, _ = model.step(enc, final, keys, state, start=t)  # (1, 1, 3, V)
+            logits, _ = model.step(enc, final, keys, state, start=t)  # (P, 1, 3, V)
             if rules > 0:
-                logp = torch.log_softmax(logits[0, 0].detach().float(), -1).cpu()
-                top_lp, top_id = logp.topk(kk, dim=-1)  # (3, kk)
-                cand = top_id.numpy()[np.arange(3), grid]  # (kk**3, 3) tokens
-                score = top_lp.numpy()[np.arange(3), grid].sum(1)
-                pitch = np.where(cand >= 2, cand - 2 + MELODY_LOW, np.where(cand == REST, -1, held[None, :]))
-                frames = np.concatenate([np.full((len(cand), 1), sop[w * window + t]), pitch], 1)
-                score = score - rules * step_violations(prev_frame, frames)
+                logp = torch.log_softmax(logits[:, 0].detach().float(), -1).cpu()  # (P, 3, V)
+                top_lp, top_id = logp.topk(kk, dim=-1)  # (P, 3, kk)
+                cand = top_id.numpy()[:, np.arange(3), grid]  # (P, kk**3, 3) tokens
+                score = top_lp.numpy()[:, np.arange(3), grid].sum(-1)  # (P, kk**3)
+                pitch = np.where(cand >= 2, cand - 2 + MELODY_LOW, np.where(cand == REST, -1, held[:, None, :]))
+                frames = np.concatenate([np.broadcast_to(sop[:, w * window + t, None, None], (P, len(grid), 1)), pitch], -1)
+                score = score - rules * _step_violations(prev_frame, frames)  # step_violations, for every piece at once
                 if temperature == 0:
-                    pick = int(np.argmax(score))
+                    pick = score.argmax(1)
                 else:
-                    pz = torch.softmax(torch.as_tensor(score / temperature), 0)
-                    pick = int(torch.multinomial(pz, 1, generator=gen))
-                held, prev_frame = pitch[pick], frames[pick]
-                tok = torch.as_tensor(cand[pick], device=dev).view(1, 1, 3)
+                    pz = torch.softmax(torch.as_tensor(score / temperature), -1)  # (P, kk**3)
+                    pick = np.array([int(torch.multinomial(pz[i], 1, generator=gens[i])) for i in range(P)])
+                at = np.arange(P)
+                held, prev_frame = pitch[at, pick], frames[at, pick]
+                tok = torch.as_tensor(cand[at, pick], device=dev).view(P, 1, 3)
             elif temperature == 0:
                 tok = logits.argmax(-1)
             else:
-                probs = torch.softmax(logits[0, 0].float().cpu() / temperature, -1)
-                tok = torch.multinomial(probs, 1, generator=gen).view(1, 1, 3).to(dev)
-            out.append(tok[0, 0].cpu().numpy())
-    tokens = np.stack(out)[pad_front : pad_front + n].astype(np.int64)  # (n, 3)
-    voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
-    return (voices, tokens) if return_tokens else voices
+                probs = torch.softmax(logits[:, 0].float().cpu() / temperature, -1)  # (P, 3, V)
+                tok = torch.stack([torch.multinomial(probs[i], 1, generator=gens[i]).view(1, 3) for i in range(P)]).to(dev)
+            out.append(tok[:, 0].cpu().numpy())
+    steps = np.stack(out, 1)  # (P, n_win * window, 3)
+    results = []
+    for i, src in enumerate(srcs):
+        tokens = steps[i, pads[i] : pads[i] + len(src)].astype(np.int64)  # (n, 3)
+        voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
+        results.append((voices, tokens) if return_tokens else voices)
+    return results if many else results[0]
+
+
+def _step_violations(prev, frames) -> np.ndarray:
+    """:func:`musynth_lab.evaluate.step_violations` for several pieces: ``prev (P, 4)``, ``frames (P, K, 4)`` -> ``(P, K)``.
+
+    The same rules, row by row (the rule functions broadcast), without the checks of the public one.
+    """
+    fifths, octaves, leaps = transition_faults(prev[:, None, :], frames)
+    crossing, spacing = frame_faults(frames)
+    return fifths + octaves + leaps + crossing + spacing
 
 
 def render_harmony(

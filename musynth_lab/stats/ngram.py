@@ -120,15 +120,33 @@ class NGramModel:
         """Total log-probability (nats) of ``seq[start:]`` given what precedes each token."""
         s = self._tokens(seq, "seq")
         start = as_int(start, "start", low=0)
-        return float(sum(self.next_log_probs(s[:i])[s[i]] for i in range(start, len(s))))
+        return self._log_prob(s, start, {})
+
+    def _log_prob(self, s, start: int, memo: dict) -> float:
+        """:meth:`sequence_log_prob` of validated tokens, in time linear in the length.
+
+        Each step hands :meth:`next_log_probs` only the last ``order - 1`` tokens (all it
+        reads) and ``memo`` keeps the log-probabilities of every context met, so a long
+        sequence costs no more per token than a short one; the terms are summed in order.
+        """
+        k = self.order - 1
+        toks = s.tolist()
+        terms = []
+        for i in range(start, len(toks)):
+            ctx = tuple(toks[max(0, i - k) : i]) if k > 0 else ()
+            logp = memo.get(ctx)
+            if logp is None:
+                logp = memo[ctx] = self.next_log_probs(np.asarray(ctx, dtype=np.int64))
+            terms.append(logp[toks[i]])
+        return float(sum(terms))
 
     def nll_per_token(self, sequences, *, start: int = 1) -> float:
         """Mean negative log-likelihood in nats per predicted token over ``sequences``."""
         start = as_int(start, "start", low=0)
-        total, n = 0.0, 0
+        total, n, memo = 0.0, 0, {}
         for s in self._tokens_list(sequences):
             if len(s) > start:
-                total -= self.sequence_log_prob(s, start=start)
+                total -= self._log_prob(s, start, memo)
                 n += len(s) - start
         check(n > 0, "sequences", sequences, f"sequences longer than start={start}")
         return total / n
