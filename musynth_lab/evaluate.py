@@ -857,24 +857,27 @@ def step_violations(prev, frames) -> np.ndarray:
 
     Parameters
     ----------
-    prev : array of int [shape=(n_voices,)]
-        MIDI pitches of the last frame, high to low, -1 for rest.
-    frames : array of int [shape=(n_candidates, n_voices)]
+    prev : array of int [shape=(n_voices,) or (n_pieces, n_voices)]
+        MIDI pitches of the last frame, high to low, -1 for rest (one per piece when 2-D).
+    frames : array of int [shape=(n_candidates, n_voices) or (n_pieces, n_candidates, n_voices)]
 
     Returns
     -------
-    np.ndarray [shape=(n_candidates,)], int64
+    np.ndarray [shape=(n_candidates,) or (n_pieces, n_candidates)], int64
 
     Examples
     --------
     >>> step_violations([72, 67, 64, 53], [[74, 67, 62, 55], [74, 67, 65, 53]]).tolist()  # S/B fifths move up
     [1, 0]
+    >>> step_violations([[72, 67, 64, 53]] * 2, [[[74, 67, 62, 55]], [[74, 67, 65, 53]]]).tolist()  # two pieces
+    [[1], [0]]
 
     Chapter: notebooks/06c_coherence.ipynb
     """
-    a = as_array(prev, "prev", ndim=1, integer=True)
-    b = as_array(frames, "frames", ndim=2, integer=True)
-    check(b.shape[1] == a.shape[0], "frames", f"shape {b.shape}", f"(n_candidates, {a.shape[0]}): one pitch per voice of prev")
-    fifths, octaves, leaps = transition_faults(a[None, :], b)
+    a = as_array(prev, "prev", ndim=(1, 2), integer=True)
+    b = as_array(frames, "frames", ndim=a.ndim + 1, integer=True)
+    want = f"({'' if a.ndim == 1 else f'{a.shape[0]}, '}n_candidates, {a.shape[-1]}): one pitch per voice of prev"
+    check(b.shape[-1] == a.shape[-1] and b.shape[:-2] == a.shape[:-1], "frames", f"shape {b.shape}", want)
+    fifths, octaves, leaps = transition_faults(a[..., None, :], b)
     crossing, spacing = frame_faults(b)
     return fifths + octaves + leaps + crossing + spacing

@@ -41,8 +41,7 @@ from torch import nn
 from ..audio import to_numpy
 from ..data import HOLD, MELODY_LOW, N_MELODY_TOKENS, REST, Chorale, load_chorales  # noqa: F401  (doctest)
 from ..errors import ParameterError, check
-from .._voice_rules import frame_faults, transition_faults
-from ..evaluate import step_violations  # noqa: F401  (the rules harmonize's search applies; see _step_violations)
+from ..evaluate import step_violations
 from .lm import token_loss
 from .seq2seq import PositionalAttention
 from .vae import MelodyVAE, render_tokens
@@ -467,7 +466,7 @@ def harmonize(
                 score = top_lp.numpy()[:, np.arange(3), grid].sum(-1)  # (P, kk**3)
                 pitch = np.where(cand >= 2, cand - 2 + MELODY_LOW, np.where(cand == REST, -1, held[:, None, :]))
                 frames = np.concatenate([np.broadcast_to(sop[:, w * window + t, None, None], (P, len(grid), 1)), pitch], -1)
-                score = score - rules * _step_violations(prev_frame, frames)  # step_violations, for every piece at once
+                score = score - rules * step_violations(prev_frame, frames)  # for every piece at once
                 if temperature == 0:
                     pick = score.argmax(1)
                 else:
@@ -489,16 +488,6 @@ def harmonize(
         voices = np.concatenate([tokens_to_pitches(src)[:, None], tokens_to_pitches(tokens.T).T], 1)
         results.append((voices, tokens) if return_tokens else voices)
     return results if many else results[0]
-
-
-def _step_violations(prev, frames) -> np.ndarray:
-    """:func:`musynth_lab.evaluate.step_violations` for several pieces: ``prev (P, 4)``, ``frames (P, K, 4)`` -> ``(P, K)``.
-
-    The same rules, row by row (the rule functions broadcast), without the checks of the public one.
-    """
-    fifths, octaves, leaps = transition_faults(prev[:, None, :], frames)
-    crossing, spacing = frame_faults(frames)
-    return fifths + octaves + leaps + crossing + spacing
 
 
 def render_harmony(

@@ -21,8 +21,24 @@ import math
 import os
 
 import numpy as np
+import torch
 
-__all__ = ["kernel", "available"]
+__all__ = ["kernel", "available", "cpu_without_grad", "ONE_POLE_PLAIN"]
+
+#: ``one_pole_loop``'s last three arguments for the plain smoother: ``k = 1, offset = 0, floor = -inf``.
+ONE_POLE_PLAIN = (np.ones(1), np.zeros(1), np.full(1, -np.inf))
+
+
+def cpu_without_grad(*tensors) -> bool:
+    """True when a compiled loop may replace the torch path: every tensor on the CPU, no gradient wanted.
+
+    ``None`` entries (optional states) are ignored.
+    """
+    ts = [t for t in tensors if t is not None]
+    if any(t.device.type != "cpu" for t in ts):
+        return False
+    return not (torch.is_grad_enabled() and any(t.requires_grad for t in ts))
+
 
 _COMPILED: dict = {}
 _FAILED: set = set()

@@ -96,8 +96,7 @@ def param(
         t = torch.from_numpy(np.array(arr)).to(device or "cpu")
     if t.numel() == 0:
         raise ParameterError(f"{name}={short_repr(value)}: expected at least one value")
-    with torch.no_grad():  # the extremes decide (one pass, no temporaries; NaN propagates to both)
-        t_lo, t_hi = (float(v) for v in torch.aminmax(t.detach()))
+    t_lo, t_hi = _extremes(t)
     if not (math.isfinite(t_lo) and math.isfinite(t_hi)):
         raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
     bad = False  # the bounds in float32, as torch compares a float32 tensor with a number
@@ -128,6 +127,12 @@ def param(
     )
 
 
+def _extremes(t: torch.Tensor) -> tuple:
+    """``(min, max)`` of a tensor as floats: one pass, no temporaries; a NaN anywhere makes both NaN."""
+    lo, hi = torch.aminmax(t.detach())
+    return float(lo), float(hi)
+
+
 def tensor_arg(value, name: str, *, ndim: int = 2, what: str = "(batch or 1, n)") -> torch.Tensor:
     """Check that ``value`` is a real, finite, non-empty ``ndim``-D tensor (returned as it is, gradients kept).
 
@@ -149,7 +154,7 @@ def tensor_arg(value, name: str, *, ndim: int = 2, what: str = "(batch or 1, n)"
         raise ParameterError(f"{name} has dtype {value.dtype}: expected a real tensor {what}")
     check(value.ndim == ndim, name, value, f"a {ndim}-D tensor {what}, got shape {tuple(value.shape)}")
     check(value.numel() > 0, name, value, f"a non-empty tensor {what}, got shape {tuple(value.shape)}")
-    if value.is_floating_point() and not all(math.isfinite(float(v)) for v in torch.aminmax(value.detach())):
+    if value.is_floating_point() and not all(math.isfinite(v) for v in _extremes(value)):
         raise ParameterError(f"{name}={short_repr(value)}: expected finite numbers (no NaN or infinity)")
     return value
 

@@ -23,7 +23,7 @@ import torch
 
 from ..audio import soft_limit
 from ..errors import ParameterError
-from ._kernels import kernel
+from ._kernels import ONE_POLE_PLAIN, cpu_without_grad, kernel
 from ._util import audio_in, audio_out, batch_of, check_sr, param
 from .filters import biquad, one_pole
 
@@ -124,30 +124,24 @@ def _new_cpu(*operands):
 
 
 def _soft_limit_sparse(y, t: float = 0.9):
-    """:func:`musynth_lab.audio.soft_limit` in place, computed only for the samples above ``t`` (no gradient).
+    """:func:`musynth_lab.audio.soft_limit` in place on a contiguous ``y``, computed only for the samples above ``t``.
 
-    The same formula on the same samples (the others pass unchanged), so the same numbers;
-    usually few samples are above the threshold, so the ``tanh`` runs on few. The samples
-    above are found by a compiled loop (one pass, no full-size temporary) when numba is there.
+    ``soft_limit`` itself on the same samples (the others pass unchanged), so the same numbers;
+    usually few samples are above the threshold, so the ``tanh`` runs on few. They are found by
+    a compiled loop (one pass, no full-size temporary), or by a mask without numba.
     """
-    loop = kernel("over") if y.is_contiguous() else None
-    if loop is None:
-        a = y.abs()
-        over = a > t
-        if bool(over.any()):
-            a = a[over]
-            y[over] = torch.sign(y[over]) * (t + (1 - t) * torch.tanh((a - t) / (1 - t)))
-        return y
     flat = y.view(-1)
-    yn = flat.numpy()
-    m = loop(yn, np.float32(t), np.empty(0, dtype=np.int64))
-    if m:
-        idx = np.empty(m, dtype=np.int64)
-        loop(yn, np.float32(t), idx)
+    loop = kernel("over")
+    if loop is None:
+        idx = (flat.abs() > t).nonzero().squeeze(1)
+    else:
+        yn = flat.numpy()
+        idx = np.empty(loop(yn, np.float32(t), np.empty(0, dtype=np.int64)), dtype=np.int64)
+        if len(idx):
+            loop(yn, np.float32(t), idx)
         idx = torch.from_numpy(idx)
-        v = flat[idx]
-        a = v.abs()
-        flat[idx] = torch.sign(v) * (t + (1 - t) * torch.tanh((a - t) / (1 - t)))
+    if len(idx):
+        flat[idx] = soft_limit(flat[idx], threshold=t)
     return y
 
 
@@ -280,16 +274,11 @@ def overdrive(x, *, drive_db=12.0, shape: str = "tanh", mix=1.0):
     m = param(mix, "mix", lo=0.0, hi=1.0, device=xt.device)
     batch_of(x=xt, drive_db=d, mix=m)
     g = 10.0 ** (d / 20.0)
-    if shape == "tanh" and _compiled_ok(xt, g, m):  # no gradient: the same operations, in place in one new array
-        if xt.shape[0] >= g.shape[0]:
-            wet = torch.clamp(xt, -1.0, 1.0, out=_new_cpu(xt)).mul_(g)
-        else:  # one signal, several drives
-            wet = xt.clamp(-1.0, 1.0) * g
-        wet = wet.tanh_().div_(torch.tanh(g))
-        if bool((m == 1).all()):  # all wet: m * wet + 0 * x is wet itself
-            return audio_out(wet.expand(max(wet.shape[0], m.shape[0]), -1), ref, shape_in)
-        return audio_out(m * wet + (1 - m) * xt, ref, shape_in)
-    u = xt.clamp(-1.0, 1.0) * g
+    in_place = shape == "tanh" and _compiled_ok(xt, g, m)  # no gradient: the same operations in one new array
+    if in_place and xt.shape[0] >= g.shape[0]:
+        u = torch.clamp(xt, -1.0, 1.0, out=_new_cpu(xt)).mul_(g)
+    else:
+        u = xt.clamp(-1.0, 1.0) * g
 
     def f(v):
         if shape == "tanh":
@@ -303,7 +292,9 @@ def overdrive(x, *, drive_db=12.0, shape: str = "tanh", mix=1.0):
             return 1.5 * c - 0.5 * c**3
         return torch.tanh(v + 0.3) - math.tanh(0.3)
 
-    if shape == "asymmetric":
+    if in_place:
+        wet = u.tanh_().div_(torch.tanh(g))
+    elif shape == "asymmetric":
         wet = f(u) / (torch.tanh(g + 0.3) - math.tanh(0.3))
         wet = wet - wet.mean(dim=-1, keepdim=True)
         wet = wet.clamp(-1.0, 1.0)
@@ -554,11 +545,7 @@ def compressor(
     return audio_out(y, ref, shape)
 
 
-def _compiled_ok(*tensors) -> bool:
-    """True when the compiled CPU loops may replace the torch path: CPU and no gradient wanted."""
-    if any(t.device.type != "cpu" for t in tensors):
-        return False
-    return not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
+_compiled_ok = cpu_without_grad  # the effects' name for it
 
 
 def _rows(v, b):
@@ -596,24 +583,19 @@ def _dynamics_compiled(xt, b, sr, T, slope, knee_db, gate_range, gate, atk, rel,
     c2 = np.exp(-1.0 / (_rows(rel, b) * sr))
     s1, s2 = np.zeros(b), np.zeros(b)
     k = math.log2(10.0) / 20.0  # 10**(g / 20) = 2**(k g)
-    t = T.detach().double().numpy().reshape(-1)
-    p_t = 10.0 ** (t / 10.0)  # the power at the threshold
-    zero = np.zeros(1)
+    p_t = 10.0 ** (_col(T) / 10.0)  # the power at the threshold
+    one, zero, no_floor = ONE_POLE_PLAIN
     if gate:  # k * range * (1 - sigmoid(2 over)) = k * range * (1 - tanh(over)) / 2, without overflow
-        detect = (_col(1.0 / p_t), zero, _col(1e-12 / p_t))  # 10 log10 of it: the level above the threshold
-        release = (_col(-0.5 * k * gate_range.detach().double().numpy().reshape(-1)), zero)
+        detect = (1.0 / p_t, zero, 1e-12 / p_t)  # 10 log10 of it: the level above the threshold
+        release = (-0.5 * k * _col(gate_range), zero)
     elif knee_db == 0:  # k * -slope * max(10 log10(p) - T, 0) = (-10 k slope) * log10(max(p / P_T, 1))
-        detect = (_col(1.0 / p_t), zero, np.ones(1))
-        release = (
-            _col(-10.0 * k * slope.detach().double().numpy().reshape(-1)),
-            _col(k * mk.detach().double().numpy().reshape(-1)),
-        )
+        detect = (1.0 / p_t, zero, one)
+        release = (-10.0 * k * _col(slope), k * _col(mk))
     else:
-        detect = (np.ones(1), zero, np.full(1, 1e-12))
-        release = (np.full(1, k), _col(k * mk.detach().double().numpy().reshape(-1)))
+        detect = (one, zero, np.full(1, 1e-12))
+        release = (np.full(1, k), k * _col(mk))
         thr = T.detach().numpy().reshape(-1, 1)
         sl = slope.detach().float().numpy().reshape(-1, 1)
-    no_floor = np.full(1, -np.inf)
     y = np.empty_like(x)
     width = min(n, max(1024, DYNAMICS_BLOCK // b))
     buf = np.empty((b, width), dtype=np.float32)
@@ -637,8 +619,8 @@ def _dynamics_compiled(xt, b, sr, T, slope, knee_db, gate_range, gate, atk, rel,
 
 
 def _col(v):
-    """A per-row float64 vector as one value when all rows agree (the loops broadcast a length-1 vector)."""
-    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    """A per-row parameter (tensor or array) as a float64 vector, one value when all rows agree (the loops broadcast it)."""
+    v = np.asarray(v.detach().double().numpy() if isinstance(v, torch.Tensor) else v, dtype=np.float64).reshape(-1)
     return v[:1].copy() if bool((v == v[0]).all()) else np.ascontiguousarray(v)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import ParameterError
-from ._kernels import kernel
+from ._kernels import cpu_without_grad, kernel
 from ._util import TWO_PI, batch_of, check_n_samples, check_sr, param, tensor_arg
 from .oscillators import device_of, phase_ramp
 
@@ -64,9 +64,7 @@ def adsr_level_unchecked(t, *, attack, decay, sustain, release, note_off):
     operations in one pass (the torch version below takes about fifteen full-size passes).
     """
     args = (t, attack, decay, sustain, release, note_off)
-    if all(v.device.type == "cpu" and v.dtype == torch.float32 for v in args) and not (
-        torch.is_grad_enabled() and any(v.requires_grad for v in args)
-    ):
+    if cpu_without_grad(*args) and all(v.dtype == torch.float32 for v in args):
         loop = kernel("adsr")
         if loop is not None:
             b = max(v.shape[0] for v in args)

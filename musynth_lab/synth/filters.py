@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import ParameterError, as_array, check
-from ._kernels import kernel
+from ._kernels import ONE_POLE_PLAIN, cpu_without_grad, kernel
 from ._util import audio_in, audio_out, batch_of, check_sr, param, tensor_arg
 
 #: Whether :func:`svf` may use its compiled CPU loop where no gradient is needed (MUSYNTH_NO_NUMBA=1 turns every loop off).
@@ -452,10 +452,8 @@ def svf(
         st = st.expand(bsz, 2)
     # The compiled loop runs where no gradient is needed (renders, not fits). It agrees with the scan
     # to float32 rounding; match_sound no longer depends on that last bit (see synth.matching).
-    loop = kernel("svf") if xt.device.type == "cpu" and SVF_COMPILED else None
-    if loop is not None and not (
-        torch.is_grad_enabled() and any(v is not None and v.requires_grad for v in (xd, g, k, st))
-    ):  # the per-sample equations as one compiled loop (float64 states)
+    loop = kernel("svf") if SVF_COMPILED and cpu_without_grad(xd, g, k, st) else None
+    if loop is not None:  # the per-sample equations as one compiled loop (float64 states)
         size = (bsz, n)
         views = [v.detach().expand(size).numpy() for v in (xd, g, k)]
         s = np.zeros((bsz, 2)) if st is None else st.detach().double().numpy().copy()
@@ -624,9 +622,6 @@ def one_pole(x, *, time_s, sr: int, state=None, return_state: bool = False):
     return (out, y[:, -1].float()) if return_state else out
 
 
-_ONE, _ZERO, _NO_FLOOR = np.ones(1), np.zeros(1), np.full(1, -np.inf)  # one_pole_loop's plain smoother
-
-
 def _one_pole_cpu(xt, c, s0):
     """``one_pole``'s recursion on the CPU: a compiled loop, or ``scipy.signal.lfilter`` (C) without numba.
 
@@ -642,7 +637,7 @@ def _one_pole_cpu(xt, c, s0):
         x = np.ascontiguousarray(x, dtype=np.float32)
         y = np.empty_like(x)
         s = np.zeros(b) if s0 is None else s0.detach().double().numpy().reshape(-1).copy()
-        loop(x, y, np.ascontiguousarray(cn, dtype=np.float64), s, False, _ONE, _ZERO, _NO_FLOOR)
+        loop(x, y, np.ascontiguousarray(cn, dtype=np.float64), s, False, *ONE_POLE_PLAIN)
         return torch.from_numpy(y), torch.from_numpy(s.astype(np.float32))
     import scipy.signal as ss
 
